@@ -1,0 +1,172 @@
+import { DomainError } from "../runtime/errors.ts";
+import type { Decision } from "../runtime/kind.ts";
+import { type InventoryCommand, MAX_UNITS } from "./commands.ts";
+import type { InventoryEvent, ReservationLine } from "./events.ts";
+import {
+  applyInventoryEvent,
+  type InventoryState,
+  type StockView,
+  sellable,
+  stockView,
+  type WarehouseStock,
+} from "./state.ts";
+
+type Cmd<T extends InventoryCommand["type"]> = Extract<InventoryCommand, { type: T }>;
+type Ctx = { id: string };
+type Result = Decision<InventoryEvent>;
+
+const stockOf = (state: InventoryState, warehouse: string): WarehouseStock =>
+  state.warehouses[warehouse] ?? { physical: 0, reserved: 0, inTransit: 0, safetyStock: 0 };
+
+/**
+ * Appends a `lowStock` event for every warehouse whose sellable stock crosses below its safety stock
+ * because of `events`, and builds the reply from the state as it will be.
+ */
+function decided(state: InventoryState, sku: string, events: InventoryEvent[], extra: object = {}): Result {
+  const touched = new Set<string>();
+  for (const e of events) {
+    if ("warehouse" in e) touched.add(e.warehouse);
+    if ("lines" in e) for (const line of e.lines) touched.add(line.warehouse);
+  }
+  const preview: InventoryState = { warehouses: {}, reservations: {}, closed: {} };
+  for (const w of touched) preview.warehouses[w] = { ...stockOf(state, w) };
+  for (const e of events) applyInventoryEvent(preview, e);
+  const all = [...events];
+  for (const w of touched) {
+    const before = sellable(stockOf(state, w));
+    const after = preview.warehouses[w]!;
+    const now = sellable(after);
+    if (after.safetyStock > 0 && now < after.safetyStock && before >= after.safetyStock) {
+      all.push({ type: "lowStock", warehouse: w, sellable: now, safetyStock: after.safetyStock });
+    }
+  }
+  const merged: InventoryState = { ...state, warehouses: { ...state.warehouses, ...preview.warehouses } };
+  return { events: all, reply: { ...extra, stock: stockView(sku, merged) } };
+}
+
+function guardTotal(current: number, add: number, field: string): void {
+  if (current + add > MAX_UNITS) {
+    throw new DomainError("invalid", `${field} would exceed ${MAX_UNITS} units`, { field });
+  }
+}
+
+export const inventoryHandlers = {
+  get: (state: InventoryState, _c: Cmd<"get">, ctx: Ctx): Decision<InventoryEvent, StockView> => ({
+    events: [],
+    reply: stockView(ctx.id, state),
+  }),
+
+  receive: (state: InventoryState, c: Cmd<"receive">, ctx: Ctx): Result => {
+    const stock = stockOf(state, c.warehouse);
+    guardTotal(stock.physical, c.qty, "qty");
+    const fromTransit = c.reference ? Math.min(stock.inTransit, c.qty) : 0;
+    const event: InventoryEvent = {
+      type: "received",
+      warehouse: c.warehouse,
+      qty: c.qty,
+      reason: c.reason ?? "inbound",
+      fromTransit,
+      ...(c.reference ? { reference: c.reference } : {}),
+    };
+    return decided(state, ctx.id, [event]);
+  },
+
+  announceInbound: (state: InventoryState, c: Cmd<"announceInbound">, ctx: Ctx): Result => {
+    guardTotal(stockOf(state, c.warehouse).inTransit, c.qty, "qty");
+    return decided(state, ctx.id, [
+      { type: "inboundAnnounced", warehouse: c.warehouse, qty: c.qty, reference: c.reference },
+    ]);
+  },
+
+  reserve: (state: InventoryState, c: Cmd<"reserve">, ctx: Ctx): Result => {
+    if (state.reservations[c.orderId] || state.closed[c.orderId]) {
+      throw new DomainError("conflict", `order ${c.orderId} already has a reservation on ${ctx.id}`, {
+        orderId: c.orderId,
+      });
+    }
+    const lines = allocate(state, c.qty, c.warehouse);
+    if (!lines) {
+      const available = c.warehouse
+        ? sellable(stockOf(state, c.warehouse))
+        : Object.values(state.warehouses).reduce((n, s) => n + sellable(s), 0);
+      throw new DomainError("insufficient_stock", `only ${available} sellable for ${ctx.id}`, {
+        sku: ctx.id,
+        requested: c.qty,
+        sellable: available,
+        ...(c.warehouse ? { warehouse: c.warehouse } : {}),
+      });
+    }
+    return decided(state, ctx.id, [{ type: "reserved", orderId: c.orderId, lines }], {
+      orderId: c.orderId,
+      lines,
+    });
+  },
+
+  release: (state: InventoryState, c: Cmd<"release">, ctx: Ctx): Result => {
+    const open = openReservation(state, c.orderId, ctx.id, "release");
+    return decided(
+      state,
+      ctx.id,
+      [{ type: "released", orderId: c.orderId, lines: open.lines, reason: c.reason ?? "released" }],
+      { orderId: c.orderId, released: open.lines },
+    );
+  },
+
+  commit: (state: InventoryState, c: Cmd<"commit">, ctx: Ctx): Result => {
+    const open = openReservation(state, c.orderId, ctx.id, "commit");
+    return decided(state, ctx.id, [{ type: "committed", orderId: c.orderId, lines: open.lines }], {
+      orderId: c.orderId,
+      committed: open.lines,
+    });
+  },
+
+  adjust: (state: InventoryState, c: Cmd<"adjust">, ctx: Ctx): Result => {
+    const delta = c.countedQty - stockOf(state, c.warehouse).physical;
+    if (delta === 0 && state.warehouses[c.warehouse]) return { events: [], reply: { stock: stockView(ctx.id, state) } };
+    return decided(state, ctx.id, [
+      { type: "adjusted", warehouse: c.warehouse, countedQty: c.countedQty, delta, reason: c.reason },
+    ]);
+  },
+
+  setSafetyStock: (state: InventoryState, c: Cmd<"setSafetyStock">, ctx: Ctx): Result => {
+    const previous = stockOf(state, c.warehouse).safetyStock;
+    if (previous === c.qty && state.warehouses[c.warehouse]) {
+      return { events: [], reply: { stock: stockView(ctx.id, state) } };
+    }
+    return decided(state, ctx.id, [{ type: "safetyStockSet", warehouse: c.warehouse, qty: c.qty, previous }]);
+  },
+};
+
+function openReservation(state: InventoryState, orderId: string, sku: string, action: string) {
+  const open = state.reservations[orderId];
+  if (open) return open;
+  const closed = state.closed[orderId];
+  if (closed) {
+    throw new DomainError("conflict", `cannot ${action}: reservation for ${orderId} was already ${closed}`, {
+      orderId,
+      status: closed,
+    });
+  }
+  throw new DomainError("not_found", `no reservation for order ${orderId} on ${sku}`, { orderId });
+}
+
+/**
+ * All or nothing: the named warehouse alone, or else the warehouses with most sellable first, split
+ * across as few as possible.
+ */
+function allocate(state: InventoryState, qty: number, warehouse?: string): ReservationLine[] | undefined {
+  if (warehouse) return sellable(stockOf(state, warehouse)) >= qty ? [{ warehouse, qty }] : undefined;
+  const candidates = Object.entries(state.warehouses)
+    .map(([w, s]) => ({ warehouse: w, free: sellable(s) }))
+    .filter((c) => c.free > 0)
+    .sort((a, b) => b.free - a.free || a.warehouse.localeCompare(b.warehouse));
+  const lines: ReservationLine[] = [];
+  let left = qty;
+  for (const c of candidates) {
+    if (left === 0) break;
+    const take = Math.min(left, c.free);
+    lines.push({ warehouse: c.warehouse, qty: take });
+    left -= take;
+  }
+  return left === 0 ? lines : undefined;
+}

@@ -1,0 +1,33 @@
+import { z } from "zod";
+
+/** Codes for warehouses, order ids and SKUs: safe as subject tokens and URL segments. */
+export const codeSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_:-]{0,63}$/, "use 1–64 letters, digits, '_', ':' or '-'");
+
+/** One command moves at most a million units; totals stay far inside safe integers. */
+export const quantitySchema = z.number().int().positive().max(1_000_000);
+export const countSchema = z.number().int().min(0).max(1_000_000_000);
+export const MAX_UNITS = 1_000_000_000;
+
+const reason = z.string().trim().min(1).max(200);
+
+export const inventoryCommandSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("get") }),
+  z.object({
+    type: z.literal("receive"),
+    warehouse: codeSchema,
+    qty: quantitySchema,
+    reason: reason.optional(),
+    /** A purchase order or transfer the goods were announced under: clears that much in-transit stock. */
+    reference: codeSchema.optional(),
+  }),
+  z.object({ type: z.literal("announceInbound"), warehouse: codeSchema, qty: quantitySchema, reference: codeSchema }),
+  z.object({ type: z.literal("reserve"), orderId: codeSchema, qty: quantitySchema, warehouse: codeSchema.optional() }),
+  z.object({ type: z.literal("release"), orderId: codeSchema, reason: reason.optional() }),
+  z.object({ type: z.literal("commit"), orderId: codeSchema }),
+  z.object({ type: z.literal("adjust"), warehouse: codeSchema, countedQty: countSchema, reason }),
+  z.object({ type: z.literal("setSafetyStock"), warehouse: codeSchema, qty: countSchema }),
+]);
+
+export type InventoryCommand = z.infer<typeof inventoryCommandSchema>;

@@ -1,0 +1,104 @@
+import type { InventoryEvent, ReservationLine } from "./events.ts";
+
+export interface WarehouseStock {
+  physical: number;
+  reserved: number;
+  inTransit: number;
+  safetyStock: number;
+}
+
+export interface InventoryState {
+  warehouses: Record<string, WarehouseStock>;
+  /** Open reservations by order id. */
+  reservations: Record<string, { lines: ReservationLine[] }>;
+  /** How closed reservations ended, so a late release of a shipped order is a conflict, not a 404. */
+  closed: Record<string, "released" | "committed">;
+}
+
+export function initialInventory(): InventoryState {
+  return { warehouses: {}, reservations: {}, closed: {} };
+}
+
+const empty = (): WarehouseStock => ({ physical: 0, reserved: 0, inTransit: 0, safetyStock: 0 });
+
+/** Units that can be promised to a new order: on hand, minus held, minus the safety hold. */
+export function sellable(stock: WarehouseStock): number {
+  return Math.max(0, stock.physical - stock.reserved - stock.safetyStock);
+}
+
+function at(state: InventoryState, warehouse: string): WarehouseStock {
+  let stock = state.warehouses[warehouse];
+  if (!stock) {
+    stock = empty();
+    state.warehouses[warehouse] = stock;
+  }
+  return stock;
+}
+
+/** Applies one event. Updates `state` in place (see `ActorKind.apply`) and returns it. */
+export function applyInventoryEvent(state: InventoryState, event: InventoryEvent): InventoryState {
+  switch (event.type) {
+    case "received": {
+      const stock = at(state, event.warehouse);
+      stock.physical += event.qty;
+      stock.inTransit -= event.fromTransit;
+      break;
+    }
+    case "inboundAnnounced":
+      at(state, event.warehouse).inTransit += event.qty;
+      break;
+    case "reserved":
+      for (const line of event.lines) at(state, line.warehouse).reserved += line.qty;
+      state.reservations[event.orderId] = { lines: event.lines };
+      break;
+    case "released":
+      for (const line of event.lines) at(state, line.warehouse).reserved -= line.qty;
+      delete state.reservations[event.orderId];
+      state.closed[event.orderId] = "released";
+      break;
+    case "committed":
+      for (const line of event.lines) {
+        const stock = at(state, line.warehouse);
+        stock.reserved -= line.qty;
+        stock.physical -= line.qty;
+      }
+      delete state.reservations[event.orderId];
+      state.closed[event.orderId] = "committed";
+      break;
+    case "adjusted":
+      at(state, event.warehouse).physical = event.countedQty;
+      break;
+    case "safetyStockSet":
+      at(state, event.warehouse).safetyStock = event.qty;
+      break;
+    case "lowStock":
+      break;
+  }
+  return state;
+}
+
+export interface StockView {
+  sku: string;
+  physical: number;
+  reserved: number;
+  sellable: number;
+  inTransit: number;
+  safetyStock: number;
+  warehouses: Array<{ warehouse: string } & WarehouseStock & { sellable: number }>;
+}
+
+export function stockView(sku: string, state: InventoryState): StockView {
+  const warehouses = Object.entries(state.warehouses)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([warehouse, s]) => ({ warehouse, ...s, sellable: sellable(s) }));
+  const sum = (pick: (w: (typeof warehouses)[number]) => number) => warehouses.reduce((n, w) => n + pick(w), 0);
+  return {
+    sku,
+    physical: sum((w) => w.physical),
+    reserved: sum((w) => w.reserved),
+    sellable: sum((w) => w.sellable),
+    inTransit: sum((w) => w.inTransit),
+    safetyStock: sum((w) => w.safetyStock),
+    warehouses,
+  };
+}

@@ -1,0 +1,108 @@
+import type { NatsConnection } from "@nats-io/transport-node";
+import { DomainError, errorFromBody, RuntimeError } from "./errors.ts";
+import type { CommandMeta } from "./kind.ts";
+import type { CommandEnvelope, Reply } from "./protocol.ts";
+import { isValidActorId, Subjects, shardOf } from "./shard.ts";
+
+export interface ActorClientOptions {
+  namespace: string;
+  shardCount: number;
+  /** One attempt's wait for a reply. */
+  attemptTimeoutMs: number;
+  /** Total time to keep retrying through handovers; should exceed the lease TTL. */
+  deadlineMs: number;
+}
+
+export interface SendOptions {
+  /** The command id (idempotency key). Writes get a random one when absent, so internal retries stay safe. */
+  id?: string;
+  meta?: CommandMeta;
+  /** Reads need no id. */
+  readOnly?: boolean;
+}
+
+const encoder = new TextEncoder();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Sends commands to actors wherever they live. Retries "no responders", `moved`, `unavailable` and
+ * timeouts with backoff until the deadline (a shard handover looks exactly like that), always with
+ * the same command id, so a retry never applies twice. `overloaded` is not retried: backpressure
+ * belongs to the caller.
+ *
+ * @example
+ * const stock = await client.send("sku", "SKU-1", { type: "get" }, { readOnly: true });
+ */
+export class ActorClient {
+  readonly #nc: NatsConnection;
+  readonly #options: ActorClientOptions;
+  readonly #subjects: Subjects;
+
+  constructor(nc: NatsConnection, options: ActorClientOptions) {
+    this.#nc = nc;
+    this.#options = options;
+    this.#subjects = new Subjects(options.namespace);
+  }
+
+  async send<T = unknown>(
+    kind: string,
+    id: string,
+    cmd: { type: string; [field: string]: unknown },
+    options: SendOptions = {},
+  ): Promise<T> {
+    const reply = await this.request(kind, id, cmd, options);
+    if (reply.ok) return reply.value as T;
+    throw errorFromBody(reply.error);
+  }
+
+  /** Like `send`, but returns domain failures as a value instead of throwing. */
+  async request(
+    kind: string,
+    id: string,
+    cmd: { type: string; [field: string]: unknown },
+    options: SendOptions = {},
+  ): Promise<Reply> {
+    if (!isValidActorId(id)) throw new DomainError("invalid", `invalid id: ${id}`, { field: "id" });
+    const envelope: CommandEnvelope = { cmd };
+    if (!options.readOnly) envelope.id = options.id ?? crypto.randomUUID();
+    else if (options.id) envelope.id = options.id;
+    if (options.meta) envelope.meta = options.meta;
+    const subject = this.#subjects.command(shardOf(id, this.#options.shardCount), kind, id);
+    const payload = encoder.encode(JSON.stringify(envelope));
+    const deadline = Date.now() + this.#options.deadlineMs;
+    let backoff = 25;
+    let lastProblem = "no answer";
+    for (;;) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) break;
+      try {
+        const msg = await this.#nc.request(subject, payload, {
+          timeout: Math.min(this.#options.attemptTimeoutMs, remaining),
+        });
+        const reply = msg.json<Reply>();
+        if (reply.ok || !["moved", "unavailable"].includes(reply.error.kind)) return reply;
+        lastProblem = reply.error.message;
+      } catch (error) {
+        lastProblem = describe(error);
+        if (isClosed(error)) break;
+      }
+      await sleep(Math.min(backoff, Math.max(0, deadline - Date.now())));
+      backoff = Math.min(backoff * 2, 500);
+    }
+    return {
+      ok: false,
+      error: new RuntimeError("unavailable", `actor ${kind}/${id} unavailable: ${lastProblem}`, 1_000).toBody(),
+    };
+  }
+}
+
+function describe(error: unknown): string {
+  const e = error as Error & { isNoResponders?: () => boolean };
+  if (typeof e?.isNoResponders === "function" && e.isNoResponders()) return "no responders (shard handover)";
+  return e?.message ?? String(error);
+}
+
+function isClosed(error: unknown): boolean {
+  const name = (error as Error)?.name ?? "";
+  return name === "ClosedConnectionError" || name === "DrainingConnectionError";
+}

@@ -1,0 +1,390 @@
+import { DomainError, type ErrorBody, RuntimeError } from "./errors.ts";
+import { type EventStore, StaleWriteError, type TimerIndex } from "./event-store.ts";
+import type { AnyActorKind, DecideContext, Decision } from "./kind.ts";
+import {
+  type ActorRef,
+  type CommandEnvelope,
+  type LogBatch,
+  type Reply,
+  type SnapshotRecord,
+  type StoredBatch,
+  TIMER_COMMAND,
+} from "./protocol.ts";
+
+export interface InstanceOptions {
+  /** Commands waiting beyond this are refused with `overloaded` (guarantee 8). */
+  mailboxMax: number;
+  /** Most commands folded into one append. */
+  maxBatch: number;
+  /** Take a snapshot after this many appended batches (guarantee 6). */
+  snapshotEvery: number;
+  /** Command ids kept per actor for effectively-once retries (guarantee 3). */
+  idempotencyMax: number;
+  idempotencyRetentionMs: number;
+}
+
+/** What an instance needs from the node hosting it. */
+export interface InstanceHost {
+  store: EventStore;
+  timerIndex: TimerIndex;
+  /** False once this node may no longer write for the shard (lease expired or moved). */
+  leaseValid(shard: number): boolean;
+  /** Arms the local wake-up for the actor's next due timer (0 disarms). */
+  scheduleWake(ref: ActorRef, dueAt: number): void;
+  now(): number;
+  onAppend(commands: number, events: number, millis: number): void;
+  onError(ref: ActorRef, message: string, error: unknown): void;
+}
+
+interface Pending {
+  envelope: CommandEnvelope;
+  respond(reply: Reply): void;
+}
+
+type Status = "loading" | "ready" | "closed";
+
+const fail = (error: ErrorBody): Reply => ({ ok: false, error });
+
+/**
+ * One live actor: a mailbox, its state and the group commit loop. Commands apply one at a time in
+ * arrival order; everything that queued while an append was in flight goes into the next append, and
+ * every caller is answered only after the append that carries its effect is acknowledged.
+ */
+export class ActorInstance {
+  readonly ref: ActorRef;
+  lastUsed = 0;
+  readonly #kind: AnyActorKind;
+  readonly #host: InstanceHost;
+  readonly #options: InstanceOptions;
+  #status: Status = "loading";
+  #state: unknown;
+  #idem = new Map<string, { reply: Reply; at: number }>();
+  #timers = new Map<string, { at: number; data: unknown }>();
+  #seq = 0;
+  #batchesSinceSnapshot = 0;
+  #snapshotInFlight = false;
+  #indexedDue = 0;
+  #indexDirty = false;
+  #queue: Pending[] = [];
+  #draining: Promise<void> | undefined;
+
+  constructor(ref: ActorRef, kind: AnyActorKind, host: InstanceHost, options: InstanceOptions) {
+    this.ref = ref;
+    this.#kind = kind;
+    this.#host = host;
+    this.#options = options;
+    this.#state = kind.initialState(ref.id);
+    this.lastUsed = host.now();
+  }
+
+  get status(): Status {
+    return this.#status;
+  }
+  get queued(): number {
+    return this.#queue.length;
+  }
+  /** Nothing queued and nothing in flight: safe to passivate. */
+  get idle(): boolean {
+    return this.#queue.length === 0 && this.#draining === undefined && !this.#snapshotInFlight;
+  }
+  /** The durable sequence this instance's state reflects (for tests and diagnostics). */
+  get seq(): number {
+    return this.#seq;
+  }
+
+  /** Queues a command; answers `overloaded` at once when the mailbox is full. */
+  enqueue(envelope: CommandEnvelope, respond: (reply: Reply) => void): void {
+    if (this.#status === "closed") {
+      respond(fail(new RuntimeError("moved", "actor is not active on this node").toBody()));
+      return;
+    }
+    if (this.#queue.length >= this.#options.mailboxMax) {
+      respond(fail(new RuntimeError("overloaded", "actor mailbox is full", 200).toBody()));
+      return;
+    }
+    this.lastUsed = this.#host.now();
+    this.#queue.push({ envelope, respond });
+    this.#kick();
+  }
+
+  /** Loads the snapshot and the events after it, then starts serving. */
+  async activate(): Promise<void> {
+    try {
+      await this.#load();
+      if (this.#status === "loading") this.#status = "ready";
+      this.#kick();
+    } catch (error) {
+      this.#host.onError(this.ref, "activation failed", error);
+      this.close("activation failed: event store unavailable", "unavailable");
+    }
+  }
+
+  /** Stops the instance; queued commands are answered with a retryable error. */
+  close(reason = "actor passivated", kind: "moved" | "unavailable" = "moved"): void {
+    if (this.#status === "closed") return;
+    this.#status = "closed";
+    const queued = this.#queue.splice(0);
+    for (const p of queued) p.respond(fail(new RuntimeError(kind, reason, 100).toBody()));
+  }
+
+  /** Resolves when the append in flight (if any) has finished. */
+  async settled(): Promise<void> {
+    await this.#draining;
+  }
+
+  /** Writes a snapshot now if enough has happened since the last one (used before passivation). */
+  snapshotIfWorthIt(minBatches: number): void {
+    if (this.#batchesSinceSnapshot >= minBatches) this.#snapshot();
+  }
+
+  async #load(): Promise<void> {
+    const loaded = await this.#host.store.load(this.ref);
+    this.#reset();
+    if (loaded.snapshot) this.#restore(loaded.snapshot);
+    for (const stored of loaded.batches) this.#fold(stored);
+    this.#seq = loaded.lastSeq;
+    this.#batchesSinceSnapshot = loaded.batches.length;
+    const due = this.#nextDue();
+    this.#indexedDue = due;
+    this.#host.scheduleWake(this.ref, due);
+  }
+
+  #reset(): void {
+    this.#state = this.#kind.initialState(this.ref.id);
+    this.#idem.clear();
+    this.#timers.clear();
+    this.#seq = 0;
+  }
+
+  #restore(snapshot: SnapshotRecord): void {
+    this.#state = snapshot.state;
+    for (const [id, reply, at] of snapshot.idem) this.#idem.set(id, { reply, at });
+    for (const [name, at, data] of snapshot.timers) this.#timers.set(name, { at, data });
+    this.#seq = snapshot.seq;
+  }
+
+  /** Replays one stored batch: the same `apply` as live traffic, with no side effects. */
+  #fold({ batch }: StoredBatch): void {
+    for (const event of batch.ev) this.#state = this.#kind.apply(this.#state, event);
+    for (const cmd of batch.cmds) if (cmd.id) this.#idem.set(cmd.id, { reply: cmd.r, at: batch.at });
+    for (const op of batch.tm ?? []) {
+      if (op.length === 1) this.#timers.delete(op[0]);
+      else this.#timers.set(op[0], { at: op[1], data: op[2] });
+    }
+  }
+
+  #kick(): void {
+    if (this.#status !== "ready" || this.#draining || this.#queue.length === 0) return;
+    this.#draining = this.#drain().finally(() => {
+      this.#draining = undefined;
+      this.#kick();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#status === "ready" && this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, this.#options.maxBatch);
+      await this.#runBatch(batch);
+    }
+  }
+
+  async #runBatch(batch: Pending[]): Promise<void> {
+    if (!this.#host.leaseValid(this.ref.shard)) {
+      // A paused or partitioned owner finds out here, before it writes anything (guarantee 1).
+      for (const p of batch) p.respond(fail(new RuntimeError("moved", "shard lease lost", 100).toBody()));
+      this.close("shard lease lost");
+      return;
+    }
+    const now = this.#host.now();
+    const log: LogBatch = { at: now, ev: [], cmds: [] };
+    const replies: Reply[] = [];
+    try {
+      for (const p of batch) replies.push(this.#decide(p.envelope, now, log));
+    } catch (error) {
+      // A handler or `apply` threw something other than a domain error: the state may be half-changed.
+      this.#host.onError(this.ref, "handler failed", error);
+      await this.#failBatch(batch, "unavailable", "internal error while applying the command");
+      return;
+    }
+    if (log.cmds.length > 0 || log.tm) {
+      const started = performance.now();
+      try {
+        const due = this.#nextDue();
+        if (due !== 0 && (this.#indexedDue === 0 || due < this.#indexedDue)) {
+          // Index first: a crash after this leaves an early wake-up (harmless), never a lost timer.
+          await this.#host.timerIndex.set(this.ref, due);
+          this.#indexedDue = due;
+        }
+        this.#seq = await this.#host.store.append(this.ref, log, this.#seq);
+      } catch (error) {
+        const stale = error instanceof StaleWriteError;
+        if (!stale) this.#host.onError(this.ref, "append failed", error);
+        await this.#failBatch(
+          batch,
+          stale ? "moved" : "unavailable",
+          stale ? "actor was written elsewhere; retry" : "event log unavailable; retry",
+        );
+        return;
+      }
+      this.#host.onAppend(log.cmds.length, log.ev.length, performance.now() - started);
+      this.#batchesSinceSnapshot++;
+      this.#afterAppend(now);
+    } else if (this.#indexDirty) {
+      this.#afterAppend(now);
+    }
+    for (let i = 0; i < batch.length; i++) batch[i]!.respond(replies[i]!);
+  }
+
+  /** A failed append: answer exactly this batch with a retryable error and rebuild from the log. */
+  async #failBatch(batch: Pending[], kind: "moved" | "unavailable", message: string): Promise<void> {
+    for (const p of batch) p.respond(fail(new RuntimeError(kind, message, 100).toBody()));
+    this.#status = "loading";
+    try {
+      await this.#load();
+      if (this.#status === "loading") this.#status = "ready";
+    } catch (error) {
+      this.#host.onError(this.ref, "reload after failed append failed", error);
+      this.close("event log unavailable; retry", "unavailable");
+    }
+  }
+
+  #afterAppend(now: number): void {
+    const due = this.#nextDue();
+    this.#host.scheduleWake(this.ref, due);
+    if (due !== this.#indexedDue || this.#indexDirty) {
+      this.#indexedDue = due;
+      this.#indexDirty = false;
+      this.#host.timerIndex
+        .set(this.ref, due)
+        .catch((error) => this.#host.onError(this.ref, "timer index update failed", error));
+    }
+    this.#pruneIdempotency(now);
+    if (this.#batchesSinceSnapshot >= this.#options.snapshotEvery) this.#snapshot();
+  }
+
+  #decide(envelope: CommandEnvelope, now: number, log: LogBatch): Reply {
+    const type = envelope.cmd?.type;
+    if (type === TIMER_COMMAND) return this.#runDueTimers(now, log, envelope);
+    if (envelope.id !== undefined) {
+      const seen = this.#idem.get(envelope.id);
+      if (seen) return seen.reply;
+    }
+    const parsed = this.#kind.commands.safeParse(envelope.cmd);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      return fail({
+        kind: "invalid",
+        message: issue?.message ?? "invalid command",
+        details: { field: issue?.path.join(".") ?? "", issues: parsed.error.issues.length },
+      });
+    }
+    const command = parsed.data as { type: string };
+    const handler = this.#kind.handlers[command.type] as
+      | ((s: unknown, c: unknown, ctx: DecideContext) => Decision<{ type: string }>)
+      | undefined;
+    if (!handler) return fail({ kind: "invalid", message: `unknown command ${command.type}` });
+    const readOnly = this.#kind.readOnly?.includes(command.type) ?? false;
+    if (!readOnly && envelope.id === undefined) {
+      return fail({ kind: "invalid", message: "a write command needs an id" });
+    }
+    const ctx: DecideContext = { id: this.ref.id, now, meta: envelope.meta ?? {} };
+    let decision: Decision<{ type: string }>;
+    try {
+      decision = handler(this.#state, command, ctx);
+    } catch (error) {
+      if (error instanceof DomainError) return fail(error.toBody());
+      throw error;
+    }
+    const reply: Reply = { ok: true, value: decision.reply };
+    if (readOnly || (decision.events.length === 0 && !decision.timers)) return reply;
+    this.#record(log, decision, { type: command.type, envelope, reply, now });
+    return reply;
+  }
+
+  #record(
+    log: LogBatch,
+    decision: Decision<{ type: string }>,
+    cause: { type: string; envelope: CommandEnvelope; reply: Reply; now: number },
+  ): void {
+    for (const event of decision.events) {
+      this.#state = this.#kind.apply(this.#state, event);
+      log.ev.push(event);
+    }
+    for (const timer of decision.timers?.set ?? []) {
+      this.#timers.set(timer.name, { at: timer.at, data: timer.data ?? null });
+      (log.tm ??= []).push([timer.name, timer.at, timer.data ?? null]);
+    }
+    for (const name of decision.timers?.cancel ?? []) {
+      if (this.#timers.delete(name)) (log.tm ??= []).push([name]);
+    }
+    const { envelope } = cause;
+    if (envelope.id !== undefined) this.#idem.set(envelope.id, { reply: cause.reply, at: cause.now });
+    log.cmds.push({
+      ...(envelope.id !== undefined ? { id: envelope.id } : {}),
+      r: cause.reply,
+      n: decision.events.length,
+      type: cause.type,
+      ...(envelope.meta?.by ? { by: envelope.meta.by } : {}),
+      ...(envelope.meta?.requestId ? { rid: envelope.meta.requestId } : {}),
+    });
+  }
+
+  /** Fires every due timer; each firing and its removal persist in one append (exactly once in effect). */
+  #runDueTimers(now: number, log: LogBatch, envelope: CommandEnvelope): Reply {
+    this.#indexDirty = true;
+    const due = [...this.#timers.entries()].filter(([, t]) => t.at <= now).sort((a, b) => a[1].at - b[1].at);
+    for (const [name, timer] of due) {
+      if (!this.#timers.has(name)) continue;
+      this.#timers.delete(name);
+      (log.tm ??= []).push([name]);
+      const ctx: DecideContext = { id: this.ref.id, now, meta: { by: "system:timer" } };
+      let decision: Decision<{ type: string }> = { events: [], reply: null };
+      try {
+        if (this.#kind.onTimer) decision = this.#kind.onTimer(this.#state, { name, data: timer.data }, ctx);
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+      }
+      this.#record(log, decision, {
+        type: `${TIMER_COMMAND}:${name}`,
+        envelope: { cmd: envelope.cmd, meta: { by: "system:timer" } },
+        reply: { ok: true, value: decision.reply },
+        now,
+      });
+    }
+    return { ok: true, value: { fired: due.length } };
+  }
+
+  #nextDue(): number {
+    let next = 0;
+    for (const { at } of this.#timers.values()) if (next === 0 || at < next) next = at;
+    return next;
+  }
+
+  #pruneIdempotency(now: number): void {
+    const { idempotencyMax, idempotencyRetentionMs } = this.#options;
+    // Map iteration is insertion order, so the oldest ids come first.
+    for (const [id, entry] of this.#idem) {
+      if (this.#idem.size <= idempotencyMax && now - entry.at < idempotencyRetentionMs) break;
+      this.#idem.delete(id);
+    }
+  }
+
+  /** Captures the persisted state synchronously (no batch is mid-apply here) and writes it in the background. */
+  #snapshot(): void {
+    if (this.#snapshotInFlight || this.#status !== "ready") return;
+    const snapshot: SnapshotRecord = {
+      seq: this.#seq,
+      state: this.#state,
+      idem: [...this.#idem].map(([id, e]) => [id, e.reply, e.at]),
+      timers: [...this.#timers].map(([name, t]) => [name, t.at, t.data]),
+    };
+    this.#batchesSinceSnapshot = 0;
+    this.#snapshotInFlight = true;
+    this.#host.store
+      .saveSnapshot(this.ref, snapshot)
+      .catch((error) => this.#host.onError(this.ref, "snapshot failed", error))
+      .finally(() => {
+        this.#snapshotInFlight = false;
+      });
+  }
+}

@@ -1,0 +1,266 @@
+import { Kvm } from "@nats-io/kv";
+import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
+import { ActorInstance, type InstanceHost, type InstanceOptions } from "./actor-instance.ts";
+import { RuntimeError } from "./errors.ts";
+import type { EventStore, TimerIndex } from "./event-store.ts";
+import type { AnyActorKind } from "./kind.ts";
+import { type Logger, silentLogger } from "./log.ts";
+import type { MetricsRegistry } from "./metrics.ts";
+import { type ActorRef, actorKey, type CommandEnvelope, type Reply, TIMER_COMMAND } from "./protocol.ts";
+import { isValidActorId, Subjects } from "./shard.ts";
+import { ShardLeases } from "./shard-leases.ts";
+import { WakeSchedule } from "./wake-schedule.ts";
+
+export interface ActorNodeOptions {
+  namespace: string;
+  nodeId: string;
+  shardCount: number;
+  leaseTtlMs: number;
+  /** Passivate an actor after this long without commands. */
+  idleMs: number;
+  /** Most actors in memory; beyond it the least recently used idle ones passivate (guarantee 6). */
+  maxActive: number;
+  /** Most commands queued across all actors of this node before it answers `overloaded`. */
+  maxPending: number;
+  instance: InstanceOptions;
+}
+
+export const defaultInstanceOptions: InstanceOptions = {
+  mailboxMax: 10_000,
+  maxBatch: 1_000,
+  snapshotEvery: 200,
+  idempotencyMax: 100_000,
+  idempotencyRetentionMs: 7 * 24 * 3600_000,
+};
+
+const encoder = new TextEncoder();
+
+/**
+ * Hosts the actors of the shards this node owns: one subscription per owned shard, one instance per
+ * active actor, a sweeper that passivates idle ones and a local schedule of durable timers.
+ */
+export class ActorNode {
+  readonly subjects: Subjects;
+  readonly #nc: NatsConnection;
+  readonly #kinds = new Map<string, AnyActorKind>();
+  readonly #timerIndex: TimerIndex;
+  readonly #options: ActorNodeOptions;
+  readonly #log: Logger;
+  readonly #instances = new Map<string, ActorInstance>();
+  readonly #subscriptions = new Map<number, Subscription>();
+  readonly #wakes: WakeSchedule;
+  #leases: ShardLeases | undefined;
+  #sweeper: ReturnType<typeof setInterval> | undefined;
+  readonly #host: InstanceHost;
+  #pending = 0;
+  #metrics: { appends: (c: number, e: number, ms: number) => void };
+
+  constructor(
+    nc: NatsConnection,
+    kinds: AnyActorKind[],
+    storage: { store: EventStore; timerIndex: TimerIndex },
+    options: ActorNodeOptions,
+    deps: { log?: Logger; metrics?: MetricsRegistry } = {},
+  ) {
+    this.#nc = nc;
+    for (const kind of kinds) this.#kinds.set(kind.name, kind);
+    this.#timerIndex = storage.timerIndex;
+    this.#options = options;
+    this.#log = deps.log ?? silentLogger;
+    this.subjects = new Subjects(options.namespace);
+    this.#wakes = new WakeSchedule((ref) => this.#deliverTimer(ref));
+    this.#metrics = { appends: () => undefined };
+    this.#host = {
+      store: storage.store,
+      timerIndex: storage.timerIndex,
+      leaseValid: (shard) => this.#leases?.isValid(shard) ?? false,
+      scheduleWake: (ref, dueAt) => this.#wakes.set(ref, dueAt),
+      now: () => Date.now(),
+      onAppend: (commands, events, ms) => this.#metrics.appends(commands, events, ms),
+      onError: (ref, message, error) => this.#log.warn(message, { actor: actorKey(ref), error }),
+    };
+    if (deps.metrics) this.#registerMetrics(deps.metrics);
+  }
+
+  get nodeId(): string {
+    return this.#options.nodeId;
+  }
+  get activeActors(): number {
+    return this.#instances.size;
+  }
+  get ownedShards(): number[] {
+    return this.#leases?.owned() ?? [];
+  }
+  get coveredShards(): number {
+    return this.#leases?.covered ?? 0;
+  }
+
+  async start(): Promise<void> {
+    const kvm = new Kvm(this.#nc);
+    const ns = this.#options.namespace.replace(/\W/g, "_");
+    const bucket = { ttl: this.#options.leaseTtlMs, history: 1 };
+    const leases = await kvm.create(`${ns}_shard_leases`, bucket);
+    const nodes = await kvm.create(`${ns}_nodes`, bucket);
+    this.#leases = new ShardLeases(leases, nodes, {
+      nodeId: this.#options.nodeId,
+      shardCount: this.#options.shardCount,
+      ttlMs: this.#options.leaseTtlMs,
+      onAcquired: (shard) => this.#serveShard(shard),
+      onReleased: (shard, reason) => this.#stopShard(shard, reason),
+      onError: (message, error) => this.#log.warn(message, { error }),
+    });
+    await this.#leases.start();
+    const sweepMs = Math.max(50, Math.min(1_000, Math.floor(this.#options.idleMs / 2)));
+    this.#sweeper = setInterval(() => this.#sweep(), sweepMs);
+  }
+
+  /** Graceful stop: finish in-flight appends, hand shards back, snapshot what is worth it. */
+  async stop(): Promise<void> {
+    if (this.#sweeper) clearInterval(this.#sweeper);
+    await this.#leases?.stop();
+    this.#wakes.stop();
+  }
+
+  /** Stops serving without releasing leases, like a crash; tests use it to exercise failover in-process. */
+  async crash(): Promise<void> {
+    if (this.#sweeper) clearInterval(this.#sweeper);
+    this.#leases?.abandon();
+    for (const sub of this.#subscriptions.values()) sub.unsubscribe();
+    this.#subscriptions.clear();
+    for (const instance of this.#instances.values()) instance.close("node crashed", "unavailable");
+    this.#instances.clear();
+    this.#wakes.stop();
+  }
+
+  /** Delivers a command to a local actor (used by the subscription and by local timers). */
+  deliver(ref: ActorRef, envelope: CommandEnvelope, respond: (reply: Reply) => void): void {
+    if (!this.#leases?.isValid(ref.shard)) {
+      respond({ ok: false, error: new RuntimeError("moved", "shard not served here", 50).toBody() });
+      return;
+    }
+    if (this.#pending >= this.#options.maxPending) {
+      respond({ ok: false, error: new RuntimeError("overloaded", "node is at capacity", 500).toBody() });
+      return;
+    }
+    const kind = this.#kinds.get(ref.kind);
+    if (!kind || !isValidActorId(ref.id)) {
+      respond({ ok: false, error: { kind: "invalid", message: `unknown actor kind or id: ${ref.kind}/${ref.id}` } });
+      return;
+    }
+    const key = actorKey(ref);
+    let instance = this.#instances.get(key);
+    if (instance && instance.status === "closed") {
+      this.#instances.delete(key);
+      instance = undefined;
+    }
+    if (!instance) {
+      instance = new ActorInstance(ref, kind, this.#host, this.#options.instance);
+      this.#instances.set(key, instance);
+      void instance.activate();
+    } else {
+      // Re-insert so Map order stays least-recently-used first for the sweeper.
+      this.#instances.delete(key);
+      this.#instances.set(key, instance);
+    }
+    this.#pending++;
+    instance.enqueue(envelope, (reply) => {
+      this.#pending--;
+      respond(reply);
+    });
+  }
+
+
+  async #serveShard(shard: number): Promise<void> {
+    const sub = this.#nc.subscribe(this.subjects.shardCommands(shard), {
+      queue: `${this.#options.namespace}.owners`,
+      callback: (error, msg) => {
+        if (error) this.#log.warn("command subscription error", { shard, error });
+        else this.#onMessage(shard, msg);
+      },
+    });
+    this.#subscriptions.set(shard, sub);
+    // Timers of passivated actors live in the index; arm them for this node.
+    const timers = await this.#timerIndex.loadShard(shard);
+    for (const { ref, dueAt } of timers) if (dueAt > 0) this.#wakes.set(ref, dueAt);
+    this.#log.info("shard acquired", { shard, timers: timers.length });
+  }
+
+  async #stopShard(shard: number, reason: string): Promise<void> {
+    this.#subscriptions.get(shard)?.unsubscribe();
+    this.#subscriptions.delete(shard);
+    this.#wakes.dropShard(shard);
+    const closing: Promise<void>[] = [];
+    for (const [key, instance] of this.#instances) {
+      if (instance.ref.shard !== shard) continue;
+      this.#instances.delete(key);
+      closing.push(
+        instance.settled().then(() => {
+          instance.snapshotIfWorthIt(1);
+          instance.close(`shard ${reason}`);
+        }),
+      );
+    }
+    await Promise.all(closing);
+    this.#log.info("shard released", { shard, reason });
+  }
+
+  #onMessage(shard: number, msg: Msg): void {
+    const respond = (reply: Reply) => {
+      if (msg.reply) msg.respond(encoder.encode(JSON.stringify(reply)));
+    };
+    const target = this.subjects.parse(msg.subject);
+    let envelope: CommandEnvelope;
+    try {
+      envelope = msg.json<CommandEnvelope>();
+    } catch {
+      respond({ ok: false, error: { kind: "invalid", message: "command is not JSON" } });
+      return;
+    }
+    if (!target || target.shard !== shard || typeof envelope?.cmd?.type !== "string") {
+      respond({ ok: false, error: { kind: "invalid", message: "malformed command" } });
+      return;
+    }
+    this.deliver(target, envelope, respond);
+  }
+
+  #deliverTimer(ref: ActorRef): void {
+    this.deliver(ref, { cmd: { type: TIMER_COMMAND } }, (reply) => {
+      if (!reply.ok && reply.error.kind !== "moved") {
+        this.#log.warn("timer delivery failed; retrying", { actor: actorKey(ref), error: reply.error });
+        this.#wakes.set(ref, Date.now() + 1_000);
+      }
+    });
+  }
+
+  /** Passivates idle actors past the idle time, then least recently used ones above the cap. */
+  #sweep(): void {
+    const now = Date.now();
+    let excess = this.#instances.size - this.#options.maxActive;
+    for (const [key, instance] of this.#instances) {
+      const expired = now - instance.lastUsed >= this.#options.idleMs;
+      if (!expired && excess <= 0) break;
+      if (!instance.idle) continue;
+      instance.snapshotIfWorthIt(20);
+      instance.close();
+      this.#instances.delete(key);
+      excess--;
+    }
+  }
+
+  #registerMetrics(metrics: MetricsRegistry): void {
+    const appends = metrics.counter("hub_actor_appends_total", "Group-commit appends to the event log");
+    const commands = metrics.counter("hub_actor_commands_persisted_total", "Commands persisted by appends");
+    const latency = metrics.histogram("hub_actor_append_seconds", "Append latency", [
+      0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1,
+    ]);
+    this.#metrics.appends = (c, _e, ms) => {
+      appends.inc();
+      commands.inc({}, c);
+      latency.observe(ms / 1000);
+    };
+    metrics.gauge("hub_actors_active", "Actors in memory on this node", () => this.#instances.size);
+    metrics.gauge("hub_actor_commands_pending", "Commands queued on this node", () => this.#pending);
+    metrics.gauge("hub_shards_owned", "Shards this node serves", () => this.ownedShards.length);
+    metrics.gauge("hub_timers_scheduled", "Durable timers armed on this node", () => this.#wakes.size);
+  }
+}

@@ -1,0 +1,39 @@
+export { ActorClient, type ActorClientOptions, type SendOptions } from "./actor-client.ts";
+export { ActorInstance, type InstanceHost, type InstanceOptions } from "./actor-instance.ts";
+export { ActorNode, type ActorNodeOptions, defaultInstanceOptions } from "./actor-node.ts";
+export {
+  DomainError,
+  type DomainErrorKind,
+  type ErrorBody,
+  type ErrorKind,
+  errorFromBody,
+  isRetryable,
+  RuntimeError,
+  type RuntimeErrorKind,
+} from "./errors.ts";
+export { type EventStore, type LoadedActor, StaleWriteError, type TimerIndex } from "./event-store.ts";
+export {
+  type ActorKind,
+  type AnyActorKind,
+  type CommandMeta,
+  type DecideContext,
+  type Decision,
+  defineKind,
+  type TimerRequest,
+} from "./kind.ts";
+export { createLogger, type Logger, type LogLevel, silentLogger } from "./log.ts";
+export { Counter, Gauge, Histogram, MetricsRegistry } from "./metrics.ts";
+export {
+  type ActorRef,
+  actorKey,
+  type CommandEnvelope,
+  type LogBatch,
+  type LoggedCommand,
+  type Reply,
+  type SnapshotRecord,
+  type StoredBatch,
+  TIMER_COMMAND,
+} from "./protocol.ts";
+export { ACTOR_ID_PATTERN, fnv1a32, isValidActorId, Subjects, shardOf } from "./shard.ts";
+export { ShardLeases, shardOwner } from "./shard-leases.ts";
+export { WakeSchedule } from "./wake-schedule.ts";

@@ -1,0 +1,72 @@
+import type { z } from "zod";
+
+/** Who caused a command, carried into the log for audit and the ledger. */
+export interface CommandMeta {
+  /** The authenticated principal (user name or service). */
+  by?: string;
+  /** The request id at the edge, to join logs, audit rows and events. */
+  requestId?: string;
+}
+
+export interface DecideContext {
+  id: string;
+  /** Wall-clock milliseconds for this batch; decisions must use this, never `Date.now()`. */
+  now: number;
+  meta: CommandMeta;
+}
+
+export interface TimerRequest {
+  /** Unique per actor; setting an existing name moves it. */
+  name: string;
+  /** Epoch milliseconds when it is due. */
+  at: number;
+  data?: unknown;
+}
+
+/** What a handler returns: the events to persist and the caller's answer once they are durable. */
+export interface Decision<E, R = unknown> {
+  events: E[];
+  reply: R;
+  timers?: { set?: TimerRequest[]; cancel?: string[] };
+}
+
+type CommandOf<C, T> = Extract<C, { type: T }>;
+
+/**
+ * A domain actor, declared as data. The runtime knows nothing about any domain: it validates
+ * commands with `commands`, calls the handler for the command type, persists the returned events
+ * and replays them with `apply` on activation.
+ *
+ * `apply` may update the given state in place (a hot SKU holds thousands of reservations, and copying
+ * them per event would dominate the cost); the runtime owns that object and rebuilds it from the log
+ * whenever an append fails, so a half-applied state is never observed.
+ *
+ * @example
+ * const counter = defineKind({
+ *   name: "counter",
+ *   commands: z.discriminatedUnion("type", [z.object({ type: z.literal("add"), n: z.number() })]),
+ *   initialState: () => ({ total: 0 }),
+ *   apply: (s, e: { type: "added"; n: number }) => ({ total: s.total + e.n }),
+ *   handlers: { add: (_s, c) => ({ events: [{ type: "added", n: c.n }], reply: { ok: true } }) },
+ * });
+ */
+export interface ActorKind<S, C extends { type: string }, E extends { type: string }> {
+  name: string;
+  commands: z.ZodType<C>;
+  initialState(id: string): S;
+  apply(state: S, event: E): S;
+  handlers: { [T in C["type"]]: (state: S, command: CommandOf<C, T>, ctx: DecideContext) => Decision<E> };
+  /** Commands that only read: they need no command id and are never written to the log. */
+  readOnly?: ReadonlyArray<C["type"]>;
+  /** Called for each durable timer that has come due; its events persist with the timer's removal. */
+  onTimer?(state: S, timer: { name: string; data: unknown }, ctx: DecideContext): Decision<E>;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the registry holds kinds of every shape
+export type AnyActorKind = ActorKind<any, any, any>;
+
+export function defineKind<S, C extends { type: string }, E extends { type: string }>(
+  kind: ActorKind<S, C, E>,
+): ActorKind<S, C, E> {
+  return kind;
+}

@@ -1,0 +1,67 @@
+/**
+ * The wire and log formats shared by callers, actor hosts and event stores. Kept tiny and JSON so a
+ * person can read the log with `nats stream view`.
+ */
+import type { ErrorBody } from "./errors.ts";
+import type { CommandMeta } from "./kind.ts";
+
+export type Reply = { ok: true; value: unknown } | { ok: false; error: ErrorBody };
+
+/** A request to an actor over core NATS. */
+export interface CommandEnvelope {
+  /** The command, `{ type, ...fields }`, validated by the kind's schema on arrival. */
+  cmd: { type: string; [field: string]: unknown };
+  /** Idempotency key scoped to the actor; required for writes so retries are safe. */
+  id?: string;
+  meta?: CommandMeta;
+}
+
+/** The runtime's own command that asks an actor to run its due timers. */
+export const TIMER_COMMAND = "$timers";
+
+/** One record of a write command inside a batch. */
+export interface LoggedCommand {
+  /** The command id, when the command had one: replay rebuilds the idempotency table from it. */
+  id?: string;
+  /** The reply given; stored so a retry after failover returns the original answer. */
+  r: Reply;
+  /** How many of the batch's events this command produced (events are in command order). */
+  n: number;
+  type: string;
+  by?: string;
+  rid?: string;
+}
+
+/** What one append to the log carries: every write of one group commit. */
+export interface LogBatch {
+  at: number;
+  ev: Array<{ type: string; [field: string]: unknown }>;
+  cmds: LoggedCommand[];
+  /** Timer operations in order: `[name, dueAt, data]` sets, `[name]` clears. */
+  tm?: Array<[string, number, unknown] | [string]>;
+}
+
+export interface StoredBatch {
+  seq: number;
+  batch: LogBatch;
+}
+
+/** The runtime-level record of an actor, as written in a snapshot. */
+export interface SnapshotRecord {
+  /** Stream sequence of the last batch folded into this snapshot. */
+  seq: number;
+  state: unknown;
+  /** Command id → [reply, epoch ms]. */
+  idem: Array<[string, Reply, number]>;
+  timers: Array<[string, number, unknown]>;
+}
+
+export interface ActorRef {
+  kind: string;
+  id: string;
+  shard: number;
+}
+
+export function actorKey(ref: { kind: string; id: string }): string {
+  return `${ref.kind}/${ref.id}`;
+}

@@ -1,0 +1,104 @@
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { z } from "zod";
+import type { ErrorBody, ErrorKind } from "../actors/runtime/errors.ts";
+
+export const PROBLEM_BASE = "https://business-hub.dev/problems/";
+
+/** An RFC 9457 problem. `type` ends in a stable slug that clients may switch on. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance?: string;
+  /** The request field at fault, as a dotted path (e.g. `qty`, `lines.0.sku`). */
+  field?: string;
+  errors?: Array<{ field: string; message: string }>;
+  requestId?: string;
+  [extension: string]: unknown;
+}
+
+/** Thrown anywhere in a route; the app's single `onError` turns it into problem+json. */
+export class ProblemError extends Error {
+  readonly status: ContentfulStatusCode;
+  readonly slug: string;
+  readonly extra: Record<string, unknown>;
+  readonly retryAfterSeconds: number | undefined;
+  constructor(
+    status: ContentfulStatusCode,
+    slug: string,
+    detail: string,
+    extra: Record<string, unknown> = {},
+    retryAfterSeconds?: number,
+  ) {
+    super(detail);
+    this.status = status;
+    this.slug = slug;
+    this.extra = extra;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+const TITLES: Record<string, string> = {
+  "malformed-json": "Request body is not valid JSON",
+  validation: "Request failed validation",
+  "missing-idempotency-key": "Idempotency-Key header required",
+  "unknown-warehouse": "Warehouse is not registered",
+  "insufficient-stock": "Not enough sellable stock",
+  conflict: "Conflicts with the current state",
+  "not-found": "Not found",
+  unauthorized: "Authentication required",
+  forbidden: "Not permitted",
+  "payload-too-large": "Request body too large",
+  "unsupported-media-type": "Content-Type must be application/json",
+  overloaded: "Too busy; retry later",
+  "rate-limited": "Too many requests",
+  unavailable: "Temporarily unavailable; retry",
+  internal: "Internal error",
+};
+
+/** Domain and runtime error kinds → HTTP. Actors never see HTTP; this is the only mapping. */
+const KIND_TO_HTTP: Record<ErrorKind, [ContentfulStatusCode, string]> = {
+  not_found: [404, "not-found"],
+  conflict: [409, "conflict"],
+  insufficient_stock: [409, "insufficient-stock"],
+  invalid: [422, "validation"],
+  forbidden: [403, "forbidden"],
+  overloaded: [429, "overloaded"],
+  unavailable: [503, "unavailable"],
+  moved: [503, "unavailable"],
+  timeout: [503, "unavailable"],
+};
+
+export function problemFromErrorBody(error: ErrorBody): ProblemError {
+  const [status, slug] = KIND_TO_HTTP[error.kind] ?? [500, "internal"];
+  const retryAfter = error.retryAfterMs !== undefined ? Math.max(1, Math.ceil(error.retryAfterMs / 1000)) : undefined;
+  return new ProblemError(status, slug, error.message, error.details ?? {}, status >= 429 ? (retryAfter ?? 1) : undefined);
+}
+
+export function validationProblem(error: z.ZodError, prefix = ""): ProblemError {
+  const errors = error.issues.map((issue) => ({
+    field: [prefix, ...issue.path.map(String)].filter(Boolean).join("."),
+    message: issue.message,
+  }));
+  return new ProblemError(400, "validation", errors.map((e) => `${e.field || "(body)"}: ${e.message}`).join("; "), {
+    field: errors[0]?.field ?? "",
+    errors,
+  });
+}
+
+export function renderProblem(c: Context, error: ProblemError): Response {
+  const body: Problem = {
+    type: `${PROBLEM_BASE}${error.slug}`,
+    title: TITLES[error.slug] ?? error.slug,
+    status: error.status,
+    detail: error.message,
+    instance: c.req.path,
+    ...error.extra,
+    requestId: c.get("requestId" as never) as string | undefined,
+  };
+  const headers: Record<string, string> = { "content-type": "application/problem+json" };
+  if (error.retryAfterSeconds !== undefined) headers["retry-after"] = String(error.retryAfterSeconds);
+  return c.body(JSON.stringify(body), error.status, headers);
+}

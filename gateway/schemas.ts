@@ -1,0 +1,55 @@
+import { z } from "zod";
+import { codeSchema, countSchema, quantitySchema } from "../actors/inventory/index.ts";
+
+/** Request and response shapes of the public API; the OpenAPI document is generated from these. */
+export const tokenRequest = z.object({ username: z.string().min(1).max(100), password: z.string().min(1).max(200) }).strict();
+export const tokenResponse = z.object({ token: z.string(), expiresAt: z.string() });
+
+export const warehouseBody = z.object({ name: z.string().trim().min(1).max(200), region: z.string().trim().min(1).max(100) }).strict();
+export const warehouseSchema = z.object({
+  code: z.string(),
+  name: z.string(),
+  region: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export const pageQuery = z
+  .object({ limit: z.coerce.number().int().min(1).max(500).default(50), cursor: z.string().max(200).optional() })
+  .strict();
+
+export const receiptBody = z
+  .object({ warehouse: codeSchema, qty: quantitySchema, reason: z.string().trim().min(1).max(200).optional(), reference: codeSchema.optional() })
+  .strict();
+export const inboundBody = z.object({ warehouse: codeSchema, qty: quantitySchema, reference: codeSchema }).strict();
+export const reservationBody = z.object({ orderId: codeSchema, qty: quantitySchema, warehouse: codeSchema.optional() }).strict();
+export const adjustmentBody = z
+  .object({ warehouse: codeSchema, countedQty: countSchema, reason: z.string().trim().min(1).max(200) })
+  .strict();
+export const safetyStockBody = z.object({ warehouse: codeSchema, qty: countSchema }).strict();
+
+const warehouseStock = z.object({
+  warehouse: z.string(),
+  physical: z.number(),
+  reserved: z.number(),
+  sellable: z.number(),
+  inTransit: z.number(),
+  safetyStock: z.number(),
+});
+export const stockSchema = z.object({
+  sku: z.string(),
+  physical: z.number(),
+  reserved: z.number(),
+  sellable: z.number(),
+  inTransit: z.number(),
+  safetyStock: z.number(),
+  warehouses: z.array(warehouseStock),
+});
+export const problemSchema = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number(),
+  detail: z.string().optional(),
+  field: z.string().optional(),
+  requestId: z.string().optional(),
+});
+export { codeSchema };

@@ -1,0 +1,215 @@
+import { randomBytes } from "node:crypto";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { Kvm } from "@nats-io/kv";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import Redis from "ioredis";
+import { skuKind } from "./actors/inventory/index.ts";
+import {
+  ActorClient,
+  ActorNode,
+  createLogger,
+  defaultInstanceOptions,
+  type Logger,
+  MetricsRegistry,
+  Subjects,
+} from "./actors/runtime/index.ts";
+import type { Config } from "./config.ts";
+import { createApp, type ReadinessReport } from "./gateway/app.ts";
+import { TokenService } from "./gateway/auth.ts";
+import { type HttpServer, serve } from "./platform/serve.ts";
+import { JetStreamEventStore, JetStreamTimerIndex } from "./storage/jetstream/jetstream-event-store.ts";
+import { ensureStreams } from "./storage/jetstream/streams.ts";
+import { openDatabase, type Sql } from "./storage/postgres/database.ts";
+import { migrate } from "./storage/postgres/migrate.ts";
+import { Projector } from "./storage/projector.ts";
+import { auditProjection } from "./storage/read-models/audit-projection.ts";
+import { inventoryProjection } from "./storage/read-models/inventory-projection.ts";
+import { InventoryQueries } from "./storage/read-models/inventory-queries.ts";
+import { sharedSetting, UserStore } from "./storage/users.ts";
+import { PostgresWarehouseDirectory } from "./storage/warehouses.ts";
+
+/** Every domain actor kind this build hosts. The runtime only ever sees this list. */
+export const ACTOR_KINDS = [skuKind];
+
+export interface HubNode {
+  config: Config;
+  nodeId: string;
+  nc: NatsConnection;
+  sql: Sql;
+  redis: Redis;
+  client: ActorClient;
+  actorNode: ActorNode | undefined;
+  projector: Projector | undefined;
+  app: ReturnType<typeof createApp> | undefined;
+  server: HttpServer | undefined;
+  metrics: MetricsRegistry;
+  /** Graceful: hands shards back and closes connections. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts one node with the roles in `config.ROLES`: the composition root, the only module that knows
+ * every concrete implementation.
+ */
+export async function startHubNode(config: Config, options: { log?: Logger; listen?: boolean } = {}): Promise<HubNode> {
+  const nodeId = config.NODE_ID ?? `node-${randomBytes(4).toString("hex")}`;
+  const log = options.log ?? createLogger(config.LOG_LEVEL, { node: nodeId });
+  const roles = new Set(config.ROLES);
+  const metrics = new MetricsRegistry();
+  const subjects = new Subjects(config.HUB_NAMESPACE);
+
+  const nc = await connect({
+    servers: config.NATS_URL,
+    name: `business-hub ${nodeId}`,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+    timeout: 5_000,
+  }).catch((error) => {
+    throw new Error(`cannot reach NATS at ${config.NATS_URL} (start it with: npm run services): ${error.message}`);
+  });
+  const js = jetstream(nc, { timeout: 5_000 });
+  const jsm = await jetstreamManager(nc);
+  const streams = await ensureStreams(jsm, subjects, { duplicateWindowMs: config.EVENTS_DUPLICATE_WINDOW });
+
+  const schema = config.HUB_NAMESPACE;
+  const sql = await openDatabase(config.DATABASE_URL, schema).catch((error) => {
+    throw new Error(`cannot reach Postgres at ${config.DATABASE_URL} (start it with: npm run services): ${error.message}`);
+  });
+  await migrate(sql, schema);
+  const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 2 });
+  await redis.connect().catch((error) => {
+    throw new Error(`cannot reach Redis at ${config.REDIS_URL} (start it with: npm run services): ${error.message}`);
+  });
+
+  const users = new UserStore(sql);
+  await users.ensureRoles();
+  const adminPassword = config.ADMIN_PASSWORD ?? randomBytes(12).toString("base64url");
+  if ((await users.ensureAdmin(adminPassword)) && !config.ADMIN_PASSWORD) {
+    // Printed once, on the start that created the user; never logged again.
+    process.stdout.write(`\n  Created user "admin" with password: ${adminPassword}\n  (set ADMIN_PASSWORD to choose it)\n\n`);
+  }
+  const jwtSecret = config.JWT_SECRET ?? (await sharedSetting(sql, "jwt_secret", () => randomBytes(48).toString("base64url")));
+
+  const kvm = new Kvm(nc);
+  const ns = config.HUB_NAMESPACE;
+  const leasesBucket = await kvm.create(`${ns}_shard_leases`, { ttl: config.LEASE_TTL, history: 1 });
+  const singletons = await kvm.create(`${ns}_singletons`, { ttl: config.LEASE_TTL, history: 1 });
+
+  const client = new ActorClient(nc, {
+    namespace: ns,
+    shardCount: config.SHARD_COUNT,
+    attemptTimeoutMs: 5_000,
+    deadlineMs: config.COMMAND_DEADLINE,
+  });
+
+  let actorNode: ActorNode | undefined;
+  if (roles.has("actors")) {
+    actorNode = new ActorNode(
+      nc,
+      ACTOR_KINDS,
+      { store: new JetStreamEventStore(js, jsm, subjects, streams), timerIndex: new JetStreamTimerIndex(js, subjects, streams) },
+      {
+        namespace: ns,
+        nodeId,
+        shardCount: config.SHARD_COUNT,
+        leaseTtlMs: config.LEASE_TTL,
+        idleMs: config.ACTOR_IDLE,
+        maxActive: config.ACTOR_MAX_ACTIVE,
+        maxPending: config.NODE_MAX_PENDING,
+        instance: {
+          ...defaultInstanceOptions,
+          mailboxMax: config.MAILBOX_MAX,
+          snapshotEvery: config.SNAPSHOT_EVERY,
+          idempotencyRetentionMs: config.IDEMPOTENCY_RETENTION,
+        },
+      },
+      { log, metrics },
+    );
+    await actorNode.start();
+  }
+
+  let projector: Projector | undefined;
+  if (roles.has("projector")) {
+    projector = new Projector({
+      sql,
+      js,
+      jsm,
+      subjects,
+      stream: streams.events,
+      projections: [inventoryProjection, auditProjection],
+      lease: singletons,
+      nodeId,
+      log,
+      metrics,
+    });
+    await projector.start(config.LEASE_TTL);
+  }
+
+  const readiness = async (): Promise<ReadinessReport> => {
+    const checks: ReadinessReport["checks"] = {};
+    const check = async (name: string, probe: () => Promise<string | undefined>) => {
+      try {
+        const detail = await probe();
+        checks[name] = { ok: true, ...(detail ? { detail } : {}) };
+      } catch (error) {
+        checks[name] = { ok: false, detail: (error as Error).message };
+      }
+    };
+    await Promise.all([
+      check("nats", async () => `rtt ${(await nc.rtt()).toFixed(1)} ms`),
+      check("postgres", async () => void (await sql`SELECT 1`)),
+      check("redis", async () => void (await redis.ping())),
+      check("shards", async () => {
+        let covered = 0;
+        for await (const _ of await leasesBucket.keys()) covered++;
+        const here = actorNode?.ownedShards.length ?? 0;
+        if (covered < config.SHARD_COUNT) throw new Error(`${covered}/${config.SHARD_COUNT} shards owned in the cluster`);
+        return `${covered}/${config.SHARD_COUNT} covered, ${here} here`;
+      }),
+    ]);
+    return { ready: Object.values(checks).every((c) => c.ok), checks };
+  };
+
+  let app: HubNode["app"];
+  let server: HttpServer | undefined;
+  if (roles.has("gateway")) {
+    app = createApp({
+      actors: client,
+      warehouses: new PostgresWarehouseDirectory(sql, redis, ns),
+      users,
+      tokens: new TokenService(jwtSecret, config.TOKEN_TTL),
+      inventory: new InventoryQueries(sql),
+      redis,
+      namespace: ns,
+      metrics,
+      log,
+      readiness,
+    });
+    if (options.listen !== false) {
+      server = serve(app.fetch, { port: config.PORT, hostname: config.HOST });
+      log.info("listening", { url: `http://${config.HOST}:${server.port}`, roles: [...roles] });
+    }
+  }
+
+  return {
+    config,
+    nodeId,
+    nc,
+    sql,
+    redis,
+    client,
+    actorNode,
+    projector,
+    app,
+    server,
+    metrics,
+    async stop() {
+      await server?.stop();
+      await projector?.stop();
+      await actorNode?.stop();
+      await nc.drain().catch(() => undefined);
+      await sql.end({ timeout: 2 });
+      redis.disconnect();
+    },
+  };
+}

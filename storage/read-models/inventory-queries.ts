@@ -1,0 +1,63 @@
+import type { Sql } from "../postgres/database.ts";
+
+export interface LedgerEntry {
+  sku: string;
+  warehouse: string;
+  movement: string;
+  physicalDelta: number;
+  reservedDelta: number;
+  inTransitDelta: number;
+  orderId: string | null;
+  reference: string | null;
+  reason: string | null;
+  by: string | null;
+  requestId: string | null;
+  at: string;
+  sequence: string;
+}
+
+/** Read side of the inventory read model. Cursors are opaque: base64url of `seq:idx`. */
+export class InventoryQueries {
+  readonly #sql: Sql;
+  constructor(sql: Sql) {
+    this.#sql = sql;
+  }
+
+  async ledger(sku: string, limit: number, cursor?: string): Promise<{ items: LedgerEntry[]; nextCursor: string | null }> {
+    const after = cursor ? decodeCursor(cursor) : undefined;
+    const rows = await this.#sql`
+      SELECT * FROM stock_ledger WHERE sku = ${sku}
+      ${after ? this.#sql`AND (seq, idx) < (${after.seq}, ${after.idx})` : this.#sql``}
+      ORDER BY seq DESC, idx DESC LIMIT ${limit + 1}`;
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      items: page.map((r) => ({
+        sku: r.sku,
+        warehouse: r.warehouse,
+        movement: r.movement,
+        physicalDelta: Number(r.physical_delta),
+        reservedDelta: Number(r.reserved_delta),
+        inTransitDelta: Number(r.in_transit_delta),
+        orderId: r.order_id,
+        reference: r.reference,
+        reason: r.reason,
+        by: r.principal,
+        requestId: r.request_id,
+        at: (r.at as Date).toISOString(),
+        sequence: `${r.seq}.${r.idx}`,
+      })),
+      nextCursor: rows.length > limit && last ? encodeCursor(Number(last.seq), Number(last.idx)) : null,
+    };
+  }
+}
+
+export function encodeCursor(seq: number, idx: number): string {
+  return Buffer.from(`${seq}:${idx}`).toString("base64url");
+}
+
+export function decodeCursor(cursor: string): { seq: number; idx: number } | undefined {
+  const match = /^(\d{1,15}):(\d{1,9})$/.exec(Buffer.from(cursor, "base64url").toString());
+  if (!match) return undefined;
+  return { seq: Number(match[1]), idx: Number(match[2]) };
+}

@@ -1,0 +1,75 @@
+import type Redis from "ioredis";
+import type { Sql } from "./postgres/database.ts";
+
+export interface Warehouse {
+  code: string;
+  name: string;
+  region: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Reference data: warehouses live in Postgres, with a Redis set of codes for the hot existence check. */
+export interface WarehouseDirectory {
+  upsert(w: { code: string; name: string; region: string }, by: string, requestId: string): Promise<{ created: boolean; warehouse: Warehouse }>;
+  list(opts: { limit: number; after?: string }): Promise<Warehouse[]>;
+  exists(code: string): Promise<boolean>;
+}
+
+export class PostgresWarehouseDirectory implements WarehouseDirectory {
+  readonly #sql: Sql;
+  readonly #redis: Redis;
+  readonly #key: string;
+  readonly #known = new Set<string>();
+
+  constructor(sql: Sql, redis: Redis, namespace: string) {
+    this.#sql = sql;
+    this.#redis = redis;
+    this.#key = `${namespace}:warehouses`;
+  }
+
+  async upsert(w: { code: string; name: string; region: string }, by: string, requestId: string) {
+    const rows = await this.#sql.begin(async (tx) => {
+      const result = await tx`
+        INSERT INTO warehouses (code, name, region) VALUES (${w.code}, ${w.name}, ${w.region})
+        ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, region = EXCLUDED.region, updated_at = now()
+        RETURNING code, name, region, created_at, updated_at, (xmax = 0) AS created`;
+      await tx`INSERT INTO audit_log (principal, action, target, request_id, detail)
+        VALUES (${by}, 'warehouse.upsert', ${`warehouse/${w.code}`}, ${requestId}, ${tx.json({ name: w.name, region: w.region })})`;
+      return result;
+    });
+    await this.#redis.sadd(this.#key, w.code);
+    this.#known.add(w.code);
+    const row = rows[0]!;
+    return { created: Boolean(row.created), warehouse: toWarehouse(row) };
+  }
+
+  async list({ limit, after }: { limit: number; after?: string }): Promise<Warehouse[]> {
+    const rows = await this.#sql`
+      SELECT code, name, region, created_at, updated_at FROM warehouses
+      WHERE ${after ? this.#sql`code > ${after}` : this.#sql`true`} ORDER BY code LIMIT ${limit}`;
+    return rows.map(toWarehouse);
+  }
+
+  /** Positive answers are cached in process (warehouses are never deleted); misses ask Redis, then Postgres. */
+  async exists(code: string): Promise<boolean> {
+    if (this.#known.has(code)) return true;
+    let found = (await this.#redis.sismember(this.#key, code)) === 1;
+    if (!found) {
+      found = (await this.#sql`SELECT 1 FROM warehouses WHERE code = ${code}`).length > 0;
+      if (found) await this.#redis.sadd(this.#key, code);
+    }
+    if (found) this.#known.add(code);
+    return found;
+  }
+}
+
+function toWarehouse(row: Record<string, unknown>): Warehouse {
+  return {
+    code: row.code as string,
+    name: row.name as string,
+    region: row.region as string,
+    createdAt: (row.created_at as Date).toISOString(),
+    updatedAt: (row.updated_at as Date).toISOString(),
+  };
+}
