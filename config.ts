@@ -41,7 +41,10 @@ export const configSchema = z.object({
   SNAPSHOT_EVERY: int(1, 1_000_000).default(200),
   IDEMPOTENCY_RETENTION: duration.default(7 * 86_400_000),
   EVENTS_DUPLICATE_WINDOW: duration.default(120_000),
+  /** Total time a command is retried through shard handovers before the caller gets 503. */
   COMMAND_DEADLINE: duration.default(15_000),
+  /** One attempt's wait; a request stuck on a node that just died is re-sent after this. */
+  COMMAND_ATTEMPT_TIMEOUT: duration.default(2_000),
   JWT_SECRET: z.string().min(32).optional(),
   TOKEN_TTL: duration.default(8 * 3_600_000),
   ADMIN_PASSWORD: z.string().min(8).optional(),

@@ -98,7 +98,7 @@ export async function startHubNode(config: Config, options: { log?: Logger; list
   const client = new ActorClient(nc, {
     namespace: ns,
     shardCount: config.SHARD_COUNT,
-    attemptTimeoutMs: 5_000,
+    attemptTimeoutMs: config.COMMAND_ATTEMPT_TIMEOUT,
     deadlineMs: config.COMMAND_DEADLINE,
   });
 

@@ -25,6 +25,8 @@ export interface InstanceOptions {
 
 /** What an instance needs from the node hosting it. */
 export interface InstanceHost {
+  /** Recorded in every batch this node appends. */
+  nodeId?: string;
   store: EventStore;
   timerIndex: TimerIndex;
   /** False once this node may no longer write for the shard (lease expired or moved). */
@@ -196,7 +198,7 @@ export class ActorInstance {
       return;
     }
     const now = this.#host.now();
-    const log: LogBatch = { at: now, ev: [], cmds: [] };
+    const log: LogBatch = { at: now, ev: [], cmds: [], ...(this.#host.nodeId ? { node: this.#host.nodeId } : {}) };
     const replies: Reply[] = [];
     try {
       for (const p of batch) replies.push(this.#decide(p.envelope, now, log));

@@ -71,6 +71,7 @@ export class ActorNode {
     this.#wakes = new WakeSchedule((ref) => this.#deliverTimer(ref));
     this.#metrics = { appends: () => undefined };
     this.#host = {
+      nodeId: options.nodeId,
       store: storage.store,
       timerIndex: storage.timerIndex,
       leaseValid: (shard) => this.#leases?.isValid(shard) ?? false,

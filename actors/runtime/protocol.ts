@@ -35,6 +35,8 @@ export interface LoggedCommand {
 /** What one append to the log carries: every write of one group commit. */
 export interface LogBatch {
   at: number;
+  /** The node that wrote the batch (diagnostics, and proof in tests that a stale owner wrote nothing). */
+  node?: string;
   ev: Array<{ type: string; [field: string]: unknown }>;
   cmds: LoggedCommand[];
   /** Timer operations in order: `[name, dueAt, data]` sets, `[name]` clears. */
