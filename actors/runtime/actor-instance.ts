@@ -31,6 +31,8 @@ export interface InstanceHost {
   timerIndex: TimerIndex;
   /** False once this node may no longer write for the shard (lease expired or moved). */
   leaseValid(shard: number): boolean;
+  /** The lease epoch recorded in each batch (optional: in-memory tests have no leases). */
+  leaseEpoch?(shard: number): number;
   /** Arms the local wake-up for the actor's next due timer (0 disarms). */
   scheduleWake(ref: ActorRef, dueAt: number): void;
   now(): number;
@@ -198,7 +200,9 @@ export class ActorInstance {
       return;
     }
     const now = this.#host.now();
-    const log: LogBatch = { at: now, ev: [], cmds: [], ...(this.#host.nodeId ? { node: this.#host.nodeId } : {}) };
+    const log: LogBatch = { at: now, ev: [], cmds: [] };
+    if (this.#host.nodeId) log.node = this.#host.nodeId;
+    if (this.#host.leaseEpoch) log.epoch = this.#host.leaseEpoch(this.ref.shard);
     const replies: Reply[] = [];
     try {
       for (const p of batch) replies.push(this.#decide(p.envelope, now, log));

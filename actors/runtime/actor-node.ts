@@ -75,6 +75,7 @@ export class ActorNode {
       store: storage.store,
       timerIndex: storage.timerIndex,
       leaseValid: (shard) => this.#leases?.isValid(shard) ?? false,
+      leaseEpoch: (shard) => this.#leases?.epochOf(shard) ?? 0,
       scheduleWake: (ref, dueAt) => this.#wakes.set(ref, dueAt),
       now: () => Date.now(),
       onAppend: (commands, events, ms) => this.#metrics.appends(commands, events, ms),
@@ -196,7 +197,8 @@ export class ActorNode {
       this.#instances.delete(key);
       closing.push(
         instance.settled().then(() => {
-          instance.snapshotIfWorthIt(1);
+          // Only an owner that still holds the lease writes a parting snapshot; a lost lease writes nothing.
+          if (this.#leases?.isValid(shard)) instance.snapshotIfWorthIt(1);
           instance.close(`shard ${reason}`);
         }),
       );

@@ -37,6 +37,8 @@ export interface LogBatch {
   at: number;
   /** The node that wrote the batch (diagnostics, and proof in tests that a stale owner wrote nothing). */
   node?: string;
+  /** The writer's shard lease epoch; successive owners have increasing epochs, so a stale writer shows. */
+  epoch?: number;
   ev: Array<{ type: string; [field: string]: unknown }>;
   cmds: LoggedCommand[];
   /** Timer operations in order: `[name, dueAt, data]` sets, `[name]` clears. */

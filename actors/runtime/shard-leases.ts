@@ -14,6 +14,8 @@ export interface ShardLeaseOptions {
 }
 
 interface OwnedLease {
+  /** KV revision at acquisition: strictly increasing across successive owners of a shard (a fencing epoch). */
+  epoch: number;
   revision: number;
   /** `performance.now()` after which we must not write: renewal sent time + TTL − safety margin. */
   validUntil: number;
@@ -53,6 +55,11 @@ export class ShardLeases {
   isValid(shard: number): boolean {
     const lease = this.#owned.get(shard);
     return lease !== undefined && performance.now() < lease.validUntil;
+  }
+
+  /** The fencing epoch of our lease on `shard` (0 when we hold none). */
+  epochOf(shard: number): number {
+    return this.#owned.get(shard)?.epoch ?? 0;
   }
 
   owned(): number[] {
@@ -111,7 +118,7 @@ export class ShardLeases {
         const sentAt = performance.now();
         try {
           const revision = await this.#leases.update(this.#key(shard), this.#value(), lease.revision);
-          this.#owned.set(shard, { revision, validUntil: this.#validUntil(sentAt) });
+          this.#owned.set(shard, { epoch: lease.epoch, revision, validUntil: this.#validUntil(sentAt) });
         } catch (error) {
           if (isWrongSequence(error)) {
             // Someone else holds it: our lease expired while we could not renew (e.g. we were paused).
@@ -175,7 +182,7 @@ export class ShardLeases {
       }
       return;
     }
-    this.#owned.set(shard, { revision, validUntil: this.#validUntil(sentAt) });
+    this.#owned.set(shard, { epoch: revision, revision, validUntil: this.#validUntil(sentAt) });
     this.#busy.add(shard);
     try {
       this.#coveredShards++;
