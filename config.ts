@@ -24,14 +24,25 @@ export const configSchema = z.object({
   ROLES: z
     .string()
     .default(ROLE_NAMES.join(","))
-    .transform((v) => v.split(",").map((r) => r.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(",")
+        .map((r) => r.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.enum(ROLE_NAMES)).min(1)),
-  NODE_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
+  NODE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/)
+    .optional(),
   NATS_URL: z.string().default("nats://127.0.0.1:4222"),
   DATABASE_URL: z.string().default("postgres://postgres@127.0.0.1:5432/postgres"),
   REDIS_URL: z.string().default("redis://127.0.0.1:6379"),
   /** Prefix of every subject, stream, bucket, Redis key and the Postgres schema name. */
-  HUB_NAMESPACE: z.string().regex(/^[a-z][a-z0-9_]{0,30}$/).default("hub"),
+  HUB_NAMESPACE: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]{0,30}$/)
+    .default("hub"),
   SHARD_COUNT: int(1, 4096).default(64),
   LEASE_TTL: duration.default(6_000),
   ACTOR_IDLE: duration.default(120_000),

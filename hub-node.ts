@@ -51,7 +51,10 @@ export interface HubNode {
  * Starts one node with the roles in `config.ROLES`: the composition root, the only module that knows
  * every concrete implementation.
  */
-export async function startHubNode(config: Config, options: { log?: Logger; listen?: boolean } = {}): Promise<HubNode> {
+export async function startHubNode(
+  config: Config,
+  options: { log?: Logger; listen?: boolean } = {},
+): Promise<HubNode> {
   const nodeId = config.NODE_ID ?? `node-${randomBytes(4).toString("hex")}`;
   const log = options.log ?? createLogger(config.LOG_LEVEL, { node: nodeId });
   const roles = new Set(config.ROLES);
@@ -65,7 +68,9 @@ export async function startHubNode(config: Config, options: { log?: Logger; list
     reconnectTimeWait: 250,
     timeout: 5_000,
   }).catch((error) => {
-    throw new Error(`cannot reach NATS at ${config.NATS_URL} (start it with: npm run services): ${error.message}`);
+    throw new Error(
+      `cannot reach NATS at ${config.NATS_URL} (start it with: npm run services): ${error.message}`,
+    );
   });
   const js = jetstream(nc, { timeout: 5_000 });
   const jsm = await jetstreamManager(nc);
@@ -73,12 +78,16 @@ export async function startHubNode(config: Config, options: { log?: Logger; list
 
   const schema = config.HUB_NAMESPACE;
   const sql = await openDatabase(config.DATABASE_URL, schema).catch((error) => {
-    throw new Error(`cannot reach Postgres at ${config.DATABASE_URL} (start it with: npm run services): ${error.message}`);
+    throw new Error(
+      `cannot reach Postgres at ${config.DATABASE_URL} (start it with: npm run services): ${error.message}`,
+    );
   });
   await migrate(sql, schema);
   const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 2 });
   await redis.connect().catch((error) => {
-    throw new Error(`cannot reach Redis at ${config.REDIS_URL} (start it with: npm run services): ${error.message}`);
+    throw new Error(
+      `cannot reach Redis at ${config.REDIS_URL} (start it with: npm run services): ${error.message}`,
+    );
   });
 
   const users = new UserStore(sql);
@@ -86,9 +95,13 @@ export async function startHubNode(config: Config, options: { log?: Logger; list
   const adminPassword = config.ADMIN_PASSWORD ?? randomBytes(12).toString("base64url");
   if ((await users.ensureAdmin(adminPassword)) && !config.ADMIN_PASSWORD) {
     // Printed once, on the start that created the user; never logged again.
-    process.stdout.write(`\n  Created user "admin" with password: ${adminPassword}\n  (set ADMIN_PASSWORD to choose it)\n\n`);
+    process.stdout.write(
+      `\n  Created user "admin" with password: ${adminPassword}\n  (set ADMIN_PASSWORD to choose it)\n\n`,
+    );
   }
-  const jwtSecret = config.JWT_SECRET ?? (await sharedSetting(sql, "jwt_secret", () => randomBytes(48).toString("base64url")));
+  const jwtSecret =
+    config.JWT_SECRET ??
+    (await sharedSetting(sql, "jwt_secret", () => randomBytes(48).toString("base64url")));
 
   const kvm = new Kvm(nc);
   const ns = config.HUB_NAMESPACE;
@@ -107,7 +120,10 @@ export async function startHubNode(config: Config, options: { log?: Logger; list
     actorNode = new ActorNode(
       nc,
       ACTOR_KINDS,
-      { store: new JetStreamEventStore(js, jsm, subjects, streams), timerIndex: new JetStreamTimerIndex(js, subjects, streams) },
+      {
+        store: new JetStreamEventStore(js, jsm, subjects, streams),
+        timerIndex: new JetStreamTimerIndex(js, subjects, streams),
+      },
       {
         namespace: ns,
         nodeId,
@@ -163,7 +179,8 @@ export async function startHubNode(config: Config, options: { log?: Logger; list
         let covered = 0;
         for await (const _ of await leasesBucket.keys()) covered++;
         const here = actorNode?.ownedShards.length ?? 0;
-        if (covered < config.SHARD_COUNT) throw new Error(`${covered}/${config.SHARD_COUNT} shards owned in the cluster`);
+        if (covered < config.SHARD_COUNT)
+          throw new Error(`${covered}/${config.SHARD_COUNT} shards owned in the cluster`);
         return `${covered}/${config.SHARD_COUNT} covered, ${here} here`;
       }),
     ]);

@@ -44,9 +44,11 @@ export function createApp(deps: GatewayDeps): Hono {
   const app = new Hono();
   const routes: RouteDoc[] = [];
   const httpRequests = deps.metrics.counter("hub_http_requests_total", "HTTP requests by route and status");
-  const httpLatency = deps.metrics.histogram("hub_http_request_seconds", "HTTP latency", [
-    0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
-  ]);
+  const httpLatency = deps.metrics.histogram(
+    "hub_http_request_seconds",
+    "HTTP latency",
+    [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  );
 
   app.use("*", async (c, next) => {
     const incoming = c.req.header("x-request-id");
@@ -60,7 +62,13 @@ export function createApp(deps: GatewayDeps): Hono {
     httpRequests.inc({ route, method: c.req.method, status: String(c.res.status) });
     httpLatency.observe(ms / 1000, { route });
     if (!route.startsWith("/healthz") && !route.startsWith("/metrics")) {
-      deps.log.debug("http", { requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(ms) });
+      deps.log.debug("http", {
+        requestId,
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round(ms),
+      });
     }
   });
   app.use(
@@ -76,9 +84,14 @@ export function createApp(deps: GatewayDeps): Hono {
   app.onError((error, c) => {
     if (error instanceof ProblemError) return renderProblem(c, error);
     deps.log.error("unhandled error", { path: c.req.path, error });
-    return renderProblem(c, new ProblemError(500, "internal", "unexpected error; see logs for the request id"));
+    return renderProblem(
+      c,
+      new ProblemError(500, "internal", "unexpected error; see logs for the request id"),
+    );
   });
-  app.notFound((c) => renderProblem(c, new ProblemError(404, "not-found", `no route for ${c.req.method} ${c.req.path}`)));
+  app.notFound((c) =>
+    renderProblem(c, new ProblemError(404, "not-found", `no route for ${c.req.method} ${c.req.path}`)),
+  );
 
   const auth = requireAuth(deps.tokens);
   const define = (doc: RouteDoc, handler: (c: Context) => Promise<Response> | Response) => {
@@ -89,10 +102,18 @@ export function createApp(deps: GatewayDeps): Hono {
     app.on([doc.method.toUpperCase()], [doc.path], ...chain, handler);
   };
 
-  const meta = (c: Context) => ({ by: principalOf(c).username, requestId: c.get("requestId" as never) as string });
+  const meta = (c: Context) => ({
+    by: principalOf(c).username,
+    requestId: c.get("requestId" as never) as string,
+  });
 
   /** Sends a command to the SKU actor and turns a refusal into the matching problem. */
-  const skuCommand = async (c: Context, sku: string, cmd: Record<string, unknown> & { type: string }, id?: string) => {
+  const skuCommand = async (
+    c: Context,
+    sku: string,
+    cmd: Record<string, unknown> & { type: string },
+    id?: string,
+  ) => {
     const reply: Reply = await deps.actors.request("sku", sku, cmd, {
       meta: meta(c),
       ...(id ? { id } : {}),
@@ -104,9 +125,14 @@ export function createApp(deps: GatewayDeps): Hono {
 
   const knownWarehouse = async (code: string | undefined) => {
     if (code && !(await deps.warehouses.exists(code))) {
-      throw new ProblemError(422, "unknown-warehouse", `warehouse ${code} is not registered; PUT /v1/warehouses/${code} first`, {
-        field: "warehouse",
-      });
+      throw new ProblemError(
+        422,
+        "unknown-warehouse",
+        `warehouse ${code} is not registered; PUT /v1/warehouses/${code} first`,
+        {
+          field: "warehouse",
+        },
+      );
     }
   };
   const skuParam = (c: Context) => parseParam(c.req.param("sku"), s.codeSchema, "sku") as string;
@@ -118,13 +144,23 @@ export function createApp(deps: GatewayDeps): Hono {
     const report = await deps.readiness();
     return c.json(report, report.ready ? 200 : 503);
   });
-  app.get("/metrics", (c) => c.text(deps.metrics.render(), 200, { "content-type": "text/plain; version=0.0.4" }));
+  app.get("/metrics", (c) =>
+    c.text(deps.metrics.render(), 200, { "content-type": "text/plain; version=0.0.4" }),
+  );
   app.get("/openapi.json", (c) => c.json(openApiDocument(routes)));
   app.get("/docs", (c) => c.html(DOCS_HTML));
 
   // --- Auth -------------------------------------------------------------------------------------
   define(
-    { method: "post", path: "/v1/auth/token", summary: "Exchange username and password for a bearer token", tag: "Auth", public: true, body: s.tokenRequest, response: { status: 200, schema: s.tokenResponse, description: "Signed JWT" } },
+    {
+      method: "post",
+      path: "/v1/auth/token",
+      summary: "Exchange username and password for a bearer token",
+      tag: "Auth",
+      public: true,
+      body: s.tokenRequest,
+      response: { status: 200, schema: s.tokenResponse, description: "Signed JWT" },
+    },
     async (c) => {
       const body = await parseBody(c, s.tokenRequest);
       const key = `${deps.namespace}:login:${body.username}`;
@@ -141,16 +177,35 @@ export function createApp(deps: GatewayDeps): Hono {
 
   // --- Warehouses -------------------------------------------------------------------------------
   define(
-    { method: "put", path: "/v1/warehouses/:code", summary: "Register or update a warehouse", tag: "Warehouses", permission: "warehouse:write", body: s.warehouseBody, response: { status: 200, schema: s.warehouseSchema, description: "The warehouse (201 when created)" } },
+    {
+      method: "put",
+      path: "/v1/warehouses/:code",
+      summary: "Register or update a warehouse",
+      tag: "Warehouses",
+      permission: "warehouse:write",
+      body: s.warehouseBody,
+      response: { status: 200, schema: s.warehouseSchema, description: "The warehouse (201 when created)" },
+    },
     async (c) => {
       const code = parseParam(c.req.param("code"), s.codeSchema, "code") as string;
       const body = await parseBody(c, s.warehouseBody);
-      const { created, warehouse } = await deps.warehouses.upsert({ code, ...body }, meta(c).by, meta(c).requestId);
+      const { created, warehouse } = await deps.warehouses.upsert(
+        { code, ...body },
+        meta(c).by,
+        meta(c).requestId,
+      );
       return c.json(warehouse, created ? 201 : 200);
     },
   );
   define(
-    { method: "get", path: "/v1/warehouses", summary: "List warehouses (cursor = last code seen)", tag: "Warehouses", permission: "warehouse:read", query: s.pageQuery },
+    {
+      method: "get",
+      path: "/v1/warehouses",
+      summary: "List warehouses (cursor = last code seen)",
+      tag: "Warehouses",
+      permission: "warehouse:read",
+      query: s.pageQuery,
+    },
     async (c) => {
       const q = parseQuery(c, s.pageQuery) as z.infer<typeof s.pageQuery>;
       const items = await deps.warehouses.list({ limit: q.limit, ...(q.cursor ? { after: q.cursor } : {}) });
@@ -160,11 +215,27 @@ export function createApp(deps: GatewayDeps): Hono {
 
   // --- Inventory --------------------------------------------------------------------------------
   define(
-    { method: "get", path: "/v1/inventory/:sku", summary: "Stock of a SKU, read from its actor (strongly consistent)", tag: "Inventory", permission: "inventory:read", response: { status: 200, schema: s.stockSchema, description: "Stock" } },
+    {
+      method: "get",
+      path: "/v1/inventory/:sku",
+      summary: "Stock of a SKU, read from its actor (strongly consistent)",
+      tag: "Inventory",
+      permission: "inventory:read",
+      response: { status: 200, schema: s.stockSchema, description: "Stock" },
+    },
     async (c) => c.json(await skuCommand(c, skuParam(c), { type: "get" })),
   );
   define(
-    { method: "post", path: "/v1/inventory/:sku/receipts", summary: "Receive stock into a warehouse", tag: "Inventory", permission: "inventory:write", body: s.receiptBody, idempotencyKey: "required", response: { status: 201, schema: s.stockSchema, description: "New stock" } },
+    {
+      method: "post",
+      path: "/v1/inventory/:sku/receipts",
+      summary: "Receive stock into a warehouse",
+      tag: "Inventory",
+      permission: "inventory:write",
+      body: s.receiptBody,
+      idempotencyKey: "required",
+      response: { status: 201, schema: s.stockSchema, description: "New stock" },
+    },
     async (c) => {
       const sku = skuParam(c);
       const key = idempotencyKey(c, true)!;
@@ -175,7 +246,16 @@ export function createApp(deps: GatewayDeps): Hono {
     },
   );
   define(
-    { method: "post", path: "/v1/inventory/:sku/inbound", summary: "Announce goods in transit (e.g. a purchase order sent)", tag: "Inventory", permission: "inventory:write", body: s.inboundBody, idempotencyKey: "required", response: { status: 201, schema: s.stockSchema, description: "New stock" } },
+    {
+      method: "post",
+      path: "/v1/inventory/:sku/inbound",
+      summary: "Announce goods in transit (e.g. a purchase order sent)",
+      tag: "Inventory",
+      permission: "inventory:write",
+      body: s.inboundBody,
+      idempotencyKey: "required",
+      response: { status: 201, schema: s.stockSchema, description: "New stock" },
+    },
     async (c) => {
       const sku = skuParam(c);
       const key = idempotencyKey(c, true)!;
@@ -186,7 +266,15 @@ export function createApp(deps: GatewayDeps): Hono {
     },
   );
   define(
-    { method: "post", path: "/v1/inventory/:sku/reservations", summary: "Reserve stock for an order (idempotent per orderId)", tag: "Inventory", permission: "inventory:write", body: s.reservationBody, response: { status: 201, description: "Reserved: { orderId, lines, stock }; 409 insufficient-stock" } },
+    {
+      method: "post",
+      path: "/v1/inventory/:sku/reservations",
+      summary: "Reserve stock for an order (idempotent per orderId)",
+      tag: "Inventory",
+      permission: "inventory:write",
+      body: s.reservationBody,
+      response: { status: 201, description: "Reserved: { orderId, lines, stock }; 409 insufficient-stock" },
+    },
     async (c) => {
       const sku = skuParam(c);
       const body = await parseBody(c, s.reservationBody);
@@ -195,7 +283,14 @@ export function createApp(deps: GatewayDeps): Hono {
     },
   );
   define(
-    { method: "delete", path: "/v1/inventory/:sku/reservations/:orderId", summary: "Release an order's reservation", tag: "Inventory", permission: "inventory:write", response: { status: 200, description: "Released" } },
+    {
+      method: "delete",
+      path: "/v1/inventory/:sku/reservations/:orderId",
+      summary: "Release an order's reservation",
+      tag: "Inventory",
+      permission: "inventory:write",
+      response: { status: 200, description: "Released" },
+    },
     async (c) => {
       const sku = skuParam(c);
       const orderId = orderParam(c);
@@ -203,7 +298,14 @@ export function createApp(deps: GatewayDeps): Hono {
     },
   );
   define(
-    { method: "post", path: "/v1/inventory/:sku/reservations/:orderId/commit", summary: "Deduct a reservation on shipment", tag: "Inventory", permission: "inventory:write", response: { status: 200, description: "Committed" } },
+    {
+      method: "post",
+      path: "/v1/inventory/:sku/reservations/:orderId/commit",
+      summary: "Deduct a reservation on shipment",
+      tag: "Inventory",
+      permission: "inventory:write",
+      response: { status: 200, description: "Committed" },
+    },
     async (c) => {
       const sku = skuParam(c);
       const orderId = orderParam(c);
@@ -211,29 +313,64 @@ export function createApp(deps: GatewayDeps): Hono {
     },
   );
   define(
-    { method: "post", path: "/v1/inventory/:sku/adjustments", summary: "Cycle count: set physical stock with a reason", tag: "Inventory", permission: "inventory:write", body: s.adjustmentBody, idempotencyKey: "optional", response: { status: 201, schema: s.stockSchema, description: "New stock" } },
+    {
+      method: "post",
+      path: "/v1/inventory/:sku/adjustments",
+      summary: "Cycle count: set physical stock with a reason",
+      tag: "Inventory",
+      permission: "inventory:write",
+      body: s.adjustmentBody,
+      idempotencyKey: "optional",
+      response: { status: 201, schema: s.stockSchema, description: "New stock" },
+    },
     async (c) => {
       const sku = skuParam(c);
       const key = idempotencyKey(c, false);
       const body = await parseBody(c, s.adjustmentBody);
       await knownWarehouse(body.warehouse);
-      const value = await skuCommand(c, sku, { type: "adjust", ...body }, `adjust:${key ?? crypto.randomUUID()}`);
+      const value = await skuCommand(
+        c,
+        sku,
+        { type: "adjust", ...body },
+        `adjust:${key ?? crypto.randomUUID()}`,
+      );
       return c.json(value.stock, 201);
     },
   );
   define(
-    { method: "put", path: "/v1/inventory/:sku/safety-stock", summary: "Set the safety stock of a warehouse", tag: "Inventory", permission: "inventory:write", body: s.safetyStockBody, idempotencyKey: "optional", response: { status: 200, schema: s.stockSchema, description: "New stock" } },
+    {
+      method: "put",
+      path: "/v1/inventory/:sku/safety-stock",
+      summary: "Set the safety stock of a warehouse",
+      tag: "Inventory",
+      permission: "inventory:write",
+      body: s.safetyStockBody,
+      idempotencyKey: "optional",
+      response: { status: 200, schema: s.stockSchema, description: "New stock" },
+    },
     async (c) => {
       const sku = skuParam(c);
       const key = idempotencyKey(c, false);
       const body = await parseBody(c, s.safetyStockBody);
       await knownWarehouse(body.warehouse);
-      const value = await skuCommand(c, sku, { type: "setSafetyStock", ...body }, `safety:${key ?? crypto.randomUUID()}`);
+      const value = await skuCommand(
+        c,
+        sku,
+        { type: "setSafetyStock", ...body },
+        `safety:${key ?? crypto.randomUUID()}`,
+      );
       return c.json(value.stock);
     },
   );
   define(
-    { method: "get", path: "/v1/inventory/:sku/ledger", summary: "Stock movements, newest first (read model)", tag: "Inventory", permission: "inventory:read", query: s.pageQuery },
+    {
+      method: "get",
+      path: "/v1/inventory/:sku/ledger",
+      summary: "Stock movements, newest first (read model)",
+      tag: "Inventory",
+      permission: "inventory:read",
+      query: s.pageQuery,
+    },
     async (c) => {
       const sku = skuParam(c);
       const q = parseQuery(c, s.pageQuery) as z.infer<typeof s.pageQuery>;

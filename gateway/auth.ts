@@ -19,7 +19,11 @@ export class TokenService {
   async issue(principal: Principal): Promise<{ token: string; expiresAt: string }> {
     const now = Math.floor(Date.now() / 1000);
     const exp = now + Math.floor(this.#ttlMs / 1000);
-    const token = await sign({ sub: principal.username, perms: principal.permissions, iat: now, exp }, this.#secret, "HS256");
+    const token = await sign(
+      { sub: principal.username, perms: principal.permissions, iat: now, exp },
+      this.#secret,
+      "HS256",
+    );
     return { token, expiresAt: new Date(exp * 1000).toISOString() };
   }
 

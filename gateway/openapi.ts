@@ -35,7 +35,14 @@ export function openApiDocument(routes: RouteDoc[]): Record<string, unknown> {
         }))
       : [];
     const headers = r.idempotencyKey
-      ? [{ name: "Idempotency-Key", in: "header", required: r.idempotencyKey === "required", schema: { type: "string" } }]
+      ? [
+          {
+            name: "Idempotency-Key",
+            in: "header",
+            required: r.idempotencyKey === "required",
+            schema: { type: "string" },
+          },
+        ]
       : [];
     const problem = { "application/problem+json": { schema: z.toJSONSchema(problemSchema) } };
     paths[path] ??= {};
@@ -49,7 +56,11 @@ export function openApiDocument(routes: RouteDoc[]): Record<string, unknown> {
         ? {
             requestBody: {
               required: true,
-              content: { "application/json": { schema: z.toJSONSchema(r.body, { io: "input", unrepresentable: "any" }) } },
+              content: {
+                "application/json": {
+                  schema: z.toJSONSchema(r.body, { io: "input", unrepresentable: "any" }),
+                },
+              },
             },
           }
         : {}),
@@ -57,7 +68,13 @@ export function openApiDocument(routes: RouteDoc[]): Record<string, unknown> {
         [String(r.response?.status ?? 200)]: {
           description: r.response?.description ?? "OK",
           ...(r.response?.schema
-            ? { content: { "application/json": { schema: z.toJSONSchema(r.response.schema, { unrepresentable: "any" }) } } }
+            ? {
+                content: {
+                  "application/json": {
+                    schema: z.toJSONSchema(r.response.schema, { unrepresentable: "any" }),
+                  },
+                },
+              }
             : {}),
         },
         "4XX": { description: "Problem (RFC 9457)", content: problem },

@@ -73,8 +73,15 @@ const KIND_TO_HTTP: Record<ErrorKind, [ContentfulStatusCode, string]> = {
 
 export function problemFromErrorBody(error: ErrorBody): ProblemError {
   const [status, slug] = KIND_TO_HTTP[error.kind] ?? [500, "internal"];
-  const retryAfter = error.retryAfterMs !== undefined ? Math.max(1, Math.ceil(error.retryAfterMs / 1000)) : undefined;
-  return new ProblemError(status, slug, error.message, error.details ?? {}, status >= 429 ? (retryAfter ?? 1) : undefined);
+  const retryAfter =
+    error.retryAfterMs !== undefined ? Math.max(1, Math.ceil(error.retryAfterMs / 1000)) : undefined;
+  return new ProblemError(
+    status,
+    slug,
+    error.message,
+    error.details ?? {},
+    status >= 429 ? (retryAfter ?? 1) : undefined,
+  );
 }
 
 export function validationProblem(error: z.ZodError, prefix = ""): ProblemError {
@@ -82,10 +89,15 @@ export function validationProblem(error: z.ZodError, prefix = ""): ProblemError 
     field: [prefix, ...issue.path.map(String)].filter(Boolean).join("."),
     message: issue.message,
   }));
-  return new ProblemError(400, "validation", errors.map((e) => `${e.field || "(body)"}: ${e.message}`).join("; "), {
-    field: errors[0]?.field ?? "",
-    errors,
-  });
+  return new ProblemError(
+    400,
+    "validation",
+    errors.map((e) => `${e.field || "(body)"}: ${e.message}`).join("; "),
+    {
+      field: errors[0]?.field ?? "",
+      errors,
+    },
+  );
 }
 
 export function renderProblem(c: Context, error: ProblemError): Response {

@@ -2,10 +2,14 @@ import { z } from "zod";
 import { codeSchema, countSchema, quantitySchema } from "../actors/inventory/index.ts";
 
 /** Request and response shapes of the public API; the OpenAPI document is generated from these. */
-export const tokenRequest = z.object({ username: z.string().min(1).max(100), password: z.string().min(1).max(200) }).strict();
+export const tokenRequest = z
+  .object({ username: z.string().min(1).max(100), password: z.string().min(1).max(200) })
+  .strict();
 export const tokenResponse = z.object({ token: z.string(), expiresAt: z.string() });
 
-export const warehouseBody = z.object({ name: z.string().trim().min(1).max(200), region: z.string().trim().min(1).max(100) }).strict();
+export const warehouseBody = z
+  .object({ name: z.string().trim().min(1).max(200), region: z.string().trim().min(1).max(100) })
+  .strict();
 export const warehouseSchema = z.object({
   code: z.string(),
   name: z.string(),
@@ -14,14 +18,26 @@ export const warehouseSchema = z.object({
   updatedAt: z.string(),
 });
 export const pageQuery = z
-  .object({ limit: z.coerce.number().int().min(1).max(500).default(50), cursor: z.string().max(200).optional() })
+  .object({
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    cursor: z.string().max(200).optional(),
+  })
   .strict();
 
 export const receiptBody = z
-  .object({ warehouse: codeSchema, qty: quantitySchema, reason: z.string().trim().min(1).max(200).optional(), reference: codeSchema.optional() })
+  .object({
+    warehouse: codeSchema,
+    qty: quantitySchema,
+    reason: z.string().trim().min(1).max(200).optional(),
+    reference: codeSchema.optional(),
+  })
   .strict();
-export const inboundBody = z.object({ warehouse: codeSchema, qty: quantitySchema, reference: codeSchema }).strict();
-export const reservationBody = z.object({ orderId: codeSchema, qty: quantitySchema, warehouse: codeSchema.optional() }).strict();
+export const inboundBody = z
+  .object({ warehouse: codeSchema, qty: quantitySchema, reference: codeSchema })
+  .strict();
+export const reservationBody = z
+  .object({ orderId: codeSchema, qty: quantitySchema, warehouse: codeSchema.optional() })
+  .strict();
 export const adjustmentBody = z
   .object({ warehouse: codeSchema, countedQty: countSchema, reason: z.string().trim().min(1).max(200) })
   .strict();

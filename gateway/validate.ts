@@ -36,7 +36,10 @@ const IDEMPOTENCY_KEY = /^[A-Za-z0-9_:-]{1,100}$/;
 export function idempotencyKey(c: Context, required: boolean): string | undefined {
   const key = c.req.header("idempotency-key");
   if (key === undefined) {
-    if (required) throw new ProblemError(400, "missing-idempotency-key", "send an Idempotency-Key header", { field: "Idempotency-Key" });
+    if (required)
+      throw new ProblemError(400, "missing-idempotency-key", "send an Idempotency-Key header", {
+        field: "Idempotency-Key",
+      });
     return undefined;
   }
   if (!IDEMPOTENCY_KEY.test(key)) {

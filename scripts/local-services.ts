@@ -89,7 +89,12 @@ export function parseNatsUrl(url: string): { host: string; port: number; server:
   return { host, port, server: first };
 }
 
-export function parsePostgresUrl(url: string): { host: string; port: number; user: string; database: string } {
+export function parsePostgresUrl(url: string): {
+  host: string;
+  port: number;
+  user: string;
+  database: string;
+} {
   const u = new URL(url);
   const user = decodeURIComponent(u.username) || "postgres";
   return {

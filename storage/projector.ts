@@ -42,7 +42,7 @@ export class Projector {
   #stopped = false;
   #leaseRevision = 0;
   #timers: Array<ReturnType<typeof setInterval>> = [];
-  #messages: { close(): Promise<void | Error> } | undefined;
+  #messages: { close(): Promise<unknown> } | undefined;
 
   constructor(deps: {
     sql: Sql;
@@ -72,7 +72,11 @@ export class Projector {
       deps.metrics.gauge("hub_projector_lag_seconds", "Age of the newest projected event at commit", () =>
         this.#running ? this.#lagSeconds : 0,
       );
-      deps.metrics.gauge("hub_projector_offset", "Last event sequence in the read models", () => this.#offset);
+      deps.metrics.gauge(
+        "hub_projector_offset",
+        "Last event sequence in the read models",
+        () => this.#offset,
+      );
     }
   }
 
@@ -189,7 +193,8 @@ export class Projector {
         VALUES (${OFFSET_NAME}, ${lastSeq}, ${newest ? new Date(newest.batch.at) : null}, now())
         ON CONFLICT (name) DO UPDATE SET seq = EXCLUDED.seq, event_time = EXCLUDED.event_time, updated_at = now()
         WHERE projection_offsets.seq = ${expected}`;
-      if (moved.count !== 1) throw new Error(`projection offset moved past ${expected}: another projector ran`);
+      if (moved.count !== 1)
+        throw new Error(`projection offset moved past ${expected}: another projector ran`);
     });
     this.#offset = lastSeq;
     if (lastSeq > this.#streamLastSeq) this.#streamLastSeq = lastSeq;

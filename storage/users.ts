@@ -50,7 +50,8 @@ export class UserStore {
 
   /** Checks a password; compares against a dummy hash for unknown users so timing does not reveal them. */
   async verify(username: string, password: string): Promise<UserRecord | undefined> {
-    const rows = await this.#sql`SELECT username, password_hash, roles, disabled FROM users WHERE username = ${username}`;
+    const rows = await this
+      .#sql`SELECT username, password_hash, roles, disabled FROM users WHERE username = ${username}`;
     const row = rows[0];
     const ok = await bcrypt.compare(password, (row?.password_hash as string) ?? DUMMY_HASH);
     if (!row || !ok || row.disabled) return undefined;

@@ -11,7 +11,11 @@ export interface Warehouse {
 
 /** Reference data: warehouses live in Postgres, with a Redis set of codes for the hot existence check. */
 export interface WarehouseDirectory {
-  upsert(w: { code: string; name: string; region: string }, by: string, requestId: string): Promise<{ created: boolean; warehouse: Warehouse }>;
+  upsert(
+    w: { code: string; name: string; region: string },
+    by: string,
+    requestId: string,
+  ): Promise<{ created: boolean; warehouse: Warehouse }>;
   list(opts: { limit: number; after?: string }): Promise<Warehouse[]>;
   exists(code: string): Promise<boolean>;
 }

@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { HubNode } from "../hub-node.ts";
-import { ApiClient, cleanupNamespace, requireServices, startTestNode, testNamespace } from "./support/harness.ts";
+import {
+  ApiClient,
+  cleanupNamespace,
+  requireServices,
+  startTestNode,
+  testNamespace,
+} from "./support/harness.ts";
 
 const ns = testNamespace("concurrency");
 let node: HubNode;
@@ -20,7 +26,12 @@ afterAll(async () => {
 });
 
 test("inventory - 2,000 concurrent reservations of 1 unit against 500 give exactly 500 successes", async () => {
-  const receipt = await api.call("POST", "/v1/inventory/HOT-1/receipts", { warehouse: "WH-A", qty: 500 }, { "idempotency-key": "r-1" });
+  const receipt = await api.call(
+    "POST",
+    "/v1/inventory/HOT-1/receipts",
+    { warehouse: "WH-A", qty: 500 },
+    { "idempotency-key": "r-1" },
+  );
   expect(receipt.status).toBe(201);
   const results = await Promise.all(
     Array.from({ length: 2_000 }, (_, i) =>

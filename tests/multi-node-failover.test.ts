@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { shardOf } from "../actors/runtime/shard.ts";
 import type { HubNode } from "../hub-node.ts";
-import { ApiClient, cleanupNamespace, requireServices, startTestNode, testNamespace, waitFor } from "./support/harness.ts";
+import {
+  ApiClient,
+  cleanupNamespace,
+  requireServices,
+  startTestNode,
+  testNamespace,
+  waitFor,
+} from "./support/harness.ts";
 import { leaseOwners, type NodeProcess, spawnNode, waitForBalance } from "./support/processes.ts";
 
 const ns = testNamespace("failover");
@@ -15,7 +22,11 @@ beforeAll(async () => {
   for (const id of ["n1", "n2", "n3"]) nodes.push(spawnNode(ns, id, { LEASE_TTL: String(LEASE_TTL_MS) }));
   await waitForBalance(ns, ["n1", "n2", "n3"], 64);
   // The test's own gateway holds no shards: every command crosses NATS to one of the three processes.
-  gateway = await startTestNode(ns, { ROLES: "gateway,projector", COMMAND_DEADLINE: "20s" }, { waitForShards: false });
+  gateway = await startTestNode(
+    ns,
+    { ROLES: "gateway,projector", COMMAND_DEADLINE: "20s" },
+    { waitForShards: false },
+  );
   api = new ApiClient(gateway.app!);
   await api.login();
   await api.call("PUT", "/v1/warehouses/WH-F", { name: "F", region: "east" });
@@ -30,7 +41,16 @@ afterAll(async () => {
 test("cluster - SIGKILL of a hot SKU's owner loses no acknowledged reservation, doubles none, oversells nothing", async () => {
   const sku = "HOT-FAILOVER";
   const STOCK = 1_000;
-  expect((await api.call("POST", `/v1/inventory/${sku}/receipts`, { warehouse: "WH-F", qty: STOCK }, { "idempotency-key": "f-1" })).status).toBe(201);
+  expect(
+    (
+      await api.call(
+        "POST",
+        `/v1/inventory/${sku}/receipts`,
+        { warehouse: "WH-F", qty: STOCK },
+        { "idempotency-key": "f-1" },
+      )
+    ).status,
+  ).toBe(201);
 
   const shard = shardOf(sku, 64);
   const ownerId = (await leaseOwners(ns)).get(shard)!;
@@ -92,7 +112,10 @@ test("cluster - SIGKILL of a hot SKU's owner loses no acknowledged reservation, 
   expect(newOwner).not.toBe(ownerId);
 
   // Nothing oversold, nothing lost, nothing doubled: reserved equals the distinct acknowledged orders.
-  const stock = (await api.call("GET", `/v1/inventory/${sku}`)).body as { reserved: number; physical: number };
+  const stock = (await api.call("GET", `/v1/inventory/${sku}`)).body as {
+    reserved: number;
+    physical: number;
+  };
   expect(stock.physical).toBe(STOCK);
   expect(stock.reserved).toBeLessThanOrEqual(STOCK);
   // Requests that failed without an answer may or may not have applied; retrying them settles it.
@@ -105,15 +128,21 @@ test("cluster - SIGKILL of a hot SKU's owner loses no acknowledged reservation, 
   expect(settled.reserved).toBe(acknowledged.size);
   // Every acknowledged reservation is present: replaying it returns the original answer and changes nothing.
   const replays = await Promise.all(
-    [...acknowledged].map((orderId) => api.call("POST", `/v1/inventory/${sku}/reservations`, { orderId, qty: 1 })),
+    [...acknowledged].map((orderId) =>
+      api.call("POST", `/v1/inventory/${sku}/reservations`, { orderId, qty: 1 }),
+    ),
   );
   expect(replays.every((r) => r.status === 201)).toBe(true);
-  expect(((await api.call("GET", `/v1/inventory/${sku}`)).body as { reserved: number }).reserved).toBe(acknowledged.size);
+  expect(((await api.call("GET", `/v1/inventory/${sku}`)).body as { reserved: number }).reserved).toBe(
+    acknowledged.size,
+  );
   expect(acknowledged.size).toBe(Math.min(STOCK, acknowledged.size + refused.size));
 }, 90_000);
 
 test("cluster - the survivors take over every shard of the dead node", async () => {
-  const live = new Set(nodes.filter((n) => n.child.exitCode === null && n.child.signalCode === null).map((n) => n.nodeId));
+  const live = new Set(
+    nodes.filter((n) => n.child.exitCode === null && n.child.signalCode === null).map((n) => n.nodeId),
+  );
   expect(live.size).toBe(2);
   await waitFor(
     async () => {

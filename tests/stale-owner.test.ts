@@ -1,11 +1,19 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { jetstream } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
+import type { LogBatch } from "../actors/runtime/protocol.ts";
 import { Subjects, shardOf } from "../actors/runtime/shard.ts";
 import type { HubNode } from "../hub-node.ts";
-import type { LogBatch } from "../actors/runtime/protocol.ts";
 import { streamNames } from "../storage/jetstream/streams.ts";
-import { ApiClient, cleanupNamespace, NATS_URL, requireServices, startTestNode, testNamespace, waitFor } from "./support/harness.ts";
+import {
+  ApiClient,
+  cleanupNamespace,
+  NATS_URL,
+  requireServices,
+  startTestNode,
+  testNamespace,
+  waitFor,
+} from "./support/harness.ts";
 import { leaseOwners, type NodeProcess, spawnNode, waitForBalance } from "./support/processes.ts";
 
 const ns = testNamespace("stale");
@@ -51,7 +59,16 @@ async function batchesOf(sku: string): Promise<Array<{ seq: number; batch: LogBa
 
 test("cluster - an owner paused past its lease (SIGSTOP/SIGCONT) writes nothing after the lease moved", async () => {
   const sku = "HOT-STALE";
-  expect((await api.call("POST", `/v1/inventory/${sku}/receipts`, { warehouse: "WH-S", qty: 1_000 }, { "idempotency-key": "s-1" })).status).toBe(201);
+  expect(
+    (
+      await api.call(
+        "POST",
+        `/v1/inventory/${sku}/receipts`,
+        { warehouse: "WH-S", qty: 1_000 },
+        { "idempotency-key": "s-1" },
+      )
+    ).status,
+  ).toBe(201);
   const shard = shardOf(sku, 64);
   const staleId = (await leaseOwners(ns)).get(shard)!;
   const stale = nodes.find((n) => n.nodeId === staleId)!;
@@ -64,10 +81,14 @@ test("cluster - an owner paused past its lease (SIGSTOP/SIGCONT) writes nothing 
   for (let i = 0; i < 20; i++) await reserve(`before-${i}`);
 
   stale.kill("SIGSTOP");
-  await waitFor(async () => {
-    const owner = (await leaseOwners(ns)).get(shard);
-    return owner !== undefined && owner !== staleId;
-  }, 15_000, "the lease to move off the paused node");
+  await waitFor(
+    async () => {
+      const owner = (await leaseOwners(ns)).get(shard);
+      return owner !== undefined && owner !== staleId;
+    },
+    15_000,
+    "the lease to move off the paused node",
+  );
 
   // While it sleeps, its subscription still exists: some of these are delivered to it and sit in its buffer.
   await Promise.all(Array.from({ length: 30 }, (_, i) => reserve(`paused-${i}`)));

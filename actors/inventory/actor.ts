@@ -122,7 +122,8 @@ export const inventoryHandlers = {
 
   adjust: (state: InventoryState, c: Cmd<"adjust">, ctx: Ctx): Result => {
     const delta = c.countedQty - stockOf(state, c.warehouse).physical;
-    if (delta === 0 && state.warehouses[c.warehouse]) return { events: [], reply: { stock: stockView(ctx.id, state) } };
+    if (delta === 0 && state.warehouses[c.warehouse])
+      return { events: [], reply: { stock: stockView(ctx.id, state) } };
     return decided(state, ctx.id, [
       { type: "adjusted", warehouse: c.warehouse, countedQty: c.countedQty, delta, reason: c.reason },
     ]);

@@ -22,8 +22,18 @@ export const inventoryCommandSchema = z.discriminatedUnion("type", [
     /** A purchase order or transfer the goods were announced under: clears that much in-transit stock. */
     reference: codeSchema.optional(),
   }),
-  z.object({ type: z.literal("announceInbound"), warehouse: codeSchema, qty: quantitySchema, reference: codeSchema }),
-  z.object({ type: z.literal("reserve"), orderId: codeSchema, qty: quantitySchema, warehouse: codeSchema.optional() }),
+  z.object({
+    type: z.literal("announceInbound"),
+    warehouse: codeSchema,
+    qty: quantitySchema,
+    reference: codeSchema,
+  }),
+  z.object({
+    type: z.literal("reserve"),
+    orderId: codeSchema,
+    qty: quantitySchema,
+    warehouse: codeSchema.optional(),
+  }),
   z.object({ type: z.literal("release"), orderId: codeSchema, reason: reason.optional() }),
   z.object({ type: z.literal("commit"), orderId: codeSchema }),
   z.object({ type: z.literal("adjust"), warehouse: codeSchema, countedQty: countSchema, reason }),

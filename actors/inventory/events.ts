@@ -5,7 +5,14 @@ export interface ReservationLine {
 }
 
 export type InventoryEvent =
-  | { type: "received"; warehouse: string; qty: number; reason: string; reference?: string; fromTransit: number }
+  | {
+      type: "received";
+      warehouse: string;
+      qty: number;
+      reason: string;
+      reference?: string;
+      fromTransit: number;
+    }
   | { type: "inboundAnnounced"; warehouse: string; qty: number; reference: string }
   | { type: "reserved"; orderId: string; lines: ReservationLine[] }
   | { type: "released"; orderId: string; lines: ReservationLine[]; reason: string }

@@ -1,8 +1,8 @@
 import { defineKind } from "../runtime/kind.ts";
-import { type InventoryCommand, inventoryCommandSchema } from "./commands.ts";
 import { inventoryHandlers } from "./actor.ts";
+import { type InventoryCommand, inventoryCommandSchema } from "./commands.ts";
 import type { InventoryEvent } from "./events.ts";
-import { applyInventoryEvent, initialInventory, type InventoryState } from "./state.ts";
+import { applyInventoryEvent, type InventoryState, initialInventory } from "./state.ts";
 
 /** The SKU actor: one per SKU, holding its stock in every warehouse. */
 export const skuKind = defineKind<InventoryState, InventoryCommand, InventoryEvent>({
@@ -14,6 +14,12 @@ export const skuKind = defineKind<InventoryState, InventoryCommand, InventoryEve
   readOnly: ["get"],
 });
 
-export { codeSchema, countSchema, type InventoryCommand, inventoryCommandSchema, quantitySchema } from "./commands.ts";
+export {
+  codeSchema,
+  countSchema,
+  type InventoryCommand,
+  inventoryCommandSchema,
+  quantitySchema,
+} from "./commands.ts";
 export type { InventoryEvent, ReservationLine } from "./events.ts";
 export { type InventoryState, type StockView, sellable, stockView, type WarehouseStock } from "./state.ts";

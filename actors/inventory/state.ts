@@ -91,7 +91,8 @@ export function stockView(sku: string, state: InventoryState): StockView {
   const warehouses = Object.entries(state.warehouses)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([warehouse, s]) => ({ warehouse, ...s, sellable: sellable(s) }));
-  const sum = (pick: (w: (typeof warehouses)[number]) => number) => warehouses.reduce((n, w) => n + pick(w), 0);
+  const sum = (pick: (w: (typeof warehouses)[number]) => number) =>
+    warehouses.reduce((n, w) => n + pick(w), 0);
   return {
     sku,
     physical: sum((w) => w.physical),

@@ -91,7 +91,11 @@ export class ActorClient {
     }
     return {
       ok: false,
-      error: new RuntimeError("unavailable", `actor ${kind}/${id} unavailable: ${lastProblem}`, 1_000).toBody(),
+      error: new RuntimeError(
+        "unavailable",
+        `actor ${kind}/${id} unavailable: ${lastProblem}`,
+        1_000,
+      ).toBody(),
     };
   }
 }

@@ -49,6 +49,11 @@ type Status = "loading" | "ready" | "closed";
 
 const fail = (error: ErrorBody): Reply => ({ ok: false, error });
 
+function timerOps(log: LogBatch): NonNullable<LogBatch["tm"]> {
+  log.tm ??= [];
+  return log.tm;
+}
+
 /**
  * One live actor: a mailbox, its state and the group commit loop. Commands apply one at a time in
  * arrival order; everything that queued while an append was in flight goes into the next append, and
@@ -318,10 +323,10 @@ export class ActorInstance {
     }
     for (const timer of decision.timers?.set ?? []) {
       this.#timers.set(timer.name, { at: timer.at, data: timer.data ?? null });
-      (log.tm ??= []).push([timer.name, timer.at, timer.data ?? null]);
+      timerOps(log).push([timer.name, timer.at, timer.data ?? null]);
     }
     for (const name of decision.timers?.cancel ?? []) {
-      if (this.#timers.delete(name)) (log.tm ??= []).push([name]);
+      if (this.#timers.delete(name)) timerOps(log).push([name]);
     }
     const { envelope } = cause;
     if (envelope.id !== undefined) this.#idem.set(envelope.id, { reply: cause.reply, at: cause.now });
@@ -342,7 +347,7 @@ export class ActorInstance {
     for (const [name, timer] of due) {
       if (!this.#timers.has(name)) continue;
       this.#timers.delete(name);
-      (log.tm ??= []).push([name]);
+      timerOps(log).push([name]);
       const ctx: DecideContext = { id: this.ref.id, now, meta: { by: "system:timer" } };
       let decision: Decision<{ type: string }> = { events: [], reply: null };
       try {

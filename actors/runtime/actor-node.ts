@@ -113,7 +113,7 @@ export class ActorNode {
     });
     await this.#leases.start();
     const sweepMs = Math.max(50, Math.min(1_000, Math.floor(this.#options.idleMs / 2)));
-    this.#sweeper = setInterval(() => this.#sweep(), sweepMs);
+    this.#sweeper = setInterval(() => this.#sweep(true), sweepMs);
   }
 
   /** Graceful stop: finish in-flight appends, hand shards back, snapshot what is worth it. */
@@ -146,7 +146,10 @@ export class ActorNode {
     }
     const kind = this.#kinds.get(ref.kind);
     if (!kind || !isValidActorId(ref.id)) {
-      respond({ ok: false, error: { kind: "invalid", message: `unknown actor kind or id: ${ref.kind}/${ref.id}` } });
+      respond({
+        ok: false,
+        error: { kind: "invalid", message: `unknown actor kind or id: ${ref.kind}/${ref.id}` },
+      });
       return;
     }
     const key = actorKey(ref);
@@ -156,6 +159,8 @@ export class ActorNode {
       instance = undefined;
     }
     if (!instance) {
+      // Keep the cap as actors arrive, not only on the periodic sweep: memory stays bounded under a burst.
+      if (this.#instances.size >= this.#options.maxActive) this.#sweep(false);
       instance = new ActorInstance(ref, kind, this.#host, this.#options.instance);
       this.#instances.set(key, instance);
       void instance.activate();
@@ -170,7 +175,6 @@ export class ActorNode {
       respond(reply);
     });
   }
-
 
   async #serveShard(shard: number): Promise<void> {
     const sub = this.#nc.subscribe(this.subjects.shardCommands(shard), {
@@ -235,12 +239,16 @@ export class ActorNode {
     });
   }
 
-  /** Passivates idle actors past the idle time, then least recently used ones above the cap. */
-  #sweep(): void {
+  /**
+   * Passivates least recently used idle actors above the cap and, on the periodic sweep, every actor
+   * idle past the idle time. Map order is least recently used first, so the scan stops early.
+   */
+  #sweep(includeExpired = true): void {
     const now = Date.now();
-    let excess = this.#instances.size - this.#options.maxActive;
+    // Evict a little below the cap so a burst of new actors does not trigger a scan per arrival.
+    let excess = this.#instances.size - Math.floor(this.#options.maxActive * 0.95);
     for (const [key, instance] of this.#instances) {
-      const expired = now - instance.lastUsed >= this.#options.idleMs;
+      const expired = includeExpired && now - instance.lastUsed >= this.#options.idleMs;
       if (!expired && excess <= 0) break;
       if (!instance.idle) continue;
       instance.snapshotIfWorthIt(20);
@@ -253,9 +261,11 @@ export class ActorNode {
   #registerMetrics(metrics: MetricsRegistry): void {
     const appends = metrics.counter("hub_actor_appends_total", "Group-commit appends to the event log");
     const commands = metrics.counter("hub_actor_commands_persisted_total", "Commands persisted by appends");
-    const latency = metrics.histogram("hub_actor_append_seconds", "Append latency", [
-      0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1,
-    ]);
+    const latency = metrics.histogram(
+      "hub_actor_append_seconds",
+      "Append latency",
+      [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1],
+    );
     this.#metrics.appends = (c, _e, ms) => {
       appends.inc();
       commands.inc({}, c);

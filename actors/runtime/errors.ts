@@ -4,7 +4,13 @@
  * kinds to status codes in one place.
  */
 
-export const DOMAIN_ERROR_KINDS = ["not_found", "conflict", "invalid", "insufficient_stock", "forbidden"] as const;
+export const DOMAIN_ERROR_KINDS = [
+  "not_found",
+  "conflict",
+  "invalid",
+  "insufficient_stock",
+  "forbidden",
+] as const;
 export type DomainErrorKind = (typeof DOMAIN_ERROR_KINDS)[number];
 
 /** Raised by the runtime; every one of these is safe to retry with the same command id. */

@@ -161,7 +161,8 @@ export class ShardLeases {
     if (extra > 0 && free.length === 0) {
       // Hand back the shards we like least, a few per round, so joiners get theirs without a stampede.
       const byPreference = this.owned().sort((a, b) => score(a) - score(b));
-      for (const shard of byPreference.slice(0, Math.min(extra, 8))) await this.#release(shard, "rebalancing");
+      for (const shard of byPreference.slice(0, Math.min(extra, 8)))
+        await this.#release(shard, "rebalancing");
     }
   }
 
@@ -236,6 +237,6 @@ function isWrongSequence(error: unknown): boolean {
 /** Reads who owns a shard (tests and operators use it to find the node serving an actor). */
 export async function shardOwner(leases: KV, shard: number): Promise<string | undefined> {
   const entry = await leases.get(`shard.${shard}`);
-  if (!entry || entry.operation !== "PUT") return undefined;
+  if (entry?.operation !== "PUT") return undefined;
   return (entry.json() as { node: string }).node;
 }

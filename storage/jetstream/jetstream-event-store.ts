@@ -85,7 +85,9 @@ export class JetStreamEventStore implements EventStore {
       h.set("Hub-Snapshot-Seq", String(snapshot.seq));
       h.set("Hub-Snapshot-Parts", String(parts));
       const chunk = packed.subarray(part * SNAPSHOT_CHUNK_BYTES, (part + 1) * SNAPSHOT_CHUNK_BYTES);
-      await this.#js.publish(this.#subjects.snapshot(ref.shard, ref.kind, ref.id, part), chunk, { headers: h });
+      await this.#js.publish(this.#subjects.snapshot(ref.shard, ref.kind, ref.id, part), chunk, {
+        headers: h,
+      });
     }
   }
 

@@ -132,7 +132,13 @@ function movements(event: InventoryEvent): Movement[] {
       ];
     case "inboundAnnounced":
       return [
-        { ...zero, warehouse: event.warehouse, movement: "inbound_announced", inTransit: event.qty, reference: event.reference },
+        {
+          ...zero,
+          warehouse: event.warehouse,
+          movement: "inbound_announced",
+          inTransit: event.qty,
+          reference: event.reference,
+        },
       ];
     case "reserved":
       return event.lines.map((l) => ({
@@ -162,11 +168,23 @@ function movements(event: InventoryEvent): Movement[] {
       }));
     case "adjusted":
       return [
-        { ...zero, warehouse: event.warehouse, movement: "adjustment", physical: event.delta, reason: event.reason },
+        {
+          ...zero,
+          warehouse: event.warehouse,
+          movement: "adjustment",
+          physical: event.delta,
+          reason: event.reason,
+        },
       ];
     case "safetyStockSet":
       return [
-        { ...zero, warehouse: event.warehouse, movement: "safety_stock", safety: event.qty, reason: `safety stock ${event.previous} → ${event.qty}` },
+        {
+          ...zero,
+          warehouse: event.warehouse,
+          movement: "safety_stock",
+          safety: event.qty,
+          reason: `safety stock ${event.previous} → ${event.qty}`,
+        },
       ];
     case "lowStock":
       return [];

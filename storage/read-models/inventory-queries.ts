@@ -23,7 +23,11 @@ export class InventoryQueries {
     this.#sql = sql;
   }
 
-  async ledger(sku: string, limit: number, cursor?: string): Promise<{ items: LedgerEntry[]; nextCursor: string | null }> {
+  async ledger(
+    sku: string,
+    limit: number,
+    cursor?: string,
+  ): Promise<{ items: LedgerEntry[]; nextCursor: string | null }> {
     const after = cursor ? decodeCursor(cursor) : undefined;
     const rows = await this.#sql`
       SELECT * FROM stock_ledger WHERE sku = ${sku}

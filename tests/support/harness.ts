@@ -75,7 +75,11 @@ export async function startTestNode(
     listen: options.listen ?? false,
   });
   if (options.waitForShards !== false && node.actorNode) {
-    await waitFor(() => (node.actorNode?.coveredShards ?? 0) >= node.config.SHARD_COUNT, 15_000, "shards covered");
+    await waitFor(
+      () => (node.actorNode?.coveredShards ?? 0) >= node.config.SHARD_COUNT,
+      15_000,
+      "shards covered",
+    );
   }
   return node;
 }
@@ -101,7 +105,8 @@ export async function cleanupNamespace(namespace: string, natsUrl = NATS_URL): P
   const nc = await connect({ servers: natsUrl, timeout: 3_000 }).catch(() => undefined);
   if (nc) {
     const jsm = await jetstreamManager(nc);
-    for (const name of Object.values(streamNames(namespace))) await jsm.streams.delete(name).catch(() => undefined);
+    for (const name of Object.values(streamNames(namespace)))
+      await jsm.streams.delete(name).catch(() => undefined);
     const kvm = new Kvm(nc);
     for (const bucket of ["shard_leases", "nodes", "singletons"]) {
       await jsm.streams.delete(`KV_${namespace}_${bucket}`).catch(() => undefined);
@@ -119,7 +124,11 @@ export async function cleanupNamespace(namespace: string, natsUrl = NATS_URL): P
   redis.disconnect();
 }
 
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;

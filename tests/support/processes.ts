@@ -39,7 +39,8 @@ export async function leaseOwners(namespace: string, natsUrl = NATS_URL): Promis
     const owners = new Map<number, string>();
     for await (const key of await kv.keys()) {
       const entry = await kv.get(key);
-      if (entry?.operation === "PUT") owners.set(Number(key.split(".")[1]), (entry.json() as { node: string }).node);
+      if (entry?.operation === "PUT")
+        owners.set(Number(key.split(".")[1]), (entry.json() as { node: string }).node);
     }
     return owners;
   } finally {
@@ -48,7 +49,12 @@ export async function leaseOwners(namespace: string, natsUrl = NATS_URL): Promis
 }
 
 /** Waits until every shard is owned and each of `nodeIds` owns at least one. */
-export async function waitForBalance(namespace: string, nodeIds: string[], shardCount: number, timeoutMs = 30_000) {
+export async function waitForBalance(
+  namespace: string,
+  nodeIds: string[],
+  shardCount: number,
+  timeoutMs = 30_000,
+) {
   await waitFor(
     async () => {
       const owners = await leaseOwners(namespace).catch(() => new Map<number, string>());
