@@ -183,6 +183,13 @@ export async function startHubNode(
           throw new Error(`${covered}/${config.SHARD_COUNT} shards owned in the cluster`);
         return `${covered}/${config.SHARD_COUNT} covered, ${here} here`;
       }),
+      // Informational: a lagging read model does not make the node unready (commands are still safe).
+      check("projector", async () => {
+        if (!projector) return "role not on this node";
+        const status = projector.status();
+        if (!status.running) return "standby (another node projects)";
+        return `lag ${status.lagMessages} events, ${status.lagSeconds.toFixed(3)} s`;
+      }),
     ]);
     return { ready: Object.values(checks).every((c) => c.ok), checks };
   };

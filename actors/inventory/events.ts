@@ -1,22 +1,43 @@
-/** One warehouse's share of a reservation. */
-export interface ReservationLine {
-  warehouse: string;
-  qty: number;
-}
+import { z } from "zod";
 
-export type InventoryEvent =
-  | {
-      type: "received";
-      warehouse: string;
-      qty: number;
-      reason: string;
-      reference?: string;
-      fromTransit: number;
-    }
-  | { type: "inboundAnnounced"; warehouse: string; qty: number; reference: string }
-  | { type: "reserved"; orderId: string; lines: ReservationLine[] }
-  | { type: "released"; orderId: string; lines: ReservationLine[]; reason: string }
-  | { type: "committed"; orderId: string; lines: ReservationLine[] }
-  | { type: "adjusted"; warehouse: string; countedQty: number; delta: number; reason: string }
-  | { type: "safetyStockSet"; warehouse: string; qty: number; previous: number }
-  | { type: "lowStock"; warehouse: string; sellable: number; safetyStock: number };
+const line = z.object({ warehouse: z.string(), qty: z.number().int().positive() });
+const units = z.number().int().min(0);
+
+/** Every event the SKU actor persists; checked by the runtime before each append. */
+export const inventoryEventSchema = z.discriminatedUnion("type", [
+  z.object({
+    type: z.literal("received"),
+    warehouse: z.string(),
+    qty: z.number().int().positive(),
+    reason: z.string(),
+    reference: z.string().optional(),
+    fromTransit: units,
+  }),
+  z.object({
+    type: z.literal("inboundAnnounced"),
+    warehouse: z.string(),
+    qty: z.number().int().positive(),
+    reference: z.string(),
+  }),
+  z.object({ type: z.literal("reserved"), orderId: z.string(), lines: z.array(line).min(1) }),
+  z.object({
+    type: z.literal("released"),
+    orderId: z.string(),
+    lines: z.array(line).min(1),
+    reason: z.string(),
+  }),
+  z.object({ type: z.literal("committed"), orderId: z.string(), lines: z.array(line).min(1) }),
+  z.object({
+    type: z.literal("adjusted"),
+    warehouse: z.string(),
+    countedQty: units,
+    delta: z.number().int(),
+    reason: z.string(),
+  }),
+  z.object({ type: z.literal("safetyStockSet"), warehouse: z.string(), qty: units, previous: units }),
+  z.object({ type: z.literal("lowStock"), warehouse: z.string(), sellable: units, safetyStock: units }),
+]);
+
+export type InventoryEvent = z.infer<typeof inventoryEventSchema>;
+/** One warehouse's share of a reservation. */
+export type ReservationLine = z.infer<typeof line>;

@@ -1,13 +1,15 @@
 import { defineKind } from "../runtime/kind.ts";
 import { inventoryHandlers } from "./actor.ts";
 import { type InventoryCommand, inventoryCommandSchema } from "./commands.ts";
-import type { InventoryEvent } from "./events.ts";
-import { applyInventoryEvent, type InventoryState, initialInventory } from "./state.ts";
+import { type InventoryEvent, inventoryEventSchema } from "./events.ts";
+import { applyInventoryEvent, type InventoryState, initialInventory, inventoryStateSchema } from "./state.ts";
 
 /** The SKU actor: one per SKU, holding its stock in every warehouse. */
 export const skuKind = defineKind<InventoryState, InventoryCommand, InventoryEvent>({
   name: "sku",
   commands: inventoryCommandSchema,
+  events: inventoryEventSchema,
+  state: inventoryStateSchema,
   initialState: initialInventory,
   apply: applyInventoryEvent,
   handlers: inventoryHandlers,
@@ -21,5 +23,5 @@ export {
   inventoryCommandSchema,
   quantitySchema,
 } from "./commands.ts";
-export type { InventoryEvent, ReservationLine } from "./events.ts";
+export { type InventoryEvent, inventoryEventSchema, type ReservationLine } from "./events.ts";
 export { type InventoryState, type StockView, sellable, stockView, type WarehouseStock } from "./state.ts";

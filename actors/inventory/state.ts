@@ -1,3 +1,4 @@
+import { z } from "zod";
 import type { InventoryEvent, ReservationLine } from "./events.ts";
 
 export interface WarehouseStock {
@@ -14,6 +15,23 @@ export interface InventoryState {
   /** How closed reservations ended, so a late release of a shipped order is a conflict, not a 404. */
   closed: Record<string, "released" | "committed">;
 }
+
+const stockSchema = z.object({
+  physical: z.number().int(),
+  reserved: z.number().int().min(0),
+  inTransit: z.number().int().min(0),
+  safetyStock: z.number().int().min(0),
+});
+
+/** The SKU actor's state, checked when a snapshot is restored. */
+export const inventoryStateSchema = z.object({
+  warehouses: z.record(z.string(), stockSchema),
+  reservations: z.record(
+    z.string(),
+    z.object({ lines: z.array(z.object({ warehouse: z.string(), qty: z.number().int() })) }),
+  ),
+  closed: z.record(z.string(), z.enum(["released", "committed"])),
+});
 
 export function initialInventory(): InventoryState {
   return { warehouses: {}, reservations: {}, closed: {} };

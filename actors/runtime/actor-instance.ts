@@ -166,7 +166,7 @@ export class ActorInstance {
   }
 
   #restore(snapshot: SnapshotRecord): void {
-    this.#state = snapshot.state;
+    this.#state = this.#kind.state ? this.#kind.state.parse(snapshot.state) : snapshot.state;
     for (const [id, reply, at] of snapshot.idem) this.#idem.set(id, { reply, at });
     for (const [name, at, data] of snapshot.timers) this.#timers.set(name, { at, data });
     this.#seq = snapshot.seq;
@@ -318,6 +318,13 @@ export class ActorInstance {
     cause: { type: string; envelope: CommandEnvelope; reply: Reply; now: number },
   ): void {
     for (const event of decision.events) {
+      if (this.#kind.events) {
+        const checked = this.#kind.events.safeParse(event);
+        if (!checked.success)
+          throw new Error(
+            `${this.ref.kind} emitted an invalid ${event.type} event: ${checked.error.message}`,
+          );
+      }
       this.#state = this.#kind.apply(this.#state, event);
       log.ev.push(event);
     }

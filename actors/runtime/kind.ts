@@ -53,6 +53,13 @@ type CommandOf<C, T> = Extract<C, { type: T }>;
 export interface ActorKind<S, C extends { type: string }, E extends { type: string }> {
   name: string;
   commands: z.ZodType<C>;
+  /**
+   * Schema of the events this kind emits. When given, every event a handler returns is checked before it
+   * is persisted, so a buggy handler fails its batch instead of writing a record that replay cannot read.
+   */
+  events?: z.ZodType<E>;
+  /** Schema of the state, checked when a snapshot is restored. */
+  state?: z.ZodType<S>;
   initialState(id: string): S;
   apply(state: S, event: E): S;
   handlers: { [T in C["type"]]: (state: S, command: CommandOf<C, T>, ctx: DecideContext) => Decision<E> };
