@@ -36,8 +36,18 @@ export const inboundBody = z
   .object({ warehouse: codeSchema, qty: quantitySchema, reference: codeSchema })
   .strict();
 export const reservationBody = z
-  .object({ orderId: codeSchema, qty: quantitySchema, warehouse: codeSchema.optional() })
-  .strict();
+  .object({
+    orderId: codeSchema,
+    qty: quantitySchema,
+    warehouse: codeSchema.optional(),
+    userId: codeSchema.optional(),
+    maxPerUser: quantitySchema.optional(),
+  })
+  .strict()
+  .refine((b) => b.maxPerUser === undefined || b.userId !== undefined, {
+    path: ["userId"],
+    message: "userId is required with maxPerUser",
+  });
 export const adjustmentBody = z
   .object({ warehouse: codeSchema, countedQty: countSchema, reason: z.string().trim().min(1).max(200) })
   .strict();

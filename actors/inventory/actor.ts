@@ -84,6 +84,18 @@ export const inventoryHandlers = {
         orderId: c.orderId,
       });
     }
+    if (c.maxPerUser !== undefined) {
+      if (!c.userId) throw new DomainError("invalid", "maxPerUser needs a userId", { field: "userId" });
+      const held = state.perUser?.[c.userId] ?? 0;
+      if (held + c.qty > c.maxPerUser) {
+        throw new DomainError("conflict", `user ${c.userId} may hold at most ${c.maxPerUser} of ${ctx.id}`, {
+          reason: "per_user_limit",
+          userId: c.userId,
+          held,
+          maxPerUser: c.maxPerUser,
+        });
+      }
+    }
     const lines = allocate(state, c.qty, c.warehouse);
     if (!lines) {
       const available = c.warehouse
@@ -96,7 +108,10 @@ export const inventoryHandlers = {
         ...(c.warehouse ? { warehouse: c.warehouse } : {}),
       });
     }
-    return decided(state, ctx.id, [{ type: "reserved", orderId: c.orderId, lines }], {
+    const reserved: InventoryEvent = c.userId
+      ? { type: "reserved", orderId: c.orderId, lines, userId: c.userId }
+      : { type: "reserved", orderId: c.orderId, lines };
+    return decided(state, ctx.id, [reserved], {
       orderId: c.orderId,
       lines,
     });

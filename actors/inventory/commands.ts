@@ -33,6 +33,9 @@ export const inventoryCommandSchema = z.discriminatedUnion("type", [
     orderId: codeSchema,
     qty: quantitySchema,
     warehouse: codeSchema.optional(),
+    /** With `maxPerUser`: a flash-sale guard, units one buyer may hold or have bought of this SKU. */
+    userId: codeSchema.optional(),
+    maxPerUser: quantitySchema.optional(),
   }),
   z.object({ type: z.literal("release"), orderId: codeSchema, reason: reason.optional() }),
   z.object({ type: z.literal("commit"), orderId: codeSchema }),

@@ -19,7 +19,12 @@ export const inventoryEventSchema = z.discriminatedUnion("type", [
     qty: z.number().int().positive(),
     reference: z.string(),
   }),
-  z.object({ type: z.literal("reserved"), orderId: z.string(), lines: z.array(line).min(1) }),
+  z.object({
+    type: z.literal("reserved"),
+    orderId: z.string(),
+    lines: z.array(line).min(1),
+    userId: z.string().optional(),
+  }),
   z.object({
     type: z.literal("released"),
     orderId: z.string(),

@@ -11,7 +11,9 @@ export interface WarehouseStock {
 export interface InventoryState {
   warehouses: Record<string, WarehouseStock>;
   /** Open reservations by order id. */
-  reservations: Record<string, { lines: ReservationLine[] }>;
+  reservations: Record<string, { lines: ReservationLine[]; userId?: string }>;
+  /** Units held or bought per buyer, for reservations made with a user id (per-user limits). */
+  perUser?: Record<string, number>;
   /** How closed reservations ended, so a late release of a shipped order is a conflict, not a 404. */
   closed: Record<string, "released" | "committed">;
 }
@@ -28,8 +30,12 @@ export const inventoryStateSchema = z.object({
   warehouses: z.record(z.string(), stockSchema),
   reservations: z.record(
     z.string(),
-    z.object({ lines: z.array(z.object({ warehouse: z.string(), qty: z.number().int() })) }),
+    z.object({
+      lines: z.array(z.object({ warehouse: z.string(), qty: z.number().int() })),
+      userId: z.string().optional(),
+    }),
   ),
+  perUser: z.record(z.string(), z.number().int()).optional(),
   closed: z.record(z.string(), z.enum(["released", "committed"])),
 });
 
@@ -67,10 +73,17 @@ export function applyInventoryEvent(state: InventoryState, event: InventoryEvent
       break;
     case "reserved":
       for (const line of event.lines) at(state, line.warehouse).reserved += line.qty;
-      state.reservations[event.orderId] = { lines: event.lines };
+      state.reservations[event.orderId] = event.userId
+        ? { lines: event.lines, userId: event.userId }
+        : { lines: event.lines };
+      if (event.userId) {
+        state.perUser ??= {};
+        state.perUser[event.userId] = (state.perUser[event.userId] ?? 0) + totalQty(event.lines);
+      }
       break;
     case "released":
       for (const line of event.lines) at(state, line.warehouse).reserved -= line.qty;
+      releaseBuyer(state, event.orderId, event.lines);
       delete state.reservations[event.orderId];
       state.closed[event.orderId] = "released";
       break;
@@ -93,6 +106,19 @@ export function applyInventoryEvent(state: InventoryState, event: InventoryEvent
       break;
   }
   return state;
+}
+
+function totalQty(lines: ReservationLine[]): number {
+  return lines.reduce((n, l) => n + l.qty, 0);
+}
+
+/** A released reservation gives its units back to the buyer's allowance; a committed one keeps counting. */
+function releaseBuyer(state: InventoryState, orderId: string, lines: ReservationLine[]): void {
+  const userId = state.reservations[orderId]?.userId;
+  if (!userId || !state.perUser) return;
+  const left = (state.perUser[userId] ?? 0) - totalQty(lines);
+  if (left > 0) state.perUser[userId] = left;
+  else delete state.perUser[userId];
 }
 
 export interface StockView {
