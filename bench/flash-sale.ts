@@ -1,0 +1,359 @@
+/**
+ * Flash sale on one hot SKU: this system over HTTP and at the actor level, against Postgres (direct and
+ * behind the same HTTP stack) and Redis Lua. Variants are interleaved (A B C D E A B C D E …) so machine
+ * noise hits all alike; each is judged for correctness before its speed counts.
+ */
+import { connect } from "@nats-io/transport-node";
+import Redis from "ioredis";
+import postgres from "postgres";
+import { ActorClient } from "../actors/runtime/actor-client.ts";
+import { type LoadResult, type Outcome, runLoad } from "./load.ts";
+import { pgFinal, reserveSql, setupPg } from "./pg-baseline.ts";
+import { freePort, type Spawned, spawnBun, waitHttp } from "./servers.ts";
+import { median } from "./stats.ts";
+
+export interface FlashSaleOptions {
+  stock: number;
+  clients: number;
+  repeats: number;
+  rate?: number;
+  quick: boolean;
+  natsUrl: string;
+  databaseUrl: string;
+  redisUrl: string;
+}
+
+export const VARIANTS = ["http", "actor", "pg", "pg-http", "redis"] as const;
+export type Variant = (typeof VARIANTS)[number];
+
+export const VARIANT_LABELS: Record<Variant, string> = {
+  http: "hub over HTTP (end to end)",
+  actor: "hub actor level (NATS)",
+  pg: "Postgres guarded UPDATE",
+  "pg-http": "Postgres UPDATE behind HTTP",
+  redis: "Redis Lua check-and-decrement",
+};
+
+export interface Verdict {
+  oversold: number;
+  undersold: number;
+  perUserBreaches: number;
+  acknowledgedLost: number;
+  ok: boolean;
+}
+
+export interface RunRecord {
+  variant: Variant;
+  round: number;
+  load: LoadResult;
+  verdict: Verdict;
+  /** Successful reservations per second until the last success (the sale's own throughput). */
+  salesPerSecond: number;
+}
+
+export interface VariantSummary {
+  variant: Variant;
+  label: string;
+  runs: number;
+  correct: boolean;
+  salesPerSecond: number;
+  attemptsPerSecond: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  errors: number;
+  note?: string;
+}
+
+const REDIS_SCRIPT = `
+if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then return -2 end
+local left = tonumber(redis.call('GET', KEYS[1]) or '0')
+if left < 1 then return -1 end
+redis.call('DECR', KEYS[1])
+redis.call('SADD', KEYS[2], ARGV[1])
+return left - 1`;
+
+export async function runFlashSale(o: FlashSaleOptions, progress: (line: string) => void) {
+  const ns = `bench_${Date.now().toString(36)}`;
+  const password = "bench-admin-password";
+  const hubPort = await freePort();
+  const basePort = await freePort();
+  const servers: Spawned[] = [];
+  const hub = spawnBun(
+    "hub",
+    ["main.ts"],
+    {
+      HUB_NAMESPACE: ns,
+      PORT: String(hubPort),
+      ADMIN_PASSWORD: password,
+      ROLES: "gateway,actors,projector",
+      LOG_LEVEL: "warn",
+      NATS_URL: o.natsUrl,
+      DATABASE_URL: o.databaseUrl,
+      REDIS_URL: o.redisUrl,
+      MAILBOX_MAX: "100000",
+    },
+    hubPort,
+  );
+  servers.push(hub);
+  const baseline = spawnBun(
+    "baseline",
+    ["bench/baseline-server.ts"],
+    { PORT: String(basePort), DATABASE_URL: o.databaseUrl },
+    basePort,
+  );
+  servers.push(baseline);
+  const nc = await connect({ servers: o.natsUrl });
+  const sql = postgres(o.databaseUrl, { max: Math.min(o.clients, 64), onnotice: () => undefined });
+  const redis = new Redis(o.redisUrl);
+  try {
+    progress(`starting the hub (namespace ${ns}) and the Postgres HTTP baseline…`);
+    await waitHttp(`${hub.url}/readyz`);
+    await waitHttp(`${baseline.url}/healthz`);
+    const token = await login(hub.url, password);
+    const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+    await fetch(`${hub.url}/v1/warehouses/FS`, {
+      method: "PUT",
+      headers: auth,
+      body: JSON.stringify({ name: "Flash", region: "bench" }),
+    });
+    const actors = new ActorClient(nc, {
+      namespace: ns,
+      shardCount: 64,
+      attemptTimeoutMs: 10_000,
+      deadlineMs: 20_000,
+    });
+    const redisDurability = await describeRedisDurability(redis);
+    const scriptSha = (await redis.script("LOAD", REDIS_SCRIPT)) as string;
+
+    const attempts = o.stock * 3;
+    const users = Math.ceil(o.stock * 1.5);
+    const records: RunRecord[] = [];
+    for (let round = 1; round <= o.repeats; round++) {
+      for (const variant of VARIANTS) {
+        const sku = `FS-${variant.replace(/\W/g, "")}-${round}`;
+        const table = `bench_fs_${variant.replace(/\W/g, "")}_${round}`;
+        const redisKeys = [`${ns}:fs:${sku}:stock`, `${ns}:fs:${sku}:users`];
+        // Arrange: the same stock for every variant.
+        if (variant === "http" || variant === "actor") {
+          const res = await fetch(`${hub.url}/v1/inventory/${sku}/receipts`, {
+            method: "POST",
+            headers: { ...auth, "idempotency-key": `stock-${sku}` },
+            body: JSON.stringify({ warehouse: "FS", qty: o.stock }),
+          });
+          if (res.status !== 201)
+            throw new Error(`stocking ${sku} failed: ${res.status} ${await res.text()}`);
+        } else if (variant === "pg" || variant === "pg-http") {
+          await setupPg(sql, table, sku, o.stock);
+        } else {
+          await redis.del(...redisKeys);
+          await redis.set(redisKeys[0]!, String(o.stock));
+        }
+
+        const attempt = attemptFor(variant, {
+          hubUrl: hub.url,
+          baseUrl: baseline.url,
+          auth,
+          actors,
+          sql,
+          redis,
+          scriptSha,
+          sku,
+          table,
+          redisKeys,
+        });
+        const perUser = new Map<string, number>();
+        let lastOkAt = 0;
+        const started = performance.now();
+        const load = await runLoad(
+          {
+            attempts,
+            concurrency: o.clients,
+            ...(o.rate ? { rate: o.rate } : {}),
+            timeoutMs: 10_000,
+            maxSeconds: o.quick ? 60 : 120,
+          },
+          async (i) => {
+            const userId = `u${i % users}`;
+            const outcome = await attempt(`${sku}-o${i}`, userId);
+            if (outcome === "ok") {
+              perUser.set(userId, (perUser.get(userId) ?? 0) + 1);
+              lastOkAt = performance.now();
+            }
+            return outcome;
+          },
+        );
+        // Assert: what the store holds after the sale.
+        const remaining = await finalStock(variant, {
+          hubUrl: hub.url,
+          auth,
+          sql,
+          redis,
+          sku,
+          table,
+          redisKeys,
+        });
+        const sold = o.stock - remaining.stock;
+        const verdict: Verdict = {
+          oversold: Math.max(0, load.ok - o.stock) + (remaining.stock < 0 ? 1 : 0),
+          undersold: load.attempts >= o.stock && load.ok < o.stock ? o.stock - load.ok : 0,
+          perUserBreaches: [...perUser.values()].filter((n) => n > 1).length,
+          acknowledgedLost: Math.max(0, load.ok - sold),
+          ok: true,
+        };
+        verdict.ok =
+          verdict.oversold === 0 &&
+          verdict.undersold === 0 &&
+          verdict.perUserBreaches === 0 &&
+          verdict.acknowledgedLost === 0;
+        const salesPerSecond = lastOkAt ? load.ok / ((lastOkAt - started) / 1000) : 0;
+        records.push({ variant, round, load, verdict, salesPerSecond });
+        progress(
+          `  round ${round}/${o.repeats} ${variant.padEnd(8)} ${Math.round(salesPerSecond)} sales/s, ` +
+            `${Math.round(load.attemptsPerSecond)} attempts/s, p99 ${load.p99.toFixed(1)} ms, ` +
+            `${load.errors} errors, ${verdict.ok ? "correct" : `INCORRECT ${JSON.stringify(verdict)}`}`,
+        );
+      }
+    }
+    return {
+      namespace: ns,
+      options: o,
+      redisDurability,
+      records,
+      summaries: summarize(records, redisDurability),
+    };
+  } finally {
+    await nc.close().catch(() => undefined);
+    await sql.end({ timeout: 2 }).catch(() => undefined);
+    redis.disconnect();
+    for (const s of servers) await s.stop();
+  }
+}
+
+interface AttemptDeps {
+  hubUrl: string;
+  baseUrl: string;
+  auth: Record<string, string>;
+  actors: ActorClient;
+  sql: postgres.Sql;
+  redis: Redis;
+  scriptSha: string;
+  sku: string;
+  table: string;
+  redisKeys: string[];
+}
+
+function attemptFor(variant: Variant, d: AttemptDeps): (orderId: string, userId: string) => Promise<Outcome> {
+  switch (variant) {
+    case "http":
+      return async (orderId, userId) => {
+        const res = await fetch(`${d.hubUrl}/v1/inventory/${d.sku}/reservations`, {
+          method: "POST",
+          headers: d.auth,
+          body: JSON.stringify({ orderId, qty: 1, userId, maxPerUser: 1 }),
+        });
+        if (res.status === 201) {
+          await res.arrayBuffer();
+          return "ok";
+        }
+        const body = (await res.json().catch(() => ({}))) as { type?: string };
+        if (res.status === 409) return body.type?.endsWith("insufficient-stock") ? "refused" : "limited";
+        throw new Error(`HTTP ${res.status} ${body.type ?? ""}`);
+      };
+    case "actor":
+      return async (orderId, userId) => {
+        const reply = await d.actors.request(
+          "sku",
+          d.sku,
+          { type: "reserve", orderId, qty: 1, userId, maxPerUser: 1 },
+          { id: `reserve:${orderId}` },
+        );
+        if (reply.ok) return "ok";
+        if (reply.error.kind === "insufficient_stock") return "refused";
+        if (reply.error.kind === "conflict") return "limited";
+        throw new Error(`${reply.error.kind}: ${reply.error.message}`);
+      };
+    case "pg":
+      return (orderId, userId) => reserveSql(d.sql, d.table, d.sku, userId, orderId);
+    case "pg-http":
+      return async (orderId, userId) => {
+        const res = await fetch(`${d.baseUrl}/reserve/${d.table}/${d.sku}`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ orderId, userId }),
+        });
+        const body = (await res.json()) as { outcome?: Outcome };
+        if (!body.outcome || body.outcome === "error") throw new Error(`HTTP ${res.status}`);
+        return body.outcome;
+      };
+    case "redis":
+      return async (_orderId, userId) => {
+        const left = Number(await d.redis.evalsha(d.scriptSha, 2, d.redisKeys[0]!, d.redisKeys[1]!, userId));
+        if (left >= 0) return "ok";
+        return left === -2 ? "limited" : "refused";
+      };
+  }
+}
+
+async function finalStock(
+  variant: Variant,
+  d: {
+    hubUrl: string;
+    auth: Record<string, string>;
+    sql: postgres.Sql;
+    redis: Redis;
+    sku: string;
+    table: string;
+    redisKeys: string[];
+  },
+): Promise<{ stock: number }> {
+  if (variant === "http" || variant === "actor") {
+    const res = await fetch(`${d.hubUrl}/v1/inventory/${d.sku}`, { headers: d.auth });
+    const stock = (await res.json()) as { physical: number; reserved: number };
+    return { stock: stock.physical - stock.reserved };
+  }
+  if (variant === "pg" || variant === "pg-http")
+    return { stock: (await pgFinal(d.sql, d.table, d.sku)).stock };
+  const left = Number(await d.redis.get(d.redisKeys[0]!));
+  await d.redis.del(...d.redisKeys);
+  return { stock: left };
+}
+
+async function login(url: string, password: string): Promise<string> {
+  const res = await fetch(`${url}/v1/auth/token`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username: "admin", password }),
+  });
+  if (res.status !== 200) throw new Error(`bench login failed: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { token: string }).token;
+}
+
+async function describeRedisDurability(redis: Redis): Promise<string> {
+  const aof = (await redis.config("GET", "appendonly")) as string[];
+  const save = (await redis.config("GET", "save")) as string[];
+  return `appendonly=${aof[1]}, save="${save[1]}"${aof[1] === "no" ? " (not durable per write)" : ""}`;
+}
+
+function summarize(records: RunRecord[], redisDurability: string): VariantSummary[] {
+  return VARIANTS.map((variant) => {
+    const runs = records.filter((r) => r.variant === variant);
+    const correct = runs.every((r) => r.verdict.ok);
+    return {
+      variant,
+      label: VARIANT_LABELS[variant],
+      runs: runs.length,
+      correct,
+      // A variant that fails correctness gets no throughput figure.
+      salesPerSecond: correct ? median(runs.map((r) => r.salesPerSecond)) : Number.NaN,
+      attemptsPerSecond: correct ? median(runs.map((r) => r.load.attemptsPerSecond)) : Number.NaN,
+      p50: median(runs.map((r) => r.load.p50)),
+      p95: median(runs.map((r) => r.load.p95)),
+      p99: median(runs.map((r) => r.load.p99)),
+      errors: runs.reduce((n, r) => n + r.load.errors + r.load.dropped, 0),
+      ...(variant === "redis" ? { note: redisDurability } : {}),
+      ...(variant === "pg" || variant === "pg-http" ? { note: "autocommit, synchronous_commit on" } : {}),
+      ...(variant === "actor" || variant === "http" ? { note: "acknowledged after JetStream append" } : {}),
+    };
+  });
+}
