@@ -169,7 +169,9 @@ async function measureFailover(
     const sku = "FAILOVER-1";
     await client.send("sku", sku, { type: "receive", warehouse: "W1", qty: 100 }, { id: "stock" });
     const shard = shardOf(sku, 64);
-    const owner = ((await kv.get(`shard.${shard}`))?.json() as { node: string }).node;
+    const lease = await kv.get(`shard.${shard}`);
+    if (!lease) throw new Error(`shard ${shard} has no owner`);
+    const owner = (lease.json() as { node: string }).node;
     const victim = nodes.find((n) => n.name === `failover-${owner}`)!;
     const killedAt = performance.now();
     victim.child.kill("SIGKILL");

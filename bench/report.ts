@@ -53,12 +53,12 @@ export function writeResults(
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   const json = join(RESULTS, `${scenario}-${stamp}.json`);
   writeFileSync(json, `${JSON.stringify(data, null, 2)}\n`);
-  const page = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(html.title)}</title>
+  const page = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(html.title)}</title>
 <style>body{font:14px/1.5 system-ui,sans-serif;margin:24px auto;max-width:1000px;color:#1d2330}
 table{border-collapse:collapse;margin:12px 0}td,th{border:1px solid #dde1e7;padding:4px 10px;text-align:right}
 td:first-child,th:first-child{text-align:left}.met{color:#0a7}.missed{color:#c33;font-weight:700}
 pre{background:#f4f5f7;padding:12px;overflow:auto}</style></head><body>
-<h1>${escape(html.title)}</h1><p>${escape(new Date().toString())}</p>${html.sections.join("\n")}</body></html>`;
+<h1>${escapeHtml(html.title)}</h1><p>${escapeHtml(new Date().toString())}</p>${html.sections.join("\n")}</body></html>`;
   const file = join(RESULTS, `${scenario}-${stamp}.html`);
   writeFileSync(file, page);
   writeFileSync(join(RESULTS, `${scenario}-latest.html`), page);
@@ -84,20 +84,20 @@ export function barChart(
       const text = Number.isFinite(b.value)
         ? `${fmt(b.value, b.value < 10 ? 1 : 0)} ${unit}`
         : (b.note ?? "no figure");
-      return `<text x="0" y="${y + 17}" font-size="13">${escape(b.label)}</text>
+      return `<text x="0" y="${y + 17}" font-size="13">${escapeHtml(b.label)}</text>
 <rect x="${labelW}" y="${y + 4}" width="${w}" height="18" fill="#3b82f6"/>
-<text x="${labelW + w + 6}" y="${y + 17}" font-size="12">${escape(text)}</text>`;
+<text x="${labelW + w + 6}" y="${y + 17}" font-size="12">${escapeHtml(text)}</text>`;
     })
     .join("\n");
-  return `<h3>${escape(title)}</h3><svg xmlns="http://www.w3.org/2000/svg" width="${labelW + chartW + 160}" height="${height}">${rows}</svg>`;
+  return `<h3>${escapeHtml(title)}</h3><svg xmlns="http://www.w3.org/2000/svg" width="${labelW + chartW + 160}" height="${height}">${rows}</svg>`;
 }
 
 export function htmlTable(rows: Array<Record<string, unknown>>, columns: Column[]): string {
-  const head = columns.map((c) => `<th>${escape(c.label)}</th>`).join("");
+  const head = columns.map((c) => `<th>${escapeHtml(c.label)}</th>`).join("");
   const body = rows
     .map(
       (r) =>
-        `<tr>${columns.map((c) => `<td>${escape(typeof r[c.key] === "number" ? fmt(r[c.key] as number, c.digits ?? 0) : String(r[c.key] ?? ""))}</td>`).join("")}</tr>`,
+        `<tr>${columns.map((c) => `<td>${escapeHtml(typeof r[c.key] === "number" ? fmt(r[c.key] as number, c.digits ?? 0) : String(r[c.key] ?? ""))}</td>`).join("")}</tr>`,
     )
     .join("");
   return `<table><tr>${head}</tr>${body}</table>`;
@@ -107,11 +107,11 @@ export function htmlTargets(targets: Target[]): string {
   return `<ul>${targets
     .map(
       (t) =>
-        `<li class="${t.met ? "met" : "missed"}">${t.met ? "met" : "MISSED"}: ${escape(t.name)} = ${Number.isFinite(t.value) ? fmt(t.value, 2) : "no figure"} (goal ${escape(t.goal)})</li>`,
+        `<li class="${t.met ? "met" : "missed"}">${t.met ? "met" : "MISSED"}: ${escapeHtml(t.name)} = ${Number.isFinite(t.value) ? fmt(t.value, 2) : "no figure"} (goal ${escapeHtml(t.goal)})</li>`,
     )
     .join("")}</ul>`;
 }
 
-function escape(s: string): string {
+function escapeHtml(s: string): string {
   return s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
 }
