@@ -6,7 +6,7 @@ import type { ActorClient } from "../actors/runtime/actor-client.ts";
 import type { Logger } from "../actors/runtime/log.ts";
 import type { MetricsRegistry } from "../actors/runtime/metrics.ts";
 import type { Reply } from "../actors/runtime/protocol.ts";
-import type { InventoryQueries } from "../storage/read-models/inventory-queries.ts";
+import { InvalidCursorError, type InventoryQueries } from "../storage/read-models/inventory-queries.ts";
 import type { UserStore } from "../storage/users.ts";
 import type { WarehouseDirectory } from "../storage/warehouses.ts";
 import { principalOf, requireAuth, requirePermission, type TokenService } from "./auth.ts";
@@ -273,7 +273,10 @@ export function createApp(deps: GatewayDeps): Hono {
       tag: "Inventory",
       permission: "inventory:write",
       body: s.reservationBody,
-      response: { status: 201, description: "Reserved: { orderId, lines, stock }; 409 insufficient-stock" },
+      response: {
+        status: 201,
+        description: "Reserved: { orderId, lines, sellable }; 409 insufficient-stock",
+      },
     },
     async (c) => {
       const sku = skuParam(c);
@@ -374,7 +377,13 @@ export function createApp(deps: GatewayDeps): Hono {
     async (c) => {
       const sku = skuParam(c);
       const q = parseQuery(c, s.pageQuery) as z.infer<typeof s.pageQuery>;
-      return c.json(await deps.inventory.ledger(sku, q.limit, q.cursor));
+      try {
+        return c.json(await deps.inventory.ledger(sku, q.limit, q.cursor));
+      } catch (error) {
+        if (error instanceof InvalidCursorError)
+          throw new ProblemError(400, "validation", error.message, { field: "cursor" });
+        throw error;
+      }
     },
   );
 

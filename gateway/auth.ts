@@ -30,7 +30,14 @@ export class TokenService {
   async check(token: string): Promise<Principal> {
     try {
       const payload = await verify(token, this.#secret, "HS256");
-      if (typeof payload.sub !== "string" || !Array.isArray(payload.perms)) throw new Error("claims");
+      // Tokens without an expiry are refused: every token we issue has one.
+      if (
+        typeof payload.sub !== "string" ||
+        !Array.isArray(payload.perms) ||
+        typeof payload.exp !== "number"
+      ) {
+        throw new Error("claims");
+      }
       return { username: payload.sub, permissions: payload.perms as string[] };
     } catch (error) {
       const expired = String((error as Error)?.name).includes("Expired");

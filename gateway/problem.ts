@@ -85,10 +85,17 @@ export function problemFromErrorBody(error: ErrorBody): ProblemError {
 }
 
 export function validationProblem(error: z.ZodError, prefix = ""): ProblemError {
-  const errors = error.issues.map((issue) => ({
-    field: [prefix, ...issue.path.map(String)].filter(Boolean).join("."),
-    message: issue.message,
-  }));
+  const errors = error.issues.flatMap((issue) => {
+    const at = [prefix, ...issue.path.map(String)];
+    // An unexpected key is reported by zod on the parent object; name the key itself.
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys.map((key) => ({
+        field: [...at, key].filter(Boolean).join("."),
+        message: `unexpected field ${key}`,
+      }));
+    }
+    return [{ field: at.filter(Boolean).join("."), message: issue.message }];
+  });
   return new ProblemError(
     400,
     "validation",
@@ -101,13 +108,14 @@ export function validationProblem(error: z.ZodError, prefix = ""): ProblemError 
 }
 
 export function renderProblem(c: Context, error: ProblemError): Response {
+  // Extensions first: a domain detail can never overwrite the problem's own members.
   const body: Problem = {
+    ...error.extra,
     type: `${PROBLEM_BASE}${error.slug}`,
     title: TITLES[error.slug] ?? error.slug,
     status: error.status,
     detail: error.message,
     instance: c.req.path,
-    ...error.extra,
     requestId: c.get("requestId" as never) as string | undefined,
   };
   const headers: Record<string, string> = { "content-type": "application/problem+json" };

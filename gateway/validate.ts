@@ -4,8 +4,8 @@ import { ProblemError, validationProblem } from "./problem.ts";
 
 /** Parses the JSON body with `schema`; malformed JSON is 400 `malformed-json`, a bad field 400 `validation`. */
 export async function parseBody<T extends z.ZodType>(c: Context, schema: T): Promise<z.infer<T>> {
-  const type = c.req.header("content-type") ?? "";
-  if (!type.toLowerCase().includes("application/json")) {
+  const mediaType = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  if (mediaType !== "application/json" && !/^application\/[\w.+-]+\+json$/.test(mediaType)) {
     throw new ProblemError(415, "unsupported-media-type", "send the body as application/json");
   }
   let raw: unknown;

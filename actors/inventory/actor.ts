@@ -22,7 +22,7 @@ const stockOf = (state: InventoryState, warehouse: string): WarehouseStock =>
  * Appends a `lowStock` event for every warehouse whose sellable stock crosses below its safety stock
  * because of `events`, and builds the reply from the state as it will be.
  */
-function decided(state: InventoryState, sku: string, events: InventoryEvent[], extra: object = {}): Result {
+function decided(state: InventoryState, sku: string, events: InventoryEvent[], extra?: object): Result {
   const touched = new Set<string>();
   for (const e of events) {
     if ("warehouse" in e) touched.add(e.warehouse);
@@ -32,16 +32,18 @@ function decided(state: InventoryState, sku: string, events: InventoryEvent[], e
   for (const w of touched) preview.warehouses[w] = { ...stockOf(state, w) };
   for (const e of events) applyInventoryEvent(preview, e);
   const all = [...events];
+  // Each side is judged against its own safety stock, so raising the safety stock can be the crossing.
+  const low = (s: WarehouseStock) => s.safetyStock > 0 && sellable(s) < s.safetyStock;
   for (const w of touched) {
-    const before = sellable(stockOf(state, w));
     const after = preview.warehouses[w]!;
-    const now = sellable(after);
-    if (after.safetyStock > 0 && now < after.safetyStock && before >= after.safetyStock) {
-      all.push({ type: "lowStock", warehouse: w, sellable: now, safetyStock: after.safetyStock });
+    if (low(after) && !low(stockOf(state, w))) {
+      all.push({ type: "lowStock", warehouse: w, sellable: sellable(after), safetyStock: after.safetyStock });
     }
   }
   const merged: InventoryState = { ...state, warehouses: { ...state.warehouses, ...preview.warehouses } };
-  return { events: all, reply: { ...extra, stock: stockView(sku, merged) } };
+  const view = stockView(sku, merged);
+  // Order-level replies stay small (they are logged and remembered per order); stock operations return the stock.
+  return { events: all, reply: extra ? { ...extra, sellable: view.sellable } : { stock: view } };
 }
 
 function guardTotal(current: number, add: number, field: string): void {
@@ -160,7 +162,7 @@ function openReservation(state: InventoryState, orderId: string, sku: string, ac
   if (closed) {
     throw new DomainError("conflict", `cannot ${action}: reservation for ${orderId} was already ${closed}`, {
       orderId,
-      status: closed,
+      reservationStatus: closed,
     });
   }
   throw new DomainError("not_found", `no reservation for order ${orderId} on ${sku}`, { orderId });

@@ -239,7 +239,7 @@ export class ActorInstance {
       }
       this.#host.onAppend(log.cmds.length, log.ev.length, performance.now() - started);
       this.#batchesSinceSnapshot++;
-      this.#afterAppend(now);
+      if (this.#status !== "closed") this.#afterAppend(now);
     } else if (this.#indexDirty) {
       this.#afterAppend(now);
     }
@@ -249,6 +249,7 @@ export class ActorInstance {
   /** A failed append: answer exactly this batch with a retryable error and rebuild from the log. */
   async #failBatch(batch: Pending[], kind: "moved" | "unavailable", message: string): Promise<void> {
     for (const p of batch) p.respond(fail(new RuntimeError(kind, message, 100).toBody()));
+    if (this.#status === "closed") return; // closing is final: a closed instance never serves again
     this.#status = "loading";
     try {
       await this.#load();

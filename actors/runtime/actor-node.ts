@@ -212,22 +212,41 @@ export class ActorNode {
   }
 
   #onMessage(shard: number, msg: Msg): void {
-    const respond = (reply: Reply) => {
+    const respond = (reply: unknown) => {
       if (msg.reply) msg.respond(encoder.encode(JSON.stringify(reply)));
     };
     const target = this.subjects.parse(msg.subject);
-    let envelope: CommandEnvelope;
+    let body: CommandEnvelope | { many: CommandEnvelope[] };
     try {
-      envelope = msg.json<CommandEnvelope>();
+      body = msg.json<CommandEnvelope | { many: CommandEnvelope[] }>();
     } catch {
       respond({ ok: false, error: { kind: "invalid", message: "command is not JSON" } });
       return;
     }
-    if (!target || target.shard !== shard || typeof envelope?.cmd?.type !== "string") {
-      respond({ ok: false, error: { kind: "invalid", message: "malformed command" } });
+    if (!target || target.shard !== shard) {
+      respond({ ok: false, error: { kind: "invalid", message: "malformed command subject" } });
       return;
     }
-    this.deliver(target, envelope, respond);
+    if (!("many" in body)) {
+      if (typeof body?.cmd?.type !== "string")
+        respond({ ok: false, error: { kind: "invalid", message: "malformed command" } });
+      else this.deliver(target, body, respond);
+      return;
+    }
+    // Coalesced commands from one client: each is delivered on its own, the answers go back together.
+    const envelopes = Array.isArray(body.many) ? body.many : [];
+    const replies: Reply[] = new Array(envelopes.length);
+    let left = envelopes.length;
+    if (left === 0) respond({ many: [] });
+    envelopes.forEach((envelope, i) => {
+      const answer = (reply: Reply) => {
+        replies[i] = reply;
+        if (--left === 0) respond({ many: replies });
+      };
+      if (typeof envelope?.cmd?.type !== "string")
+        answer({ ok: false, error: { kind: "invalid", message: "malformed command" } });
+      else this.deliver(target, envelope, answer);
+    });
   }
 
   #deliverTimer(ref: ActorRef): void {

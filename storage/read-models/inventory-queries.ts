@@ -29,6 +29,7 @@ export class InventoryQueries {
     cursor?: string,
   ): Promise<{ items: LedgerEntry[]; nextCursor: string | null }> {
     const after = cursor ? decodeCursor(cursor) : undefined;
+    if (cursor && !after) throw new InvalidCursorError(cursor);
     const rows = await this.#sql`
       SELECT * FROM stock_ledger WHERE sku = ${sku}
       ${after ? this.#sql`AND (seq, idx) < (${after.seq}, ${after.idx})` : this.#sql``}
@@ -53,6 +54,14 @@ export class InventoryQueries {
       })),
       nextCursor: rows.length > limit && last ? encodeCursor(Number(last.seq), Number(last.idx)) : null,
     };
+  }
+}
+
+/** A cursor this API did not hand out. */
+export class InvalidCursorError extends Error {
+  constructor(cursor: string) {
+    super(`cursor ${cursor.slice(0, 40)} is not one this API returned`);
+    this.name = "InvalidCursorError";
   }
 }
 
