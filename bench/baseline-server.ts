@@ -9,7 +9,7 @@ import { reserveSql } from "./pg-baseline.ts";
 
 const port = Number(process.env.PORT ?? 3901);
 const sql = postgres(process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres", {
-  max: Number(process.env.PG_POOL ?? 64),
+  max: Number(process.env.PG_POOL ?? 32),
   onnotice: () => undefined,
 });
 const body = z.object({ orderId: z.string().min(1).max(64), userId: z.string().min(1).max(64) });

@@ -103,8 +103,9 @@ export async function runFlashSale(o: FlashSaleOptions, progress: (line: string)
     basePort,
   );
   servers.push(baseline);
-  const nc = await connect({ servers: o.natsUrl });
-  const sql = postgres(o.databaseUrl, { max: Math.min(o.clients, 64), onnotice: () => undefined });
+  const nc = await connect({ servers: o.natsUrl, noAsyncTraces: true });
+  // Two pools of 32 (here and in the baseline server) stay inside Postgres's default 100 connections.
+  const sql = postgres(o.databaseUrl, { max: Math.min(o.clients, 32), onnotice: () => undefined });
   const redis = new Redis(o.redisUrl);
   try {
     progress(`starting the hub (namespace ${ns}) and the Postgres HTTP baseline…`);
