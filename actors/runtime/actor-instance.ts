@@ -4,7 +4,9 @@ import type { AnyActorKind, DecideContext, Decision } from "./kind.ts";
 import {
   type ActorRef,
   type CommandEnvelope,
+  EFFECT_COMMAND,
   type LogBatch,
+  type LoggedEffect,
   type Reply,
   type SnapshotRecord,
   type StoredBatch,
@@ -38,6 +40,8 @@ export interface InstanceHost {
   now(): number;
   onAppend(commands: number, events: number, millis: number): void;
   onError(ref: ActorRef, message: string, error: unknown): void;
+  /** Sends an effect to another actor (retrying through handovers); needed only by kinds that use effects. */
+  send?(to: { kind: string; id: string }, cmd: LoggedEffect[2], commandId: string): Promise<Reply>;
 }
 
 interface Pending {
@@ -46,6 +50,19 @@ interface Pending {
 }
 
 type Status = "loading" | "ready" | "closed";
+
+/** A decision whose caller waits for a later `resolve` (or a retry that finds the command still pending). */
+const WAIT = Symbol("wait");
+type Outcome = Reply | typeof WAIT;
+
+/** What one batch does besides its log record: effects to send and waiting callers to answer once durable. */
+interface BatchWork {
+  log: LogBatch;
+  dispatch: string[];
+  resolved: string[];
+}
+
+const RETRYABLE = new Set(["moved", "unavailable", "overloaded", "timeout"]);
 
 const fail = (error: ErrorBody): Reply => ({ ok: false, error });
 
@@ -67,7 +84,11 @@ export class ActorInstance {
   readonly #options: InstanceOptions;
   #status: Status = "loading";
   #state: unknown;
-  #idem = new Map<string, { reply: Reply; at: number }>();
+  #idem = new Map<string, { reply: Reply; at: number; pending?: boolean }>();
+  /** The outbox: effects sent (or to send) whose reply has not been consumed yet. */
+  #effects = new Map<string, { to: LoggedEffect[1]; cmd: LoggedEffect[2] }>();
+  /** Callers waiting for a deferred command's answer, by command id (in memory only: retries re-attach). */
+  #waiters = new Map<string, Array<(reply: Reply) => void>>();
   #timers = new Map<string, { at: number; data: unknown }>();
   #seq = 0;
   #batchesSinceSnapshot = 0;
@@ -94,7 +115,13 @@ export class ActorInstance {
   }
   /** Nothing queued and nothing in flight: safe to passivate. */
   get idle(): boolean {
-    return this.#queue.length === 0 && this.#draining === undefined && !this.#snapshotInFlight;
+    return (
+      this.#queue.length === 0 &&
+      this.#draining === undefined &&
+      !this.#snapshotInFlight &&
+      this.#effects.size === 0 &&
+      this.#waiters.size === 0
+    );
   }
   /** The durable sequence this instance's state reflects (for tests and diagnostics). */
   get seq(): number {
@@ -121,6 +148,8 @@ export class ActorInstance {
     try {
       await this.#load();
       if (this.#status === "loading") this.#status = "ready";
+      // A workflow interrupted by a crash or handover resumes here: every pending effect is sent again.
+      for (const key of this.#effects.keys()) this.#dispatch(key);
       this.#kick();
     } catch (error) {
       this.#host.onError(this.ref, "activation failed", error);
@@ -134,6 +163,10 @@ export class ActorInstance {
     this.#status = "closed";
     const queued = this.#queue.splice(0);
     for (const p of queued) p.respond(fail(new RuntimeError(kind, reason, 100).toBody()));
+    for (const waiters of this.#waiters.values()) {
+      for (const w of waiters) w(fail(new RuntimeError(kind, reason, 100).toBody()));
+    }
+    this.#waiters.clear();
   }
 
   /** Resolves when the append in flight (if any) has finished. */
@@ -162,20 +195,28 @@ export class ActorInstance {
     this.#state = this.#kind.initialState(this.ref.id);
     this.#idem.clear();
     this.#timers.clear();
+    this.#effects.clear();
     this.#seq = 0;
   }
 
   #restore(snapshot: SnapshotRecord): void {
     this.#state = this.#kind.state ? this.#kind.state.parse(snapshot.state) : snapshot.state;
-    for (const [id, reply, at] of snapshot.idem) this.#idem.set(id, { reply, at });
+    for (const [id, reply, at, pending] of snapshot.idem)
+      this.#idem.set(id, { reply, at, ...(pending ? { pending: true } : {}) });
     for (const [name, at, data] of snapshot.timers) this.#timers.set(name, { at, data });
+    for (const [key, to, cmd] of snapshot.effects ?? []) this.#effects.set(key, { to, cmd });
     this.#seq = snapshot.seq;
   }
 
   /** Replays one stored batch: the same `apply` as live traffic, with no side effects. */
   #fold({ batch }: StoredBatch): void {
     for (const event of batch.ev) this.#state = this.#kind.apply(this.#state, event);
-    for (const cmd of batch.cmds) if (cmd.id) this.#idem.set(cmd.id, { reply: cmd.r, at: batch.at });
+    for (const cmd of batch.cmds) {
+      if (cmd.id)
+        this.#idem.set(cmd.id, { reply: cmd.r, at: batch.at, ...(cmd.pending ? { pending: true } : {}) });
+    }
+    for (const [key, to, cmd] of batch.fx ?? []) this.#effects.set(key, { to, cmd });
+    for (const key of batch.fxd ?? []) this.#effects.delete(key);
     for (const op of batch.tm ?? []) {
       if (op.length === 1) this.#timers.delete(op[0]);
       else this.#timers.set(op[0], { at: op[1], data: op[2] });
@@ -208,16 +249,17 @@ export class ActorInstance {
     const log: LogBatch = { at: now, ev: [], cmds: [] };
     if (this.#host.nodeId) log.node = this.#host.nodeId;
     if (this.#host.leaseEpoch) log.epoch = this.#host.leaseEpoch(this.ref.shard);
-    const replies: Reply[] = [];
+    const work: BatchWork = { log, dispatch: [], resolved: [] };
+    const replies: Outcome[] = [];
     try {
-      for (const p of batch) replies.push(this.#decide(p.envelope, now, log));
+      for (const p of batch) replies.push(this.#decide(p.envelope, now, work));
     } catch (error) {
       // A handler or `apply` threw something other than a domain error: the state may be half-changed.
       this.#host.onError(this.ref, "handler failed", error);
       await this.#failBatch(batch, "unavailable", "internal error while applying the command");
       return;
     }
-    if (log.cmds.length > 0 || log.tm) {
+    if (log.cmds.length > 0 || log.tm || log.fxd) {
       const started = performance.now();
       try {
         const due = this.#nextDue();
@@ -243,7 +285,63 @@ export class ActorInstance {
     } else if (this.#indexDirty) {
       this.#afterAppend(now);
     }
-    for (let i = 0; i < batch.length; i++) batch[i]!.respond(replies[i]!);
+    for (let i = 0; i < batch.length; i++) {
+      const reply = replies[i]!;
+      const pending = batch[i]!;
+      if (reply !== WAIT) pending.respond(reply);
+      else this.#wait(pending.envelope.id!, pending.respond);
+    }
+    if (this.#status === "closed") return;
+    for (const key of work.dispatch) this.#dispatch(key);
+    for (const id of work.resolved) this.#notify(id);
+  }
+
+  #wait(commandId: string, respond: (reply: Reply) => void): void {
+    const entry = this.#idem.get(commandId);
+    if (entry && !entry.pending) {
+      respond(entry.reply);
+      return;
+    }
+    const list = this.#waiters.get(commandId) ?? [];
+    list.push(respond);
+    this.#waiters.set(commandId, list);
+  }
+
+  #notify(commandId: string): void {
+    const entry = this.#idem.get(commandId);
+    const list = this.#waiters.get(commandId);
+    if (!entry || entry.pending || !list) return;
+    this.#waiters.delete(commandId);
+    for (const respond of list) respond(entry.reply);
+  }
+
+  /** Sends one pending effect; its reply comes back through the mailbox as an internal command. */
+  #dispatch(key: string, attempt = 0): void {
+    const effect = this.#effects.get(key);
+    if (!effect || this.#status === "closed") return;
+    if (!this.#host.send) {
+      this.#host.onError(this.ref, `effect ${key} cannot be sent: this host has no sender`, undefined);
+      return;
+    }
+    this.#host
+      .send(effect.to, effect.cmd, `${this.ref.kind}:${this.ref.id}:${key}`)
+      .then((reply) => {
+        if (!reply.ok && RETRYABLE.has(reply.error.kind)) throw new Error(reply.error.message);
+        this.#enqueueInternal({ cmd: { type: EFFECT_COMMAND, key, reply } });
+      })
+      .catch((error) => {
+        // Still pending and durable: keep trying while we own the actor; a new owner re-sends on activation.
+        this.#host.onError(this.ref, `effect ${key} failed; retrying`, error);
+        const delay = Math.min(5_000, 100 * 2 ** attempt);
+        setTimeout(() => this.#dispatch(key, attempt + 1), delay);
+      });
+  }
+
+  /** Runtime-internal commands are never refused for a full mailbox: losing one would stall a workflow. */
+  #enqueueInternal(envelope: CommandEnvelope): void {
+    if (this.#status === "closed") return;
+    this.#queue.push({ envelope, respond: () => undefined });
+    this.#kick();
   }
 
   /** A failed append: answer exactly this batch with a retryable error and rebuild from the log. */
@@ -274,12 +372,13 @@ export class ActorInstance {
     if (this.#batchesSinceSnapshot >= this.#options.snapshotEvery) this.#snapshot();
   }
 
-  #decide(envelope: CommandEnvelope, now: number, log: LogBatch): Reply {
+  #decide(envelope: CommandEnvelope, now: number, work: BatchWork): Outcome {
     const type = envelope.cmd?.type;
-    if (type === TIMER_COMMAND) return this.#runDueTimers(now, log, envelope);
+    if (type === TIMER_COMMAND) return this.#runDueTimers(now, work, envelope);
+    if (type === EFFECT_COMMAND) return this.#consumeEffect(now, work, envelope);
     if (envelope.id !== undefined) {
       const seen = this.#idem.get(envelope.id);
-      if (seen) return seen.reply;
+      if (seen) return seen.pending ? WAIT : seen.reply;
     }
     const parsed = this.#kind.commands.safeParse(envelope.cmd);
     if (!parsed.success) {
@@ -307,17 +406,42 @@ export class ActorInstance {
       if (error instanceof DomainError) return fail(error.toBody());
       throw error;
     }
-    const reply: Reply = { ok: true, value: decision.reply };
-    if (readOnly || (decision.events.length === 0 && !decision.timers)) return reply;
-    this.#record(log, decision, { type: command.type, envelope, reply, now });
-    return reply;
+    const reply: Reply = { ok: true, value: decision.reply ?? null };
+    const writes =
+      decision.events.length > 0 || decision.timers || decision.effects?.length || decision.resolve?.length;
+    if (readOnly || (!writes && !decision.defer)) return reply;
+    this.#record(work, decision, { type: command.type, envelope, reply, now });
+    return decision.defer ? WAIT : reply;
+  }
+
+  /** An effect's reply: consumed once (a duplicate delivery finds the key gone) and persisted with onEffect's decision. */
+  #consumeEffect(now: number, work: BatchWork, envelope: CommandEnvelope): Outcome {
+    const { key, reply } = envelope.cmd as unknown as { key: string; reply: Reply };
+    if (!this.#effects.has(key)) return { ok: true, value: null };
+    this.#effects.delete(key);
+    (work.log.fxd ??= []).push(key);
+    const ctx: DecideContext = { id: this.ref.id, now, meta: { by: "system:effect" } };
+    let decision: Decision<{ type: string }> = { events: [], reply: null };
+    try {
+      if (this.#kind.onEffect) decision = this.#kind.onEffect(this.#state, { key, reply }, ctx);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+    }
+    this.#record(work, decision, {
+      type: `${EFFECT_COMMAND}:${key}`,
+      envelope: { cmd: envelope.cmd, meta: { by: "system:effect" } },
+      reply: { ok: true, value: null },
+      now,
+    });
+    return { ok: true, value: null };
   }
 
   #record(
-    log: LogBatch,
+    work: BatchWork,
     decision: Decision<{ type: string }>,
     cause: { type: string; envelope: CommandEnvelope; reply: Reply; now: number },
   ): void {
+    const { log } = work;
     for (const event of decision.events) {
       if (this.#kind.events) {
         const checked = this.#kind.events.safeParse(event);
@@ -336,8 +460,22 @@ export class ActorInstance {
     for (const name of decision.timers?.cancel ?? []) {
       if (this.#timers.delete(name)) timerOps(log).push([name]);
     }
+    for (const effect of decision.effects ?? []) {
+      if (this.#effects.has(effect.key))
+        throw new Error(`${this.ref.kind} started effect ${effect.key} twice`);
+      this.#effects.set(effect.key, { to: effect.to, cmd: effect.cmd });
+      (log.fx ??= []).push([effect.key, effect.to, effect.cmd]);
+      work.dispatch.push(effect.key);
+    }
     const { envelope } = cause;
-    if (envelope.id !== undefined) this.#idem.set(envelope.id, { reply: cause.reply, at: cause.now });
+    const deferred = decision.defer === true && envelope.id !== undefined;
+    if (envelope.id !== undefined) {
+      this.#idem.set(envelope.id, {
+        reply: cause.reply,
+        at: cause.now,
+        ...(deferred ? { pending: true } : {}),
+      });
+    }
     log.cmds.push({
       ...(envelope.id !== undefined ? { id: envelope.id } : {}),
       r: cause.reply,
@@ -345,11 +483,20 @@ export class ActorInstance {
       type: cause.type,
       ...(envelope.meta?.by ? { by: envelope.meta.by } : {}),
       ...(envelope.meta?.requestId ? { rid: envelope.meta.requestId } : {}),
+      ...(deferred ? { pending: true as const } : {}),
     });
+    for (const { commandId, reply } of decision.resolve ?? []) {
+      const entry = this.#idem.get(commandId);
+      if (!entry?.pending) continue; // already answered (or never deferred): the first answer stands
+      this.#idem.set(commandId, { reply, at: entry.at });
+      log.cmds.push({ id: commandId, r: reply, n: 0, type: "$resolve" });
+      work.resolved.push(commandId);
+    }
   }
 
   /** Fires every due timer; each firing and its removal persist in one append (exactly once in effect). */
-  #runDueTimers(now: number, log: LogBatch, envelope: CommandEnvelope): Reply {
+  #runDueTimers(now: number, work: BatchWork, envelope: CommandEnvelope): Reply {
+    const { log } = work;
     this.#indexDirty = true;
     const due = [...this.#timers.entries()].filter(([, t]) => t.at <= now).sort((a, b) => a[1].at - b[1].at);
     for (const [name, timer] of due) {
@@ -363,7 +510,7 @@ export class ActorInstance {
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
       }
-      this.#record(log, decision, {
+      this.#record(work, decision, {
         type: `${TIMER_COMMAND}:${name}`,
         envelope: { cmd: envelope.cmd, meta: { by: "system:timer" } },
         reply: { ok: true, value: decision.reply },
@@ -384,6 +531,7 @@ export class ActorInstance {
     // Map iteration is insertion order, so the oldest ids come first.
     for (const [id, entry] of this.#idem) {
       if (this.#idem.size <= idempotencyMax && now - entry.at < idempotencyRetentionMs) break;
+      if (entry.pending) continue; // a caller may still be waiting for it
       this.#idem.delete(id);
     }
   }
@@ -394,8 +542,9 @@ export class ActorInstance {
     const snapshot: SnapshotRecord = {
       seq: this.#seq,
       state: this.#state,
-      idem: [...this.#idem].map(([id, e]) => [id, e.reply, e.at]),
+      idem: [...this.#idem].map(([id, e]) => (e.pending ? [id, e.reply, e.at, 1] : [id, e.reply, e.at])),
       timers: [...this.#timers].map(([name, t]) => [name, t.at, t.data]),
+      effects: [...this.#effects].map(([key, e]) => [key, e.to, e.cmd]),
     };
     this.#batchesSinceSnapshot = 0;
     this.#snapshotInFlight = true;

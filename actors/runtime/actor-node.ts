@@ -1,5 +1,6 @@
 import { Kvm } from "@nats-io/kv";
 import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
+import { ActorClient } from "./actor-client.ts";
 import { ActorInstance, type InstanceHost, type InstanceOptions } from "./actor-instance.ts";
 import { RuntimeError } from "./errors.ts";
 import type { EventStore, TimerIndex } from "./event-store.ts";
@@ -52,6 +53,8 @@ export class ActorNode {
   #leases: ShardLeases | undefined;
   #sweeper: ReturnType<typeof setInterval> | undefined;
   readonly #host: InstanceHost;
+  /** Sends actors' effects to other actors, wherever they live. */
+  readonly #effectsClient: ActorClient;
   #pending = 0;
   #metrics: { appends: (c: number, e: number, ms: number) => void };
 
@@ -70,6 +73,12 @@ export class ActorNode {
     this.subjects = new Subjects(options.namespace);
     this.#wakes = new WakeSchedule((ref) => this.#deliverTimer(ref));
     this.#metrics = { appends: () => undefined };
+    this.#effectsClient = new ActorClient(nc, {
+      namespace: options.namespace,
+      shardCount: options.shardCount,
+      attemptTimeoutMs: 2_000,
+      deadlineMs: Math.max(15_000, options.leaseTtlMs * 3),
+    });
     this.#host = {
       nodeId: options.nodeId,
       store: storage.store,
@@ -80,6 +89,7 @@ export class ActorNode {
       now: () => Date.now(),
       onAppend: (commands, events, ms) => this.#metrics.appends(commands, events, ms),
       onError: (ref, message, error) => this.#log.warn(message, { actor: actorKey(ref), error }),
+      send: (to, cmd, commandId) => this.#effectsClient.request(to.kind, to.id, cmd, { id: commandId }),
     };
     if (deps.metrics) this.#registerMetrics(deps.metrics);
   }

@@ -19,6 +19,8 @@ export {
   type DecideContext,
   type Decision,
   defineKind,
+  type Effect,
+  type Resolution,
   type TimerRequest,
 } from "./kind.ts";
 export { createLogger, type Logger, type LogLevel, silentLogger } from "./log.ts";
@@ -27,8 +29,10 @@ export {
   type ActorRef,
   actorKey,
   type CommandEnvelope,
+  EFFECT_COMMAND,
   type LogBatch,
   type LoggedCommand,
+  type LoggedEffect,
   type Reply,
   type SnapshotRecord,
   type StoredBatch,

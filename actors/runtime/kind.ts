@@ -1,4 +1,6 @@
 import type { z } from "zod";
+import type { DomainErrorKind } from "./errors.ts";
+import type { Reply } from "./protocol.ts";
 
 /** Who caused a command, carried into the log for audit and the ledger. */
 export interface CommandMeta {
@@ -23,11 +25,41 @@ export interface TimerRequest {
   data?: unknown;
 }
 
+/**
+ * A command this actor sends to another actor once the decision is durable (an outbox entry). The
+ * runtime sends it with the stable id `<kind>:<id>:<key>`, so the target applies it once however often it
+ * is re-sent (after a crash the new owner re-sends every effect still pending), and feeds the target's
+ * reply back to this actor's `onEffect`.
+ */
+export interface Effect {
+  /** Unique among this actor's pending effects, e.g. `reserve:<sku>`. */
+  key: string;
+  to: { kind: string; id: string };
+  cmd: { type: string; [field: string]: unknown };
+}
+
+/** Answers a caller whose command was deferred (see `Decision.defer`). */
+export interface Resolution {
+  commandId: string;
+  reply:
+    | { ok: true; value: unknown }
+    | { ok: false; error: { kind: DomainErrorKind; message: string; details?: Record<string, unknown> } };
+}
+
 /** What a handler returns: the events to persist and the caller's answer once they are durable. */
 export interface Decision<E, R = unknown> {
   events: E[];
   reply: R;
   timers?: { set?: TimerRequest[]; cancel?: string[] };
+  /** Commands to other actors, sent after this decision is persisted. */
+  effects?: Effect[];
+  /**
+   * Keep the caller waiting: its answer comes later through `resolve` (e.g. when a workflow's effects
+   * have completed). Retries with the same command id wait for the same answer, across failovers.
+   */
+  defer?: boolean;
+  /** Answers deferred commands. */
+  resolve?: Resolution[];
 }
 
 type CommandOf<C, T> = Extract<C, { type: T }>;
@@ -67,6 +99,8 @@ export interface ActorKind<S, C extends { type: string }, E extends { type: stri
   readOnly?: ReadonlyArray<C["type"]>;
   /** Called for each durable timer that has come due; its events persist with the timer's removal. */
   onTimer?(state: S, timer: { name: string; data: unknown }, ctx: DecideContext): Decision<E>;
+  /** Called with the target's reply to one of this actor's effects; persisted with the effect's completion. */
+  onEffect?(state: S, result: { key: string; reply: Reply }, ctx: DecideContext): Decision<E>;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the registry holds kinds of every shape

@@ -18,6 +18,11 @@ export interface CommandEnvelope {
 
 /** The runtime's own command that asks an actor to run its due timers. */
 export const TIMER_COMMAND = "$timers";
+/** The runtime's own command that hands an effect's reply back to the actor that sent it. */
+export const EFFECT_COMMAND = "$effect";
+
+/** A pending effect as logged: key, target, command. */
+export type LoggedEffect = [string, { kind: string; id: string }, { type: string; [field: string]: unknown }];
 
 /** One record of a write command inside a batch. */
 export interface LoggedCommand {
@@ -30,6 +35,8 @@ export interface LoggedCommand {
   type: string;
   by?: string;
   rid?: string;
+  /** The command was deferred: its answer comes in a later batch as a `$resolve` record with the same id. */
+  pending?: true;
 }
 
 /** What one append to the log carries: every write of one group commit. */
@@ -43,6 +50,10 @@ export interface LogBatch {
   cmds: LoggedCommand[];
   /** Timer operations in order: `[name, dueAt, data]` sets, `[name]` clears. */
   tm?: Array<[string, number, unknown] | [string]>;
+  /** Effects started by this batch (the outbox). */
+  fx?: LoggedEffect[];
+  /** Keys of effects whose reply this batch consumed. */
+  fxd?: string[];
 }
 
 export interface StoredBatch {
@@ -55,9 +66,11 @@ export interface SnapshotRecord {
   /** Stream sequence of the last batch folded into this snapshot. */
   seq: number;
   state: unknown;
-  /** Command id → [reply, epoch ms]. */
-  idem: Array<[string, Reply, number]>;
+  /** Command id → [reply, epoch ms, pending?]. */
+  idem: Array<[string, Reply, number] | [string, Reply, number, 1]>;
   timers: Array<[string, number, unknown]>;
+  /** Effects still waiting for their target's reply. */
+  effects?: LoggedEffect[];
 }
 
 export interface ActorRef {
