@@ -419,7 +419,7 @@ export class ActorInstance {
     const { key, reply } = envelope.cmd as unknown as { key: string; reply: Reply };
     if (!this.#effects.has(key)) return { ok: true, value: null };
     this.#effects.delete(key);
-    (work.log.fxd ??= []).push(key);
+    work.log.fxd = [...(work.log.fxd ?? []), key];
     const ctx: DecideContext = { id: this.ref.id, now, meta: { by: "system:effect" } };
     let decision: Decision<{ type: string }> = { events: [], reply: null };
     try {
@@ -464,7 +464,7 @@ export class ActorInstance {
       if (this.#effects.has(effect.key))
         throw new Error(`${this.ref.kind} started effect ${effect.key} twice`);
       this.#effects.set(effect.key, { to: effect.to, cmd: effect.cmd });
-      (log.fx ??= []).push([effect.key, effect.to, effect.cmd]);
+      log.fx = [...(log.fx ?? []), [effect.key, effect.to, effect.cmd]];
       work.dispatch.push(effect.key);
     }
     const { envelope } = cause;
