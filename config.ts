@@ -56,6 +56,24 @@ export const configSchema = z.object({
   COMMAND_DEADLINE: duration.default(15_000),
   /** One attempt's wait; a request stuck on a node that just died is re-sent after this. */
   COMMAND_ATTEMPT_TIMEOUT: duration.default(2_000),
+  /** Unpaid orders cancel themselves after this long and release their stock. */
+  ORDER_PAYMENT_TIMEOUT: duration.default(15 * 60_000),
+  /** Shipped orders complete themselves after this long unless the buyer confirms receipt first. */
+  ORDER_AUTO_COMPLETE: duration.default(7 * 86_400_000),
+  /** Base URL channels post callbacks to (defaults to http://HOST:PORT). */
+  PUBLIC_URL: z.string().url().optional(),
+  /** Risk rules: largest single payment (fen), payments per user per hour, blocked user ids (comma list). */
+  PAYMENT_MAX_AMOUNT: int(1, Number.MAX_SAFE_INTEGER).default(5_000_000),
+  PAYMENT_MAX_PER_USER_PER_HOUR: int(1, 1_000_000).default(20),
+  PAYMENT_BLACKLIST: z
+    .string()
+    .default("")
+    .transform((v) =>
+      v
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
   JWT_SECRET: z.string().min(32).optional(),
   TOKEN_TTL: duration.default(8 * 3_600_000),
   ADMIN_PASSWORD: z.string().min(8).optional(),

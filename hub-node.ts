@@ -4,6 +4,14 @@ import { Kvm } from "@nats-io/kv";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import Redis from "ioredis";
 import { skuKind } from "./actors/inventory/index.ts";
+import { memberKind } from "./actors/member/index.ts";
+import { orderKind } from "./actors/order/index.ts";
+import {
+  createChannels,
+  generateChannelKeys,
+  type SimulatedChannelKeys,
+} from "./actors/payment/channels/index.ts";
+import { paymentKind } from "./actors/payment/kind.ts";
 import {
   ActorClient,
   ActorNode,
@@ -16,20 +24,25 @@ import {
 import type { Config } from "./config.ts";
 import { createApp, type ReadinessReport } from "./gateway/app.ts";
 import { TokenService } from "./gateway/auth.ts";
+import { orderRoutes } from "./gateway/routes/orders.ts";
+import { paymentRoutes } from "./gateway/routes/payments.ts";
 import { type HttpServer, serve } from "./platform/serve.ts";
 import { JetStreamEventStore, JetStreamTimerIndex } from "./storage/jetstream/jetstream-event-store.ts";
 import { ensureStreams } from "./storage/jetstream/streams.ts";
 import { openDatabase, type Sql } from "./storage/postgres/database.ts";
 import { migrate } from "./storage/postgres/migrate.ts";
+import { PostgresPriceBook } from "./storage/prices.ts";
 import { Projector } from "./storage/projector.ts";
 import { auditProjection } from "./storage/read-models/audit-projection.ts";
 import { inventoryProjection } from "./storage/read-models/inventory-projection.ts";
 import { InventoryQueries } from "./storage/read-models/inventory-queries.ts";
+import { orderProjection } from "./storage/read-models/order-projection.ts";
+import { OrderQueries } from "./storage/read-models/order-queries.ts";
 import { sharedSetting, UserStore } from "./storage/users.ts";
 import { PostgresWarehouseDirectory } from "./storage/warehouses.ts";
 
 /** Every domain actor kind this build hosts. The runtime only ever sees this list. */
-export const ACTOR_KINDS = [skuKind];
+export const ACTOR_KINDS = [skuKind, orderKind, paymentKind, memberKind];
 
 export interface HubNode {
   config: Config;
@@ -154,7 +167,7 @@ export async function startHubNode(
       jsm,
       subjects,
       stream: streams.events,
-      projections: [inventoryProjection, auditProjection],
+      projections: [inventoryProjection, orderProjection, auditProjection],
       lease: singletons,
       nodeId,
       log,
@@ -199,7 +212,33 @@ export async function startHubNode(
   let app: HubNode["app"];
   let server: HttpServer | undefined;
   if (roles.has("gateway")) {
+    const channels = createChannels(await channelKeys(sql));
+    const publicUrl = config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`;
     app = createApp({
+      routeModules: [
+        orderRoutes({
+          prices: new PostgresPriceBook(sql),
+          orders: new OrderQueries(sql),
+          paymentTimeoutMs: config.ORDER_PAYMENT_TIMEOUT,
+          autoCompleteMs: config.ORDER_AUTO_COMPLETE,
+        }),
+        paymentRoutes({
+          channels,
+          sql,
+          publicUrl,
+          risk: {
+            maxAmount: config.PAYMENT_MAX_AMOUNT,
+            maxPerUserPerHour: config.PAYMENT_MAX_PER_USER_PER_HOUR,
+            blacklist: new Set(config.PAYMENT_BLACKLIST),
+          },
+          velocity: async (userId) => {
+            const key = `${ns}:payvel:${userId}:${Math.floor(Date.now() / 3_600_000)}`;
+            const count = await redis.incr(key);
+            if (count === 1) await redis.expire(key, 3_700);
+            return count;
+          },
+        }),
+      ],
       actors: client,
       warehouses: new PostgresWarehouseDirectory(sql, redis, ns),
       users,
@@ -238,4 +277,17 @@ export async function startHubNode(
       redis.disconnect();
     },
   };
+}
+
+/**
+ * The simulated channels' keys, created once per cluster and shared through Postgres (every node must
+ * verify callbacks with the same keys). Generating RSA keys is slow, so it happens only when none exist.
+ */
+async function channelKeys(sql: Sql): Promise<SimulatedChannelKeys> {
+  const existing = await sql`SELECT value FROM settings WHERE key = 'payment_channel_keys'`;
+  if (existing[0]) return JSON.parse(existing[0].value as string) as SimulatedChannelKeys;
+  const generated = JSON.stringify(await generateChannelKeys());
+  return JSON.parse(
+    await sharedSetting(sql, "payment_channel_keys", () => generated),
+  ) as SimulatedChannelKeys;
 }

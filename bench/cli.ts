@@ -4,7 +4,8 @@
  *   recovery     activation of a 10,000-event actor; shard failover after SIGKILL with three nodes
  *   order-flow   (needs the order center, issue 4)
  *   fanout       (needs the realtime server, issue 5)
- * Options: --quick, --stock N, --clients N, --repeats N, --rate N (open model, attempts/s)
+ * Options: --quick, --stock N, --clients N, --repeats N, --rate N (open model, attempts/s),
+ *          --budget S (seconds per variant run, default 25)
  */
 import { runFlashSale, type VARIANTS } from "./flash-sale.ts";
 import { runRecovery } from "./recovery.ts";
@@ -37,6 +38,7 @@ async function flashSale(): Promise<boolean> {
     stock: option("stock") ?? (quick ? 500 : 20_000),
     clients: option("clients") ?? (quick ? 32 : 256),
     repeats: option("repeats") ?? (quick ? 1 : 3),
+    budgetSeconds: option("budget") ?? (quick ? 60 : 25),
     quick,
     ...(rate ? { rate } : {}),
     ...env,
@@ -174,7 +176,7 @@ const scenarios: Record<string, () => Promise<boolean>> = {
 const run = scenario ? scenarios[scenario] : undefined;
 if (!run) {
   console.error(
-    `usage: npm run bench -- <${Object.keys(scenarios).join("|")}> [--quick] [--stock N] [--clients N] [--repeats N] [--rate N]`,
+    `usage: npm run bench -- <${Object.keys(scenarios).join("|")}> [--quick] [--stock N] [--clients N] [--repeats N] [--rate N] [--budget S]`,
   );
   process.exit(2);
 }

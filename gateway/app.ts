@@ -20,7 +20,22 @@ export interface ReadinessReport {
   checks: Record<string, { ok: boolean; detail?: string }>;
 }
 
+/** What a route module gets to declare its routes (documented, authorized, validated the same way). */
+export interface GatewayKit {
+  define(doc: RouteDoc, handler: (c: Context) => Promise<Response> | Response): void;
+  meta(c: Context): { by: string; requestId: string };
+  command(
+    c: Context,
+    kind: string,
+    id: string,
+    cmd: Record<string, unknown> & { type: string },
+    options?: { id?: string; readOnly?: boolean },
+  ): Promise<Record<string, unknown>>;
+}
+
 export interface GatewayDeps {
+  /** Route modules of other areas (orders, payments, members), registered after the core routes. */
+  routeModules?: Array<(kit: GatewayKit) => void>;
   actors: ActorClient;
   warehouses: WarehouseDirectory;
   users: UserStore;
@@ -122,6 +137,21 @@ export function createApp(deps: GatewayDeps): Hono {
     if (!reply.ok) throw problemFromErrorBody(reply.error);
     return reply.value as Record<string, unknown>;
   };
+
+  /** Sends a command to any actor; a refusal becomes the matching problem. */
+  const command = async (
+    c: Context,
+    kind: string,
+    id: string,
+    cmd: Record<string, unknown> & { type: string },
+    options: { id?: string; readOnly?: boolean } = {},
+  ) => {
+    const reply: Reply = await deps.actors.request(kind, id, cmd, { meta: meta(c), ...options });
+    if (!reply.ok) throw problemFromErrorBody(reply.error);
+    return reply.value as Record<string, unknown>;
+  };
+  const kit: GatewayKit = { define, meta, command };
+  for (const register of deps.routeModules ?? []) register(kit);
 
   const knownWarehouse = async (code: string | undefined) => {
     if (code && !(await deps.warehouses.exists(code))) {

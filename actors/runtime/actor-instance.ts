@@ -398,7 +398,12 @@ export class ActorInstance {
     if (!readOnly && envelope.id === undefined) {
       return fail({ kind: "invalid", message: "a write command needs an id" });
     }
-    const ctx: DecideContext = { id: this.ref.id, now, meta: envelope.meta ?? {} };
+    const ctx: DecideContext = {
+      id: this.ref.id,
+      now,
+      meta: envelope.meta ?? {},
+      ...(envelope.id !== undefined ? { commandId: envelope.id } : {}),
+    };
     let decision: Decision<{ type: string }>;
     try {
       decision = handler(this.#state, command, ctx);

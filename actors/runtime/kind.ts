@@ -12,6 +12,8 @@ export interface CommandMeta {
 
 export interface DecideContext {
   id: string;
+  /** The command's id (its idempotency key), so a deferred command can later be resolved by it. */
+  commandId?: string;
   /** Wall-clock milliseconds for this batch; decisions must use this, never `Date.now()`. */
   now: number;
   meta: CommandMeta;

@@ -1,0 +1,448 @@
+import { DomainError } from "../runtime/errors.ts";
+import type { DecideContext, Decision, Effect } from "../runtime/kind.ts";
+import type { Reply } from "../runtime/protocol.ts";
+import type { OrderCommand } from "./commands.ts";
+import type { OrderEvent } from "./events.ts";
+import type { OrderState, OrderStatus } from "./state.ts";
+
+type Cmd<T extends OrderCommand["type"]> = Extract<OrderCommand, { type: T }>;
+type Result = Decision<OrderEvent>;
+
+const who = (ctx: DecideContext) => ({ at: ctx.now, by: ctx.meta.by ?? "system" });
+
+/** Illegal transitions are refused with the current state, so a client can tell why. */
+function requireStatus(state: OrderState, allowed: OrderStatus[], action: string): void {
+  if (state.status === "new") throw new DomainError("not_found", "no such order");
+  if (!allowed.includes(state.status)) {
+    throw new DomainError("conflict", `cannot ${action} an order that is ${state.status}`, {
+      orderStatus: state.status,
+      allowed,
+    });
+  }
+}
+
+/** The summary a placing caller receives. */
+export function orderSummary(orderId: string, state: OrderState) {
+  return {
+    orderId,
+    status: state.status,
+    userId: state.userId,
+    amounts: state.amounts,
+    expiresAt: state.expiresAt ? new Date(state.expiresAt).toISOString() : null,
+  };
+}
+
+const effect = (key: string, kind: string, id: string, cmd: Effect["cmd"]): Effect => ({
+  key,
+  to: { kind, id },
+  cmd,
+});
+
+/** Releases every reservation still held (compensation for cancel, timeout, failed placement, refund). */
+function releaseHeld(state: OrderState, orderId: string, reason: string): Effect[] {
+  const releases = state.lines
+    .filter((l) => l.state === "reserved")
+    .map((l) => effect(`release:${l.sku}`, "sku", l.sku, { type: "release", orderId, reason }));
+  const member = state.member === "recorded" ? [memberCancel(state, orderId, reason)] : [];
+  return [...releases, ...member];
+}
+
+const memberCancel = (state: OrderState, orderId: string, reason: string): Effect =>
+  effect("member:cancel", "member", state.userId, { type: "cancelOrder", orderId, reason });
+
+const memberComplete = (state: OrderState, orderId: string): Effect =>
+  effect("member:complete", "member", state.userId, {
+    type: "completeOrder",
+    orderId,
+    amount: (state.payment?.amount ?? state.amounts.total) - state.refunded,
+  });
+
+export const orderHandlers = {
+  get: (state: OrderState, _c: Cmd<"get">, ctx: DecideContext): Result => {
+    if (state.status === "new") throw new DomainError("not_found", `no order ${ctx.id}`);
+    return { events: [], reply: { orderId: ctx.id, ...state } };
+  },
+
+  /**
+   * Place order, step 1 of the process manager: persist the order and reserve every line on its SKU
+   * actor. The caller waits (deferred) until every line has answered; `onEffect` finishes or compensates.
+   */
+  place: (state: OrderState, c: Cmd<"place">, ctx: DecideContext): Result => {
+    if (state.status !== "new")
+      throw new DomainError("conflict", `order ${ctx.id} already exists`, { orderStatus: state.status });
+    const skus = new Set(c.lines.map((l) => l.sku));
+    if (skus.size !== c.lines.length)
+      throw new DomainError("invalid", "each SKU may appear once per order", { field: "lines" });
+    const items = c.lines.reduce((n, l) => n + l.qty * l.unitPrice, 0);
+    const discount = Math.min(c.discount, items);
+    const amounts = { items, discount, freight: c.freight, total: items - discount + c.freight };
+    return {
+      events: [
+        {
+          type: "placed",
+          userId: c.userId,
+          lines: c.lines,
+          address: c.address,
+          channel: c.channel,
+          amounts,
+          command: ctx.commandId ?? "",
+          expiresAt: ctx.now + c.paymentTimeoutMs,
+          ...who(ctx),
+        },
+      ],
+      reply: null,
+      defer: true,
+      effects: [
+        ...c.lines.map((l) =>
+          effect(`reserve:${l.sku}`, "sku", l.sku, { type: "reserve", orderId: ctx.id, qty: l.qty }),
+        ),
+        // The member actor checks per-user purchase limits and records the order (counters, history).
+        effect("member:record", "member", c.userId, {
+          type: "recordOrder",
+          orderId: ctx.id,
+          lines: c.lines.map((l) => ({ sku: l.sku, qty: l.qty })),
+          amount: amounts.total,
+          ...(c.maxPerUser
+            ? { limits: { perSku: Object.fromEntries(c.lines.map((l) => [l.sku, c.maxPerUser])) } }
+            : {}),
+        }),
+      ],
+      timers: { set: [{ name: "expire", at: ctx.now + c.paymentTimeoutMs }] },
+    };
+  },
+
+  cancel: (state: OrderState, c: Cmd<"cancel">, ctx: DecideContext): Result => {
+    requireStatus(state, ["pending_payment"], "cancel");
+    return {
+      events: [{ type: "cancelled", reason: c.reason, ...who(ctx) }],
+      reply: { orderId: ctx.id, status: "cancelled" },
+      effects: releaseHeld(state, ctx.id, c.reason),
+      timers: { cancel: ["expire"] },
+    };
+  },
+
+  markPaid: (state: OrderState, c: Cmd<"markPaid">, ctx: DecideContext): Result => {
+    requireStatus(state, ["pending_payment"], "pay");
+    if (c.amount !== state.amounts.total) {
+      throw new DomainError("conflict", `paid ${c.amount} but the order total is ${state.amounts.total}`, {
+        expected: state.amounts.total,
+        paid: c.amount,
+      });
+    }
+    return {
+      events: [{ type: "paid", paymentId: c.paymentId, channel: c.channel, amount: c.amount, ...who(ctx) }],
+      reply: { orderId: ctx.id, status: "awaiting_shipment" },
+      timers: { cancel: ["expire"] },
+    };
+  },
+
+  ship: (state: OrderState, c: Cmd<"ship">, ctx: DecideContext): Result => {
+    requireStatus(state, ["awaiting_shipment"], "ship");
+    return {
+      events: [{ type: "shipped", carrier: c.carrier, trackingNo: c.trackingNo, ...who(ctx) }],
+      reply: { orderId: ctx.id, status: "shipped" },
+      // Shipping deducts the stock: each reservation is committed on its SKU actor.
+      effects: state.lines.map((l) =>
+        effect(`commit:${l.sku}`, "sku", l.sku, { type: "commit", orderId: ctx.id }),
+      ),
+      timers: { set: [{ name: "autoComplete", at: ctx.now + c.autoCompleteMs }] },
+    };
+  },
+
+  confirmReceipt: (state: OrderState, _c: Cmd<"confirmReceipt">, ctx: DecideContext): Result => {
+    requireStatus(state, ["shipped"], "confirm receipt of");
+    return {
+      events: [{ type: "completed", auto: false, ...who(ctx) }],
+      reply: { orderId: ctx.id, status: "completed" },
+      timers: { cancel: ["autoComplete"] },
+      effects: [memberComplete(state, ctx.id)],
+    };
+  },
+
+  changeAddress: (state: OrderState, c: Cmd<"changeAddress">, ctx: DecideContext): Result => {
+    requireStatus(state, ["pending_payment", "awaiting_shipment"], "change the address of");
+    return {
+      events: [{ type: "addressChanged", address: c.address, ...who(ctx) }],
+      reply: { orderId: ctx.id, address: c.address },
+    };
+  },
+
+  requestAfterSales: (state: OrderState, c: Cmd<"requestAfterSales">, ctx: DecideContext): Result => {
+    const allowed: OrderStatus[] =
+      c.kind === "refund_only" ? ["awaiting_shipment", "shipped", "completed"] : ["shipped", "completed"];
+    requireStatus(state, allowed, c.kind === "refund_only" ? "request a refund for" : "request a return of");
+    const refundable = (state.payment?.amount ?? 0) - state.refunded;
+    const amount = c.amount ?? refundable;
+    if (amount <= 0 || amount > refundable) {
+      throw new DomainError("invalid", `refund amount must be between 1 and ${refundable}`, {
+        field: "amount",
+        refundable,
+      });
+    }
+    return {
+      events: [{ type: "afterSalesRequested", kind: c.kind, reason: c.reason, amount, ...who(ctx) }],
+      reply: {
+        orderId: ctx.id,
+        status: c.kind === "refund_only" ? "refund_requested" : "return_requested",
+        amount,
+      },
+    };
+  },
+
+  /** Operator approval. A refund before shipment also gives the stock back. */
+  decideAfterSales: (state: OrderState, c: Cmd<"decideAfterSales">, ctx: DecideContext): Result => {
+    requireStatus(state, ["refund_requested", "return_requested"], "decide after-sales for");
+    if (state.afterSales?.approved !== null)
+      throw new DomainError("conflict", "already decided", { orderStatus: state.status });
+    const events: OrderEvent[] = [
+      { type: "afterSalesDecided", approved: c.approve, ...(c.note ? { note: c.note } : {}), ...who(ctx) },
+    ];
+    if (!c.approve) return { events, reply: { orderId: ctx.id, approved: false } };
+    const effects: Effect[] = [];
+    if (state.afterSales.kind === "refund_only") {
+      effects.push(...releaseHeld(state, ctx.id, "refunded before shipment"), refundEffect(state, ctx.id));
+    }
+    return { events, reply: { orderId: ctx.id, approved: true }, effects };
+  },
+
+  receiveReturn: (state: OrderState, c: Cmd<"receiveReturn">, ctx: DecideContext): Result => {
+    requireStatus(state, ["return_requested"], "receive a return for");
+    if (state.afterSales?.approved !== true)
+      throw new DomainError("conflict", "the return is not approved", { orderStatus: state.status });
+    const restock =
+      c.disposition === "restock"
+        ? state.lines.map((l) =>
+            effect(`restock:${l.sku}`, "sku", l.sku, {
+              type: "receive",
+              warehouse: c.warehouse,
+              qty: l.qty,
+              reason: `return of ${ctx.id}`,
+            }),
+          )
+        : [];
+    return {
+      events: [{ type: "returnReceived", warehouse: c.warehouse, disposition: c.disposition, ...who(ctx) }],
+      reply: { orderId: ctx.id, disposition: c.disposition },
+      effects: [...restock, refundEffect(state, ctx.id)],
+    };
+  },
+};
+
+function refundEffect(state: OrderState, orderId: string): Effect {
+  const n = state.timeline.filter(
+    (t) => t.status === "refund_requested" || t.status === "return_requested",
+  ).length;
+  const refundId = `${orderId}-r${n}`;
+  return effect(`refund:${refundId}`, "payment", state.payment!.paymentId, {
+    type: "refund",
+    refundId,
+    amount: state.afterSales!.amount,
+  });
+}
+
+/** Step 2 of place order and the answers to every other effect. */
+export function onOrderEffect(
+  state: OrderState,
+  result: { key: string; reply: Reply },
+  ctx: DecideContext,
+): Result {
+  const [action, target] = splitKey(result.key);
+  const sys = { at: ctx.now, by: "system" };
+  if (action === "reserve" || result.key === "member:record") {
+    const events: OrderEvent[] = [];
+    if (action === "reserve") {
+      events.push(
+        result.reply.ok
+          ? {
+              type: "lineReserved",
+              sku: target,
+              allocation: (result.reply.value as { lines: Array<{ warehouse: string; qty: number }> }).lines,
+            }
+          : { type: "lineRefused", sku: target, reason: result.reply.error.message },
+      );
+    } else {
+      events.push(
+        result.reply.ok
+          ? { type: "memberRecorded" }
+          : { type: "memberRefused", reason: result.reply.error.message },
+      );
+    }
+    if (state.status !== "placing") {
+      // The order was cancelled (timeout) while this part was in flight: undo it straight away.
+      const undo: Effect[] = [];
+      if (result.reply.ok && action === "reserve")
+        undo.push(
+          effect(`release:${target}`, "sku", target, {
+            type: "release",
+            orderId: ctx.id,
+            reason: "order cancelled",
+          }),
+        );
+      if (result.reply.ok && action === "member") undo.push(memberCancel(state, ctx.id, "order cancelled"));
+      return { events, reply: null, effects: undo };
+    }
+    return settlePlacement(state, ctx, events, result);
+  }
+  if (action === "release" || result.key === "member:cancel") {
+    const events: OrderEvent[] = [];
+    if (action === "release" && result.reply.ok) events.push({ type: "lineReleased", sku: target });
+    if (result.key === "member:cancel") events.push({ type: "memberReleased" });
+    const answer = answerFailedPlacement(
+      state,
+      action === "release" ? target : null,
+      result.key === "member:cancel",
+    );
+    return {
+      events: [...events, ...(answer.events ?? [])],
+      reply: null,
+      ...(answer.resolve ? { resolve: answer.resolve } : {}),
+    };
+  }
+  if (action === "commit")
+    return { events: result.reply.ok ? [{ type: "lineCommitted", sku: target }] : [], reply: null };
+  if (action === "refund" && result.reply.ok) {
+    const amount = state.afterSales?.amount ?? 0;
+    // Points follow the money: a completed order's points are reversed, an open one's counters released.
+    const completed = state.afterSales?.from === "completed";
+    const member = completed
+      ? effect(`member:refund:${target}`, "member", state.userId, {
+          type: "refundOrder",
+          orderId: ctx.id,
+          refundId: target,
+          amount,
+        })
+      : memberCancel(state, ctx.id, "refunded");
+    return {
+      events: [{ type: "refunded", refundId: target, amount, ...sys }],
+      reply: null,
+      effects: state.member === "recorded" ? [member] : [],
+    };
+  }
+  return { events: [], reply: null };
+}
+
+export function onOrderTimer(state: OrderState, timer: { name: string }, ctx: DecideContext): Result {
+  const sys = { at: ctx.now, by: "system:timer" };
+  if (timer.name === "expire" && (state.status === "pending_payment" || state.status === "placing")) {
+    const placing = state.status === "placing" && state.placeCommand;
+    return {
+      events: [{ type: "cancelled", reason: "payment timeout", ...sys }],
+      reply: null,
+      effects: releaseHeld(state, ctx.id, "payment timeout"),
+      ...(placing
+        ? {
+            resolve: [
+              {
+                commandId: state.placeCommand!,
+                reply: {
+                  ok: false as const,
+                  error: { kind: "conflict" as const, message: "order timed out while reserving" },
+                },
+              },
+            ],
+          }
+        : {}),
+    };
+  }
+  if (timer.name === "autoComplete" && state.status === "shipped") {
+    return {
+      events: [{ type: "completed", auto: true, ...sys }],
+      reply: null,
+      effects: [memberComplete(state, ctx.id)],
+    };
+  }
+  return { events: [], reply: null };
+}
+
+/** When every line and the member have answered: await payment, or undo what succeeded and tell the caller. */
+function settlePlacement(
+  state: OrderState,
+  ctx: DecideContext,
+  events: OrderEvent[],
+  result: { key: string; reply: Reply },
+): Result {
+  const sys = { at: ctx.now, by: "system" };
+  const [action, target] = splitKey(result.key);
+  const lineStates = state.lines.map((l) =>
+    action === "reserve" && l.sku === target ? (result.reply.ok ? "reserved" : "refused") : l.state,
+  );
+  const member = result.key === "member:record" ? (result.reply.ok ? "recorded" : "refused") : state.member;
+  if (lineStates.includes("reserving") || member === "pending") return { events, reply: null };
+  const command = state.placeCommand ?? "";
+  if (lineStates.every((s) => s === "reserved") && member === "recorded") {
+    const expiresAt = state.expiresAt ?? ctx.now;
+    events.push({ type: "awaitingPayment", expiresAt, ...sys });
+    const value = {
+      orderId: ctx.id,
+      status: "pending_payment",
+      amounts: state.amounts,
+      expiresAt: new Date(expiresAt).toISOString(),
+    };
+    return { events, reply: null, resolve: [{ commandId: command, reply: { ok: true, value } }] };
+  }
+  // All or nothing: one part short cancels the order and gives back whatever was taken.
+  const refusedLine = state.lines.find((_, i) => lineStates[i] === "refused");
+  const reason = refusedLine
+    ? `insufficient stock for ${refusedLine.sku}`
+    : "member purchase limit or points refused";
+  const undo: Effect[] = state.lines
+    .filter((_, i) => lineStates[i] === "reserved")
+    .map((l) =>
+      effect(`release:${l.sku}`, "sku", l.sku, {
+        type: "release",
+        orderId: ctx.id,
+        reason: "placement failed",
+      }),
+    );
+  if (member === "recorded") undo.push(memberCancel(state, ctx.id, "placement failed"));
+  const kind = refusedLine ? ("insufficient_stock" as const) : ("conflict" as const);
+  events.push({
+    type: "placementFailed",
+    reason,
+    ...(refusedLine ? { sku: refusedLine.sku } : {}),
+    errorKind: kind,
+    ...sys,
+  });
+  // The caller hears "no" only once the compensation has finished, so nothing is reserved when it does.
+  if (undo.length > 0) return { events, reply: null, effects: undo, timers: { cancel: ["expire"] } };
+  events.push({ type: "placeAnswered" });
+  return {
+    events,
+    reply: null,
+    timers: { cancel: ["expire"] },
+    resolve: [
+      {
+        commandId: command,
+        reply: failureReply({ kind, message: reason, ...(refusedLine ? { sku: refusedLine.sku } : {}) }),
+      },
+    ],
+  };
+}
+
+function failureReply(f: { kind: "insufficient_stock" | "conflict"; message: string; sku?: string }) {
+  return {
+    ok: false as const,
+    error: { kind: f.kind, message: f.message, details: f.sku ? { sku: f.sku } : {} },
+  };
+}
+
+/** After a compensation step: if placing failed and nothing is held any more, answer the waiting caller. */
+function answerFailedPlacement(
+  state: OrderState,
+  released: string | null,
+  memberReleased: boolean,
+): Partial<Result> {
+  if (!state.placeFailure || !state.placeCommand) return {};
+  const stillHeld = state.lines.some((l) => l.state === "reserved" && l.sku !== released);
+  const memberHeld = state.member === "recorded" && !memberReleased;
+  if (stillHeld || memberHeld) return {};
+  return {
+    events: [{ type: "placeAnswered" }],
+    resolve: [{ commandId: state.placeCommand, reply: failureReply(state.placeFailure) }],
+  };
+}
+
+function splitKey(key: string): [string, string] {
+  const i = key.indexOf(":");
+  return [key.slice(0, i), key.slice(i + 1)];
+}

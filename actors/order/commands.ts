@@ -1,0 +1,71 @@
+import { z } from "zod";
+import { codeSchema } from "../inventory/commands.ts";
+
+/** Money in minor units (fen); never a float. Per order at most 100 million yuan. */
+export const moneySchema = z.number().int().min(0).max(10_000_000_000);
+
+export const addressSchema = z
+  .object({
+    region: z.string().trim().min(1).max(100),
+    detail: z.string().trim().min(1).max(300),
+    phone: z.string().regex(/^\+?[0-9 -]{5,20}$/, "a phone number"),
+    name: z.string().trim().min(1).max(100),
+  })
+  .strict();
+
+export const orderLineSchema = z.object({
+  sku: codeSchema,
+  qty: z.number().int().positive().max(10_000),
+  unitPrice: moneySchema,
+});
+
+export const orderCommandSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("get") }),
+  z.object({
+    type: z.literal("place"),
+    userId: codeSchema,
+    lines: z.array(orderLineSchema).min(1).max(100),
+    address: addressSchema,
+    channel: z.string().min(1).max(40),
+    discount: moneySchema.default(0),
+    freight: moneySchema.default(0),
+    paymentTimeoutMs: z.number().int().positive(),
+    /** Units one buyer may buy of each SKU (enforced by the member actor while placing). */
+    maxPerUser: z.number().int().positive().optional(),
+  }),
+  z.object({ type: z.literal("cancel"), reason: z.string().min(1).max(200) }),
+  z.object({
+    type: z.literal("markPaid"),
+    paymentId: codeSchema,
+    channel: z.string(),
+    amount: moneySchema,
+  }),
+  z.object({
+    type: z.literal("ship"),
+    carrier: z.string().trim().min(1).max(40),
+    trackingNo: z.string().trim().min(1).max(64),
+    autoCompleteMs: z.number().int().positive(),
+  }),
+  z.object({ type: z.literal("confirmReceipt") }),
+  z.object({ type: z.literal("changeAddress"), address: addressSchema }),
+  z.object({
+    type: z.literal("requestAfterSales"),
+    kind: z.enum(["refund_only", "return_and_refund"]),
+    reason: z.string().trim().min(1).max(500),
+    amount: moneySchema.optional(),
+  }),
+  z.object({
+    type: z.literal("decideAfterSales"),
+    approve: z.boolean(),
+    note: z.string().max(500).optional(),
+  }),
+  z.object({
+    type: z.literal("receiveReturn"),
+    warehouse: codeSchema,
+    disposition: z.enum(["restock", "scrap"]),
+  }),
+]);
+
+export type OrderCommand = z.infer<typeof orderCommandSchema>;
+export type OrderLine = z.infer<typeof orderLineSchema>;
+export type Address = z.infer<typeof addressSchema>;

@@ -1,0 +1,78 @@
+import { z } from "zod";
+import { addressSchema, orderLineSchema } from "./commands.ts";
+
+const allocation = z.array(z.object({ warehouse: z.string(), qty: z.number().int().positive() }));
+const who = { at: z.number(), by: z.string() };
+export const amountsSchema = z.object({
+  items: z.number().int(),
+  discount: z.number().int(),
+  freight: z.number().int(),
+  total: z.number().int(),
+});
+
+/** Every fact in an order's life, in order; the timeline and the read model are derived from these. */
+export const orderEventSchema = z.discriminatedUnion("type", [
+  z.object({
+    type: z.literal("placed"),
+    userId: z.string(),
+    lines: z.array(orderLineSchema),
+    address: addressSchema,
+    channel: z.string(),
+    amounts: amountsSchema,
+    /** The place command's id: its caller is answered once every line is settled. */
+    command: z.string(),
+    /** Payment deadline; the `expire` timer fires then. */
+    expiresAt: z.number(),
+    ...who,
+  }),
+  z.object({ type: z.literal("lineReserved"), sku: z.string(), allocation }),
+  z.object({ type: z.literal("lineRefused"), sku: z.string(), reason: z.string() }),
+  z.object({ type: z.literal("memberRecorded") }),
+  z.object({ type: z.literal("memberRefused"), reason: z.string() }),
+  z.object({ type: z.literal("memberReleased") }),
+  /** The placing caller was answered (after any compensation finished). */
+  z.object({ type: z.literal("placeAnswered") }),
+  z.object({ type: z.literal("awaitingPayment"), expiresAt: z.number(), ...who }),
+  z.object({
+    type: z.literal("placementFailed"),
+    reason: z.string(),
+    sku: z.string().optional(),
+    errorKind: z.enum(["insufficient_stock", "conflict"]),
+    ...who,
+  }),
+  z.object({ type: z.literal("cancelled"), reason: z.string(), ...who }),
+  z.object({ type: z.literal("lineReleased"), sku: z.string() }),
+  z.object({
+    type: z.literal("paid"),
+    paymentId: z.string(),
+    channel: z.string(),
+    amount: z.number().int(),
+    ...who,
+  }),
+  z.object({ type: z.literal("shipped"), carrier: z.string(), trackingNo: z.string(), ...who }),
+  z.object({ type: z.literal("lineCommitted"), sku: z.string() }),
+  z.object({ type: z.literal("completed"), auto: z.boolean(), ...who }),
+  z.object({ type: z.literal("addressChanged"), address: addressSchema, ...who }),
+  z.object({
+    type: z.literal("afterSalesRequested"),
+    kind: z.enum(["refund_only", "return_and_refund"]),
+    reason: z.string(),
+    amount: z.number().int(),
+    ...who,
+  }),
+  z.object({
+    type: z.literal("afterSalesDecided"),
+    approved: z.boolean(),
+    note: z.string().optional(),
+    ...who,
+  }),
+  z.object({
+    type: z.literal("returnReceived"),
+    warehouse: z.string(),
+    disposition: z.enum(["restock", "scrap"]),
+    ...who,
+  }),
+  z.object({ type: z.literal("refunded"), refundId: z.string(), amount: z.number().int(), ...who }),
+]);
+
+export type OrderEvent = z.infer<typeof orderEventSchema>;

@@ -1,0 +1,188 @@
+import { z } from "zod";
+import type { Address, OrderLine } from "./commands.ts";
+import type { OrderEvent } from "./events.ts";
+
+export const ORDER_STATUSES = [
+  "new",
+  "placing",
+  "pending_payment",
+  "awaiting_shipment",
+  "shipped",
+  "completed",
+  "cancelled",
+  "refund_requested",
+  "refunded",
+  "return_requested",
+  "returned",
+] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+export type LineState = "reserving" | "reserved" | "refused" | "released" | "committed";
+
+export interface OrderState {
+  status: OrderStatus;
+  userId: string;
+  channel: string;
+  lines: Array<OrderLine & { state: LineState; allocation: Array<{ warehouse: string; qty: number }> }>;
+  address: Address | null;
+  amounts: { items: number; discount: number; freight: number; total: number };
+  expiresAt: number | null;
+  /** The command id of `place`, resolved when the reservations are settled. */
+  placeCommand: string | null;
+  payment: { paymentId: string; channel: string; amount: number; at: number } | null;
+  shipment: { carrier: string; trackingNo: string; at: number } | null;
+  afterSales: {
+    kind: "refund_only" | "return_and_refund";
+    reason: string;
+    amount: number;
+    /** The status to go back to when the request is rejected. */
+    from: OrderStatus;
+    approved: boolean | null;
+  } | null;
+  refunded: number;
+  /** The member actor's part of placing: purchase limits and counters. */
+  member: "pending" | "recorded" | "refused" | "released";
+  /** Why placing failed, until the caller has been answered (after compensation completed). */
+  placeFailure: { kind: "insufficient_stock" | "conflict"; message: string; sku?: string } | null;
+  timeline: Array<{ status: OrderStatus; at: number; by: string; reason?: string }>;
+}
+
+export const orderStateSchema: z.ZodType<OrderState> = z.any();
+
+export function initialOrder(): OrderState {
+  return {
+    status: "new",
+    userId: "",
+    channel: "",
+    lines: [],
+    address: null,
+    amounts: { items: 0, discount: 0, freight: 0, total: 0 },
+    expiresAt: null,
+    placeCommand: null,
+    payment: null,
+    shipment: null,
+    afterSales: null,
+    refunded: 0,
+    member: "pending",
+    placeFailure: null,
+    timeline: [],
+  };
+}
+
+function moveTo(state: OrderState, status: OrderStatus, at: number, by: string, reason?: string): void {
+  state.status = status;
+  state.timeline.push({ status, at, by, ...(reason ? { reason } : {}) });
+}
+
+function line(state: OrderState, sku: string) {
+  const found = state.lines.find((l) => l.sku === sku);
+  if (!found) throw new Error(`order has no line for ${sku}`);
+  return found;
+}
+
+/** Applies one event (in place, see `ActorKind.apply`). */
+export function applyOrderEvent(state: OrderState, event: OrderEvent): OrderState {
+  switch (event.type) {
+    case "placed":
+      state.userId = event.userId;
+      state.channel = event.channel;
+      state.address = event.address;
+      state.amounts = event.amounts;
+      state.lines = event.lines.map((l) => ({ ...l, state: "reserving", allocation: [] }));
+      state.placeCommand = event.command;
+      state.expiresAt = event.expiresAt;
+      moveTo(state, "placing", event.at, event.by);
+      break;
+    case "lineReserved":
+      Object.assign(line(state, event.sku), { state: "reserved", allocation: event.allocation });
+      break;
+    case "lineRefused":
+      line(state, event.sku).state = "refused";
+      break;
+    case "memberRecorded":
+      state.member = "recorded";
+      break;
+    case "memberRefused":
+      state.member = "refused";
+      break;
+    case "memberReleased":
+      state.member = "released";
+      break;
+    case "placeAnswered":
+      state.placeFailure = null;
+      break;
+    case "awaitingPayment":
+      state.expiresAt = event.expiresAt;
+      moveTo(state, "pending_payment", event.at, event.by);
+      break;
+    case "placementFailed":
+      state.placeFailure = {
+        kind: event.errorKind,
+        message: event.reason,
+        ...(event.sku ? { sku: event.sku } : {}),
+      };
+      moveTo(state, "cancelled", event.at, event.by, event.reason);
+      break;
+    case "cancelled":
+      moveTo(state, "cancelled", event.at, event.by, event.reason);
+      break;
+    case "lineReleased":
+      line(state, event.sku).state = "released";
+      break;
+    case "paid":
+      state.payment = {
+        paymentId: event.paymentId,
+        channel: event.channel,
+        amount: event.amount,
+        at: event.at,
+      };
+      moveTo(state, "awaiting_shipment", event.at, event.by, "paid");
+      break;
+    case "shipped":
+      state.shipment = { carrier: event.carrier, trackingNo: event.trackingNo, at: event.at };
+      moveTo(state, "shipped", event.at, event.by);
+      break;
+    case "lineCommitted":
+      line(state, event.sku).state = "committed";
+      break;
+    case "completed":
+      moveTo(state, "completed", event.at, event.by, event.auto ? "auto-completed" : "receipt confirmed");
+      break;
+    case "addressChanged":
+      state.address = event.address;
+      break;
+    case "afterSalesRequested":
+      state.afterSales = {
+        kind: event.kind,
+        reason: event.reason,
+        amount: event.amount,
+        from: state.status,
+        approved: null,
+      };
+      moveTo(
+        state,
+        event.kind === "refund_only" ? "refund_requested" : "return_requested",
+        event.at,
+        event.by,
+        event.reason,
+      );
+      break;
+    case "afterSalesDecided":
+      if (state.afterSales) state.afterSales.approved = event.approved;
+      if (!event.approved && state.afterSales)
+        moveTo(state, state.afterSales.from, event.at, event.by, event.note ?? "after-sales rejected");
+      break;
+    case "returnReceived":
+      break;
+    case "refunded":
+      state.refunded += event.amount;
+      moveTo(
+        state,
+        state.afterSales?.kind === "return_and_refund" ? "returned" : "refunded",
+        event.at,
+        event.by,
+      );
+      break;
+  }
+  return state;
+}

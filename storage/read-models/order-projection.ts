@@ -1,0 +1,81 @@
+import type { OrderEvent } from "../../actors/order/index.ts";
+import type { ProjectedBatch, ProjectionTx, ReadModelProjection } from "../projection.ts";
+
+/** Orders and payments lists, projected from their actors' events (guarded by version = stream sequence). */
+export const orderProjection: ReadModelProjection = {
+  name: "orders",
+  async apply(tx: ProjectionTx, batches: ProjectedBatch[]) {
+    for (const { seq, ref, batch } of batches) {
+      if (ref.kind === "order") {
+        for (const event of batch.ev as OrderEvent[]) await applyOrder(tx, ref.id, seq, event);
+      } else if (ref.kind === "payment") {
+        for (const event of batch.ev) await applyPayment(tx, ref.id, seq, event as PaymentEventLike);
+      }
+    }
+  },
+};
+
+async function applyOrder(tx: ProjectionTx, orderId: string, seq: number, e: OrderEvent): Promise<void> {
+  if (e.type === "placed") {
+    await tx`INSERT INTO orders (order_id, user_id, status, channel, skus, items_amount, discount_amount, freight_amount,
+        total_amount, created_at, updated_at, version)
+      VALUES (${orderId}, ${e.userId}, 'placing', ${e.channel}, ${e.lines.map((l) => l.sku)}, ${e.amounts.items},
+        ${e.amounts.discount}, ${e.amounts.freight}, ${e.amounts.total}, ${new Date(e.at)}, ${new Date(e.at)}, ${seq})
+      ON CONFLICT (order_id) DO NOTHING`;
+    return;
+  }
+  const status = STATUS_AFTER[e.type];
+  if (e.type === "paid") {
+    await tx`UPDATE orders SET status = 'awaiting_shipment', paid_amount = ${e.amount}, payment_id = ${e.paymentId},
+      paid_at = ${new Date(e.at)}, updated_at = ${new Date(e.at)}, version = ${seq} WHERE order_id = ${orderId} AND version < ${seq}`;
+  } else if (e.type === "refunded") {
+    await tx`UPDATE orders SET refunded_amount = refunded_amount + ${e.amount},
+      status = CASE WHEN status = 'return_requested' THEN 'returned' ELSE 'refunded' END,
+      updated_at = ${new Date(e.at)}, version = ${seq} WHERE order_id = ${orderId} AND version < ${seq}`;
+  } else if (e.type === "afterSalesDecided" && !e.approved) {
+    // The actor knows the status to return to; the read model follows the next event that sets one.
+    await tx`UPDATE orders SET status = COALESCE((SELECT CASE WHEN paid_at IS NULL THEN status ELSE
+      CASE WHEN status IN ('refund_requested','return_requested') THEN 'awaiting_shipment' ELSE status END END), status),
+      version = ${seq} WHERE order_id = ${orderId} AND version < ${seq}`;
+  } else if (status) {
+    const at = "at" in e ? new Date(e.at) : new Date();
+    await tx`UPDATE orders SET status = ${status}, updated_at = ${at}, version = ${seq}
+      WHERE order_id = ${orderId} AND version < ${seq}`;
+  }
+}
+
+const STATUS_AFTER: Partial<Record<OrderEvent["type"], string>> = {
+  awaitingPayment: "pending_payment",
+  placementFailed: "cancelled",
+  cancelled: "cancelled",
+  shipped: "shipped",
+  completed: "completed",
+};
+
+type PaymentEventLike = { type: string; at?: number; [k: string]: unknown };
+
+async function applyPayment(
+  tx: ProjectionTx,
+  paymentId: string,
+  seq: number,
+  e: PaymentEventLike,
+): Promise<void> {
+  const at = new Date(e.at ?? Date.now());
+  if (e.type === "created") {
+    await tx`INSERT INTO payments (payment_id, order_id, user_id, channel, amount, status, created_at, updated_at, version)
+      VALUES (${paymentId}, ${e.orderId as string}, ${e.userId as string}, ${e.channel as string}, ${e.amount as number},
+        'created', ${at}, ${at}, ${seq}) ON CONFLICT (payment_id) DO NOTHING`;
+  } else if (e.type === "captured") {
+    await tx`UPDATE payments SET status = 'paid', channel_txn_id = ${e.channelTxnId as string}, updated_at = ${at}, version = ${seq}
+      WHERE payment_id = ${paymentId} AND version < ${seq}`;
+  } else if (e.type === "failed") {
+    await tx`UPDATE payments SET status = 'failed', updated_at = ${at}, version = ${seq} WHERE payment_id = ${paymentId} AND version < ${seq}`;
+  } else if (e.type === "callbackRejected") {
+    await tx`UPDATE payments SET rejected_callbacks = rejected_callbacks + 1, updated_at = ${at}, version = ${seq}
+      WHERE payment_id = ${paymentId} AND version < ${seq}`;
+  } else if (e.type === "refunded") {
+    await tx`UPDATE payments SET refunded_amount = refunded_amount + ${e.amount as number},
+      status = CASE WHEN refunded_amount + ${e.amount as number} >= amount THEN 'refunded' ELSE 'partially_refunded' END,
+      updated_at = ${at}, version = ${seq} WHERE payment_id = ${paymentId} AND version < ${seq}`;
+  }
+}

@@ -1,0 +1,285 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import type { HubNode } from "../hub-node.ts";
+import {
+  ApiClient,
+  cleanupNamespace,
+  requireServices,
+  startTestNode,
+  testNamespace,
+  waitFor,
+} from "./support/harness.ts";
+
+const ns = testNamespace("orders");
+const overrides = { ORDER_PAYMENT_TIMEOUT: "3s" };
+let node: HubNode;
+let api: ApiClient;
+const address = { region: "Shanghai", detail: "1 Century Ave", phone: "13800138000", name: "Li Lei" };
+
+beforeAll(async () => {
+  await requireServices();
+  node = await startTestNode(ns, overrides);
+  api = new ApiClient(node.app!);
+  await api.login();
+  await api.call("PUT", "/v1/warehouses/WH-O", { name: "O", region: "east" });
+  for (const [sku, qty, price] of [
+    ["SKU-A", 10, 1999],
+    ["SKU-B", 1, 500],
+    ["SKU-C", 5, 100],
+  ] as const) {
+    await api.call(
+      "POST",
+      `/v1/inventory/${sku}/receipts`,
+      { warehouse: "WH-O", qty },
+      { "idempotency-key": `stock-${sku}` },
+    );
+    expect((await api.call("PUT", `/v1/skus/${sku}/price`, { listPrice: price })).status).toBe(200);
+  }
+});
+
+afterAll(async () => {
+  await node?.stop();
+  await cleanupNamespace(ns);
+});
+
+const stock = async (sku: string) =>
+  (await api.call("GET", `/v1/inventory/${sku}`)).body as {
+    physical: number;
+    reserved: number;
+    sellable: number;
+  };
+const place = (key: string, lines: Array<{ sku: string; qty: number }>, userId = "user-1") =>
+  api.call("POST", "/v1/orders", { userId, lines, address }, { "idempotency-key": key });
+
+test("orders - placing prices every line, reserves all of them and awaits payment", async () => {
+  const res = await place("k-1", [
+    { sku: "SKU-A", qty: 2 },
+    { sku: "SKU-C", qty: 1 },
+  ]);
+  expect(res.status).toBe(201);
+  const body = res.body as {
+    orderId: string;
+    status: string;
+    amounts: Record<string, number>;
+    expiresAt: string;
+  };
+  expect(body.status).toBe("pending_payment");
+  expect(body.amounts).toEqual({ items: 2 * 1999 + 100, discount: 0, freight: 0, total: 2 * 1999 + 100 });
+  expect(Date.parse(body.expiresAt)).toBeGreaterThan(Date.now());
+  expect((await stock("SKU-A")).reserved).toBe(2);
+  expect((await stock("SKU-C")).reserved).toBe(1);
+  // Retrying the same request is the same order.
+  expect(
+    (
+      await place("k-1", [
+        { sku: "SKU-A", qty: 2 },
+        { sku: "SKU-C", qty: 1 },
+      ])
+    ).body,
+  ).toEqual(body);
+  expect((await stock("SKU-A")).reserved).toBe(2);
+});
+
+test("orders - one line short: 409 insufficient-stock and nothing stays reserved", async () => {
+  const before = await stock("SKU-A");
+  const res = await place("k-2", [
+    { sku: "SKU-A", qty: 1 },
+    { sku: "SKU-B", qty: 5 },
+  ]);
+  expect(res.status).toBe(409);
+  expect((res.body as { type: string }).type).toEndWith("insufficient-stock");
+  expect((await stock("SKU-A")).reserved).toBe(before.reserved);
+  expect((await stock("SKU-B")).reserved).toBe(0);
+});
+
+test("orders - pay through a signed channel callback; replays change nothing; forgeries are refused", async () => {
+  const placed = (await place("k-3", [{ sku: "SKU-A", qty: 1 }])).body as {
+    orderId: string;
+    amounts: { total: number };
+  };
+  const payment = await api.call("POST", "/v1/payments", { orderId: placed.orderId, channel: "alipay" });
+  expect(payment.status).toBe(201);
+  const { paymentId } = payment.body as { paymentId: string };
+  const paid = await api.call("POST", `/v1/payments/${paymentId}/simulate`, { status: "paid" });
+  expect(paid.status).toBe(200);
+  await waitFor(
+    async () =>
+      ((await api.call("GET", `/v1/orders/${placed.orderId}`)).body as { status: string }).status ===
+      "awaiting_shipment",
+    5_000,
+    "order paid",
+  );
+  // The same callback again: accepted as a duplicate, no second payment.
+  expect((await api.call("POST", `/v1/payments/${paymentId}/simulate`, { status: "paid" })).status).toBe(200);
+  const p = (await api.call("GET", `/v1/payments/${paymentId}`)).body as { status: string; refunded: number };
+  expect(p.status).toBe("paid");
+  // A forged callback (tampered amount after signing) is refused with 400 and recorded.
+  const forged = await api.call(
+    "POST",
+    "/v1/payments/callbacks/alipay",
+    "out_trade_no=x&total_amount=0.01&trade_status=TRADE_SUCCESS&sign=AAAA&sign_type=RSA2",
+    {
+      "content-type": "application/x-www-form-urlencoded",
+    },
+    false,
+  );
+  expect(forged.status).toBe(400);
+  const rejected =
+    await node.sql`SELECT count(*)::int AS n FROM audit_log WHERE action = 'payment.callback_rejected'`;
+  expect(rejected[0]!.n).toBeGreaterThan(0);
+});
+
+test("orders - amount mismatch in a verified callback is rejected and recorded", async () => {
+  const placed = (await place("k-4", [{ sku: "SKU-C", qty: 1 }])).body as { orderId: string };
+  const { paymentId } = (
+    await api.call("POST", "/v1/payments", { orderId: placed.orderId, channel: "wechat" })
+  ).body as { paymentId: string };
+  const res = await api.call("POST", `/v1/payments/${paymentId}/simulate`, { status: "paid", amount: 1 });
+  expect(res.status).toBeGreaterThanOrEqual(400);
+  const p = (await api.call("GET", `/v1/payments/${paymentId}`)).body as {
+    status: string;
+    rejectedCallbacks: number;
+  };
+  expect(p).toMatchObject({ status: "created", rejectedCallbacks: 1 });
+  expect(((await api.call("GET", `/v1/orders/${placed.orderId}`)).body as { status: string }).status).toBe(
+    "pending_payment",
+  );
+});
+
+test("orders - ship deducts stock, receipt completes and earns points; illegal transitions are 409 with the state", async () => {
+  const placed = (await place("k-5", [{ sku: "SKU-C", qty: 2 }], "user-5")).body as { orderId: string };
+  const before = await stock("SKU-C");
+  const early = await api.call("POST", `/v1/orders/${placed.orderId}/ship`, {
+    carrier: "SF",
+    trackingNo: "SF1",
+  });
+  expect(early.status).toBe(409);
+  expect((early.body as { orderStatus: string }).orderStatus).toBe("pending_payment");
+  const { paymentId } = (
+    await api.call("POST", "/v1/payments", { orderId: placed.orderId, channel: "unionpay" })
+  ).body as { paymentId: string };
+  await api.call("POST", `/v1/payments/${paymentId}/simulate`, {});
+  await waitFor(
+    async () =>
+      ((await api.call("GET", `/v1/orders/${placed.orderId}`)).body as { status: string }).status ===
+      "awaiting_shipment",
+    5_000,
+    "paid",
+  );
+  expect(
+    (await api.call("POST", `/v1/orders/${placed.orderId}/ship`, { carrier: "SF", trackingNo: "SF1" }))
+      .status,
+  ).toBe(200);
+  await waitFor(async () => (await stock("SKU-C")).physical === before.physical - 2, 5_000, "stock deducted");
+  expect((await stock("SKU-C")).reserved).toBe(before.reserved - 2);
+  expect((await api.call("POST", `/v1/orders/${placed.orderId}/cancel`, {})).status).toBe(409);
+  expect((await api.call("POST", `/v1/orders/${placed.orderId}/confirm-receipt`)).status).toBe(200);
+  await waitFor(
+    async () => ((await api.call("GET", "/v1/members/user-5")).body as { points: number }).points > 0,
+    5_000,
+    "points earned",
+  );
+  const order = (await api.call("GET", `/v1/orders/${placed.orderId}`)).body as {
+    status: string;
+    timeline: Array<{ status: string }>;
+  };
+  expect(order.status).toBe("completed");
+  expect(order.timeline.map((t) => t.status)).toEqual([
+    "placing",
+    "pending_payment",
+    "awaiting_shipment",
+    "shipped",
+    "completed",
+  ]);
+});
+
+test("orders - a refund before shipment is approved, refunded, and the stock goes back", async () => {
+  const placed = (await place("k-6", [{ sku: "SKU-A", qty: 3 }])).body as {
+    orderId: string;
+    amounts: { total: number };
+  };
+  const { paymentId } = (
+    await api.call("POST", "/v1/payments", { orderId: placed.orderId, channel: "alipay" })
+  ).body as { paymentId: string };
+  await api.call("POST", `/v1/payments/${paymentId}/simulate`, {});
+  await waitFor(
+    async () =>
+      ((await api.call("GET", `/v1/orders/${placed.orderId}`)).body as { status: string }).status ===
+      "awaiting_shipment",
+    5_000,
+    "paid",
+  );
+  const reservedBefore = (await stock("SKU-A")).reserved;
+  expect(
+    (
+      await api.call("POST", `/v1/orders/${placed.orderId}/after-sales`, {
+        kind: "refund_only",
+        reason: "changed my mind",
+      })
+    ).status,
+  ).toBe(200);
+  expect(
+    (await api.call("POST", `/v1/orders/${placed.orderId}/after-sales/decision`, { approve: true })).status,
+  ).toBe(200);
+  await waitFor(
+    async () =>
+      ((await api.call("GET", `/v1/orders/${placed.orderId}`)).body as { status: string }).status ===
+      "refunded",
+    5_000,
+    "refunded",
+  );
+  expect((await stock("SKU-A")).reserved).toBe(reservedBefore - 3);
+  const p = (await api.call("GET", `/v1/payments/${paymentId}`)).body as { status: string; refunded: number };
+  expect(p).toMatchObject({ status: "refunded", refunded: placed.amounts.total });
+});
+
+test("orders - unpaid orders cancel themselves after the timeout, across a node restart, and release stock", async () => {
+  const placed = (await place("k-7", [{ sku: "SKU-C", qty: 1 }])).body as {
+    orderId: string;
+    expiresAt: string;
+  };
+  const reserved = (await stock("SKU-C")).reserved;
+  await node.stop();
+  node = await startTestNode(ns, overrides);
+  api = new ApiClient(node.app!);
+  await api.login();
+  const deadline = Date.parse(placed.expiresAt);
+  await waitFor(
+    async () =>
+      ((await api.call("GET", `/v1/orders/${placed.orderId}`)).body as { status: string }).status ===
+      "cancelled",
+    10_000,
+    "timeout",
+  );
+  const lateBy = Date.now() - deadline;
+  console.log(`order timeout: cancelled ${lateBy} ms after its deadline (node restarted in between)`);
+  expect(lateBy).toBeLessThan(2_500);
+  await waitFor(
+    async () => {
+      const order = (await api.call("GET", `/v1/orders/${placed.orderId}`)).body as {
+        lines: Array<{ state: string }>;
+      };
+      return order.lines.every((l) => l.state === "released");
+    },
+    5_000,
+    "the order's reservation released",
+  );
+  expect((await stock("SKU-C")).reserved).toBeLessThanOrEqual(reserved - 1);
+});
+
+test("orders - the list and stats read models follow the actors", async () => {
+  await node.projector!.caughtUp(10_000);
+  const list = await api.call("GET", "/v1/orders?limit=2");
+  const body = list.body as { items: Array<{ orderId: string }>; nextCursor: string };
+  expect(body.items).toHaveLength(2);
+  const next = await api.call("GET", `/v1/orders?limit=2&cursor=${body.nextCursor}`);
+  expect((next.body as { items: unknown[] }).items.length).toBeGreaterThan(0);
+  const completed = await api.call("GET", "/v1/orders?status=completed");
+  expect((completed.body as { items: unknown[] }).items).toHaveLength(1);
+  const from = new Date(Date.now() - 86_400_000).toISOString();
+  const to = new Date(Date.now() + 86_400_000).toISOString();
+  const stats = (await api.call("GET", `/v1/orders/stats?from=${from}&to=${to}&interval=day`)).body as {
+    buckets: Array<{ orders: number; gmv: number }>;
+  };
+  expect(stats.buckets.reduce((n, b) => n + b.orders, 0)).toBeGreaterThanOrEqual(5);
+  expect(stats.buckets.reduce((n, b) => n + b.gmv, 0)).toBeGreaterThan(0);
+});
