@@ -36,6 +36,7 @@ import { Projector } from "./storage/projector.ts";
 import { auditProjection } from "./storage/read-models/audit-projection.ts";
 import { inventoryProjection } from "./storage/read-models/inventory-projection.ts";
 import { InventoryQueries } from "./storage/read-models/inventory-queries.ts";
+import { ledgerProjection } from "./storage/read-models/ledger-projection.ts";
 import { orderProjection } from "./storage/read-models/order-projection.ts";
 import { OrderQueries } from "./storage/read-models/order-queries.ts";
 import { sharedSetting, UserStore } from "./storage/users.ts";
@@ -167,7 +168,7 @@ export async function startHubNode(
       jsm,
       subjects,
       stream: streams.events,
-      projections: [inventoryProjection, orderProjection, auditProjection],
+      projections: [inventoryProjection, orderProjection, ledgerProjection, auditProjection],
       lease: singletons,
       nodeId,
       log,

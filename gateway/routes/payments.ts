@@ -8,11 +8,12 @@ import {
   ChannelSignatureError,
   type SimulatedChannel,
 } from "../../actors/payment/channels/index.ts";
+import { reconcile } from "../../storage/ledger/index.ts";
 import type { Sql } from "../../storage/postgres/database.ts";
 import type { GatewayKit } from "../app.ts";
 import { ProblemError } from "../problem.ts";
 import { codeSchema } from "../schemas.ts";
-import { parseBody, parseParam } from "../validate.ts";
+import { parseBody, parseParam, parseQuery } from "../validate.ts";
 
 export interface PaymentRouteDeps {
   channels: Record<ChannelName, SimulatedChannel>;
@@ -24,6 +25,16 @@ export interface PaymentRouteDeps {
   /** Counts payments per user per hour (Redis INCR with expiry). */
   velocity(userId: string): Promise<number>;
 }
+
+const dayPattern = /^\d{4}-\d{2}-\d{2}$/;
+const statementQuery = z.object({ date: z.string().regex(dayPattern, "a day as YYYY-MM-DD") }).strict();
+const reconcileBody = z
+  .object({
+    channel: z.enum(CHANNEL_NAMES as [ChannelName, ...ChannelName[]]),
+    date: z.string().regex(dayPattern, "a day as YYYY-MM-DD"),
+    statement: z.string().min(1).max(5_000_000),
+  })
+  .strict();
 
 const createBody = z
   .object({ orderId: codeSchema, channel: z.enum(CHANNEL_NAMES as [ChannelName, ...ChannelName[]]) })
@@ -195,6 +206,71 @@ export function paymentRoutes(deps: PaymentRouteDeps) {
           headers[key] = value;
         });
         return handleCallback(c, name, { headers, body: await c.req.text() });
+      },
+    );
+
+    define(
+      {
+        method: "get",
+        path: "/v1/payments/statements/:channel",
+        summary: "Simulator: the channel's statement file for a day (CSV)",
+        tag: "Payments",
+        permission: "payment:read",
+        query: statementQuery,
+      },
+      async (c) => {
+        const name = c.req.param("channel") as ChannelName;
+        if (!CHANNEL_NAMES.includes(name))
+          throw new ProblemError(404, "not-found", `unknown channel ${name}`);
+        const { date } = parseQuery(c, statementQuery) as z.infer<typeof statementQuery>;
+        // The simulated channel saw exactly the money that moved; its statement is built from those movements.
+        const rows = await deps.sql`
+          SELECT t.payment_id, t.kind, t.occurred_at, p.channel_txn_id,
+            (SELECT sum(amount) FROM ledger_entries e WHERE e.transaction_id = t.id AND e.direction = 'debit')::bigint AS amount
+          FROM ledger_transactions t JOIN payments p ON p.payment_id = t.payment_id
+          WHERE t.channel = ${name} AND t.kind IN ('capture', 'refund')
+            AND (t.occurred_at AT TIME ZONE 'Asia/Shanghai')::date = ${date}::date
+          ORDER BY t.occurred_at`;
+        const entries = rows.map((r) => ({
+          paymentId: r.payment_id as string,
+          channelTxnId: (r.channel_txn_id as string) ?? "",
+          amount: Number(r.amount),
+          status: (r.kind === "capture" ? "paid" : "refunded") as "paid" | "refunded",
+          at: (r.occurred_at as Date).toISOString(),
+        }));
+        return c.text(deps.channels[name].statement(date, entries), 200, {
+          "content-type": "text/csv; charset=utf-8",
+        });
+      },
+    );
+
+    define(
+      {
+        method: "post",
+        path: "/v1/payments/reconciliations",
+        summary: "Reconcile a channel's statement file against the ledger for a day",
+        tag: "Payments",
+        permission: "payment:reconcile",
+        body: reconcileBody,
+        response: {
+          status: 201,
+          description: "The report: matched, missing, extra, amount and status differences",
+        },
+      },
+      async (c) => {
+        const body = await parseBody(c, reconcileBody);
+        let statement: ReturnType<SimulatedChannel["parseStatement"]>;
+        try {
+          statement = deps.channels[body.channel].parseStatement(body.statement);
+        } catch (error) {
+          throw new ProblemError(
+            400,
+            "validation",
+            `statement file is not a ${body.channel} statement: ${(error as Error).message}`,
+            { field: "statement" },
+          );
+        }
+        return c.json(await reconcile(deps.sql, { channel: body.channel, date: body.date, statement }), 201);
       },
     );
 
