@@ -2,12 +2,13 @@
  * `npm run bench -- <scenario> [options]`
  *   flash-sale   one hot SKU against Postgres and Redis baselines (default S=20000, C=256, R=3)
  *   recovery     activation of a 10,000-event actor; shard failover after SIGKILL with three nodes
- *   order-flow   (needs the order center, issue 4)
+ *   order-flow   orders of 1–5 lines over 1,000 SKUs, paid by signed callback; orders/s and read-model lag
  *   fanout       (needs the realtime server, issue 5)
  * Options: --quick, --stock N, --clients N, --repeats N, --rate N (open model, attempts/s),
- *          --budget S (seconds per variant run, default 25)
+ *          --budget S (seconds per variant run, default 25), --orders N (order-flow)
  */
 import { runFlashSale, type VARIANTS } from "./flash-sale.ts";
+import { runOrderFlow } from "./order-flow.ts";
 import { runRecovery } from "./recovery.ts";
 import { barChart, htmlTable, htmlTargets, type Target, table, targetLines, writeResults } from "./report.ts";
 
@@ -160,13 +161,68 @@ async function recovery(): Promise<boolean> {
   return result.correct;
 }
 
+async function orderFlow(): Promise<boolean> {
+  const quick = flag("quick");
+  const result = await runOrderFlow(
+    {
+      orders: option("orders") ?? (quick ? 150 : 2_000),
+      clients: option("clients") ?? (quick ? 16 : 64),
+      skus: quick ? 100 : 1_000,
+      quick,
+      ...env,
+    },
+    log,
+  );
+  const rows = [
+    {
+      orders: result.load.ok,
+      perSecond: result.load.okPerSecond,
+      p50: result.load.p50,
+      p99: result.load.p99,
+      errors: result.load.errors,
+      lagP50: result.readModelLagMs.p50,
+      lagP99: result.readModelLagMs.p99,
+      verdict: result.correct ? "correct" : "INCORRECT",
+    },
+  ];
+  const columns = [
+    { key: "orders", label: "orders paid" },
+    { key: "perSecond", label: "orders/s", digits: 1 },
+    { key: "p50", label: "p50 ms" },
+    { key: "p99", label: "p99 ms" },
+    { key: "errors", label: "errors" },
+    { key: "lagP50", label: "read-model lag p50 ms", digits: 1 },
+    { key: "lagP99", label: "lag p99 ms", digits: 1 },
+    { key: "verdict", label: "verdict" },
+  ];
+  log(`\n${table(rows, columns)}`);
+  const files = writeResults(
+    "order-flow",
+    { scenario: "order-flow", ...result },
+    {
+      title: "Order flow: place and pay",
+      sections: [
+        "<p>Each order: POST /v1/orders (1–5 lines over the SKU catalogue), POST /v1/payments, then the channel's signed callback. Latency is per order (three requests).</p>",
+        htmlTable(rows, columns),
+        barChart(
+          "Read-model lag (event → Postgres row)",
+          [
+            { label: "p50", value: result.readModelLagMs.p50 },
+            { label: "p99", value: result.readModelLagMs.p99 },
+          ],
+          "ms",
+        ),
+      ],
+    },
+  );
+  log(`\nresults: ${files.json}\nreport:  ${files.html}`);
+  return result.correct;
+}
+
 const scenarios: Record<string, () => Promise<boolean>> = {
   "flash-sale": flashSale,
   recovery,
-  "order-flow": async () => {
-    log("order-flow: skipped — it needs the order center and payments (issue 4), which are not built yet.");
-    return true;
-  },
+  "order-flow": orderFlow,
   fanout: async () => {
     log("fanout: skipped — it needs the Socket.IO realtime server (issue 5), which is not built yet.");
     return true;

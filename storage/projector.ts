@@ -165,15 +165,36 @@ export class Projector {
       });
       const messages = await consumer.consume({ max_messages: 2_000 });
       this.#messages = messages;
+      // Group commit for read models: messages keep arriving while a transaction is in flight, and the
+      // next transaction takes all of them. One message per transaction could not keep up (fsync each).
       let buffer: ProjectedBatch[] = [];
+      let lastSeq = 0;
+      let flushing: Promise<void> | undefined;
+      let failure: unknown;
+      const flushAll = async () => {
+        while (buffer.length > 0 && !failure) {
+          const take = buffer;
+          const upTo = lastSeq;
+          buffer = [];
+          try {
+            await this.#flush(take, upTo);
+          } catch (error) {
+            failure = error;
+          }
+        }
+        flushing = undefined;
+      };
       for await (const msg of messages) {
+        if (failure) throw failure;
         const ref = this.#subjects.parse(msg.subject);
         if (ref) buffer.push({ seq: msg.seq, time: msg.time, ref, batch: msg.json<LogBatch>() });
-        if (buffer.length >= FLUSH_MAX || msg.info.pending === 0) {
-          await this.#flush(buffer, msg.seq);
-          buffer = [];
-        }
+        lastSeq = msg.seq;
+        flushing ??= flushAll();
+        // Backpressure: never hold more than a few flushes' worth in memory.
+        if (buffer.length >= FLUSH_MAX * 4) await flushing;
       }
+      await flushing;
+      if (failure) throw failure;
     } catch (error) {
       this.#log.error("projector stopped", { error });
       this.#leaseRevision = 0;

@@ -82,9 +82,10 @@ export const inventoryProjection: ReadModelProjection = {
         }
       }
     }
+    const upserts: Promise<unknown>[] = [];
     for (const d of deltas.values()) {
       // The version guard makes a replayed batch a no-op even if an offset were ever lost.
-      await tx`
+      upserts.push(tx`
         INSERT INTO inventory_stock (sku, warehouse, physical, reserved, in_transit, safety_stock, version, updated_at)
         VALUES (${d.sku}, ${d.warehouse}, ${d.physical}, ${d.reserved}, ${d.in_transit}, ${d.safety ?? 0},
                 ${d.version}, ${d.at})
@@ -95,8 +96,9 @@ export const inventoryProjection: ReadModelProjection = {
           safety_stock = ${d.safety === undefined ? tx`inventory_stock.safety_stock` : tx`EXCLUDED.safety_stock`},
           version = EXCLUDED.version,
           updated_at = EXCLUDED.updated_at
-        WHERE inventory_stock.version < EXCLUDED.version`;
+        WHERE inventory_stock.version < EXCLUDED.version`);
     }
+    await Promise.all(upserts);
     for (let i = 0; i < ledger.length; i += 1_000) {
       await tx`INSERT INTO stock_ledger ${tx(ledger.slice(i, i + 1_000))} ON CONFLICT DO NOTHING`;
     }

@@ -5,13 +5,17 @@ import type { ProjectedBatch, ProjectionTx, ReadModelProjection } from "../proje
 export const orderProjection: ReadModelProjection = {
   name: "orders",
   async apply(tx: ProjectionTx, batches: ProjectedBatch[]) {
+    // Queries are issued without waiting for each other: postgres.js pipelines them on the transaction's
+    // connection in issue order, which keeps per-order ordering and saves a round trip per event.
+    const pending: Promise<unknown>[] = [];
     for (const { seq, ref, batch } of batches) {
       if (ref.kind === "order") {
-        for (const event of batch.ev as OrderEvent[]) await applyOrder(tx, ref.id, seq, event);
+        for (const event of batch.ev as OrderEvent[]) pending.push(applyOrder(tx, ref.id, seq, event));
       } else if (ref.kind === "payment") {
-        for (const event of batch.ev) await applyPayment(tx, ref.id, seq, event as PaymentEventLike);
+        for (const event of batch.ev) pending.push(applyPayment(tx, ref.id, seq, event as PaymentEventLike));
       }
     }
+    await Promise.all(pending);
   },
 };
 
@@ -27,7 +31,8 @@ async function applyOrder(tx: ProjectionTx, orderId: string, seq: number, e: Ord
   const status = STATUS_AFTER[e.type];
   if (e.type === "paid") {
     await tx`UPDATE orders SET status = 'awaiting_shipment', paid_amount = ${e.amount}, payment_id = ${e.paymentId},
-      paid_at = ${new Date(e.at)}, updated_at = ${new Date(e.at)}, version = ${seq} WHERE order_id = ${orderId} AND version < ${seq}`;
+      paid_at = ${new Date(e.at)}, updated_at = ${new Date(e.at)}, projected_at = clock_timestamp(), version = ${seq}
+      WHERE order_id = ${orderId} AND version < ${seq}`;
   } else if (e.type === "refunded") {
     await tx`UPDATE orders SET refunded_amount = refunded_amount + ${e.amount},
       status = CASE WHEN status = 'return_requested' THEN 'returned' ELSE 'refunded' END,
@@ -39,7 +44,7 @@ async function applyOrder(tx: ProjectionTx, orderId: string, seq: number, e: Ord
       version = ${seq} WHERE order_id = ${orderId} AND version < ${seq}`;
   } else if (status) {
     const at = "at" in e ? new Date(e.at) : new Date();
-    await tx`UPDATE orders SET status = ${status}, updated_at = ${at}, version = ${seq}
+    await tx`UPDATE orders SET status = ${status}, updated_at = ${at}, projected_at = clock_timestamp(), version = ${seq}
       WHERE order_id = ${orderId} AND version < ${seq}`;
   }
 }
