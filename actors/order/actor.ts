@@ -139,7 +139,15 @@ export const orderHandlers = {
   ship: (state: OrderState, c: Cmd<"ship">, ctx: DecideContext): Result => {
     requireStatus(state, ["awaiting_shipment"], "ship");
     return {
-      events: [{ type: "shipped", carrier: c.carrier, trackingNo: c.trackingNo, ...who(ctx) }],
+      events: [
+        {
+          type: "shipped",
+          carrier: c.carrier,
+          trackingNo: c.trackingNo,
+          autoCompleteAt: ctx.now + c.autoCompleteMs,
+          ...who(ctx),
+        },
+      ],
       reply: { orderId: ctx.id, status: "shipped" },
       // Shipping deducts the stock: each reservation is committed on its SKU actor.
       effects: state.lines.map((l) =>
@@ -197,10 +205,30 @@ export const orderHandlers = {
     const events: OrderEvent[] = [
       { type: "afterSalesDecided", approved: c.approve, ...(c.note ? { note: c.note } : {}), ...who(ctx) },
     ];
-    if (!c.approve) return { events, reply: { orderId: ctx.id, approved: false } };
+    if (!c.approve) {
+      // Back to where it was; a shipped order gets its auto-complete deadline again (it may have passed).
+      const back = state.afterSales.from === "shipped" && state.autoCompleteAt !== null;
+      return {
+        events,
+        reply: { orderId: ctx.id, approved: false },
+        ...(back
+          ? { timers: { set: [{ name: "autoComplete", at: Math.max(ctx.now, state.autoCompleteAt!) }] } }
+          : {}),
+      };
+    }
     const effects: Effect[] = [];
     if (state.afterSales.kind === "refund_only") {
-      effects.push(...releaseHeld(state, ctx.id, "refunded before shipment"), refundEffect(state, ctx.id));
+      // Stock still held goes back; the member is settled when the refund has gone through (onEffect).
+      const releases = state.lines
+        .filter((l) => l.state === "reserved")
+        .map((l) =>
+          effect(`release:${l.sku}`, "sku", l.sku, {
+            type: "release",
+            orderId: ctx.id,
+            reason: "refunded before shipment",
+          }),
+        );
+      effects.push(...releases, refundEffect(state, ctx.id));
     }
     return { events, reply: { orderId: ctx.id, approved: true }, effects };
   },
@@ -209,6 +237,8 @@ export const orderHandlers = {
     requireStatus(state, ["return_requested"], "receive a return for");
     if (state.afterSales?.approved !== true)
       throw new DomainError("conflict", "the return is not approved", { orderStatus: state.status });
+    if (state.afterSales.received)
+      throw new DomainError("conflict", "the return was already received", { orderStatus: state.status });
     const restock =
       c.disposition === "restock"
         ? state.lines.map((l) =>
@@ -286,7 +316,7 @@ export function onOrderEffect(
   if (action === "release" || result.key === "member:cancel") {
     const events: OrderEvent[] = [];
     if (action === "release" && result.reply.ok) events.push({ type: "lineReleased", sku: target });
-    if (result.key === "member:cancel") events.push({ type: "memberReleased" });
+    if (result.key === "member:cancel" && result.reply.ok) events.push({ type: "memberReleased" });
     const answer = answerFailedPlacement(
       state,
       action === "release" ? target : null,

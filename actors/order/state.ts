@@ -38,7 +38,11 @@ export interface OrderState {
     /** The status to go back to when the request is rejected. */
     from: OrderStatus;
     approved: boolean | null;
+    /** Returned goods arrived (a return is received once). */
+    received?: boolean;
   } | null;
+  /** When a shipped order completes by itself (kept so a rejected after-sales request can re-arm it). */
+  autoCompleteAt: number | null;
   refunded: number;
   /** The member actor's part of placing: purchase limits and counters. */
   member: "pending" | "recorded" | "refused" | "released";
@@ -63,6 +67,7 @@ export function initialOrder(): OrderState {
     shipment: null,
     afterSales: null,
     refunded: 0,
+    autoCompleteAt: null,
     member: "pending",
     placeFailure: null,
     timeline: [],
@@ -140,6 +145,7 @@ export function applyOrderEvent(state: OrderState, event: OrderEvent): OrderStat
       break;
     case "shipped":
       state.shipment = { carrier: event.carrier, trackingNo: event.trackingNo, at: event.at };
+      state.autoCompleteAt = event.autoCompleteAt ?? null;
       moveTo(state, "shipped", event.at, event.by);
       break;
     case "lineCommitted":
@@ -173,6 +179,7 @@ export function applyOrderEvent(state: OrderState, event: OrderEvent): OrderStat
         moveTo(state, state.afterSales.from, event.at, event.by, event.note ?? "after-sales rejected");
       break;
     case "returnReceived":
+      if (state.afterSales) state.afterSales.received = true;
       break;
     case "refunded":
       state.refunded += event.amount;
