@@ -283,3 +283,48 @@ test("orders - the list and stats read models follow the actors", async () => {
   expect(stats.buckets.reduce((n, b) => n + b.orders, 0)).toBeGreaterThanOrEqual(5);
   expect(stats.buckets.reduce((n, b) => n + b.gmv, 0)).toBeGreaterThan(0);
 });
+
+test("orders - the shipment plan splits an order by warehouse; paid orders to one address are merge candidates", async () => {
+  await api.call("PUT", "/v1/warehouses/WH-P", { name: "P", region: "north" });
+  await api.call(
+    "POST",
+    "/v1/inventory/SKU-S/receipts",
+    { warehouse: "WH-O", qty: 2 },
+    { "idempotency-key": "s-o" },
+  );
+  await api.call(
+    "POST",
+    "/v1/inventory/SKU-S/receipts",
+    { warehouse: "WH-P", qty: 2 },
+    { "idempotency-key": "s-p" },
+  );
+  await api.call("PUT", "/v1/skus/SKU-S/price", { listPrice: 300 });
+  const pay = async (orderId: string) => {
+    const { paymentId } = (await api.call("POST", "/v1/payments", { orderId, channel: "alipay" })).body as {
+      paymentId: string;
+    };
+    await api.call("POST", `/v1/payments/${paymentId}/simulate`, {});
+    await waitFor(
+      async () =>
+        ((await api.call("GET", `/v1/orders/${orderId}`)).body as { status: string }).status ===
+        "awaiting_shipment",
+      5_000,
+      "paid",
+    );
+  };
+  const split = (await place("k-split", [{ sku: "SKU-S", qty: 3 }], "user-9")).body as { orderId: string };
+  const plan = (await api.call("GET", `/v1/orders/${split.orderId}/shipment-plan`)).body as {
+    parcels: Array<{ warehouse: string; lines: Array<{ qty: number }> }>;
+  };
+  expect(plan.parcels.map((p) => p.warehouse).sort()).toEqual(["WH-O", "WH-P"]);
+  expect(plan.parcels.flatMap((p) => p.lines).reduce((n, l) => n + l.qty, 0)).toBe(3);
+  await pay(split.orderId);
+  const second = (await place("k-merge", [{ sku: "SKU-C", qty: 1 }], "user-9")).body as { orderId: string };
+  await pay(second.orderId);
+  await node.projector!.caughtUp(10_000);
+  const merge = (await api.call("GET", "/v1/orders/merge-candidates?userId=user-9")).body as {
+    groups: Array<{ orders: string[] }>;
+  };
+  expect(merge.groups).toHaveLength(1);
+  expect(merge.groups[0]!.orders.sort()).toEqual([split.orderId, second.orderId].sort());
+});

@@ -51,6 +51,7 @@ const listQuery = z
 const statsQuery = z
   .object({ from: z.coerce.date(), to: z.coerce.date(), interval: z.enum(["hour", "day"]).default("day") })
   .strict();
+const mergeQuery = z.object({ userId: codeSchema }).strict();
 const cancelBody = z
   .object({ reason: z.string().trim().min(1).max(200).default("cancelled by request") })
   .strict();
@@ -201,6 +202,71 @@ export function orderRoutes(deps: OrderRouteDeps) {
             throw new ProblemError(400, "validation", error.message, { field: "cursor" });
           throw error;
         }
+      },
+    );
+    define(
+      {
+        method: "get",
+        path: "/v1/orders/merge-candidates",
+        summary: "Paid, unshipped orders of one user grouped by identical address (ship together)",
+        tag: "Orders",
+        permission: "order:read",
+        query: mergeQuery,
+      },
+      async (c) => {
+        const q = parseQuery(c, mergeQuery) as z.infer<typeof mergeQuery>;
+        const page = await deps.orders.list({ userId: q.userId, status: "awaiting_shipment", limit: 200 });
+        const groups = new Map<string, { address: unknown; orders: string[] }>();
+        for (const item of page.items) {
+          const order = (await command(c, "order", item.orderId, { type: "get" }, { readOnly: true })) as {
+            status: string;
+            address: Record<string, string>;
+          };
+          if (order.status !== "awaiting_shipment") continue;
+          const key = JSON.stringify([
+            order.address.region,
+            order.address.detail,
+            order.address.name,
+            order.address.phone,
+          ]);
+          const group = groups.get(key) ?? { address: order.address, orders: [] };
+          group.orders.push(item.orderId);
+          groups.set(key, group);
+        }
+        const mergeable = [...groups.values()].filter((g) => g.orders.length > 1);
+        return c.json({
+          userId: q.userId,
+          groups: mergeable.map((g) => maskOrder(c, { address: g.address, orders: g.orders })),
+        });
+      },
+    );
+    define(
+      {
+        method: "get",
+        path: "/v1/orders/:orderId/shipment-plan",
+        summary: "The order split by warehouse: one parcel per warehouse its lines were reserved in",
+        tag: "Orders",
+        permission: "order:read",
+      },
+      async (c) => {
+        const id = orderId(c);
+        const order = (await command(c, "order", id, { type: "get" }, { readOnly: true })) as {
+          status: string;
+          lines: Array<{ sku: string; allocation: Array<{ warehouse: string; qty: number }> }>;
+        };
+        const parcels = new Map<string, Array<{ sku: string; qty: number }>>();
+        for (const line of order.lines) {
+          for (const part of line.allocation)
+            parcels.set(part.warehouse, [
+              ...(parcels.get(part.warehouse) ?? []),
+              { sku: line.sku, qty: part.qty },
+            ]);
+        }
+        return c.json({
+          orderId: id,
+          status: order.status,
+          parcels: [...parcels].map(([warehouse, lines]) => ({ warehouse, lines })),
+        });
       },
     );
     define(
