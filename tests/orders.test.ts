@@ -328,3 +328,96 @@ test("orders - the shipment plan splits an order by warehouse; paid orders to on
   expect(merge.groups).toHaveLength(1);
   expect(merge.groups[0]!.orders.sort()).toEqual([split.orderId, second.orderId].sort());
 });
+
+test("orders - per-user limits and points at checkout go through the member actor", async () => {
+  const first = await api.call(
+    "POST",
+    "/v1/orders",
+    { userId: "user-lim", lines: [{ sku: "SKU-A", qty: 1 }], address, maxPerUser: 1 },
+    { "idempotency-key": "lim-1" },
+  );
+  expect(first.status).toBe(201);
+  const reservedAfterFirst = (await stock("SKU-A")).reserved;
+  const second = await api.call(
+    "POST",
+    "/v1/orders",
+    { userId: "user-lim", lines: [{ sku: "SKU-A", qty: 1 }], address, maxPerUser: 1 },
+    { "idempotency-key": "lim-2" },
+  );
+  expect(second.status).toBe(409);
+  expect((await stock("SKU-A")).reserved).toBe(reservedAfterFirst);
+  // No points yet: spending some is refused and nothing is reserved.
+  const broke = await api.call(
+    "POST",
+    "/v1/orders",
+    { userId: "user-poor", lines: [{ sku: "SKU-C", qty: 1 }], address, pointsToSpend: 50 },
+    { "idempotency-key": "pts-1" },
+  );
+  expect(broke.status).toBe(409);
+});
+
+test("orders - payment risk rules: blacklist, amount limit and velocity", async () => {
+  const risky = await startTestNode(ns, {
+    ...overrides,
+    PAYMENT_BLACKLIST: "bad-user",
+    PAYMENT_MAX_AMOUNT: "5000",
+    PAYMENT_MAX_PER_USER_PER_HOUR: "1",
+  });
+  const r = new ApiClient(risky.app!);
+  await r.login();
+  await r.call(
+    "POST",
+    "/v1/inventory/SKU-R/receipts",
+    { warehouse: "WH-O", qty: 50 },
+    { "idempotency-key": "stock-r" },
+  );
+  await r.call("PUT", "/v1/skus/SKU-R/price", { listPrice: 2000 });
+  try {
+    const blocked = (
+      await r.call(
+        "POST",
+        "/v1/orders",
+        { userId: "bad-user", lines: [{ sku: "SKU-R", qty: 1 }], address },
+        { "idempotency-key": "risk-1" },
+      )
+    ).body as { orderId: string };
+    expect(
+      (await r.call("POST", "/v1/payments", { orderId: blocked.orderId, channel: "wechat" })).status,
+    ).toBe(403);
+    const big = (
+      await r.call(
+        "POST",
+        "/v1/orders",
+        { userId: "big-spender", lines: [{ sku: "SKU-R", qty: 3 }], address },
+        { "idempotency-key": "risk-2" },
+      )
+    ).body as { orderId: string };
+    const tooBig = await r.call("POST", "/v1/payments", { orderId: big.orderId, channel: "wechat" });
+    expect(tooBig.status).toBe(422);
+    expect((tooBig.body as { type: string }).type).toEndWith("risk-rejected");
+    const a = (
+      await r.call(
+        "POST",
+        "/v1/orders",
+        { userId: "fast-user", lines: [{ sku: "SKU-R", qty: 1 }], address },
+        { "idempotency-key": "risk-3" },
+      )
+    ).body as { orderId: string };
+    const b = (
+      await r.call(
+        "POST",
+        "/v1/orders",
+        { userId: "fast-user", lines: [{ sku: "SKU-R", qty: 1 }], address },
+        { "idempotency-key": "risk-4" },
+      )
+    ).body as { orderId: string };
+    expect((await r.call("POST", "/v1/payments", { orderId: a.orderId, channel: "alipay" })).status).toBe(
+      201,
+    );
+    const second = await r.call("POST", "/v1/payments", { orderId: b.orderId, channel: "alipay" });
+    expect(second.status).toBe(429);
+    expect(second.headers.get("retry-after")).toBeTruthy();
+  } finally {
+    await risky.stop();
+  }
+});

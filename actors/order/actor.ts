@@ -74,7 +74,8 @@ export const orderHandlers = {
     if (skus.size !== c.lines.length)
       throw new DomainError("invalid", "each SKU may appear once per order", { field: "lines" });
     const items = c.lines.reduce((n, l) => n + l.qty * l.unitPrice, 0);
-    const discount = Math.min(c.discount, items);
+    // Points are a discount worth one fen each; the member actor refuses the order if the balance is short.
+    const discount = Math.min(c.discount + (c.pointsToSpend ?? 0), items);
     const amounts = { items, discount, freight: c.freight, total: items - discount + c.freight };
     return {
       events: [
@@ -102,8 +103,17 @@ export const orderHandlers = {
           orderId: ctx.id,
           lines: c.lines.map((l) => ({ sku: l.sku, qty: l.qty })),
           amount: amounts.total,
-          ...(c.maxPerUser
-            ? { limits: { perSku: Object.fromEntries(c.lines.map((l) => [l.sku, c.maxPerUser])) } }
+          ...(c.pointsToSpend ? { pointsToSpend: c.pointsToSpend } : {}),
+          ...(c.campaignId ? { campaignId: c.campaignId } : {}),
+          ...(c.maxPerUser || c.maxPerCampaign
+            ? {
+                limits: {
+                  ...(c.maxPerUser
+                    ? { perSku: Object.fromEntries(c.lines.map((l) => [l.sku, c.maxPerUser])) }
+                    : {}),
+                  ...(c.maxPerCampaign ? { perCampaign: c.maxPerCampaign } : {}),
+                },
+              }
             : {}),
         }),
       ],

@@ -32,6 +32,11 @@ export const orderCommandSchema = z.discriminatedUnion("type", [
     paymentTimeoutMs: z.number().int().positive(),
     /** Units one buyer may buy of each SKU (enforced by the member actor while placing). */
     maxPerUser: z.number().int().positive().optional(),
+    /** Member points spent at checkout; one point is worth one fen of discount. */
+    pointsToSpend: z.number().int().positive().max(1_000_000_000).optional(),
+    /** A campaign the order belongs to, with the units one buyer may buy across it. */
+    campaignId: codeSchema.optional(),
+    maxPerCampaign: z.number().int().positive().optional(),
   }),
   z.object({ type: z.literal("cancel"), reason: z.string().min(1).max(200) }),
   z.object({

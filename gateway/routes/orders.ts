@@ -31,6 +31,9 @@ const placeBody = z
       .regex(/^[a-z][a-z0-9_-]{0,39}$/)
       .default("web"),
     maxPerUser: z.number().int().positive().max(10_000).optional(),
+    pointsToSpend: z.number().int().positive().max(1_000_000_000).optional(),
+    campaignId: codeSchema.optional(),
+    maxPerCampaign: z.number().int().positive().max(10_000).optional(),
   })
   .strict();
 const priceBody = z.object({ listPrice: moneySchema }).strict();
@@ -163,6 +166,9 @@ export function orderRoutes(deps: OrderRouteDeps) {
             freight: 0,
             paymentTimeoutMs: deps.paymentTimeoutMs,
             ...(body.maxPerUser ? { maxPerUser: body.maxPerUser } : {}),
+            ...(body.pointsToSpend ? { pointsToSpend: body.pointsToSpend } : {}),
+            ...(body.campaignId ? { campaignId: body.campaignId } : {}),
+            ...(body.maxPerCampaign ? { maxPerCampaign: body.maxPerCampaign } : {}),
           },
           { id: `place:${key}` },
         );
