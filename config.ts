@@ -74,6 +74,8 @@ export const configSchema = z.object({
         .map((s) => s.trim())
         .filter(Boolean),
     ),
+  /** Live dashboards: at most one stock update per SKU per client per this interval. */
+  REALTIME_COALESCE: duration.default(200),
   JWT_SECRET: z.string().min(32).optional(),
   TOKEN_TTL: duration.default(8 * 3_600_000),
   ADMIN_PASSWORD: z.string().min(8).optional(),

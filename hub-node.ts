@@ -2,7 +2,9 @@ import { randomBytes } from "node:crypto";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { createAdapter } from "@socket.io/redis-adapter";
 import Redis from "ioredis";
+import { Server as SocketServer } from "socket.io";
 import { skuKind } from "./actors/inventory/index.ts";
 import { memberKind } from "./actors/member/index.ts";
 import { orderKind } from "./actors/order/index.ts";
@@ -23,10 +25,11 @@ import {
 } from "./actors/runtime/index.ts";
 import type { Config } from "./config.ts";
 import { createApp, type ReadinessReport } from "./gateway/app.ts";
-import { TokenService } from "./gateway/auth.ts";
+import { can, TokenService } from "./gateway/auth.ts";
 import { orderRoutes } from "./gateway/routes/orders.ts";
 import { paymentRoutes } from "./gateway/routes/payments.ts";
 import { type HttpServer, serve } from "./platform/serve.ts";
+import { RealtimeHub } from "./realtime/hub.ts";
 import { JetStreamEventStore, JetStreamTimerIndex } from "./storage/jetstream/jetstream-event-store.ts";
 import { ensureStreams } from "./storage/jetstream/streams.ts";
 import { openDatabase, type Sql } from "./storage/postgres/database.ts";
@@ -34,6 +37,7 @@ import { migrate } from "./storage/postgres/migrate.ts";
 import { PostgresPriceBook } from "./storage/prices.ts";
 import { Projector } from "./storage/projector.ts";
 import { auditProjection } from "./storage/read-models/audit-projection.ts";
+import { PostgresDashboardSnapshots } from "./storage/read-models/dashboard-snapshots.ts";
 import { inventoryProjection } from "./storage/read-models/inventory-projection.ts";
 import { InventoryQueries } from "./storage/read-models/inventory-queries.ts";
 import { ledgerProjection } from "./storage/read-models/ledger-projection.ts";
@@ -210,6 +214,34 @@ export async function startHubNode(
     return { ready: Object.values(checks).every((c) => c.ok), checks };
   };
 
+  let realtime: RealtimeHub | undefined;
+  let socketServer: SocketServer | undefined;
+  if (roles.has("realtime")) {
+    if (!roles.has("gateway"))
+      log.warn("the realtime role serves sockets on the gateway's port; add the gateway role");
+    else {
+      socketServer = new SocketServer({ serveClient: false, pingInterval: 10_000, pingTimeout: 8_000 });
+      // The Redis adapter makes io-wide broadcasts reach every node; dashboard events reach every node
+      // straight from the event log (ordered and resumable), so they are sent per socket.
+      socketServer.adapter(createAdapter(redis.duplicate(), redis.duplicate()));
+      const tokens = new TokenService(jwtSecret, config.TOKEN_TTL);
+      realtime = new RealtimeHub({
+        io: socketServer,
+        js,
+        jsm,
+        subjects,
+        stream: streams.events,
+        snapshots: new PostgresDashboardSnapshots(sql),
+        checkToken: (token) => tokens.check(token),
+        can,
+        log,
+        metrics,
+        options: { coalesceMs: config.REALTIME_COALESCE },
+      });
+      await realtime.start();
+    }
+  }
+
   let app: HubNode["app"];
   let server: HttpServer | undefined;
   if (roles.has("gateway")) {
@@ -252,7 +284,11 @@ export async function startHubNode(
       readiness,
     });
     if (options.listen !== false) {
-      server = serve(app.fetch, { port: config.PORT, hostname: config.HOST });
+      server = serve(app.fetch, {
+        port: config.PORT,
+        hostname: config.HOST,
+        ...(socketServer ? { socketServer } : {}),
+      });
       log.info("listening", { url: `http://${config.HOST}:${server.port}`, roles: [...roles] });
     }
   }
@@ -270,6 +306,7 @@ export async function startHubNode(
     server,
     metrics,
     async stop() {
+      await realtime?.stop();
       await server?.stop();
       await projector?.stop();
       await actorNode?.stop();

@@ -13,6 +13,7 @@ import { principalOf, requireAuth, requirePermission, type TokenService } from "
 import { DOCS_HTML, openApiDocument, type RouteDoc } from "./openapi.ts";
 import { ProblemError, problemFromErrorBody, renderProblem } from "./problem.ts";
 import * as s from "./schemas.ts";
+import { serveDashboards } from "./static.ts";
 import { idempotencyKey, parseBody, parseParam, parseQuery } from "./validate.ts";
 
 export interface ReadinessReport {
@@ -179,6 +180,7 @@ export function createApp(deps: GatewayDeps): Hono {
   );
   app.get("/openapi.json", (c) => c.json(openApiDocument(routes)));
   app.get("/docs", (c) => c.html(DOCS_HTML));
+  serveDashboards(app);
 
   // --- Auth -------------------------------------------------------------------------------------
   define(

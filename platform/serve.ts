@@ -1,22 +1,51 @@
 /**
- * The one place that touches Bun-only APIs: serving a fetch handler. Everything else uses web-standard
- * and `node:` APIs, so the core runs on Node or Deno given another adapter here.
+ * The one place that touches Bun-only APIs: serving a fetch handler (and Socket.IO on the same port,
+ * through Socket.IO's Bun engine). Everything else uses web-standard and `node:` APIs, so the core runs on
+ * Node or Deno given another adapter here.
  */
+import { Server as BunEngine } from "@socket.io/bun-engine";
+import type { Server as SocketServer } from "socket.io";
+
 export interface HttpServer {
   port: number;
   stop(): Promise<void>;
 }
 
+interface BunLike {
+  serve: (options: unknown) => { port: number; stop: (force?: boolean) => Promise<void> | void };
+}
+
 export function serve(
   fetch: (request: Request) => Response | Promise<Response>,
-  options: { port: number; hostname: string },
+  options: { port: number; hostname: string; socketServer?: SocketServer },
 ): HttpServer {
-  const bun = (
-    globalThis as {
-      Bun?: { serve: (o: unknown) => { port: number; stop: (force?: boolean) => Promise<void> | void } };
-    }
-  ).Bun;
+  const bun = (globalThis as { Bun?: BunLike }).Bun;
   if (!bun) throw new Error("this adapter needs Bun: run with `npx bun` (installed by npm install)");
-  const server = bun.serve({ fetch, port: options.port, hostname: options.hostname, idleTimeout: 60 });
-  return { port: server.port, stop: async () => void (await server.stop(true)) };
+  if (!options.socketServer) {
+    const server = bun.serve({ fetch, port: options.port, hostname: options.hostname, idleTimeout: 60 });
+    return { port: server.port, stop: async () => void (await server.stop(true)) };
+  }
+  const engine = new BunEngine({ path: "/socket.io/" });
+  options.socketServer.bind(engine);
+  const { websocket } = engine.handler();
+  const server = bun.serve({
+    port: options.port,
+    hostname: options.hostname,
+    // Longer than the engine's ping interval (25 s), so idle sockets are not cut by the HTTP server.
+    idleTimeout: 30,
+    fetch(request: Request, bunServer: unknown) {
+      if (new URL(request.url).pathname.startsWith("/socket.io/")) {
+        return engine.handleRequest(request, bunServer as Parameters<typeof engine.handleRequest>[1]);
+      }
+      return fetch(request);
+    },
+    websocket,
+  });
+  return {
+    port: server.port,
+    stop: async () => {
+      engine.close();
+      await server.stop(true);
+    },
+  };
 }

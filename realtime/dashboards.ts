@@ -1,0 +1,77 @@
+/** Which actor kinds feed which dashboard, and the permission a viewer needs. */
+export const DASHBOARDS = {
+  orders: { kinds: ["order", "payment"], permission: "order:read" },
+  inventory: { kinds: ["sku"], permission: "inventory:read" },
+  logistics: { kinds: ["shipment"], permission: "order:read" },
+  warehouse: { kinds: ["wave", "warehouse-task"], permission: "inventory:read" },
+} as const;
+
+export type DashboardName = keyof typeof DASHBOARDS;
+
+export function isDashboard(name: unknown): name is DashboardName {
+  return typeof name === "string" && Object.hasOwn(DASHBOARDS, name);
+}
+
+export function dashboardsFor(kind: string): DashboardName[] {
+  return (Object.keys(DASHBOARDS) as DashboardName[]).filter((d) =>
+    (DASHBOARDS[d].kinds as readonly string[]).includes(kind),
+  );
+}
+
+/** One batch of one actor, as a dashboard receives it. `id` is the event-log sequence: resume from it. */
+export interface FeedMessage {
+  id: number;
+  kind: string;
+  entityId: string;
+  at: number;
+  events: Array<{ type: string; [field: string]: unknown }>;
+}
+
+/** Stock movement of one SKU, summed over a coalescing window (deltas add up exactly). */
+export interface StockDelta {
+  sku: string;
+  upTo: number;
+  physical: number;
+  reserved: number;
+  inTransit: number;
+  safetyStock?: number;
+  warehouse?: string;
+}
+
+type InventoryEventLike = {
+  type: string;
+  qty?: number;
+  fromTransit?: number;
+  delta?: number;
+  lines?: Array<{ qty: number }>;
+  warehouse?: string;
+};
+
+/** The stock change a batch of SKU events makes (for the coalesced live view). */
+export function stockDelta(sku: string, id: number, events: InventoryEventLike[]): StockDelta {
+  const d: StockDelta = { sku, upTo: id, physical: 0, reserved: 0, inTransit: 0 };
+  const sum = (lines?: Array<{ qty: number }>) => (lines ?? []).reduce((n, l) => n + l.qty, 0);
+  for (const e of events) {
+    if (e.type === "received") {
+      d.physical += e.qty ?? 0;
+      d.inTransit -= e.fromTransit ?? 0;
+    } else if (e.type === "inboundAnnounced") d.inTransit += e.qty ?? 0;
+    else if (e.type === "reserved") d.reserved += sum(e.lines);
+    else if (e.type === "released") d.reserved -= sum(e.lines);
+    else if (e.type === "committed") {
+      d.reserved -= sum(e.lines);
+      d.physical -= sum(e.lines);
+    } else if (e.type === "adjusted") d.physical += e.delta ?? 0;
+  }
+  return d;
+}
+
+export function mergeDelta(into: StockDelta, next: StockDelta): StockDelta {
+  return {
+    sku: into.sku,
+    upTo: next.upTo,
+    physical: into.physical + next.physical,
+    reserved: into.reserved + next.reserved,
+    inTransit: into.inTransit + next.inTransit,
+  };
+}

@@ -1,0 +1,279 @@
+import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
+import type { Server, Socket } from "socket.io";
+import type { Logger } from "../actors/runtime/log.ts";
+import type { MetricsRegistry } from "../actors/runtime/metrics.ts";
+import type { LogBatch } from "../actors/runtime/protocol.ts";
+import type { Subjects } from "../actors/runtime/shard.ts";
+import {
+  DASHBOARDS,
+  type DashboardName,
+  dashboardsFor,
+  type FeedMessage,
+  isDashboard,
+  mergeDelta,
+  type StockDelta,
+  stockDelta,
+} from "./dashboards.ts";
+
+/** What a dashboard shows before its live events: read-model data as of an event-log sequence. */
+export interface DashboardSnapshots {
+  snapshot(dashboard: DashboardName): Promise<{ asOf: number; data: unknown }>;
+}
+
+export interface RealtimeOptions {
+  /** Coalescing window for high-rate streams (stock of a hot SKU): at most 1000/coalesceMs updates/s per client. */
+  coalesceMs: number;
+  /** A client further behind than this many log entries gets a fresh snapshot instead of a replay. */
+  resumeLimit: number;
+  /** Packets waiting in one client's socket before it is dropped as too slow (it reconnects and resumes). */
+  maxBufferedPackets: number;
+}
+
+interface Subscription {
+  lastSent: number;
+  replaying: boolean;
+  buffer: FeedMessage[];
+  stock: Map<string, StockDelta>;
+}
+
+interface Principal {
+  username: string;
+  permissions: string[];
+}
+
+/**
+ * Live dashboards over Socket.IO. Every realtime node reads the event log itself (an ordered consumer
+ * from the current end), so an event produced on any node reaches browsers on every node, in log order,
+ * once; messages carry their log sequence, and a reconnecting client resumes from its last one (replayed
+ * from JetStream) or receives a fresh snapshot. A slow browser never slows anything: stock updates are
+ * coalesced per client, and a client whose socket backs up is disconnected and resumes later.
+ */
+export class RealtimeHub {
+  readonly #io: Server;
+  readonly #js: JetStreamClient;
+  readonly #jsm: JetStreamManager;
+  readonly #subjects: Subjects;
+  readonly #stream: string;
+  readonly #snapshots: DashboardSnapshots;
+  readonly #checkToken: (token: string) => Promise<Principal>;
+  readonly #can: (p: Principal, permission: string) => boolean;
+  readonly #log: Logger;
+  readonly #options: RealtimeOptions;
+  readonly #subscribers = new Map<DashboardName, Map<Socket, Subscription>>();
+  #liveSeq = 0;
+  #messages: { close(): Promise<unknown> } | undefined;
+  #flushTimer: ReturnType<typeof setInterval> | undefined;
+  #delivered = { inc: (_n: number) => undefined as void };
+
+  constructor(deps: {
+    io: Server;
+    js: JetStreamClient;
+    jsm: JetStreamManager;
+    subjects: Subjects;
+    stream: string;
+    snapshots: DashboardSnapshots;
+    checkToken: (token: string) => Promise<Principal>;
+    can: (p: Principal, permission: string) => boolean;
+    log: Logger;
+    metrics?: MetricsRegistry;
+    options?: Partial<RealtimeOptions>;
+  }) {
+    this.#io = deps.io;
+    this.#js = deps.js;
+    this.#jsm = deps.jsm;
+    this.#subjects = deps.subjects;
+    this.#stream = deps.stream;
+    this.#snapshots = deps.snapshots;
+    this.#checkToken = deps.checkToken;
+    this.#can = deps.can;
+    this.#log = deps.log;
+    this.#options = { coalesceMs: 200, resumeLimit: 10_000, maxBufferedPackets: 2_000, ...deps.options };
+    for (const name of Object.keys(DASHBOARDS) as DashboardName[]) this.#subscribers.set(name, new Map());
+    if (deps.metrics) {
+      const counter = deps.metrics.counter(
+        "hub_realtime_messages_total",
+        "Messages sent to dashboard clients",
+      );
+      this.#delivered = { inc: (n) => counter.inc({}, n) };
+      deps.metrics.gauge(
+        "hub_realtime_clients",
+        "Dashboard sockets on this node",
+        () => this.#io.of("/").sockets.size,
+      );
+    }
+  }
+
+  async start(): Promise<void> {
+    this.#io.use(async (socket, next) => {
+      const token = (socket.handshake.auth as { token?: unknown })?.token;
+      if (typeof token !== "string") return next(new Error("unauthorized: send auth.token"));
+      try {
+        socket.data.principal = await this.#checkToken(token);
+        next();
+      } catch {
+        next(new Error("unauthorized: invalid or expired token"));
+      }
+    });
+    this.#io.on("connection", (socket) => this.#onConnection(socket));
+    const info = await this.#jsm.streams.info(this.#stream);
+    this.#liveSeq = info.state.last_seq;
+    void this.#follow(this.#liveSeq + 1);
+    this.#flushTimer = setInterval(() => this.#flushStock(), this.#options.coalesceMs);
+  }
+
+  async stop(): Promise<void> {
+    if (this.#flushTimer) clearInterval(this.#flushTimer);
+    await this.#messages?.close();
+    this.#io.disconnectSockets(true);
+  }
+
+  #onConnection(socket: Socket): void {
+    socket.on(
+      "subscribe",
+      (request: { dashboard?: unknown; lastEventId?: unknown }, ack?: (a: unknown) => void) => {
+        const reply = typeof ack === "function" ? ack : () => undefined;
+        void this.#subscribe(socket, request ?? {}).then(reply, (error: Error) =>
+          reply({ ok: false, error: error.message }),
+        );
+      },
+    );
+    socket.on("unsubscribe", (request: { dashboard?: unknown }) => {
+      if (isDashboard(request?.dashboard)) this.#subscribers.get(request.dashboard)?.delete(socket);
+    });
+    socket.on("disconnect", () => {
+      for (const subs of this.#subscribers.values()) subs.delete(socket);
+    });
+  }
+
+  async #subscribe(socket: Socket, request: { dashboard?: unknown; lastEventId?: unknown }) {
+    const { dashboard } = request;
+    if (!isDashboard(dashboard))
+      return { ok: false, error: `unknown dashboard; use one of ${Object.keys(DASHBOARDS).join(", ")}` };
+    const principal = socket.data.principal as Principal;
+    if (!this.#can(principal, DASHBOARDS[dashboard].permission)) {
+      return { ok: false, error: `forbidden: needs ${DASHBOARDS[dashboard].permission}` };
+    }
+    const sub: Subscription = { lastSent: 0, replaying: true, buffer: [], stock: new Map() };
+    this.#subscribers.get(dashboard)!.set(socket, sub);
+    const last =
+      typeof request.lastEventId === "number" && Number.isInteger(request.lastEventId)
+        ? request.lastEventId
+        : undefined;
+    let snapshot: { asOf: number; data: unknown } | undefined;
+    let from: number;
+    if (last !== undefined && this.#liveSeq - last <= this.#options.resumeLimit) {
+      from = last + 1;
+      sub.lastSent = last;
+    } else {
+      snapshot = await this.#snapshots.snapshot(dashboard);
+      sub.lastSent = snapshot.asOf;
+      from =
+        this.#liveSeq - snapshot.asOf <= this.#options.resumeLimit ? snapshot.asOf + 1 : this.#liveSeq + 1;
+      if (from > snapshot.asOf + 1) sub.lastSent = this.#liveSeq;
+    }
+    // Replay what the client missed, then hand over to the live feed without a gap or a duplicate.
+    void this.#replay(socket, dashboard, sub, from).catch((error) => {
+      this.#log.warn("realtime replay failed; client will reconnect", { error });
+      socket.disconnect(true);
+    });
+    return { ok: true, dashboard, resumedFrom: from, ...(snapshot ? { snapshot } : {}) };
+  }
+
+  async #replay(socket: Socket, dashboard: DashboardName, sub: Subscription, from: number): Promise<void> {
+    const upTo = this.#liveSeq;
+    if (from <= upTo) {
+      const consumer = await this.#js.consumers.get(this.#stream, {
+        filter_subjects: this.#subjects.allEvents(),
+        deliver_policy: DeliverPolicy.StartSequence,
+        opt_start_seq: from,
+      });
+      const messages = await consumer.consume({ max_messages: 1_000 });
+      for await (const msg of messages) {
+        const message = this.#toMessage(msg.subject, msg.seq, msg.json<LogBatch>());
+        if (message && dashboardsFor(message.kind).includes(dashboard))
+          this.#send(socket, dashboard, sub, message);
+        if (msg.seq >= upTo || msg.info.pending === 0) break;
+      }
+      await messages.close();
+      await consumer.delete().catch(() => undefined);
+    }
+    sub.replaying = false;
+    for (const message of sub.buffer.splice(0)) this.#send(socket, dashboard, sub, message);
+  }
+
+  /** The live feed: one ordered consumer per node, from the log's end at start. */
+  async #follow(from: number): Promise<void> {
+    try {
+      const consumer = await this.#js.consumers.get(this.#stream, {
+        filter_subjects: this.#subjects.allEvents(),
+        deliver_policy: DeliverPolicy.StartSequence,
+        opt_start_seq: from,
+      });
+      const messages = await consumer.consume({ max_messages: 2_000 });
+      this.#messages = messages;
+      for await (const msg of messages) {
+        this.#liveSeq = msg.seq;
+        const message = this.#toMessage(msg.subject, msg.seq, msg.json<LogBatch>());
+        if (!message) continue;
+        for (const dashboard of dashboardsFor(message.kind)) {
+          for (const [socket, sub] of this.#subscribers.get(dashboard)!) {
+            if (sub.replaying) sub.buffer.push(message);
+            else this.#send(socket, dashboard, sub, message);
+          }
+        }
+      }
+    } catch (error) {
+      this.#log.error("realtime feed stopped", { error });
+    }
+  }
+
+  #toMessage(subject: string, seq: number, batch: LogBatch): FeedMessage | undefined {
+    const ref = this.#subjects.parse(subject);
+    if (!ref || batch.ev.length === 0) return undefined;
+    return { id: seq, kind: ref.kind, entityId: ref.id, at: batch.at, events: batch.ev };
+  }
+
+  /** Exactly once, in order, per client: anything at or below what it already has is skipped. */
+  #send(socket: Socket, dashboard: DashboardName, sub: Subscription, message: FeedMessage): void {
+    if (message.id <= sub.lastSent) return;
+    sub.lastSent = message.id;
+    if (dashboard === "inventory") {
+      const delta = stockDelta(message.entityId, message.id, message.events);
+      const pending = sub.stock.get(message.entityId);
+      sub.stock.set(message.entityId, pending ? mergeDelta(pending, delta) : delta);
+      for (const event of message.events) {
+        if (event.type === "lowStock")
+          this.#emit(socket, "alert", {
+            dashboard,
+            level: "warning",
+            kind: "lowStock",
+            sku: message.entityId,
+            at: message.at,
+            ...event,
+          });
+      }
+      return;
+    }
+    this.#emit(socket, "event", { dashboard, ...message });
+  }
+
+  #flushStock(): void {
+    for (const [socket, sub] of this.#subscribers.get("inventory")!) {
+      if (sub.stock.size === 0 || sub.replaying) continue;
+      const deltas = [...sub.stock.values()];
+      sub.stock.clear();
+      this.#emit(socket, "stock", { dashboard: "inventory", upTo: sub.lastSent, deltas });
+    }
+  }
+
+  #emit(socket: Socket, event: string, payload: unknown): void {
+    const buffered = (socket.conn as unknown as { writeBuffer?: unknown[] }).writeBuffer?.length ?? 0;
+    if (buffered > this.#options.maxBufferedPackets) {
+      // Too slow: drop it rather than hold memory or slow the feed. It reconnects and resumes from its last id.
+      socket.disconnect(true);
+      return;
+    }
+    socket.emit(event, payload);
+    this.#delivered.inc(1);
+  }
+}
