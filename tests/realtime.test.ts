@@ -59,6 +59,8 @@ function connect(node: HubNode, auth: Record<string, unknown> = { token }): Sock
   return socket;
 }
 
+const connected = (socket: Socket) => new Promise<void>((resolve) => socket.on("connect", () => resolve()));
+
 const subscribe = (socket: Socket, request: Record<string, unknown>) =>
   new Promise<{
     ok: boolean;
@@ -77,7 +79,7 @@ test("realtime - permissions are checked on join", async () => {
   await new UserStore(nodeA.sql).create("rt-viewer", "viewer-password", ["viewer"]);
   const viewer = new ApiClient(`http://127.0.0.1:${nodeA.server!.port}`);
   const socket = connect(nodeB, { token: await viewer.login("rt-viewer", "viewer-password") });
-  await new Promise((resolve) => socket.on("connect", resolve));
+  await connected(socket);
   expect((await subscribe(socket, { dashboard: "orders" })).error).toContain("forbidden");
   expect((await subscribe(socket, { dashboard: "inventory" })).ok).toBe(true);
 });
@@ -90,7 +92,7 @@ test("realtime - a client on node B sees events caused on node A, in order, exac
     ids.push(m.id);
     if (m.kind === "order" && m.events.some((e) => e.type === "placed")) placed.push(m.entityId);
   });
-  await new Promise((resolve) => socket.on("connect", resolve));
+  await connected(socket);
   const ack = await subscribe(socket, { dashboard: "orders" });
   expect(ack.ok).toBe(true);
   expect(ack.snapshot).toBeDefined();
@@ -114,14 +116,14 @@ test("realtime - a reconnecting client resumes from its last id without a gap or
   const control = connect(nodeB);
   const controlIds: number[] = [];
   control.on("event", (m: { id: number }) => controlIds.push(m.id));
-  await new Promise((resolve) => control.on("connect", resolve));
+  await connected(control);
   await subscribe(control, { dashboard: "orders" });
 
   let client = connect(nodeB);
   const clientIds: number[] = [];
   const track = (s: Socket) => s.on("event", (m: { id: number }) => clientIds.push(m.id));
   track(client);
-  await new Promise((resolve) => client.on("connect", resolve));
+  await connected(client);
   await subscribe(client, { dashboard: "orders" });
   const firstBatch = Array.from({ length: 3 }, (_, i) =>
     apiA.call(
@@ -146,7 +148,7 @@ test("realtime - a reconnecting client resumes from its last id without a gap or
   await Bun.sleep(300);
   client = connect(nodeB);
   track(client);
-  await new Promise((resolve) => client.on("connect", resolve));
+  await connected(client);
   const ack = await subscribe(client, { dashboard: "orders", lastEventId: lastId });
   expect(ack.resumedFrom).toBe(lastId + 1);
   await waitFor(() => clientIds.at(-1) === controlIds.at(-1), 5_000, "the resumed client to catch up");
@@ -158,7 +160,7 @@ test("realtime - a hot SKU's stock is coalesced per client, and the deltas add u
   const socket = connect(nodeB);
   const updates: Array<{ deltas: Array<{ sku: string; reserved: number }> }> = [];
   socket.on("stock", (u) => updates.push(u));
-  await new Promise((resolve) => socket.on("connect", resolve));
+  await connected(socket);
   await subscribe(socket, { dashboard: "inventory" });
   const before = ((await apiA.call("GET", "/v1/inventory/RT-HOT")).body as { reserved: number }).reserved;
   const N = 300;
