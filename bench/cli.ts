@@ -3,10 +3,11 @@
  *   flash-sale   one hot SKU against Postgres and Redis baselines (default S=20000, C=256, R=3)
  *   recovery     activation of a 10,000-event actor; shard failover after SIGKILL with three nodes
  *   order-flow   orders of 1–5 lines over 1,000 SKUs, paid by signed callback; orders/s and read-model lag
- *   fanout       (needs the realtime server, issue 5)
+ *   fanout       1,000 Socket.IO dashboard clients during a hot-SKU sale: latency and p99 growth
  * Options: --quick, --stock N, --clients N, --repeats N, --rate N (open model, attempts/s),
  *          --budget S (seconds per variant run, default 25), --orders N (order-flow)
  */
+import { runFanout } from "./fanout.ts";
 import { runFlashSale, type VARIANTS } from "./flash-sale.ts";
 import { runOrderFlow } from "./order-flow.ts";
 import { runRecovery } from "./recovery.ts";
@@ -219,14 +220,74 @@ async function orderFlow(): Promise<boolean> {
   return result.correct;
 }
 
+async function fanout(): Promise<boolean> {
+  const quick = flag("quick");
+  const result = await runFanout(
+    {
+      subscribers: option("subscribers") ?? (quick ? 100 : 1_000),
+      stock: option("stock") ?? (quick ? 1_000 : 5_000),
+      clients: option("clients") ?? (quick ? 32 : 128),
+      quick,
+      ...env,
+    },
+    log,
+  );
+  const targets: Target[] = [
+    {
+      name: "reservation p99 growth with subscribers",
+      value: result.p99Growth * 100,
+      goal: "< 25 %",
+      met: result.p99Growth < 0.25,
+    },
+  ];
+  log(`\n${targetLines(targets)}`);
+  const rows = [
+    {
+      subscribers: result.subscribers,
+      delivered: result.delivered,
+      p50: result.latencyP50,
+      p99: result.latencyP99,
+      base: result.baselineP99,
+      watched: result.watchedP99,
+    },
+  ];
+  const columns = [
+    { key: "subscribers", label: "subscribers" },
+    { key: "delivered", label: "messages" },
+    { key: "p50", label: "event→client p50 ms" },
+    { key: "p99", label: "p99 ms" },
+    { key: "base", label: "reservation p99 alone ms", digits: 1 },
+    { key: "watched", label: "with subscribers ms", digits: 1 },
+  ];
+  log(table(rows, columns));
+  const files = writeResults(
+    "fanout",
+    { scenario: "fanout", ...result, targets },
+    {
+      title: "Live fan-out",
+      sections: [
+        htmlTable(rows, columns),
+        htmlTargets(targets),
+        barChart(
+          "Reservation p99",
+          [
+            { label: "without subscribers", value: result.baselineP99 },
+            { label: "with subscribers", value: result.watchedP99 },
+          ],
+          "ms",
+        ),
+      ],
+    },
+  );
+  log(`\nresults: ${files.json}\nreport:  ${files.html}`);
+  return result.correct;
+}
+
 const scenarios: Record<string, () => Promise<boolean>> = {
   "flash-sale": flashSale,
   recovery,
   "order-flow": orderFlow,
-  fanout: async () => {
-    log("fanout: skipped — it needs the Socket.IO realtime server (issue 5), which is not built yet.");
-    return true;
-  },
+  fanout,
 };
 
 const run = scenario ? scenarios[scenario] : undefined;

@@ -31,9 +31,13 @@ export interface RealtimeOptions {
 
 interface Subscription {
   lastSent: number;
+  /** replaying: reading the log; joining: replay done, waiting for the next stock flush to join the room. */
   replaying: boolean;
+  joining?: boolean;
   buffer: FeedMessage[];
   stock: Map<string, StockDelta>;
+  /** Time of the newest event folded into the pending stock deltas (for latency measurement). */
+  stockAt: number;
 }
 
 interface Principal {
@@ -59,7 +63,12 @@ export class RealtimeHub {
   readonly #can: (p: Principal, permission: string) => boolean;
   readonly #log: Logger;
   readonly #options: RealtimeOptions;
+  /** Clients still catching up (replay, or waiting to join the live room) per dashboard. */
   readonly #subscribers = new Map<DashboardName, Map<Socket, Subscription>>();
+  /** Stock deltas for everyone in the live inventory room, coalesced once for all of them. */
+  #roomStock = new Map<string, StockDelta>();
+  #roomStockAt = 0;
+  #sweepTimer: ReturnType<typeof setInterval> | undefined;
   #liveSeq = 0;
   #messages: { close(): Promise<unknown> } | undefined;
   #flushTimer: ReturnType<typeof setInterval> | undefined;
@@ -119,10 +128,12 @@ export class RealtimeHub {
     this.#liveSeq = info.state.last_seq;
     void this.#follow(this.#liveSeq + 1);
     this.#flushTimer = setInterval(() => this.#flushStock(), this.#options.coalesceMs);
+    this.#sweepTimer = setInterval(() => this.#dropSlowClients(), 1_000);
   }
 
   async stop(): Promise<void> {
     if (this.#flushTimer) clearInterval(this.#flushTimer);
+    if (this.#sweepTimer) clearInterval(this.#sweepTimer);
     await this.#messages?.close();
     this.#io.disconnectSockets(true);
   }
@@ -138,7 +149,9 @@ export class RealtimeHub {
       },
     );
     socket.on("unsubscribe", (request: { dashboard?: unknown }) => {
-      if (isDashboard(request?.dashboard)) this.#subscribers.get(request.dashboard)?.delete(socket);
+      if (!isDashboard(request?.dashboard)) return;
+      this.#subscribers.get(request.dashboard)?.delete(socket);
+      void socket.leave(liveRoom(request.dashboard));
     });
     socket.on("disconnect", () => {
       for (const subs of this.#subscribers.values()) subs.delete(socket);
@@ -153,7 +166,7 @@ export class RealtimeHub {
     if (!this.#can(principal, DASHBOARDS[dashboard].permission)) {
       return { ok: false, error: `forbidden: needs ${DASHBOARDS[dashboard].permission}` };
     }
-    const sub: Subscription = { lastSent: 0, replaying: true, buffer: [], stock: new Map() };
+    const sub: Subscription = { lastSent: 0, replaying: true, buffer: [], stock: new Map(), stockAt: 0 };
     this.#subscribers.get(dashboard)!.set(socket, sub);
     const last =
       typeof request.lastEventId === "number" && Number.isInteger(request.lastEventId)
@@ -199,6 +212,18 @@ export class RealtimeHub {
     }
     sub.replaying = false;
     for (const message of sub.buffer.splice(0)) this.#send(socket, dashboard, sub, message);
+    if (dashboard === "inventory") {
+      // Stock joins at the next flush, after its own pending deltas went out (see #flushStock).
+      sub.joining = true;
+      return;
+    }
+    // Synchronously with the buffer flush: from here the room broadcast carries every later message once.
+    this.#goLive(socket, dashboard);
+  }
+
+  #goLive(socket: Socket, dashboard: DashboardName): void {
+    this.#subscribers.get(dashboard)!.delete(socket);
+    if (socket.connected) void socket.join(liveRoom(dashboard));
   }
 
   /** The live feed: one ordered consumer per node, from the log's end at start. */
@@ -216,10 +241,8 @@ export class RealtimeHub {
         const message = this.#toMessage(msg.subject, msg.seq, msg.json<LogBatch>());
         if (!message) continue;
         for (const dashboard of dashboardsFor(message.kind)) {
-          for (const [socket, sub] of this.#subscribers.get(dashboard)!) {
-            if (sub.replaying) sub.buffer.push(message);
-            else this.#send(socket, dashboard, sub, message);
-          }
+          for (const sub of this.#subscribers.get(dashboard)!.values()) sub.buffer.push(message);
+          this.#broadcast(dashboard, message);
         }
       }
     } catch (error) {
@@ -241,6 +264,7 @@ export class RealtimeHub {
       const delta = stockDelta(message.entityId, message.id, message.events);
       const pending = sub.stock.get(message.entityId);
       sub.stock.set(message.entityId, pending ? mergeDelta(pending, delta) : delta);
+      sub.stockAt = Math.max(sub.stockAt, message.at);
       for (const event of message.events) {
         if (event.type === "lowStock")
           this.#emit(socket, "alert", {
@@ -257,12 +281,73 @@ export class RealtimeHub {
     this.#emit(socket, "event", { dashboard, ...message });
   }
 
+  /** Live clients share one encoding per message: a room broadcast, not a loop over sockets. */
+  #broadcast(dashboard: DashboardName, message: FeedMessage): void {
+    const room = liveRoom(dashboard);
+    const members = this.#io.of("/").adapter.rooms.get(room)?.size ?? 0;
+    if (dashboard === "inventory") {
+      const delta = stockDelta(message.entityId, message.id, message.events);
+      const pending = this.#roomStock.get(message.entityId);
+      this.#roomStock.set(message.entityId, pending ? mergeDelta(pending, delta) : delta);
+      this.#roomStockAt = Math.max(this.#roomStockAt, message.at);
+      for (const event of message.events) {
+        if (event.type === "lowStock" && members > 0) {
+          this.#io.local
+            .to(room)
+            .emit("alert", {
+              dashboard,
+              level: "warning",
+              kind: "lowStock",
+              sku: message.entityId,
+              at: message.at,
+              ...event,
+            });
+        }
+      }
+      return;
+    }
+    if (members === 0) return;
+    this.#io.local.to(room).emit("event", { dashboard, ...message });
+    this.#delivered.inc(members);
+  }
+
   #flushStock(): void {
+    const room = liveRoom("inventory");
+    if (this.#roomStock.size > 0) {
+      const members = this.#io.of("/").adapter.rooms.get(room)?.size ?? 0;
+      const deltas = [...this.#roomStock.values()];
+      const upTo = deltas.reduce((n, d) => Math.max(n, d.upTo), 0);
+      this.#roomStock.clear();
+      if (members > 0) {
+        this.#io.local
+          .to(room)
+          .emit("stock", { dashboard: "inventory", upTo, at: this.#roomStockAt, deltas });
+        this.#delivered.inc(members);
+      }
+    }
+    // Clients that finished their replay: their own deltas (everything since their replay) go out, then
+    // they join the room, whose pending map was just emptied: nothing is counted twice or missed.
     for (const [socket, sub] of this.#subscribers.get("inventory")!) {
-      if (sub.stock.size === 0 || sub.replaying) continue;
-      const deltas = [...sub.stock.values()];
-      sub.stock.clear();
-      this.#emit(socket, "stock", { dashboard: "inventory", upTo: sub.lastSent, deltas });
+      if (sub.replaying || !sub.joining) continue;
+      for (const message of sub.buffer.splice(0)) this.#send(socket, "inventory", sub, message);
+      if (sub.stock.size > 0) {
+        this.#emit(socket, "stock", {
+          dashboard: "inventory",
+          upTo: sub.lastSent,
+          at: sub.stockAt,
+          deltas: [...sub.stock.values()],
+        });
+        sub.stock.clear();
+      }
+      this.#goLive(socket, "inventory");
+    }
+  }
+
+  /** A client whose socket backs up is dropped rather than allowed to hold memory; it resumes from its last id. */
+  #dropSlowClients(): void {
+    for (const socket of this.#io.of("/").sockets.values()) {
+      const buffered = (socket.conn as unknown as { writeBuffer?: unknown[] }).writeBuffer?.length ?? 0;
+      if (buffered > this.#options.maxBufferedPackets) socket.disconnect(true);
     }
   }
 
@@ -276,4 +361,8 @@ export class RealtimeHub {
     socket.emit(event, payload);
     this.#delivered.inc(1);
   }
+}
+
+function liveRoom(dashboard: DashboardName): string {
+  return `live:${dashboard}`;
 }

@@ -1,0 +1,141 @@
+/**
+ * Live fan-out: N Socket.IO clients watch the inventory dashboard while one hot SKU is sold over HTTP.
+ * Reports event-to-client latency (log append → client receipt, coalescing included), messages delivered,
+ * and how much the reservation p99 grows compared with the same load without subscribers.
+ */
+import { io, type Socket } from "socket.io-client";
+import { type LoadResult, runLoad } from "./load.ts";
+import { freePort, spawnBun, waitHttp } from "./servers.ts";
+import { percentile } from "./stats.ts";
+
+export interface FanoutOptions {
+  subscribers: number;
+  stock: number;
+  clients: number;
+  quick: boolean;
+  natsUrl: string;
+  databaseUrl: string;
+  redisUrl: string;
+}
+
+export async function runFanout(o: FanoutOptions, progress: (line: string) => void) {
+  const ns = `bench_fan_${Date.now().toString(36)}`;
+  const port = await freePort();
+  const password = "bench-admin-password";
+  const hub = spawnBun(
+    "hub-fanout",
+    ["main.ts"],
+    {
+      HUB_NAMESPACE: ns,
+      PORT: String(port),
+      ADMIN_PASSWORD: password,
+      LOG_LEVEL: "warn",
+      NATS_URL: o.natsUrl,
+      DATABASE_URL: o.databaseUrl,
+      REDIS_URL: o.redisUrl,
+      MAILBOX_MAX: "100000",
+    },
+    port,
+  );
+  const sockets: Socket[] = [];
+  try {
+    await waitHttp(`${hub.url}/readyz`, 60_000);
+    const login = await fetch(`${hub.url}/v1/auth/token`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "admin", password }),
+    });
+    const { token } = (await login.json()) as { token: string };
+    const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+    await fetch(`${hub.url}/v1/warehouses/FAN`, {
+      method: "PUT",
+      headers,
+      body: JSON.stringify({ name: "Fan", region: "bench" }),
+    });
+
+    const sale = async (sku: string): Promise<LoadResult> => {
+      await fetch(`${hub.url}/v1/inventory/${sku}/receipts`, {
+        method: "POST",
+        headers: { ...headers, "idempotency-key": `stock-${sku}` },
+        body: JSON.stringify({ warehouse: "FAN", qty: o.stock }),
+      });
+      return runLoad(
+        { attempts: o.stock * 2, concurrency: o.clients, timeoutMs: 10_000, maxSeconds: 60 },
+        async (i) => {
+          const res = await fetch(`${hub.url}/v1/inventory/${sku}/reservations`, {
+            method: "POST",
+            headers,
+            body: JSON.stringify({ orderId: `${sku}-${i}`, qty: 1 }),
+          });
+          await res.arrayBuffer();
+          if (res.status === 201) return "ok";
+          if (res.status === 409) return "refused";
+          throw new Error(`HTTP ${res.status}`);
+        },
+      );
+    };
+
+    progress(`fanout: baseline sale without subscribers (stock ${o.stock}, ${o.clients} HTTP clients)…`);
+    const baseline = await sale("FAN-BASE");
+
+    progress(`fanout: connecting ${o.subscribers} Socket.IO clients to the inventory dashboard…`);
+    const latencies: number[] = [];
+    let delivered = 0;
+    let connected = 0;
+    await Promise.all(
+      Array.from(
+        { length: o.subscribers },
+        () =>
+          new Promise<void>((resolve, reject) => {
+            const socket = io(hub.url, {
+              auth: { token },
+              transports: ["websocket"],
+              reconnection: false,
+              forceNew: true,
+            });
+            sockets.push(socket);
+            socket.on("connect_error", reject);
+            socket.on("stock", (update: { at: number }) => {
+              delivered++;
+              latencies.push(Date.now() - update.at);
+            });
+            socket.on("connect", () => {
+              socket.emit("subscribe", { dashboard: "inventory" }, () => {
+                connected++;
+                resolve();
+              });
+            });
+          }),
+      ),
+    );
+    progress(`fanout: ${connected} subscribed; the same sale with them watching…`);
+    const watched = await sale("FAN-HOT");
+    await new Promise((r) => setTimeout(r, 1_000));
+    latencies.sort((a, b) => a - b);
+    const growth = watched.p99 / baseline.p99 - 1;
+    const result = {
+      subscribers: connected,
+      delivered,
+      latencyP50: percentile(latencies, 50),
+      latencyP99: percentile(latencies, 99),
+      baselineP99: baseline.p99,
+      watchedP99: watched.p99,
+      p99Growth: growth,
+      baseline,
+      watched,
+      correct:
+        baseline.ok === o.stock &&
+        watched.ok === o.stock &&
+        watched.errors === 0 &&
+        connected === o.subscribers,
+    };
+    progress(
+      `  ${connected} subscribers, ${delivered} messages delivered, event→client latency p50 ${result.latencyP50.toFixed(0)} ms ` +
+        `p99 ${result.latencyP99.toFixed(0)} ms; reservation p99 ${baseline.p99.toFixed(1)} → ${watched.p99.toFixed(1)} ms (${(growth * 100).toFixed(0)}%)`,
+    );
+    return result;
+  } finally {
+    for (const s of sockets) s.close();
+    await hub.stop();
+  }
+}
