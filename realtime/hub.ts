@@ -72,7 +72,7 @@ export class RealtimeHub {
   #liveSeq = 0;
   #messages: { close(): Promise<unknown> } | undefined;
   #flushTimer: ReturnType<typeof setInterval> | undefined;
-  #delivered = { inc: (_n: number) => undefined as void };
+  #delivered: { inc(n: number): void } = { inc: () => undefined };
 
   constructor(deps: {
     io: Server;
