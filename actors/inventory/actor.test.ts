@@ -149,10 +149,15 @@ describe("inventory - reserve", () => {
     expect(stockView(SKU, state).sellable).toBe(0);
   });
 
-  test("inventory - reserving twice for the same order is a conflict, also after it closed", () => {
+  test("inventory - the same reservation again is answered as held; a different one or a closed one is a conflict", () => {
     const state = stocked({ "WH-A": 10 });
     run(state, { type: "reserve", orderId: "O-1", qty: 2 });
-    const error = refused(state, { type: "reserve", orderId: "O-1", qty: 2 }, "conflict");
+    // A workflow re-sending its reservation (command id pruned) gets the held reservation, no second hold.
+    const again = inventoryHandlers.reserve(state, { type: "reserve", orderId: "O-1", qty: 2 }, { id: SKU });
+    expect(again.events).toEqual([]);
+    expect(again.reply).toMatchObject({ orderId: "O-1", lines: [{ warehouse: "WH-A", qty: 2 }] });
+    expect(stock(state, "WH-A")?.reserved).toBe(2);
+    const error = refused(state, { type: "reserve", orderId: "O-1", qty: 3 }, "conflict");
     expect(error.details).toEqual({ orderId: "O-1" });
     run(state, { type: "release", orderId: "O-1" });
     refused(state, { type: "reserve", orderId: "O-1", qty: 2 }, "conflict");

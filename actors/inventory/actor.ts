@@ -81,7 +81,18 @@ export const inventoryHandlers = {
   },
 
   reserve: (state: InventoryState, c: Cmd<"reserve">, ctx: Ctx): Result => {
-    if (state.reservations[c.orderId] || state.closed[c.orderId]) {
+    // Idempotent by order id as well as by command id: a workflow may re-send its reservation after the
+    // command id was pruned; the same request for a reservation already held gets the same answer.
+    const held = state.reservations[c.orderId];
+    if (
+      held &&
+      held.lines.reduce((n, l) => n + l.qty, 0) === c.qty &&
+      (!c.warehouse || held.lines.every((l) => l.warehouse === c.warehouse))
+    ) {
+      const sellableNow = stockView(ctx.id, state).sellable;
+      return { events: [], reply: { orderId: c.orderId, lines: held.lines, sellable: sellableNow } };
+    }
+    if (held || state.closed[c.orderId]) {
       throw new DomainError("conflict", `order ${c.orderId} already has a reservation on ${ctx.id}`, {
         orderId: c.orderId,
       });

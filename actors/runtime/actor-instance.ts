@@ -355,6 +355,15 @@ export class ActorInstance {
     } catch (error) {
       this.#host.onError(this.ref, "reload after failed append failed", error);
       this.close("event log unavailable; retry", "unavailable");
+      return;
+    }
+    // Effect replies in the failed batch were consumed in memory only: their effects are pending again
+    // after the reload, so ask the targets again (they answer from their idempotency tables). A delay keeps
+    // a handler that always throws from spinning.
+    for (const p of batch) {
+      const key =
+        p.envelope.cmd?.type === EFFECT_COMMAND ? (p.envelope.cmd as { key?: string }).key : undefined;
+      if (key && this.#effects.has(key)) setTimeout(() => this.#dispatch(key, 1), 100);
     }
   }
 
