@@ -176,6 +176,24 @@ export async function reconcile(sql: Sql, options: ReconcileOptions): Promise<Re
     }
     if (ok) report.matched++;
   }
+  // Statement files carry a status, not our kind: a line whose status differs from ours lands in the
+  // other kind's group. A leftover ledger group and an extra line for the same payment and amount are one
+  // status difference, not a missing plus an extra.
+  for (const [k, ours] of ledger) {
+    const other = ours.kind === "payment" ? "refund" : "payment";
+    const i = report.extra.findIndex(
+      (e) => e.paymentId === ours.paymentId && e.kind === other && e.amount === ours.amount,
+    );
+    if (i < 0) continue;
+    const [theirs] = report.extra.splice(i, 1);
+    ledger.delete(k);
+    report.statusMismatches.push({
+      paymentId: ours.paymentId,
+      kind: ours.kind,
+      ledger: ours.kind === "payment" ? "paid" : "refunded",
+      statement: theirs!.status,
+    });
+  }
   for (const { hasRefund: _, ...rest } of ledger.values()) report.missing.push(rest);
 
   report.summary.differences =
