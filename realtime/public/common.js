@@ -27,7 +27,6 @@ export function requireToken() {
   if (!token) {
     const page = location.pathname.split("/").pop() || "";
     location.replace(`/dashboard/?next=${encodeURIComponent(page)}`);
-    throw new Error("not signed in");
   }
   return token;
 }
@@ -95,7 +94,12 @@ export function renderHeader(active) {
     el("span", { class: "conn-text", "data-i18n": "conn_disconnected" }),
   );
   header.replaceChildren(
-    el("div", { class: "brand" }, el("span", { class: "logo", text: "◆" }), el("span", { "data-i18n": "appTitle" })),
+    el(
+      "div",
+      { class: "brand" },
+      el("span", { class: "logo", text: "◆" }),
+      el("span", { "data-i18n": "appTitle" }),
+    ),
     nav,
     el("div", { class: "tools" }, status, select),
   );
@@ -127,11 +131,13 @@ export function connectHub({ dashboards, onSnapshot, onEvent, onStock, onAlert }
     stockUpTo: [],
     duplicatesDropped: 0,
     subscribes: 0,
+    disconnects: [],
     state: {},
     lastIds: () => Object.fromEntries([...subs].map(([d, s]) => [d, s.lastId])),
     socket: null,
   };
   window.__hub = hub;
+  if (!token) return hub; // on its way to the login form
   // `io` is the global from /dashboard/vendor/socket.io.min.js.
   const socket = window.io({
     auth: { token },
@@ -199,7 +205,16 @@ export function connectHub({ dashboards, onSnapshot, onEvent, onStock, onAlert }
       });
     }
   });
-  socket.on("disconnect", () => setConnState(socket.active ? "reconnecting" : "disconnected"));
+  socket.on("disconnect", (reason) => {
+    hub.disconnects.push(reason);
+    if (reason === "io server disconnect") {
+      // The hub drops a client that falls behind (or whose replay failed): reconnect and resume from lastId.
+      setConnState("reconnecting");
+      setTimeout(() => socket.connect(), 500 + Math.random() * 1_000);
+      return;
+    }
+    setConnState(socket.active ? "reconnecting" : "disconnected");
+  });
   socket.io.on("reconnect_attempt", () => setConnState("reconnecting"));
   socket.on("connect_error", (error) => {
     if (String(error?.message).includes("unauthorized")) {

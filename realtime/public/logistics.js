@@ -1,0 +1,85 @@
+/** Logistics and warehouse panels: subscribed live; until those modules land, their honest empty state. */
+import { clock, connectHub, el, int, onLangChange, renderHeader } from "./common.js";
+import { applyI18n, currentLang, t } from "./i18n.js";
+
+const PANELS = { logistics: "emptyLogistics", warehouse: "emptyWarehouse" };
+const state = {
+  logistics: { loaded: false, empty: false, reason: "", data: null, events: [] },
+  warehouse: { loaded: false, empty: false, reason: "", data: null, events: [] },
+};
+
+renderHeader("logistics.html");
+
+function renderPanel(name) {
+  const panel = state[name];
+  const box = document.getElementById(name);
+  box.dataset.state = !panel.loaded ? "loading" : panel.empty && panel.events.length === 0 ? "empty" : "live";
+  if (!panel.loaded) {
+    box.replaceChildren(el("div", { class: "empty", text: t("conn_connecting") }));
+    return;
+  }
+  const parts = [];
+  if (panel.empty && panel.events.length === 0) {
+    parts.push(
+      el(
+        "div",
+        { class: "empty-state", "data-testid": `empty-${name}` },
+        el("div", { class: "icon", text: "◇" }),
+        el("div", { class: "title", text: t(PANELS[name]) }),
+        el("div", { class: "note", text: t("emptyNote") }),
+        // The server's own wording (English), shown in the English UI only.
+        currentLang() === "en" && panel.reason ? el("div", { class: "note mono", text: panel.reason }) : null,
+      ),
+    );
+  } else {
+    parts.push(el("div", { class: "empty", text: `${t("eventsReceived")}: ${int(panel.events.length)}` }));
+    const list = el("ul", { class: "alerts" });
+    for (const e of panel.events.slice(0, 30))
+      list.append(
+        el(
+          "li",
+          {},
+          el("span", { class: "when", text: clock(e.at) }),
+          el("strong", { text: e.kind }),
+          el("span", { class: "mono", text: `${e.entityId} · ${e.types}` }),
+        ),
+      );
+    parts.push(list);
+  }
+  box.replaceChildren(...parts);
+}
+
+function render() {
+  for (const name of Object.keys(PANELS)) renderPanel(name);
+}
+
+render();
+onLangChange(() => {
+  applyI18n();
+  render();
+});
+
+const hub = connectHub({
+  dashboards: ["logistics", "warehouse"],
+  onSnapshot: (dashboard, data) => {
+    const panel = state[dashboard];
+    panel.loaded = true;
+    panel.empty = Boolean(data?.empty);
+    panel.reason = data?.reason ?? "";
+    panel.data = data;
+    renderPanel(dashboard);
+  },
+  onEvent: (msg) => {
+    const panel = state[msg.dashboard];
+    if (!panel) return;
+    panel.events.unshift({
+      at: msg.at,
+      kind: msg.kind,
+      entityId: msg.entityId,
+      types: msg.events.map((e) => e.type).join(", "),
+    });
+    panel.events.length = Math.min(panel.events.length, 200);
+    renderPanel(msg.dashboard);
+  },
+});
+hub.state = state;
