@@ -5,7 +5,7 @@
  */
 import { io, type Socket } from "socket.io-client";
 import { type LoadResult, runLoad } from "./load.ts";
-import { freePort, spawnBun, waitHttp } from "./servers.ts";
+import { startBenchHub } from "./servers.ts";
 import { percentile } from "./stats.ts";
 
 export interface FanoutOptions {
@@ -19,34 +19,9 @@ export interface FanoutOptions {
 }
 
 export async function runFanout(o: FanoutOptions, progress: (line: string) => void) {
-  const ns = `bench_fan_${Date.now().toString(36)}`;
-  const port = await freePort();
-  const password = "bench-admin-password";
-  const hub = spawnBun(
-    "hub-fanout",
-    ["main.ts"],
-    {
-      HUB_NAMESPACE: ns,
-      PORT: String(port),
-      ADMIN_PASSWORD: password,
-      LOG_LEVEL: "warn",
-      NATS_URL: o.natsUrl,
-      DATABASE_URL: o.databaseUrl,
-      REDIS_URL: o.redisUrl,
-      MAILBOX_MAX: "100000",
-    },
-    port,
-  );
+  const { hub, token, headers } = await startBenchHub("fanout", o, { MAILBOX_MAX: "100000" });
   const sockets: Socket[] = [];
   try {
-    await waitHttp(`${hub.url}/readyz`, 60_000);
-    const login = await fetch(`${hub.url}/v1/auth/token`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ username: "admin", password }),
-    });
-    const { token } = (await login.json()) as { token: string };
-    const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
     await fetch(`${hub.url}/v1/warehouses/FAN`, {
       method: "PUT",
       headers,

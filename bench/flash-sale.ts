@@ -9,7 +9,7 @@ import postgres from "postgres";
 import { ActorClient } from "../actors/runtime/actor-client.ts";
 import { type LoadResult, type Outcome, runLoad } from "./load.ts";
 import { pgFinal, reserveSql, setupPg } from "./pg-baseline.ts";
-import { freePort, type Spawned, spawnBun, waitHttp } from "./servers.ts";
+import { BENCH_PASSWORD, freePort, login, type Spawned, spawnBun, waitHttp } from "./servers.ts";
 import { median } from "./stats.ts";
 
 export interface FlashSaleOptions {
@@ -77,7 +77,7 @@ return left - 1`;
 
 export async function runFlashSale(o: FlashSaleOptions, progress: (line: string) => void) {
   const ns = `bench_${Date.now().toString(36)}`;
-  const password = "bench-admin-password";
+  const password = BENCH_PASSWORD;
   const hubPort = await freePort();
   const basePort = await freePort();
   const servers: Spawned[] = [];
@@ -322,16 +322,6 @@ async function finalStock(
   const left = Number(await d.redis.get(d.redisKeys[0]!));
   await d.redis.del(...d.redisKeys);
   return { stock: left };
-}
-
-async function login(url: string, password: string): Promise<string> {
-  const res = await fetch(`${url}/v1/auth/token`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ username: "admin", password }),
-  });
-  if (res.status !== 200) throw new Error(`bench login failed: ${res.status} ${await res.text()}`);
-  return ((await res.json()) as { token: string }).token;
 }
 
 async function describeRedisDurability(redis: Redis): Promise<string> {

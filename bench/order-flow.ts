@@ -4,7 +4,7 @@
  */
 import postgres from "postgres";
 import { runLoad } from "./load.ts";
-import { freePort, spawnBun, waitHttp } from "./servers.ts";
+import { startBenchHub } from "./servers.ts";
 
 export interface OrderFlowOptions {
   orders: number;
@@ -17,34 +17,9 @@ export interface OrderFlowOptions {
 }
 
 export async function runOrderFlow(o: OrderFlowOptions, progress: (line: string) => void) {
-  const ns = `bench_of_${Date.now().toString(36)}`;
-  const port = await freePort();
-  const password = "bench-admin-password";
-  const hub = spawnBun(
-    "hub-orders",
-    ["main.ts"],
-    {
-      HUB_NAMESPACE: ns,
-      PORT: String(port),
-      ADMIN_PASSWORD: password,
-      LOG_LEVEL: "warn",
-      NATS_URL: o.natsUrl,
-      DATABASE_URL: o.databaseUrl,
-      REDIS_URL: o.redisUrl,
-      PAYMENT_MAX_PER_USER_PER_HOUR: "1000000",
-    },
-    port,
-  );
+  const { ns, hub, headers } = await startBenchHub("orders", o, { PAYMENT_MAX_PER_USER_PER_HOUR: "1000000" });
   const sql = postgres(o.databaseUrl, { max: 2, onnotice: () => undefined, connection: { search_path: ns } });
   try {
-    await waitHttp(`${hub.url}/readyz`, 60_000);
-    const login = await fetch(`${hub.url}/v1/auth/token`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ username: "admin", password }),
-    });
-    const { token } = (await login.json()) as { token: string };
-    const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
     const call = async (method: string, path: string, body?: unknown, extra: Record<string, string> = {}) => {
       const res = await fetch(`${hub.url}${path}`, {
         method,

@@ -63,3 +63,57 @@ export async function waitHttp(url: string, timeoutMs = 30_000): Promise<void> {
   }
   throw new Error(`${url} did not answer 200 within ${timeoutMs} ms (see bench/results/*.log)`);
 }
+
+export const BENCH_PASSWORD = "bench-admin-password";
+
+/** Signs in as the bench's admin and returns the bearer token. */
+export async function login(url: string, password = BENCH_PASSWORD): Promise<string> {
+  const res = await fetch(`${url}/v1/auth/token`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username: "admin", password }),
+  });
+  if (res.status !== 200) throw new Error(`bench login failed: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { token: string }).token;
+}
+
+/**
+ * Starts a hub process in a fresh namespace for one scenario, waits until it is ready and signs in.
+ * The caller stops it with `hub.stop()`.
+ */
+export async function startBenchHub(
+  name: string,
+  services: { natsUrl: string; databaseUrl: string; redisUrl: string },
+  env: Record<string, string> = {},
+) {
+  const ns = `bench_${name.replace(/\W/g, "")}_${Date.now().toString(36)}`;
+  const port = await freePort();
+  const hub = spawnBun(
+    `hub-${name}`,
+    ["main.ts"],
+    {
+      HUB_NAMESPACE: ns,
+      PORT: String(port),
+      ADMIN_PASSWORD: BENCH_PASSWORD,
+      LOG_LEVEL: "warn",
+      NATS_URL: services.natsUrl,
+      DATABASE_URL: services.databaseUrl,
+      REDIS_URL: services.redisUrl,
+      ...env,
+    },
+    port,
+  );
+  try {
+    await waitHttp(`${hub.url}/readyz`, 60_000);
+    const token = await login(hub.url);
+    return {
+      ns,
+      hub,
+      token,
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    };
+  } catch (error) {
+    await hub.stop();
+    throw error;
+  }
+}

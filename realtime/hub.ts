@@ -292,16 +292,14 @@ export class RealtimeHub {
       this.#roomStockAt = Math.max(this.#roomStockAt, message.at);
       for (const event of message.events) {
         if (event.type === "lowStock" && members > 0) {
-          this.#io.local
-            .to(room)
-            .emit("alert", {
-              dashboard,
-              level: "warning",
-              kind: "lowStock",
-              sku: message.entityId,
-              at: message.at,
-              ...event,
-            });
+          this.#io.local.to(room).emit("alert", {
+            dashboard,
+            level: "warning",
+            kind: "lowStock",
+            sku: message.entityId,
+            at: message.at,
+            ...event,
+          });
         }
       }
       return;

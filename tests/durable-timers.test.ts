@@ -1,16 +1,8 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { z } from "zod";
-import {
-  ActorClient,
-  ActorNode,
-  defaultInstanceOptions,
-  defineKind,
-  Subjects,
-} from "../actors/runtime/index.ts";
-import { JetStreamEventStore, JetStreamTimerIndex } from "../storage/jetstream/jetstream-event-store.ts";
-import { ensureStreams } from "../storage/jetstream/streams.ts";
+import { ActorClient, type ActorNode, defineKind } from "../actors/runtime/index.ts";
+import { startBareNode } from "./support/actor-nodes.ts";
 import { cleanupNamespace, NATS_URL, requireServices, testNamespace, waitFor } from "./support/harness.ts";
 
 // A kind that exists only in this test: the runtime hosts any domain it is given.
@@ -48,31 +40,15 @@ const TTL = 1_500;
 const connections: NatsConnection[] = [];
 
 async function startNode(nodeId: string): Promise<ActorNode> {
-  const nc = await connect({ servers: NATS_URL });
-  connections.push(nc);
-  const subjects = new Subjects(ns);
-  const js = jetstream(nc);
-  const jsm = await jetstreamManager(nc);
-  const streams = await ensureStreams(jsm, subjects, { duplicateWindowMs: 60_000 });
-  const node = new ActorNode(
-    nc,
-    [reminderKind],
-    {
-      store: new JetStreamEventStore(js, jsm, subjects, streams),
-      timerIndex: new JetStreamTimerIndex(js, subjects, streams),
-    },
-    {
-      namespace: ns,
-      nodeId,
-      shardCount: SHARDS,
-      leaseTtlMs: TTL,
-      idleMs: 200, // actors passivate long before their timers fire: the index must wake them
-      maxActive: 1_000,
-      maxPending: 10_000,
-      instance: defaultInstanceOptions,
-    },
-  );
-  await node.start();
+  const node = await startBareNode({
+    namespace: ns,
+    nodeId,
+    kinds: [reminderKind],
+    shardCount: SHARDS,
+    idleMs: 200, // actors passivate long before their timers fire: the index must wake them
+    leaseTtlMs: TTL,
+    connections,
+  });
   return node;
 }
 

@@ -1,17 +1,8 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { z } from "zod";
-import {
-  ActorClient,
-  ActorNode,
-  DomainError,
-  defaultInstanceOptions,
-  defineKind,
-  Subjects,
-} from "../actors/runtime/index.ts";
-import { JetStreamEventStore, JetStreamTimerIndex } from "../storage/jetstream/jetstream-event-store.ts";
-import { ensureStreams } from "../storage/jetstream/streams.ts";
+import { ActorClient, type ActorNode, DomainError, defineKind } from "../actors/runtime/index.ts";
+import { startBareNode } from "./support/actor-nodes.ts";
 import { cleanupNamespace, NATS_URL, requireServices, testNamespace, waitFor } from "./support/harness.ts";
 
 // Two kinds that exist only here: a wallet, and a transfer that moves money between wallets as a
@@ -146,31 +137,14 @@ const connections: NatsConnection[] = [];
 let client: ActorClient;
 
 async function startNode(nodeId: string): Promise<ActorNode> {
-  const nc = await connect({ servers: NATS_URL });
-  connections.push(nc);
-  const subjects = new Subjects(ns);
-  const js = jetstream(nc);
-  const jsm = await jetstreamManager(nc);
-  const streams = await ensureStreams(jsm, subjects, { duplicateWindowMs: 60_000 });
-  const node = new ActorNode(
-    nc,
-    [wallet, transfer],
-    {
-      store: new JetStreamEventStore(js, jsm, subjects, streams),
-      timerIndex: new JetStreamTimerIndex(js, subjects, streams),
-    },
-    {
-      namespace: ns,
-      nodeId,
-      shardCount: SHARDS,
-      leaseTtlMs: 1_500,
-      idleMs: 60_000,
-      maxActive: 10_000,
-      maxPending: 100_000,
-      instance: defaultInstanceOptions,
-    },
-  );
-  await node.start();
+  const node = await startBareNode({
+    namespace: ns,
+    nodeId,
+    kinds: [wallet, transfer],
+    shardCount: SHARDS,
+    leaseTtlMs: 1_500,
+    connections,
+  });
   await waitFor(
     () => node.coveredShards >= SHARDS || node.ownedShards.length === SHARDS,
     10_000,
