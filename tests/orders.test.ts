@@ -41,6 +41,22 @@ afterAll(async () => {
   await cleanupNamespace(ns);
 });
 
+/** Pays an order through the channel simulator (a signed callback) and waits until the order is paid. */
+async function payAndWait(orderId: string, channel: string): Promise<string> {
+  const { paymentId } = (await api.call("POST", "/v1/payments", { orderId, channel })).body as {
+    paymentId: string;
+  };
+  await api.call("POST", `/v1/payments/${paymentId}/simulate`, {});
+  await waitFor(
+    async () =>
+      ((await api.call("GET", `/v1/orders/${orderId}`)).body as { status: string }).status ===
+      "awaiting_shipment",
+    5_000,
+    `order ${orderId} paid`,
+  );
+  return paymentId;
+}
+
 const stock = async (sku: string) =>
   (await api.call("GET", `/v1/inventory/${sku}`)).body as {
     physical: number;
@@ -154,17 +170,7 @@ test("orders - ship deducts stock, receipt completes and earns points; illegal t
   });
   expect(early.status).toBe(409);
   expect((early.body as { orderStatus: string }).orderStatus).toBe("pending_payment");
-  const { paymentId } = (
-    await api.call("POST", "/v1/payments", { orderId: placed.orderId, channel: "unionpay" })
-  ).body as { paymentId: string };
-  await api.call("POST", `/v1/payments/${paymentId}/simulate`, {});
-  await waitFor(
-    async () =>
-      ((await api.call("GET", `/v1/orders/${placed.orderId}`)).body as { status: string }).status ===
-      "awaiting_shipment",
-    5_000,
-    "paid",
-  );
+  await payAndWait(placed.orderId, "unionpay");
   expect(
     (await api.call("POST", `/v1/orders/${placed.orderId}/ship`, { carrier: "SF", trackingNo: "SF1" }))
       .status,
@@ -197,17 +203,7 @@ test("orders - a refund before shipment is approved, refunded, and the stock goe
     orderId: string;
     amounts: { total: number };
   };
-  const { paymentId } = (
-    await api.call("POST", "/v1/payments", { orderId: placed.orderId, channel: "alipay" })
-  ).body as { paymentId: string };
-  await api.call("POST", `/v1/payments/${paymentId}/simulate`, {});
-  await waitFor(
-    async () =>
-      ((await api.call("GET", `/v1/orders/${placed.orderId}`)).body as { status: string }).status ===
-      "awaiting_shipment",
-    5_000,
-    "paid",
-  );
+  const paymentId = await payAndWait(placed.orderId, "alipay");
   const reservedBefore = (await stock("SKU-A")).reserved;
   expect(
     (
@@ -299,28 +295,15 @@ test("orders - the shipment plan splits an order by warehouse; paid orders to on
     { "idempotency-key": "s-p" },
   );
   await api.call("PUT", "/v1/skus/SKU-S/price", { listPrice: 300 });
-  const pay = async (orderId: string) => {
-    const { paymentId } = (await api.call("POST", "/v1/payments", { orderId, channel: "alipay" })).body as {
-      paymentId: string;
-    };
-    await api.call("POST", `/v1/payments/${paymentId}/simulate`, {});
-    await waitFor(
-      async () =>
-        ((await api.call("GET", `/v1/orders/${orderId}`)).body as { status: string }).status ===
-        "awaiting_shipment",
-      5_000,
-      "paid",
-    );
-  };
   const split = (await place("k-split", [{ sku: "SKU-S", qty: 3 }], "user-9")).body as { orderId: string };
   const plan = (await api.call("GET", `/v1/orders/${split.orderId}/shipment-plan`)).body as {
     parcels: Array<{ warehouse: string; lines: Array<{ qty: number }> }>;
   };
   expect(plan.parcels.map((p) => p.warehouse).sort()).toEqual(["WH-O", "WH-P"]);
   expect(plan.parcels.flatMap((p) => p.lines).reduce((n, l) => n + l.qty, 0)).toBe(3);
-  await pay(split.orderId);
+  await payAndWait(split.orderId, "alipay");
   const second = (await place("k-merge", [{ sku: "SKU-C", qty: 1 }], "user-9")).body as { orderId: string };
-  await pay(second.orderId);
+  await payAndWait(second.orderId, "alipay");
   await node.projector!.caughtUp(10_000);
   const merge = (await api.call("GET", "/v1/orders/merge-candidates?userId=user-9")).body as {
     groups: Array<{ orders: string[] }>;
