@@ -230,6 +230,7 @@ export async function startHubNode(
         js,
         jsm,
         subjects,
+        shardCount: config.SHARD_COUNT,
         stream: streams.events,
         snapshots: new PostgresDashboardSnapshots(sql),
         checkToken: (token) => tokens.check(token),

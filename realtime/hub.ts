@@ -3,7 +3,7 @@ import type { Server, Socket } from "socket.io";
 import type { Logger } from "../actors/runtime/log.ts";
 import type { MetricsRegistry } from "../actors/runtime/metrics.ts";
 import type { LogBatch } from "../actors/runtime/protocol.ts";
-import type { Subjects } from "../actors/runtime/shard.ts";
+import { type Subjects, shardOf } from "../actors/runtime/shard.ts";
 import {
   DASHBOARDS,
   type DashboardName,
@@ -63,10 +63,13 @@ export class RealtimeHub {
   readonly #can: (p: Principal, permission: string) => boolean;
   readonly #log: Logger;
   readonly #options: RealtimeOptions;
+  readonly #shardCount: number;
   /** Clients still catching up (replay, or waiting to join the live room) per dashboard. */
   readonly #subscribers = new Map<DashboardName, Map<Socket, Subscription>>();
   /** Stock deltas for everyone in the live inventory room, coalesced once for all of them. */
   #roomStock = new Map<string, StockDelta>();
+  /** Entity watchers still replaying (socket id + entity → buffered live messages). */
+  readonly #watchers = new Map<string, FeedMessage[]>();
   #roomStockAt = 0;
   #sweepTimer: ReturnType<typeof setInterval> | undefined;
   #liveSeq = 0;
@@ -79,6 +82,8 @@ export class RealtimeHub {
     js: JetStreamClient;
     jsm: JetStreamManager;
     subjects: Subjects;
+    /** To find an entity's own subject for replays. */
+    shardCount: number;
     stream: string;
     snapshots: DashboardSnapshots;
     checkToken: (token: string) => Promise<Principal>;
@@ -96,6 +101,7 @@ export class RealtimeHub {
     this.#checkToken = deps.checkToken;
     this.#can = deps.can;
     this.#log = deps.log;
+    this.#shardCount = deps.shardCount;
     this.#options = { coalesceMs: 200, resumeLimit: 10_000, maxBufferedPackets: 2_000, ...deps.options };
     for (const name of Object.keys(DASHBOARDS) as DashboardName[]) this.#subscribers.set(name, new Map());
     if (deps.metrics) {
@@ -148,6 +154,15 @@ export class RealtimeHub {
         );
       },
     );
+    socket.on("watch", (request: { entity?: unknown; lastEventId?: unknown }, ack?: (a: unknown) => void) => {
+      const reply = typeof ack === "function" ? ack : () => undefined;
+      void this.#watch(socket, request ?? {}).then(reply, (error: Error) =>
+        reply({ ok: false, error: error.message }),
+      );
+    });
+    socket.on("unwatch", (request: { entity?: unknown }) => {
+      if (typeof request?.entity === "string") void socket.leave(entityRoom(request.entity));
+    });
     socket.on("unsubscribe", (request: { dashboard?: unknown }) => {
       if (!isDashboard(request?.dashboard)) return;
       this.#subscribers.get(request.dashboard)?.delete(socket);
@@ -155,6 +170,8 @@ export class RealtimeHub {
     });
     socket.on("disconnect", () => {
       for (const subs of this.#subscribers.values()) subs.delete(socket);
+      for (const key of this.#watchers.keys())
+        if (key.startsWith(`${socket.id}\u0000`)) this.#watchers.delete(key);
     });
   }
 
@@ -244,10 +261,78 @@ export class RealtimeHub {
           for (const sub of this.#subscribers.get(dashboard)!.values()) sub.buffer.push(message);
           this.#broadcast(dashboard, message);
         }
+        const entity = `${message.kind}/${message.entityId}`;
+        for (const [key, buffer] of this.#watchers) if (key.endsWith(`\u0000${entity}`)) buffer.push(message);
+        const room = entityRoom(entity);
+        if (this.#io.of("/").adapter.rooms.has(room)) this.#io.local.to(room).emit("entity", message);
       }
     } catch (error) {
       this.#log.error("realtime feed stopped", { error });
     }
+  }
+
+  /**
+   * One entity's events (an order's timeline, a SKU's stock): a room per entity. With `lastEventId` the
+   * gap is replayed from that entity's own subject first; without it, everything after the returned
+   * `from` arrives (the caller reads the current state over HTTP).
+   */
+  async #watch(socket: Socket, request: { entity?: unknown; lastEventId?: unknown }) {
+    const match =
+      typeof request.entity === "string"
+        ? /^([a-z][a-z0-9-]{0,31})\/([A-Za-z0-9][A-Za-z0-9_:-]{0,95})$/.exec(request.entity)
+        : null;
+    if (!match) return { ok: false, error: "entity must be <kind>/<id>, e.g. order/O123 or sku/SKU-1" };
+    const [, kind, id] = match as unknown as [string, string, string];
+    const dashboard = (Object.keys(DASHBOARDS) as DashboardName[]).find((d) =>
+      (DASHBOARDS[d].kinds as readonly string[]).includes(kind),
+    );
+    if (!dashboard) return { ok: false, error: `unknown kind ${kind}` };
+    const principal = socket.data.principal as Principal;
+    if (!this.#can(principal, DASHBOARDS[dashboard].permission))
+      return { ok: false, error: `forbidden: needs ${DASHBOARDS[dashboard].permission}` };
+    const entity = `${kind}/${id}`;
+    const last =
+      typeof request.lastEventId === "number" && Number.isInteger(request.lastEventId)
+        ? request.lastEventId
+        : undefined;
+    if (last === undefined || last >= this.#liveSeq) {
+      // Same tick as reading the live position: every later message reaches the room.
+      void socket.join(entityRoom(entity));
+      return { ok: true, entity, from: this.#liveSeq + 1 };
+    }
+    const key = `${socket.id}\u0000${entity}`;
+    this.#watchers.set(key, []);
+    const upTo = this.#liveSeq;
+    let lastSent = last;
+    const consumer = await this.#js.consumers.get(this.#stream, {
+      filter_subjects: this.#subjects.events(shardOf(id, this.#shardCount), kind, id),
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: last + 1,
+    });
+    const info = await consumer.info(true);
+    if (info.num_pending > 0) {
+      const messages = await consumer.consume({ max_messages: 1_000 });
+      for await (const msg of messages) {
+        if (msg.seq > upTo) break;
+        const message = this.#toMessage(msg.subject, msg.seq, msg.json<LogBatch>());
+        if (message) {
+          socket.emit("entity", message);
+          lastSent = msg.seq;
+        }
+        if (msg.seq >= upTo || msg.info.pending === 0) break;
+      }
+      await messages.close();
+    }
+    await consumer.delete().catch(() => undefined);
+    for (const message of this.#watchers.get(key) ?? []) {
+      if (message.id > lastSent) {
+        socket.emit("entity", message);
+        lastSent = message.id;
+      }
+    }
+    this.#watchers.delete(key);
+    void socket.join(entityRoom(entity));
+    return { ok: true, entity, resumedFrom: last + 1 };
   }
 
   #toMessage(subject: string, seq: number, batch: LogBatch): FeedMessage | undefined {
@@ -363,4 +448,8 @@ export class RealtimeHub {
 
 function liveRoom(dashboard: DashboardName): string {
   return `live:${dashboard}`;
+}
+
+function entityRoom(entity: string): string {
+  return `entity:${entity}`;
 }

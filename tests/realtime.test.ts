@@ -180,3 +180,42 @@ test("realtime - a hot SKU's stock is coalesced per client, and the deltas add u
   console.log(`realtime: ${N} reservations reached the client as ${updates.length} coalesced stock updates`);
   expect(updates.length).toBeLessThan(N / 5);
 });
+
+test("realtime - a room per entity: watch one order, and resume it from the last id", async () => {
+  const placed = (
+    await apiA.call(
+      "POST",
+      "/v1/orders",
+      { userId: "rt-w", lines: [{ sku: "RT-1", qty: 1 }], address },
+      { "idempotency-key": "rt-watch" },
+    )
+  ).body as { orderId: string };
+  const watch = (socket: Socket, request: Record<string, unknown>) =>
+    new Promise<{ ok: boolean; error?: string }>((resolve) => socket.emit("watch", request, resolve));
+  let socket = connect(nodeB);
+  const seen: Array<{ id: number; entityId: string; events: Array<{ type: string }> }> = [];
+  socket.on("entity", (m) => seen.push(m));
+  await connected(socket);
+  expect((await watch(socket, { entity: "nonsense" })).ok).toBe(false);
+  expect((await watch(socket, { entity: `order/${placed.orderId}` })).ok).toBe(true);
+  await apiA.call("POST", `/v1/orders/${placed.orderId}/cancel`, { reason: "changed my mind" });
+  await waitFor(
+    () => seen.some((m) => m.events.some((e) => e.type === "cancelled")),
+    5_000,
+    "the order's cancel event",
+  );
+  expect(seen.every((m) => m.entityId === placed.orderId)).toBe(true);
+  const lastId = seen.at(-1)!.id;
+  socket.close();
+  // While away, the order's releases finish; on resume the client gets exactly what it missed.
+  await Bun.sleep(300);
+  socket = connect(nodeB);
+  const resumed: Array<{ id: number; entityId: string }> = [];
+  socket.on("entity", (m) => resumed.push(m));
+  await connected(socket);
+  expect((await watch(socket, { entity: `order/${placed.orderId}`, lastEventId: lastId - 1 })).ok).toBe(true);
+  await waitFor(() => resumed.length > 0, 5_000, "replayed entity events");
+  expect(resumed[0]!.id).toBe(lastId);
+  expect(new Set(resumed.map((m) => m.id)).size).toBe(resumed.length);
+  expect(resumed.every((m) => m.entityId === placed.orderId)).toBe(true);
+});
