@@ -214,6 +214,7 @@ export async function startHubNode(
     return { ready: Object.values(checks).every((c) => c.ok), checks };
   };
 
+  const tokens = new TokenService(jwtSecret, config.TOKEN_TTL);
   let realtime: RealtimeHub | undefined;
   let socketServer: SocketServer | undefined;
   if (roles.has("realtime")) {
@@ -224,7 +225,6 @@ export async function startHubNode(
       // The Redis adapter makes io-wide broadcasts reach every node; dashboard events reach every node
       // straight from the event log (ordered and resumable), so they are sent per socket.
       socketServer.adapter(createAdapter(redis.duplicate(), redis.duplicate()));
-      const tokens = new TokenService(jwtSecret, config.TOKEN_TTL);
       realtime = new RealtimeHub({
         io: socketServer,
         js,
@@ -276,7 +276,7 @@ export async function startHubNode(
       actors: client,
       warehouses: new PostgresWarehouseDirectory(sql, redis, ns),
       users,
-      tokens: new TokenService(jwtSecret, config.TOKEN_TTL),
+      tokens,
       inventory: new InventoryQueries(sql),
       redis,
       namespace: ns,

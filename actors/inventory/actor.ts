@@ -15,6 +15,10 @@ type Cmd<T extends InventoryCommand["type"]> = Extract<InventoryCommand, { type:
 type Ctx = { id: string };
 type Result = Decision<InventoryEvent>;
 
+/** Sellable units over every warehouse (a reservation's hot path needs only this, not the sorted view). */
+const totalSellable = (state: InventoryState): number =>
+  Object.values(state.warehouses).reduce((n, s) => n + sellable(s), 0);
+
 const stockOf = (state: InventoryState, warehouse: string): WarehouseStock =>
   state.warehouses[warehouse] ?? { physical: 0, reserved: 0, inTransit: 0, safetyStock: 0 };
 
@@ -41,9 +45,11 @@ function decided(state: InventoryState, sku: string, events: InventoryEvent[], e
     }
   }
   const merged: InventoryState = { ...state, warehouses: { ...state.warehouses, ...preview.warehouses } };
-  const view = stockView(sku, merged);
   // Order-level replies stay small (they are logged and remembered per order); stock operations return the stock.
-  return { events: all, reply: extra ? { ...extra, sellable: view.sellable } : { stock: view } };
+  return {
+    events: all,
+    reply: extra ? { ...extra, sellable: totalSellable(merged) } : { stock: stockView(sku, merged) },
+  };
 }
 
 function guardTotal(current: number, add: number, field: string): void {
@@ -89,8 +95,7 @@ export const inventoryHandlers = {
       held.lines.reduce((n, l) => n + l.qty, 0) === c.qty &&
       (!c.warehouse || held.lines.every((l) => l.warehouse === c.warehouse))
     ) {
-      const sellableNow = stockView(ctx.id, state).sellable;
-      return { events: [], reply: { orderId: c.orderId, lines: held.lines, sellable: sellableNow } };
+      return { events: [], reply: { orderId: c.orderId, lines: held.lines, sellable: totalSellable(state) } };
     }
     if (held || state.closed[c.orderId]) {
       throw new DomainError("conflict", `order ${c.orderId} already has a reservation on ${ctx.id}`, {
@@ -111,9 +116,7 @@ export const inventoryHandlers = {
     }
     const lines = allocate(state, c.qty, c.warehouse);
     if (!lines) {
-      const available = c.warehouse
-        ? sellable(stockOf(state, c.warehouse))
-        : Object.values(state.warehouses).reduce((n, s) => n + sellable(s), 0);
+      const available = c.warehouse ? sellable(stockOf(state, c.warehouse)) : totalSellable(state);
       throw new DomainError("insufficient_stock", `only ${available} sellable for ${ctx.id}`, {
         sku: ctx.id,
         requested: c.qty,

@@ -39,5 +39,5 @@ export {
   TIMER_COMMAND,
 } from "./protocol.ts";
 export { ACTOR_ID_PATTERN, fnv1a32, isValidActorId, Subjects, shardOf } from "./shard.ts";
-export { ShardLeases, shardOwner } from "./shard-leases.ts";
+export { ShardLeases } from "./shard-leases.ts";
 export { WakeSchedule } from "./wake-schedule.ts";

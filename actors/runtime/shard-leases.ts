@@ -233,10 +233,3 @@ export class ShardLeases {
 function isWrongSequence(error: unknown): boolean {
   return String((error as Error)?.message ?? error).includes("wrong last sequence");
 }
-
-/** Reads who owns a shard (tests and operators use it to find the node serving an actor). */
-export async function shardOwner(leases: KV, shard: number): Promise<string | undefined> {
-  const entry = await leases.get(`shard.${shard}`);
-  if (entry?.operation !== "PUT") return undefined;
-  return (entry.json() as { node: string }).node;
-}

@@ -194,10 +194,7 @@ export class AlipayChannel implements PaymentChannel, ChannelSimulator {
 
   /** Alipay names a refund by `out_request_no` only; the id here is a stand-in derived from it. */
   refund(req: RefundRequest): RefundResult {
-    w.assertId(req.refundId, OUT_TRADE_NO, "refundId");
-    w.assertId(req.paymentId, OUT_TRADE_NO, "paymentId");
-    w.assertAmount(req.amount);
-    if (!req.channelTxnId) throw new ChannelInputError("channelTxnId", "required");
+    w.assertRefund(req, { refundId: OUT_TRADE_NO, paymentId: OUT_TRADE_NO });
     return { refundTxnId: w.derivedDigits(`alipay:refund:${req.refundId}`, 28), status: "accepted" };
   }
 

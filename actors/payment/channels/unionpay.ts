@@ -177,10 +177,7 @@ export class UnionpayChannel implements PaymentChannel, ChannelSimulator {
 
   /** A refund is its own UnionPay transaction (txnType 04); `refundId` becomes its orderId. */
   refund(req: RefundRequest): RefundResult {
-    w.assertId(req.refundId, ORDER_ID, "refundId");
-    w.assertId(req.paymentId, ORDER_ID, "paymentId");
-    w.assertAmount(req.amount);
-    if (!req.channelTxnId) throw new ChannelInputError("channelTxnId", "required");
+    w.assertRefund(req, { refundId: ORDER_ID, paymentId: ORDER_ID });
     return { refundTxnId: unionpayQueryId(req.refundId), status: "accepted" };
   }
 

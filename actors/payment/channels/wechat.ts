@@ -189,10 +189,7 @@ export class WechatChannel implements PaymentChannel, ChannelSimulator {
   }
 
   refund(req: RefundRequest): RefundResult {
-    w.assertId(req.refundId, OUT_REFUND_NO, "refundId");
-    w.assertId(req.paymentId, OUT_TRADE_NO, "paymentId");
-    w.assertAmount(req.amount);
-    if (!req.channelTxnId) throw new ChannelInputError("channelTxnId", "required");
+    w.assertRefund(req, { refundId: OUT_REFUND_NO, paymentId: OUT_TRADE_NO });
     return { refundTxnId: wechatRefundId(req.refundId), status: "accepted" };
   }
 

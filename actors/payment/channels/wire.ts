@@ -51,6 +51,17 @@ export function assertId(value: string, pattern: RegExp, field: string): void {
   }
 }
 
+/** The checks every channel makes on a refund request; only the id rules differ per channel. */
+export function assertRefund(
+  req: { refundId: string; paymentId: string; amount: number; channelTxnId: string },
+  rules: { refundId: RegExp; paymentId: RegExp },
+): void {
+  assertId(req.refundId, rules.refundId, "refundId");
+  assertId(req.paymentId, rules.paymentId, "paymentId");
+  assertAmount(req.amount);
+  if (!req.channelTxnId) throw new ChannelInputError("channelTxnId", "required");
+}
+
 // Chinese channels stamp times in China Standard Time (UTC+8, no daylight saving) without a zone.
 const CST_MS = 8 * 3600_000;
 
