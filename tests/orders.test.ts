@@ -404,3 +404,22 @@ test("orders - payment risk rules: blacklist, amount limit and velocity", async 
     await risky.stop();
   }
 });
+
+test("orders - the list shows an after-sales request and returns to the previous status when it is rejected", async () => {
+  const placed = (await place("k-as", [{ sku: "SKU-A", qty: 1 }], "user-as")).body as { orderId: string };
+  await payAndWait(placed.orderId, "wechat");
+  const listed = async () => {
+    await node.projector!.caughtUp(10_000);
+    const page = (await api.call("GET", "/v1/orders?userId=user-as")).body as {
+      items: Array<{ status: string }>;
+    };
+    return page.items[0]!.status;
+  };
+  await api.call("POST", `/v1/orders/${placed.orderId}/after-sales`, { kind: "refund_only", reason: "late" });
+  expect(await listed()).toBe("refund_requested");
+  await api.call("POST", `/v1/orders/${placed.orderId}/after-sales/decision`, {
+    approve: false,
+    note: "policy",
+  });
+  expect(await listed()).toBe("awaiting_shipment");
+});

@@ -37,11 +37,13 @@ async function applyOrder(tx: ProjectionTx, orderId: string, seq: number, e: Ord
     await tx`UPDATE orders SET refunded_amount = refunded_amount + ${e.amount},
       status = CASE WHEN status = 'return_requested' THEN 'returned' ELSE 'refunded' END,
       updated_at = ${new Date(e.at)}, version = ${seq} WHERE order_id = ${orderId} AND version < ${seq}`;
+  } else if (e.type === "afterSalesRequested") {
+    const requested = e.kind === "refund_only" ? "refund_requested" : "return_requested";
+    await tx`UPDATE orders SET status_before_after_sales = status, status = ${requested}, updated_at = ${new Date(e.at)},
+      projected_at = clock_timestamp(), version = ${seq} WHERE order_id = ${orderId} AND version < ${seq}`;
   } else if (e.type === "afterSalesDecided" && !e.approved) {
-    // The actor knows the status to return to; the read model follows the next event that sets one.
-    await tx`UPDATE orders SET status = COALESCE((SELECT CASE WHEN paid_at IS NULL THEN status ELSE
-      CASE WHEN status IN ('refund_requested','return_requested') THEN 'awaiting_shipment' ELSE status END END), status),
-      version = ${seq} WHERE order_id = ${orderId} AND version < ${seq}`;
+    await tx`UPDATE orders SET status = COALESCE(status_before_after_sales, status), updated_at = ${new Date(e.at)},
+      projected_at = clock_timestamp(), version = ${seq} WHERE order_id = ${orderId} AND version < ${seq}`;
   } else if (status) {
     const at = "at" in e ? new Date(e.at) : new Date();
     await tx`UPDATE orders SET status = ${status}, updated_at = ${at}, projected_at = clock_timestamp(), version = ${seq}
