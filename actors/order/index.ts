@@ -31,7 +31,6 @@ export { maskAddress, maskOrder, maskOrderEvents, PERSONAL_DATA_PERMISSION } fro
 export { ORDER_STATUSES, type OrderState, type OrderStatus } from "./state.ts";
 export {
   type AllocatedLine,
-  maskedAddress,
   mergeGroups,
   type Parcel,
   shipmentParcels,

@@ -26,3 +26,7 @@ test("masking - order events carrying an address are masked, the others pass unt
   expect(masked[1]).toBe(events[1]!);
   expect(maskOrderEvents(events, true)).toBe(events);
 });
+
+test("masking - an address of an unexpected shape is withheld, never passed through", () => {
+  expect(maskOrder({ address: { phone: "13800001234" } }, false).address).toBeNull();
+});

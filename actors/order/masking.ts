@@ -19,21 +19,24 @@ export function maskAddress(address: Address): Address {
 
 /** An order-shaped value (an order, a group of orders sharing an address) with its `address` masked. */
 export function maskOrder<T extends object>(order: T, seesPersonalData: boolean): T {
-  if (seesPersonalData || !hasAddress(order)) return order;
-  return { ...order, address: maskAddress(order.address) };
+  const address = (order as { address?: unknown }).address;
+  if (seesPersonalData || address === undefined || address === null) return order;
+  // Never pass through something unmasked that merely looks different from an address.
+  return { ...order, address: isAddress(address) ? maskAddress(address) : null };
 }
 
 /** An order's events (`placed`, `addressChanged` carry the address) as a viewer may see them. */
 export function maskOrderEvents<E extends { type: string }>(events: E[], seesPersonalData: boolean): E[] {
-  if (seesPersonalData || !events.some(hasAddress)) return events;
+  if (seesPersonalData || !events.some((event) => "address" in event)) return events;
   return events.map((event) => maskOrder(event, false));
 }
 
-function hasAddress(value: object): value is { address: Address } {
-  const address = (value as { address?: unknown }).address;
+function isAddress(address: unknown): address is Address {
   return (
     typeof address === "object" &&
     address !== null &&
+    typeof (address as Address).region === "string" &&
+    typeof (address as Address).detail === "string" &&
     typeof (address as Address).name === "string" &&
     typeof (address as Address).phone === "string"
   );
