@@ -162,7 +162,7 @@ test("orders - amount mismatch in a verified callback is rejected and recorded",
 });
 
 test("orders - a refused wrong-amount callback does not poison the genuine callback of the same transaction", async () => {
-  const placed = (await place("k-4b", [{ sku: "SKU-C", qty: 1 }])).body as { orderId: string };
+  const placed = (await place("k-4b", [{ sku: "SKU-A", qty: 1 }])).body as { orderId: string };
   const { paymentId } = (
     await api.call("POST", "/v1/payments", { orderId: placed.orderId, channel: "unionpay" })
   ).body as { paymentId: string };
