@@ -49,8 +49,7 @@ export function orderRoutes(deps: OrderRouteDeps) {
   return (kit: GatewayKit) => {
     const { define, command } = kit;
     const orderId = (c: Context) => parseParam(c.req.param("orderId"), codeSchema, "orderId");
-    const readOrder = <T = OrderView>(c: Context, id: string) =>
-      command<T>(c, "order", id, { type: "get" }, { readOnly: true });
+    const readOrder = <T = OrderView>(c: Context, id: string) => kit.read<T>(c, "order", id);
 
     define(
       {
