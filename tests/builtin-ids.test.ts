@@ -83,12 +83,15 @@ describe("built-in property names as ids", () => {
           const sku = (id: string, cmd: Record<string, unknown>) =>
             cluster.command("sku", name, { id, cmd: cmd as { type: string } });
           expectOk(await sku("r1", { type: "receive", warehouse: name, qty: 20 }), "receive");
+          expectOk(
+            await sku("m1", { type: "setPurchaseLimit", maxPerUser: qty + 1 }),
+            "set the purchase limit",
+          );
           const reserve = (orderId: string, n: number) => ({
             type: "reserve",
             orderId,
             qty: n,
             userId: name,
-            maxPerUser: qty + 1,
           });
           expectOk(await sku("v1", reserve(name, qty)), `reserve order ${name}`);
           // The buyer named like a built-in holds `qty` already: two more units pass their limit.

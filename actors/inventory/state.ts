@@ -13,9 +13,11 @@ export interface WarehouseStock {
 export interface InventoryState {
   warehouses: Map<string, WarehouseStock>;
   /** Open reservations by order id. */
-  reservations: Map<string, { lines: ReservationLine[]; userId?: string }>;
+  reservations: Map<string, { lines: ReservationLine[]; userId?: string; hold?: true }>;
   /** Units held or bought per buyer, for reservations made with a user id (per-user limits). */
   perUser: Map<string, number>;
+  /** Operator-set: units one buyer may hold or have bought; buyers are counted only while it is set. */
+  maxPerUser?: number;
   /** How closed reservations ended, so a late release of a shipped order is a conflict, not a 404. */
   closed: Map<string, "released" | "committed">;
 }
@@ -37,11 +39,13 @@ export const inventoryStateSchema: z.ZodType<InventoryState> = z.object({
     z.object({
       lines: z.array(z.object({ warehouse: z.string(), qty: z.number().int() })),
       userId: z.string().optional(),
+      hold: z.literal(true).optional(),
     }),
   ),
   perUser: mapSchema(z.number().int())
     .optional()
     .transform((m) => m ?? new Map<string, number>()),
+  maxPerUser: z.number().int().positive().optional(),
   closed: mapSchema(z.enum(["released", "committed"])),
 });
 
@@ -52,6 +56,7 @@ export function encodeInventoryState(state: InventoryState): unknown {
     reservations: mapEntries(state.reservations),
     perUser: mapEntries(state.perUser),
     closed: mapEntries(state.closed),
+    ...(state.maxPerUser !== undefined ? { maxPerUser: state.maxPerUser } : {}),
   };
 }
 
@@ -89,10 +94,11 @@ export function applyInventoryEvent(state: InventoryState, event: InventoryEvent
       break;
     case "reserved":
       for (const line of event.lines) at(state, line.warehouse).reserved += line.qty;
-      state.reservations.set(
-        event.orderId,
-        event.userId ? { lines: event.lines, userId: event.userId } : { lines: event.lines },
-      );
+      state.reservations.set(event.orderId, {
+        lines: event.lines,
+        ...(event.userId ? { userId: event.userId } : {}),
+        ...(event.hold ? { hold: true as const } : {}),
+      });
       if (event.userId)
         state.perUser.set(event.userId, (state.perUser.get(event.userId) ?? 0) + totalQty(event.lines));
       break;
@@ -118,6 +124,10 @@ export function applyInventoryEvent(state: InventoryState, event: InventoryEvent
       at(state, event.warehouse).safetyStock = event.qty;
       break;
     case "lowStock":
+      break;
+    case "purchaseLimitSet":
+      if (event.maxPerUser === null) delete state.maxPerUser;
+      else state.maxPerUser = event.maxPerUser;
       break;
   }
   return state;
