@@ -28,6 +28,8 @@ export interface GatewayKit {
     cmd: ActorCommand,
     options?: CommandOptions,
   ): Promise<T>;
+  /** An actor's current view (`get`, read-only: no event, no idempotency record). */
+  read<T = Record<string, unknown>>(c: Context, kind: string, id: string): Promise<T>;
 }
 
 /**
@@ -139,6 +141,7 @@ export function createApp(deps: GatewayDeps): Hono {
       if (!reply.ok) throw problemFromErrorBody(reply.error);
       return reply.value as T;
     },
+    read: (c, kind, id) => kit.command(c, kind, id, { type: "get" }, { readOnly: true }),
   };
   for (const register of deps.routeModules) register(kit);
   return app;
