@@ -12,11 +12,12 @@ const TYPES: Record<string, string> = {
   ".json": "application/json",
 };
 /** Third-party browser code, served from node_modules so pages never load anything from a CDN. */
-const VENDOR: Record<string, string> = {
-  "uPlot.iife.min.js": "node_modules/uplot/dist/uPlot.iife.min.js",
-  "uPlot.min.css": "node_modules/uplot/dist/uPlot.min.css",
-  "socket.io.min.js": "node_modules/socket.io-client/dist/socket.io.min.js",
-};
+/** A Map, not an object: `/dashboard/vendor/constructor` must be a 404, not Object's constructor. */
+const VENDOR = new Map<string, string>([
+  ["uPlot.iife.min.js", "node_modules/uplot/dist/uPlot.iife.min.js"],
+  ["uPlot.min.css", "node_modules/uplot/dist/uPlot.min.css"],
+  ["socket.io.min.js", "node_modules/socket.io-client/dist/socket.io.min.js"],
+]);
 
 /** The dashboards: static files from realtime/public (names are whitelisted, never joined from input). */
 export function serveDashboards(app: Hono): void {
@@ -38,7 +39,7 @@ export function serveDashboards(app: Hono): void {
     return c.body(f.body, 200, { "content-type": f.type });
   });
   app.get("/dashboard/vendor/:name", async (c) => {
-    const path = VENDOR[c.req.param("name")];
+    const path = VENDOR.get(c.req.param("name"));
     if (!path) return c.notFound();
     const f = await file(path);
     return c.body(f.body, 200, { "content-type": f.type, "cache-control": "public, max-age=86400" });

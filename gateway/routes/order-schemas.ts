@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { addressSchema, moneySchema } from "../../actors/order/index.ts";
-import { codeSchema, operatorSetLimit } from "../schemas.ts";
+import { codeSchema, filterText, instantSchema, operatorSetLimit } from "../schemas.ts";
 
 /** Request shapes of the order routes (the OpenAPI document is generated from these). */
 export const placeBody = z
@@ -25,20 +25,20 @@ export const placeBody = z
   .strict();
 export const listQuery = z
   .object({
-    status: z.string().max(40).optional(),
+    status: filterText(40).optional(),
     userId: codeSchema.optional(),
     sku: codeSchema.optional(),
-    channel: z.string().max(40).optional(),
-    from: z.coerce.date().optional(),
-    to: z.coerce.date().optional(),
+    channel: filterText(40).optional(),
+    from: instantSchema.optional(),
+    to: instantSchema.optional(),
     minTotal: z.coerce.number().int().min(0).optional(),
     maxTotal: z.coerce.number().int().min(0).optional(),
     limit: z.coerce.number().int().min(1).max(200).default(50),
-    cursor: z.string().max(200).optional(),
+    cursor: filterText(200).optional(),
   })
   .strict();
 export const statsQuery = z
-  .object({ from: z.coerce.date(), to: z.coerce.date(), interval: z.enum(["hour", "day"]).default("day") })
+  .object({ from: instantSchema, to: instantSchema, interval: z.enum(["hour", "day"]).default("day") })
   .strict();
 export const mergeQuery = z.object({ userId: codeSchema }).strict();
 export const addressBody = z.object({ address: addressSchema }).strict();
