@@ -5,6 +5,7 @@ import type { TokenService } from "../auth.ts";
 import type {
   AuditLog,
   InventoryReadModel,
+  LoginThrottle,
   OrderReadModel,
   PaymentLedger,
   PaymentRisk,
@@ -22,14 +23,16 @@ import { orderLifecycleRoutes } from "./order-lifecycle.ts";
 import { orderRoutes } from "./orders.ts";
 import { paymentRoutes } from "./payments.ts";
 import { priceRoutes } from "./prices.ts";
+import { type StaffDirectory, userRoutes } from "./users.ts";
 import { warehouseRoutes } from "./warehouses.ts";
 
 /** Everything the routes of this gateway need, as ports (see `gateway/ports.ts`). */
 export interface GatewayPorts {
   readiness(): Promise<ReadinessReport>;
   metrics: MetricsRegistry;
-  users: UserDirectory;
+  users: UserDirectory & StaffDirectory;
   tokens: TokenService;
+  loginThrottle: LoginThrottle;
   limiter: RateLimiter;
   warehouses: WarehouseDirectory;
   inventory: InventoryReadModel;
@@ -57,6 +60,7 @@ export function gatewayRoutes(ports: GatewayPorts): RouteModule[] {
     paymentRoutes({ ...ports.payments, audit: ports.audit }),
     opsRoutes(ports),
     authRoutes(ports),
+    userRoutes(ports),
     warehouseRoutes(ports),
     inventoryRoutes(ports),
   ];
