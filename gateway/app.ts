@@ -1,7 +1,6 @@
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import type { Logger } from "../actors/runtime/log.ts";
-import type { MetricsRegistry } from "../actors/runtime/metrics.ts";
+import type { Logger, MetricsRegistry } from "../actors/runtime/index.ts";
 import { principalOf, requireAuth, requirePermission, type TokenService } from "./auth.ts";
 import { DOCS_HTML, type RouteDoc } from "./openapi.ts";
 import type { ActorCommand, ActorGateway, CommandMeta } from "./ports.ts";
@@ -29,6 +28,8 @@ export interface GatewayKit {
     cmd: ActorCommand,
     options?: { id?: string; readOnly?: boolean; meta?: CommandMeta },
   ): Promise<T>;
+  /** An actor's current view (`get`, read-only: no event, no idempotency record). */
+  read<T = Record<string, unknown>>(c: Context, kind: string, id: string): Promise<T>;
 }
 
 /** A route module: registers one area's routes on the kit. */
@@ -130,6 +131,7 @@ export function createApp(deps: GatewayDeps): Hono {
       if (!reply.ok) throw problemFromErrorBody(reply.error);
       return reply.value as T;
     },
+    read: (c, kind, id) => kit.command(c, kind, id, { type: "get" }, { readOnly: true }),
   };
   for (const register of deps.routeModules) register(kit);
   return app;

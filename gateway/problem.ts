@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
-import type { ErrorBody, ErrorKind } from "../actors/runtime/errors.ts";
+import type { ErrorBody, ErrorKind } from "../actors/runtime/index.ts";
 
 export const PROBLEM_BASE = "https://business-hub.dev/problems/";
 
@@ -44,6 +44,7 @@ const TITLES: Record<string, string> = {
   "malformed-json": "Request body is not valid JSON",
   validation: "Request failed validation",
   "missing-idempotency-key": "Idempotency-Key header required",
+  "idempotency-key-reused": "Idempotency-Key already used for a different request",
   "unknown-warehouse": "Warehouse is not registered",
   "insufficient-stock": "Not enough sellable stock",
   conflict: "Conflicts with the current state",
@@ -65,6 +66,7 @@ const KIND_TO_HTTP: Record<ErrorKind, [ContentfulStatusCode, string]> = {
   insufficient_stock: [409, "insufficient-stock"],
   invalid: [422, "validation"],
   forbidden: [403, "forbidden"],
+  idempotency_key_reused: [422, "idempotency-key-reused"],
   overloaded: [429, "overloaded"],
   unavailable: [503, "unavailable"],
   moved: [503, "unavailable"],

@@ -42,6 +42,7 @@ export async function composeGateway(infra: GatewayInfrastructure) {
     readiness: infra.readiness,
     metrics: infra.metrics,
     users: infra.users,
+    staff: infra.users,
     tokens: infra.tokens,
     limiter,
     loginThrottle: new RedisLoginThrottle(redis, ns, {

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sign } from "hono/jwt";
 import { generateChannelKeys } from "../actors/payment/channels/index.ts";
-import type { Logger } from "../actors/runtime/log.ts";
+import type { Logger } from "../actors/runtime/index.ts";
 import { DOCS_HTML } from "../gateway/openapi.ts";
 import { inlineScriptHashes } from "../gateway/security-headers.ts";
 import type { HubNode } from "../hub-node.ts";

@@ -1,10 +1,11 @@
-import { DomainError } from "../runtime/errors.ts";
-import type { Decision } from "../runtime/kind.ts";
+import type { Decision } from "../runtime/index.ts";
+import { DomainError } from "../runtime/index.ts";
 import { type InventoryCommand, MAX_UNITS } from "./commands.ts";
 import type { InventoryEvent, ReservationLine } from "./events.ts";
 import {
   applyInventoryEvent,
   type InventoryState,
+  initialInventory,
   type StockView,
   sellable,
   stockView,
@@ -17,10 +18,10 @@ type Result = Decision<InventoryEvent>;
 
 /** Sellable units over every warehouse (a reservation's hot path needs only this, not the sorted view). */
 const totalSellable = (state: InventoryState): number =>
-  Object.values(state.warehouses).reduce((n, s) => n + sellable(s), 0);
+  [...state.warehouses.values()].reduce((n, s) => n + sellable(s), 0);
 
 const stockOf = (state: InventoryState, warehouse: string): WarehouseStock =>
-  state.warehouses[warehouse] ?? { physical: 0, reserved: 0, inTransit: 0, safetyStock: 0 };
+  state.warehouses.get(warehouse) ?? { physical: 0, reserved: 0, inTransit: 0, safetyStock: 0 };
 
 /**
  * Appends a `lowStock` event for every warehouse whose sellable stock crosses below its safety stock
@@ -32,19 +33,22 @@ function decided(state: InventoryState, sku: string, events: InventoryEvent[], e
     if ("warehouse" in e) touched.add(e.warehouse);
     if ("lines" in e) for (const line of e.lines) touched.add(line.warehouse);
   }
-  const preview: InventoryState = { warehouses: {}, reservations: {}, closed: {} };
-  for (const w of touched) preview.warehouses[w] = { ...stockOf(state, w) };
+  const preview = initialInventory();
+  for (const w of touched) preview.warehouses.set(w, { ...stockOf(state, w) });
   for (const e of events) applyInventoryEvent(preview, e);
   const all = [...events];
   // Each side is judged against its own safety stock, so raising the safety stock can be the crossing.
   const low = (s: WarehouseStock) => s.safetyStock > 0 && sellable(s) < s.safetyStock;
   for (const w of touched) {
-    const after = preview.warehouses[w]!;
+    const after = preview.warehouses.get(w)!;
     if (low(after) && !low(stockOf(state, w))) {
       all.push({ type: "lowStock", warehouse: w, sellable: sellable(after), safetyStock: after.safetyStock });
     }
   }
-  const merged: InventoryState = { ...state, warehouses: { ...state.warehouses, ...preview.warehouses } };
+  const merged: InventoryState = {
+    ...state,
+    warehouses: new Map([...state.warehouses, ...preview.warehouses]),
+  };
   // Order-level replies stay small (they are logged and remembered per order); stock operations return the stock.
   return {
     events: all,
@@ -89,28 +93,31 @@ export const inventoryHandlers = {
   reserve: (state: InventoryState, c: Cmd<"reserve">, ctx: Ctx): Result => {
     // Idempotent by order id as well as by command id: a workflow may re-send its reservation after the
     // command id was pruned; the same request for a reservation already held gets the same answer.
-    const held = state.reservations[c.orderId];
+    const held = state.reservations.get(c.orderId);
     if (
       held &&
+      !held.hold === !c.hold &&
       held.lines.reduce((n, l) => n + l.qty, 0) === c.qty &&
       (!c.warehouse || held.lines.every((l) => l.warehouse === c.warehouse))
     ) {
       return { events: [], reply: { orderId: c.orderId, lines: held.lines, sellable: totalSellable(state) } };
     }
-    if (held || state.closed[c.orderId]) {
+    if (held || state.closed.has(c.orderId)) {
       throw new DomainError("conflict", `order ${c.orderId} already has a reservation on ${ctx.id}`, {
         orderId: c.orderId,
       });
     }
-    if (c.maxPerUser !== undefined) {
-      if (!c.userId) throw new DomainError("invalid", "maxPerUser needs a userId", { field: "userId" });
-      const held = state.perUser?.[c.userId] ?? 0;
-      if (held + c.qty > c.maxPerUser) {
-        throw new DomainError("conflict", `user ${c.userId} may hold at most ${c.maxPerUser} of ${ctx.id}`, {
+    // The limit is the operator's configuration, never the caller's; buyers are counted only while it is set.
+    const maxPerUser = state.maxPerUser;
+    const buyer = maxPerUser !== undefined ? c.userId : undefined;
+    if (buyer !== undefined && maxPerUser !== undefined) {
+      const held = state.perUser.get(buyer) ?? 0;
+      if (held + c.qty > maxPerUser) {
+        throw new DomainError("conflict", `user ${buyer} may hold at most ${maxPerUser} of ${ctx.id}`, {
           reason: "per_user_limit",
-          userId: c.userId,
+          userId: buyer,
           held,
-          maxPerUser: c.maxPerUser,
+          maxPerUser,
         });
       }
     }
@@ -124,9 +131,13 @@ export const inventoryHandlers = {
         ...(c.warehouse ? { warehouse: c.warehouse } : {}),
       });
     }
-    const reserved: InventoryEvent = c.userId
-      ? { type: "reserved", orderId: c.orderId, lines, userId: c.userId }
-      : { type: "reserved", orderId: c.orderId, lines };
+    const reserved: InventoryEvent = {
+      type: "reserved",
+      orderId: c.orderId,
+      lines,
+      ...(buyer ? { userId: buyer } : {}),
+      ...(c.hold ? { hold: true as const, ...(c.reason ? { reason: c.reason } : {}) } : {}),
+    };
     return decided(state, ctx.id, [reserved], {
       orderId: c.orderId,
       lines,
@@ -134,18 +145,48 @@ export const inventoryHandlers = {
   },
 
   release: (state: InventoryState, c: Cmd<"release">, ctx: Ctx): Result => {
-    const open = openReservation(state, c.orderId, ctx.id, "release");
+    const open = openReservation(state, c.orderId, ctx.id, "release", c.hold);
     return decided(
       state,
       ctx.id,
-      [{ type: "released", orderId: c.orderId, lines: open.lines, reason: c.reason ?? "released" }],
+      [
+        {
+          type: "released",
+          orderId: c.orderId,
+          lines: open.lines,
+          reason: c.reason ?? "released",
+          ...(open.hold ? { hold: true as const } : {}),
+        },
+      ],
       { orderId: c.orderId, released: open.lines },
     );
   },
 
   commit: (state: InventoryState, c: Cmd<"commit">, ctx: Ctx): Result => {
-    const open = openReservation(state, c.orderId, ctx.id, "commit");
-    return decided(state, ctx.id, [{ type: "committed", orderId: c.orderId, lines: open.lines }], {
+    const open = openReservation(state, c.orderId, ctx.id, "commit", c.hold);
+    // Stock that a count found missing cannot be shipped: physical stock never goes below zero.
+    for (const line of open.lines) {
+      const onHand = stockOf(state, line.warehouse).physical;
+      if (onHand < line.qty) {
+        throw new DomainError(
+          "conflict",
+          `only ${onHand} on hand in ${line.warehouse}, cannot ship ${line.qty}`,
+          {
+            orderId: c.orderId,
+            warehouse: line.warehouse,
+            physical: onHand,
+            requested: line.qty,
+          },
+        );
+      }
+    }
+    const committed: InventoryEvent = {
+      type: "committed",
+      orderId: c.orderId,
+      lines: open.lines,
+      ...(open.hold ? { hold: true as const } : {}),
+    };
+    return decided(state, ctx.id, [committed], {
       orderId: c.orderId,
       committed: open.lines,
     });
@@ -153,7 +194,7 @@ export const inventoryHandlers = {
 
   adjust: (state: InventoryState, c: Cmd<"adjust">, ctx: Ctx): Result => {
     const delta = c.countedQty - stockOf(state, c.warehouse).physical;
-    if (delta === 0 && state.warehouses[c.warehouse])
+    if (delta === 0 && state.warehouses.has(c.warehouse))
       return { events: [], reply: { stock: stockView(ctx.id, state) } };
     return decided(state, ctx.id, [
       { type: "adjusted", warehouse: c.warehouse, countedQty: c.countedQty, delta, reason: c.reason },
@@ -162,17 +203,34 @@ export const inventoryHandlers = {
 
   setSafetyStock: (state: InventoryState, c: Cmd<"setSafetyStock">, ctx: Ctx): Result => {
     const previous = stockOf(state, c.warehouse).safetyStock;
-    if (previous === c.qty && state.warehouses[c.warehouse]) {
+    if (previous === c.qty && state.warehouses.has(c.warehouse)) {
       return { events: [], reply: { stock: stockView(ctx.id, state) } };
     }
     return decided(state, ctx.id, [{ type: "safetyStockSet", warehouse: c.warehouse, qty: c.qty, previous }]);
   },
+
+  setPurchaseLimit: (state: InventoryState, c: Cmd<"setPurchaseLimit">, ctx: Ctx): Result => {
+    const previous = state.maxPerUser ?? null;
+    const reply = { sku: ctx.id, maxPerUser: c.maxPerUser };
+    if (previous === c.maxPerUser) return { events: [], reply };
+    return { events: [{ type: "purchaseLimitSet", maxPerUser: c.maxPerUser, previous }], reply };
+  },
 };
 
-function openReservation(state: InventoryState, orderId: string, sku: string, action: string) {
-  const open = state.reservations[orderId];
+/** The open reservation `orderId`; `hold` says which kind the caller may touch (an operator's or an order's). */
+function openReservation(state: InventoryState, orderId: string, sku: string, action: string, hold?: true) {
+  const open = state.reservations.get(orderId);
+  if (open && !open.hold !== !hold) {
+    throw new DomainError(
+      "conflict",
+      open.hold
+        ? `cannot ${action}: ${orderId} is an operator's hold on ${sku}; use the inventory API`
+        : `cannot ${action}: ${orderId} is an order's reservation on ${sku}; act on the order`,
+      { orderId, hold: open.hold === true },
+    );
+  }
   if (open) return open;
-  const closed = state.closed[orderId];
+  const closed = state.closed.get(orderId);
   if (closed) {
     throw new DomainError("conflict", `cannot ${action}: reservation for ${orderId} was already ${closed}`, {
       orderId,
@@ -188,7 +246,7 @@ function openReservation(state: InventoryState, orderId: string, sku: string, ac
  */
 function allocate(state: InventoryState, qty: number, warehouse?: string): ReservationLine[] | undefined {
   if (warehouse) return sellable(stockOf(state, warehouse)) >= qty ? [{ warehouse, qty }] : undefined;
-  const candidates = Object.entries(state.warehouses)
+  const candidates = [...state.warehouses]
     .map(([w, s]) => ({ warehouse: w, free: sellable(s) }))
     .filter((c) => c.free > 0)
     .sort((a, b) => b.free - a.free || a.warehouse.localeCompare(b.warehouse));

@@ -1,16 +1,12 @@
 import { z } from "zod";
-
-/** Codes for warehouses, order ids and SKUs: safe as subject tokens and URL segments. */
-export const codeSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_:-]{0,63}$/, "use 1–64 letters, digits, '_', ':' or '-'");
+import { idSchema as codeSchema, text } from "../shared/index.ts";
 
 /** One command moves at most a million units; totals stay far inside safe integers. */
 export const quantitySchema = z.number().int().positive().max(1_000_000);
 export const countSchema = z.number().int().min(0).max(1_000_000_000);
 export const MAX_UNITS = 1_000_000_000;
 
-const reason = z.string().trim().min(1).max(200);
+const reason = text({ max: 200 });
 
 export const inventoryCommandSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("get") }),
@@ -33,14 +29,26 @@ export const inventoryCommandSchema = z.discriminatedUnion("type", [
     orderId: codeSchema,
     qty: quantitySchema,
     warehouse: codeSchema.optional(),
-    /** With `maxPerUser`: a flash-sale guard, units one buyer may hold or have bought of this SKU. */
+    /** The buyer: counted against the SKU's purchase limit (`setPurchaseLimit`) when one is set. */
     userId: codeSchema.optional(),
-    maxPerUser: quantitySchema.optional(),
+    /**
+     * An operator's hold (the inventory API), not an order's reservation: its `orderId` only names it. Holds
+     * and order reservations never adopt, release or commit each other.
+     */
+    hold: z.literal(true).optional(),
+    reason: reason.optional(),
   }),
-  z.object({ type: z.literal("release"), orderId: codeSchema, reason: reason.optional() }),
-  z.object({ type: z.literal("commit"), orderId: codeSchema }),
+  z.object({
+    type: z.literal("release"),
+    orderId: codeSchema,
+    reason: reason.optional(),
+    hold: z.literal(true).optional(),
+  }),
+  z.object({ type: z.literal("commit"), orderId: codeSchema, hold: z.literal(true).optional() }),
   z.object({ type: z.literal("adjust"), warehouse: codeSchema, countedQty: countSchema, reason }),
   z.object({ type: z.literal("setSafetyStock"), warehouse: codeSchema, qty: countSchema }),
+  /** Operator configuration: units one buyer may hold or have bought of this SKU (`null` lifts it). */
+  z.object({ type: z.literal("setPurchaseLimit"), maxPerUser: quantitySchema.nullable() }),
 ]);
 
 export type InventoryCommand = z.infer<typeof inventoryCommandSchema>;

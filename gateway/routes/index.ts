@@ -1,5 +1,5 @@
 import type { ChannelName, SimulatedChannel } from "../../actors/payment/channels/index.ts";
-import type { MetricsRegistry } from "../../actors/runtime/metrics.ts";
+import type { MetricsRegistry } from "../../actors/runtime/index.ts";
 import type { RouteModule } from "../app.ts";
 import type { TokenService } from "../auth.ts";
 import type {
@@ -21,6 +21,7 @@ import { memberRoutes } from "./members.ts";
 import { opsRoutes } from "./ops.ts";
 import { orderLifecycleRoutes } from "./order-lifecycle.ts";
 import { orderRoutes } from "./orders.ts";
+import { paymentStatementRoutes } from "./payment-statements.ts";
 import { paymentRoutes } from "./payments.ts";
 import { priceRoutes } from "./prices.ts";
 import { type StaffDirectory, userRoutes } from "./users.ts";
@@ -30,7 +31,9 @@ import { warehouseRoutes } from "./warehouses.ts";
 export interface GatewayPorts {
   readiness(): Promise<ReadinessReport>;
   metrics: MetricsRegistry;
-  users: UserDirectory & StaffDirectory;
+  users: UserDirectory;
+  /** Staff accounts and roles (the same store as `users` in production). */
+  staff: StaffDirectory;
   tokens: TokenService;
   loginThrottle: LoginThrottle;
   limiter: RateLimiter;
@@ -58,9 +61,10 @@ export function gatewayRoutes(ports: GatewayPorts): RouteModule[] {
     orderLifecycleRoutes(ports),
     memberRoutes(),
     paymentRoutes({ ...ports.payments, audit: ports.audit }),
+    paymentStatementRoutes(ports.payments),
     opsRoutes(ports),
     authRoutes(ports),
-    userRoutes(ports),
+    userRoutes({ users: ports.staff, tokens: ports.tokens }),
     warehouseRoutes(ports),
     inventoryRoutes(ports),
   ];
