@@ -17,6 +17,7 @@ import { paymentKind } from "./actors/payment/kind.ts";
 import {
   ActorClient,
   ActorNode,
+  ConnectionWatch,
   createLogger,
   defaultInstanceOptions,
   type Logger,
@@ -30,6 +31,7 @@ import { orderRoutes } from "./gateway/routes/orders.ts";
 import { paymentRoutes } from "./gateway/routes/payments.ts";
 import { type HttpServer, serve } from "./platform/serve.ts";
 import { RealtimeHub } from "./realtime/hub.ts";
+import { EventLogUsage } from "./storage/jetstream/event-log-usage.ts";
 import { JetStreamEventStore, JetStreamTimerIndex } from "./storage/jetstream/jetstream-event-store.ts";
 import { ensureStreams } from "./storage/jetstream/streams.ts";
 import { openDatabase, type Sql } from "./storage/postgres/database.ts";
@@ -92,9 +94,16 @@ export async function startHubNode(
       `cannot reach NATS at ${config.NATS_URL} (start it with: npm run services): ${error.message}`,
     );
   });
-  const js = jetstream(nc, { timeout: 5_000 });
-  const jsm = await jetstreamManager(nc);
-  const streams = await ensureStreams(jsm, subjects, { duplicateWindowMs: config.EVENTS_DUPLICATE_WINDOW });
+  // Every NATS call has a deadline (NATS_TIMEOUT); the watch lets callers fail fast while NATS is away.
+  const connection = new ConnectionWatch(nc, { slowAfterMs: config.NATS_TIMEOUT });
+  const js = jetstream(nc, { timeout: config.NATS_TIMEOUT });
+  const jsm = await jetstreamManager(nc, { timeout: config.NATS_TIMEOUT });
+  const streams = await ensureStreams(jsm, subjects, {
+    duplicateWindowMs: config.EVENTS_DUPLICATE_WINDOW,
+    eventsMaxBytes: config.EVENTS_MAX_BYTES,
+  });
+  const eventLogUsage = new EventLogUsage(jsm, streams.events, { timeoutMs: config.NATS_TIMEOUT });
+  eventLogUsage.start();
 
   const schema = config.HUB_NAMESPACE;
   const sql = await openDatabase(config.DATABASE_URL, schema).catch((error) => {
@@ -123,7 +132,7 @@ export async function startHubNode(
     config.JWT_SECRET ??
     (await sharedSetting(sql, "jwt_secret", () => randomBytes(48).toString("base64url")));
 
-  const kvm = new Kvm(nc);
+  const kvm = new Kvm(js);
   const ns = config.HUB_NAMESPACE;
   const leasesBucket = await kvm.create(`${ns}_shard_leases`, { ttl: config.LEASE_TTL, history: 1 });
   const singletons = await kvm.create(`${ns}_singletons`, { ttl: config.LEASE_TTL, history: 1 });
@@ -133,6 +142,7 @@ export async function startHubNode(
     shardCount: config.SHARD_COUNT,
     attemptTimeoutMs: config.COMMAND_ATTEMPT_TIMEOUT,
     deadlineMs: config.COMMAND_DEADLINE,
+    connection,
   });
 
   let actorNode: ActorNode | undefined;
@@ -141,7 +151,7 @@ export async function startHubNode(
       nc,
       ACTOR_KINDS,
       {
-        store: new JetStreamEventStore(js, jsm, subjects, streams),
+        store: new JetStreamEventStore(js, jsm, subjects, streams, { timeoutMs: config.NATS_TIMEOUT }),
         timerIndex: new JetStreamTimerIndex(js, subjects, streams),
       },
       {
@@ -149,6 +159,8 @@ export async function startHubNode(
         nodeId,
         shardCount: config.SHARD_COUNT,
         leaseTtlMs: config.LEASE_TTL,
+        heartbeatTtlMs: config.NODE_HEARTBEAT_TTL,
+        natsTimeoutMs: config.NATS_TIMEOUT,
         idleMs: config.ACTOR_IDLE,
         maxActive: config.ACTOR_MAX_ACTIVE,
         maxPending: config.NODE_MAX_PENDING,
@@ -159,7 +171,7 @@ export async function startHubNode(
           idempotencyRetentionMs: config.IDEMPOTENCY_RETENTION,
         },
       },
-      { log, metrics },
+      { log, metrics, connection },
     );
     await actorNode.start();
   }
@@ -311,6 +323,8 @@ export async function startHubNode(
       await server?.stop();
       await projector?.stop();
       await actorNode?.stop();
+      eventLogUsage.stop();
+      connection.stop();
       await nc.drain().catch(() => undefined);
       await sql.end({ timeout: 2 });
       redis.disconnect();

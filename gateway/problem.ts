@@ -55,6 +55,7 @@ const TITLES: Record<string, string> = {
   overloaded: "Too busy; retry later",
   "rate-limited": "Too many requests",
   unavailable: "Temporarily unavailable; retry",
+  "storage-full": "The event log is full; writes are refused until space is freed",
   internal: "Internal error",
 };
 
@@ -69,6 +70,7 @@ const KIND_TO_HTTP: Record<ErrorKind, [ContentfulStatusCode, string]> = {
   unavailable: [503, "unavailable"],
   moved: [503, "unavailable"],
   timeout: [503, "unavailable"],
+  storage_full: [507, "storage-full"],
 };
 
 export function problemFromErrorBody(error: ErrorBody): ProblemError {

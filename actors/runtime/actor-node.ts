@@ -1,7 +1,11 @@
-import { Kvm } from "@nats-io/kv";
+import { randomBytes } from "node:crypto";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { type KV, Kvm } from "@nats-io/kv";
 import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
 import { ActorClient } from "./actor-client.ts";
 import { ActorInstance, type InstanceHost, type InstanceOptions } from "./actor-instance.ts";
+import { ConnectionWatch } from "./connection-watch.ts";
+import { withDeadline } from "./deadline.ts";
 import { RuntimeError } from "./errors.ts";
 import type { EventStore, TimerIndex } from "./event-store.ts";
 import type { AnyActorKind } from "./kind.ts";
@@ -17,6 +21,10 @@ export interface ActorNodeOptions {
   nodeId: string;
   shardCount: number;
   leaseTtlMs: number;
+  /** Lifetime of this node's heartbeat (default min(3 s, lease TTL)): dead owners are detected from it. */
+  heartbeatTtlMs?: number;
+  /** Deadline of each NATS call the node makes itself (KV, stream info, timer loads); default 1.5 s. */
+  natsTimeoutMs?: number;
   /** Passivate an actor after this long without commands. */
   idleMs: number;
   /** Most actors in memory; beyond it the least recently used idle ones passivate (guarantee 6). */
@@ -56,6 +64,11 @@ export class ActorNode {
   /** Sends actors' effects to other actors, wherever they live. */
   readonly #effectsClient: ActorClient;
   #pending = 0;
+  readonly #natsTimeoutMs: number;
+  /** The NATS connection's health, shared with the node's clients and readiness. */
+  readonly connection: ConnectionWatch;
+  readonly #ownsConnectionWatch: boolean;
+  #offConnection: (() => void) | undefined;
   #metrics: { appends: (c: number, e: number, ms: number) => void };
 
   constructor(
@@ -63,7 +76,7 @@ export class ActorNode {
     kinds: AnyActorKind[],
     storage: { store: EventStore; timerIndex: TimerIndex },
     options: ActorNodeOptions,
-    deps: { log?: Logger; metrics?: MetricsRegistry } = {},
+    deps: { log?: Logger; metrics?: MetricsRegistry; connection?: ConnectionWatch } = {},
   ) {
     this.#nc = nc;
     for (const kind of kinds) this.#kinds.set(kind.name, kind);
@@ -73,11 +86,15 @@ export class ActorNode {
     this.subjects = new Subjects(options.namespace);
     this.#wakes = new WakeSchedule((ref) => this.#deliverTimer(ref));
     this.#metrics = { appends: () => undefined };
+    this.#natsTimeoutMs = options.natsTimeoutMs ?? 1_500;
+    this.connection = deps.connection ?? new ConnectionWatch(nc, { slowAfterMs: this.#natsTimeoutMs });
+    this.#ownsConnectionWatch = deps.connection === undefined;
     this.#effectsClient = new ActorClient(nc, {
       namespace: options.namespace,
       shardCount: options.shardCount,
       attemptTimeoutMs: 2_000,
       deadlineMs: Math.max(15_000, options.leaseTtlMs * 3),
+      connection: this.connection,
     });
     this.#host = {
       nodeId: options.nodeId,
@@ -103,23 +120,40 @@ export class ActorNode {
   get ownedShards(): number[] {
     return this.#leases?.owned() ?? [];
   }
+  /** Owned shards this node may write for right now (lease and heartbeat both fresh). */
+  get validShards(): number[] {
+    return this.#leases?.valid() ?? [];
+  }
   get coveredShards(): number {
     return this.#leases?.covered ?? 0;
   }
 
   async start(): Promise<void> {
-    const kvm = new Kvm(this.#nc);
+    const timeout = this.#natsTimeoutMs;
+    const js = jetstream(this.#nc, { timeout });
+    const jsm = await jetstreamManager(this.#nc, { timeout });
+    const kvm = new Kvm(js);
     const ns = this.#options.namespace.replace(/\W/g, "_");
-    const bucket = { ttl: this.#options.leaseTtlMs, history: 1 };
-    const leases = await kvm.create(`${ns}_shard_leases`, bucket);
-    const nodes = await kvm.create(`${ns}_nodes`, bucket);
+    const heartbeatTtlMs = Math.min(this.#options.heartbeatTtlMs ?? 3_000, this.#options.leaseTtlMs);
+    const leases = await kvm.create(`${ns}_shard_leases`, { ttl: this.#options.leaseTtlMs, history: 1 });
+    const nodesBucket = `${ns}_nodes`;
+    const nodes = await ensureBucketTtl(kvm, jsm, nodesBucket, heartbeatTtlMs);
     this.#leases = new ShardLeases(leases, nodes, {
       nodeId: this.#options.nodeId,
+      incarnation: randomBytes(6).toString("hex"),
       shardCount: this.#options.shardCount,
       ttlMs: this.#options.leaseTtlMs,
+      heartbeatTtlMs,
+      timeoutMs: timeout,
+      listNodes: () => listBucketKeys(jsm, nodesBucket),
+      connection: this.connection,
       onAcquired: (shard) => this.#serveShard(shard),
       onReleased: (shard, reason) => this.#stopShard(shard, reason),
       onError: (message, error) => this.#log.warn(message, { error }),
+    });
+    // The moment NATS is back, renew and take back our shards (no wait for the next round).
+    this.#offConnection = this.connection.onChange((state) => {
+      if (state === "up") void this.#leases?.tick();
     });
     await this.#leases.start();
     const sweepMs = Math.max(50, Math.min(1_000, Math.floor(this.#options.idleMs / 2)));
@@ -129,17 +163,21 @@ export class ActorNode {
   /** Graceful stop: finish in-flight appends, hand shards back, snapshot what is worth it. */
   async stop(): Promise<void> {
     if (this.#sweeper) clearInterval(this.#sweeper);
+    this.#offConnection?.();
     await this.#leases?.stop();
     this.#wakes.stop();
+    if (this.#ownsConnectionWatch) this.connection.stop();
   }
 
   /** Stops serving without releasing leases, like a crash; tests use it to exercise failover in-process. */
   async crash(): Promise<void> {
     if (this.#sweeper) clearInterval(this.#sweeper);
     this.#leases?.abandon();
+    this.#offConnection?.();
     for (const sub of this.#subscriptions.values()) sub.unsubscribe();
     this.#subscriptions.clear();
-    for (const instance of this.#instances.values()) instance.close("node crashed", "unavailable");
+    // Callers see what a real crash looks like to them: no owner, retry elsewhere.
+    for (const instance of this.#instances.values()) instance.close("node crashed", "moved");
     this.#instances.clear();
     this.#wakes.stop();
   }
@@ -196,7 +234,11 @@ export class ActorNode {
     });
     this.#subscriptions.set(shard, sub);
     // Timers of passivated actors live in the index; arm them for this node.
-    const timers = await this.#timerIndex.loadShard(shard);
+    const timers = await withDeadline(
+      this.#timerIndex.loadShard(shard),
+      Math.max(5_000, this.#natsTimeoutMs * 3),
+      `loading timers of shard ${shard}`,
+    );
     for (const { ref, dueAt } of timers) if (dueAt > 0) this.#wakes.set(ref, dueAt);
     this.#log.info("shard acquired", { shard, timers: timers.length });
   }
@@ -302,7 +344,40 @@ export class ActorNode {
     };
     metrics.gauge("hub_actors_active", "Actors in memory on this node", () => this.#instances.size);
     metrics.gauge("hub_actor_commands_pending", "Commands queued on this node", () => this.#pending);
-    metrics.gauge("hub_shards_owned", "Shards this node serves", () => this.ownedShards.length);
+    metrics.gauge("hub_shards_owned", "Shards this node holds a lease on", () => this.ownedShards.length);
+    metrics.gauge(
+      "hub_shards_valid",
+      "Shards this node may write for now (lease and heartbeat fresh)",
+      () => this.validShards.length,
+    );
     metrics.gauge("hub_timers_scheduled", "Durable timers armed on this node", () => this.#wakes.size);
   }
+}
+
+/**
+ * Opens (or creates) a KV bucket and makes its max age `ttlMs`: the KV client never changes an existing
+ * bucket, and the heartbeat lifetime is configuration.
+ */
+async function ensureBucketTtl(
+  kvm: Kvm,
+  jsm: Awaited<ReturnType<typeof jetstreamManager>>,
+  bucket: string,
+  ttlMs: number,
+): Promise<KV> {
+  const kv = await kvm.create(bucket, { ttl: ttlMs, history: 1 });
+  const stream = `KV_${bucket}`;
+  const info = await jsm.streams.info(stream);
+  const maxAge = ttlMs * 1_000_000;
+  if (info.config.max_age !== maxAge) await jsm.streams.update(stream, { ...info.config, max_age: maxAge });
+  return kv;
+}
+
+/** The keys present in a KV bucket, from one stream-info request (no watcher that can stall). */
+async function listBucketKeys(
+  jsm: Awaited<ReturnType<typeof jetstreamManager>>,
+  bucket: string,
+): Promise<string[]> {
+  const prefix = `$KV.${bucket}.`;
+  const info = await jsm.streams.info(`KV_${bucket}`, { subjects_filter: `${prefix}>` });
+  return Object.keys(info.state.subjects ?? {}).map((subject) => subject.slice(prefix.length));
 }

@@ -1,6 +1,8 @@
 export { ActorClient, type ActorClientOptions, type SendOptions } from "./actor-client.ts";
 export { ActorInstance, type InstanceHost, type InstanceOptions } from "./actor-instance.ts";
 export { ActorNode, type ActorNodeOptions, defaultInstanceOptions } from "./actor-node.ts";
+export { type ConnectionState, ConnectionWatch } from "./connection-watch.ts";
+export { DeadlineError, withDeadline } from "./deadline.ts";
 export {
   DomainError,
   type DomainErrorKind,
@@ -11,7 +13,13 @@ export {
   RuntimeError,
   type RuntimeErrorKind,
 } from "./errors.ts";
-export { type EventStore, type LoadedActor, StaleWriteError, type TimerIndex } from "./event-store.ts";
+export {
+  type EventStore,
+  type LoadedActor,
+  StaleWriteError,
+  StorageFullError,
+  type TimerIndex,
+} from "./event-store.ts";
 export {
   type ActorKind,
   type AnyActorKind,
