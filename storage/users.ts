@@ -1,66 +1,243 @@
-import bcrypt from "bcryptjs";
+import { randomBytes } from "node:crypto";
+import { createPasswordHasher, type PasswordHasher } from "../platform/password.ts";
 import type { Sql } from "./postgres/database.ts";
 
 export interface UserRecord {
   username: string;
   roles: string[];
+  /** Effective permissions: the union of the user's roles' permissions, as they are now. */
   permissions: string[];
   disabled: boolean;
+  tokenVersion: number;
 }
 
-/** Built-in roles. Permissions are `area:action`; `*` grants everything. */
-export const BUILTIN_ROLES: Record<string, { permissions: string[]; description: string }> = {
-  admin: { permissions: ["*"], description: "Everything" },
-  inventory_manager: {
-    permissions: ["inventory:read", "inventory:write", "warehouse:read", "warehouse:write", "audit:read"],
-    description: "Stock and warehouses",
-  },
-  viewer: { permissions: ["inventory:read", "warehouse:read"], description: "Read only" },
-};
+export interface UserSummary {
+  username: string;
+  roles: string[];
+  disabled: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
 
-const BCRYPT_ROUNDS = 10;
+export interface RoleRecord {
+  name: string;
+  permissions: string[];
+  description: string;
+  builtIn: boolean;
+}
 
+/** Who made a change, for the audit log. */
+export interface AuditContext {
+  by: string;
+  requestId: string | null;
+}
+
+/**
+ * Built-in roles, one per area of the back office. Permissions are `area:action`; `*` grants everything
+ * and `area:*` a whole area. They are rewritten from this table on every start, so they cannot be edited
+ * through the API (define a custom role instead).
+ */
+export const BUILTIN_ROLES: ReadonlyMap<string, { permissions: readonly string[]; description: string }> =
+  new Map([
+    ["admin", { permissions: ["*"], description: "Everything" }],
+    [
+      "inventory_manager",
+      {
+        permissions: [
+          "inventory:read",
+          "inventory:write",
+          "inventory:hold",
+          "warehouse:read",
+          "warehouse:write",
+          "product:write",
+          "audit:read",
+        ],
+        description: "Stock, holds, warehouses and prices",
+      },
+    ],
+    [
+      "order_manager",
+      {
+        permissions: [
+          "order:read",
+          "order:write",
+          "customer:pii",
+          "member:read",
+          "payment:read",
+          "inventory:read",
+          "warehouse:read",
+        ],
+        description: "Orders, shipping and after-sales, with customer contact data",
+      },
+    ],
+    [
+      "finance",
+      {
+        permissions: ["payment:read", "payment:write", "payment:reconcile", "order:read", "audit:read"],
+        description: "Payments, refunds and reconciliation",
+      },
+    ],
+    [
+      "customer_service",
+      {
+        permissions: ["member:read", "order:read", "customer:pii", "payment:read"],
+        description: "Members and their orders, with contact data",
+      },
+    ],
+    [
+      "operator",
+      {
+        permissions: ["ops:read", "ops:write", "audit:read", "inventory:read", "order:read"],
+        description: "Operations: projector dead letters, readiness, audit",
+      },
+    ],
+    [
+      "user_admin",
+      { permissions: ["user:read", "user:write", "audit:read"], description: "Staff accounts and roles" },
+    ],
+    ["viewer", { permissions: ["inventory:read", "warehouse:read"], description: "Read only: stock" }],
+  ]);
+
+export class UnknownRoleError extends Error {
+  readonly roles: string[];
+  constructor(roles: string[]) {
+    super(`unknown role(s): ${roles.join(", ")}`);
+    this.roles = roles;
+  }
+}
+
+export class BuiltInRoleError extends Error {
+  constructor(name: string) {
+    super(`role ${name} is built in and defined by the code; create a custom role instead`);
+  }
+}
+
+/** Staff accounts and roles in Postgres. Passwords are hashed off the event loop by the given hasher. */
 export class UserStore {
   readonly #sql: Sql;
-  constructor(sql: Sql) {
+  readonly #hasher: PasswordHasher;
+  #dummyHash: Promise<string> | undefined;
+
+  constructor(sql: Sql, hasher: PasswordHasher = createPasswordHasher()) {
     this.#sql = sql;
+    this.#hasher = hasher;
   }
 
   async ensureRoles(): Promise<void> {
-    for (const [name, role] of Object.entries(BUILTIN_ROLES)) {
+    for (const [name, role] of BUILTIN_ROLES) {
       await this.#sql`INSERT INTO roles (name, permissions, description)
-        VALUES (${name}, ${role.permissions}, ${role.description})
-        ON CONFLICT (name) DO UPDATE SET permissions = EXCLUDED.permissions`;
+        VALUES (${name}, ${[...role.permissions]}, ${role.description})
+        ON CONFLICT (name) DO UPDATE SET permissions = EXCLUDED.permissions, description = EXCLUDED.description`;
     }
   }
 
   /** Creates `admin` on first start; returns true if it was created now. */
   async ensureAdmin(password: string): Promise<boolean> {
-    const hash = await bcrypt.hash(password, BCRYPT_ROUNDS);
+    const hash = await this.#hasher.hash(password);
     const rows = await this.#sql`INSERT INTO users (username, password_hash, roles)
       VALUES ('admin', ${hash}, ${["admin"]}) ON CONFLICT (username) DO NOTHING RETURNING username`;
     return rows.length === 1;
   }
 
-  async create(username: string, password: string, roles: string[]): Promise<void> {
-    const hash = await bcrypt.hash(password, BCRYPT_ROUNDS);
-    await this.#sql`INSERT INTO users (username, password_hash, roles) VALUES (${username}, ${hash}, ${roles})
-      ON CONFLICT (username) DO UPDATE SET password_hash = EXCLUDED.password_hash, roles = EXCLUDED.roles`;
+  /** Whether `password` is the user's password, whatever the user's state (start-up checks, scripts). */
+  async passwordMatches(username: string, password: string): Promise<boolean> {
+    const rows = await this.#sql`SELECT password_hash FROM users WHERE username = ${username}`;
+    if (!rows[0]) return false;
+    return this.#hasher.verify(password, rows[0].password_hash as string);
   }
 
-  /** Checks a password; compares against a dummy hash for unknown users so timing does not reveal them. */
+  /** Creates or replaces a user (tests, seeding). The API uses `add`, which refuses an existing name. */
+  async create(username: string, password: string, roles: string[]): Promise<void> {
+    const hash = await this.#hasher.hash(password);
+    await this.#sql`INSERT INTO users (username, password_hash, roles) VALUES (${username}, ${hash}, ${roles})
+      ON CONFLICT (username) DO UPDATE SET password_hash = EXCLUDED.password_hash, roles = EXCLUDED.roles,
+        token_version = users.token_version + 1, updated_at = now()`;
+  }
+
+  /** Adds a user; false if the name is taken. Throws `UnknownRoleError`. */
+  async add(
+    user: { username: string; password: string; roles: string[] },
+    audit: AuditContext,
+  ): Promise<boolean> {
+    const hash = await this.#hasher.hash(user.password);
+    return this.#sql.begin(async (tx) => {
+      await assertRolesExist(tx as unknown as Sql, user.roles);
+      const rows = await tx`INSERT INTO users (username, password_hash, roles)
+        VALUES (${user.username}, ${hash}, ${user.roles}) ON CONFLICT (username) DO NOTHING RETURNING username`;
+      if (rows.length === 0) return false;
+      await auditRow(tx as unknown as Sql, audit, "user.create", `user/${user.username}`, {
+        roles: user.roles,
+      });
+      return true;
+    });
+  }
+
+  /**
+   * Changes roles and/or the disabled flag. Disabling bumps the token version, so re-enabling later does
+   * not bring old tokens back. Returns undefined for an unknown user; throws `UnknownRoleError`.
+   */
+  async update(
+    username: string,
+    change: { roles?: string[]; disabled?: boolean },
+    audit: AuditContext,
+  ): Promise<UserRecord | undefined> {
+    const found = await this.#sql.begin(async (tx) => {
+      if (change.roles) await assertRolesExist(tx as unknown as Sql, change.roles);
+      const rows = await tx`UPDATE users SET
+          roles = COALESCE(${change.roles ?? null}::text[], roles),
+          disabled = COALESCE(${change.disabled ?? null}::boolean, disabled),
+          token_version = token_version + CASE WHEN ${change.disabled === true} AND NOT disabled THEN 1 ELSE 0 END,
+          updated_at = now()
+        WHERE username = ${username} RETURNING username`;
+      if (rows.length === 0) return false;
+      await auditRow(tx as unknown as Sql, audit, "user.update", `user/${username}`, change);
+      return true;
+    });
+    return found ? this.find(username) : undefined;
+  }
+
+  /** Sets a new password and revokes every token issued before. False for an unknown user. */
+  async setPassword(username: string, password: string, audit: AuditContext): Promise<boolean> {
+    const hash = await this.#hasher.hash(password);
+    return this.#sql.begin(async (tx) => {
+      const rows = await tx`UPDATE users SET password_hash = ${hash}, token_version = token_version + 1,
+        updated_at = now() WHERE username = ${username} RETURNING username`;
+      if (rows.length === 0) return false;
+      // The password itself never reaches the log or the audit trail.
+      await auditRow(tx as unknown as Sql, audit, "user.password", `user/${username}`, {});
+      return true;
+    });
+  }
+
+  /** Revokes every token of a user issued so far. False for an unknown user. */
+  async revokeTokens(username: string, audit: AuditContext): Promise<boolean> {
+    return this.#sql.begin(async (tx) => {
+      const rows = await tx`UPDATE users SET token_version = token_version + 1, updated_at = now()
+        WHERE username = ${username} RETURNING username`;
+      if (rows.length === 0) return false;
+      await auditRow(tx as unknown as Sql, audit, "user.revoke-tokens", `user/${username}`, {});
+      return true;
+    });
+  }
+
+  /** Checks a password off the event loop; unknown users cost the same hash, so timing does not reveal them. */
   async verify(username: string, password: string): Promise<UserRecord | undefined> {
-    const rows = await this
-      .#sql`SELECT username, password_hash, roles, disabled FROM users WHERE username = ${username}`;
+    const rows = await this.#sql`SELECT password_hash, disabled FROM users WHERE username = ${username}`;
     const row = rows[0];
-    const ok = await bcrypt.compare(password, (row?.password_hash as string) ?? DUMMY_HASH);
+    const hash = (row?.password_hash as string | undefined) ?? (await this.#dummy());
+    const ok = await this.#hasher.verify(password, hash);
     if (!row || !ok || row.disabled) return undefined;
+    return this.find(username);
+  }
+
+  /** The account's current state, as the token check reads it (see `TokenService`). */
+  async account(username: string): Promise<UserRecord | undefined> {
     return this.find(username);
   }
 
   async find(username: string): Promise<UserRecord | undefined> {
     const rows = await this.#sql`
-      SELECT u.username, u.roles, u.disabled,
+      SELECT u.username, u.roles, u.disabled, u.token_version,
         COALESCE(array_agg(DISTINCT p) FILTER (WHERE p IS NOT NULL), '{}') AS permissions
       FROM users u LEFT JOIN roles r ON r.name = ANY(u.roles) LEFT JOIN LATERAL unnest(r.permissions) p ON true
       WHERE u.username = ${username} GROUP BY u.username`;
@@ -71,11 +248,81 @@ export class UserStore {
       roles: row.roles as string[],
       permissions: row.permissions as string[],
       disabled: row.disabled as boolean,
+      tokenVersion: row.token_version as number,
     };
+  }
+
+  /** Users ordered by name; `after` is the last name of the previous page. */
+  async list(opts: { limit: number; after?: string }): Promise<UserSummary[]> {
+    const rows = await this.#sql`
+      SELECT username, roles, disabled, created_at, updated_at FROM users
+      WHERE ${opts.after !== undefined ? this.#sql`username > ${opts.after}` : this.#sql`true`}
+      ORDER BY username LIMIT ${opts.limit}`;
+    return rows.map((row) => ({
+      username: row.username as string,
+      roles: row.roles as string[],
+      disabled: row.disabled as boolean,
+      createdAt: (row.created_at as Date).toISOString(),
+      updatedAt: (row.updated_at as Date).toISOString(),
+    }));
+  }
+
+  async roles(): Promise<RoleRecord[]> {
+    const rows = await this.#sql`SELECT name, permissions, description FROM roles ORDER BY name`;
+    return rows.map((row) => ({
+      name: row.name as string,
+      permissions: row.permissions as string[],
+      description: row.description as string,
+      builtIn: BUILTIN_ROLES.has(row.name as string),
+    }));
+  }
+
+  /** Creates or replaces a custom role; throws `BuiltInRoleError` for a built-in name. */
+  async putRole(
+    role: { name: string; permissions: string[]; description?: string },
+    audit: AuditContext,
+  ): Promise<{ created: boolean; role: RoleRecord }> {
+    if (BUILTIN_ROLES.has(role.name)) throw new BuiltInRoleError(role.name);
+    const description = role.description ?? "";
+    const rows = await this.#sql.begin(async (tx) => {
+      const result = await tx`INSERT INTO roles (name, permissions, description)
+        VALUES (${role.name}, ${role.permissions}, ${description})
+        ON CONFLICT (name) DO UPDATE SET permissions = EXCLUDED.permissions, description = EXCLUDED.description
+        RETURNING (xmax = 0) AS created`;
+      await auditRow(tx as unknown as Sql, audit, "role.put", `role/${role.name}`, {
+        permissions: role.permissions,
+      });
+      return result;
+    });
+    return {
+      created: Boolean(rows[0]!.created),
+      role: { name: role.name, permissions: role.permissions, description, builtIn: false },
+    };
+  }
+
+  #dummy(): Promise<string> {
+    this.#dummyHash ??= this.#hasher.hash(randomBytes(16).toString("hex"));
+    return this.#dummyHash;
   }
 }
 
-const DUMMY_HASH = "$2b$10$CwTycUXWue0Thq9StjUM0uJ8.6Rz6Q2Wq1Lr0Zb1n8nq0Yx7Yx7Ya";
+async function assertRolesExist(sql: Sql, roles: string[]): Promise<void> {
+  const rows = await sql`SELECT name FROM roles WHERE name = ANY(${roles})`;
+  const known = new Set(rows.map((r) => r.name as string));
+  const unknown = roles.filter((r) => !known.has(r));
+  if (unknown.length > 0) throw new UnknownRoleError(unknown);
+}
+
+async function auditRow(
+  sql: Sql,
+  audit: AuditContext,
+  action: string,
+  target: string,
+  detail: Record<string, unknown>,
+): Promise<void> {
+  await sql`INSERT INTO audit_log (principal, action, target, request_id, detail)
+    VALUES (${audit.by}, ${action}, ${target}, ${audit.requestId}, ${sql.json(detail as never)})`;
+}
 
 /** A setting created once and shared by every node (e.g. the JWT secret when none is configured). */
 export async function sharedSetting(sql: Sql, key: string, create: () => string): Promise<string> {

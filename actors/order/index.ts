@@ -28,3 +28,10 @@ export {
 } from "./commands.ts";
 export { amountsSchema, type OrderEvent, orderEventSchema } from "./events.ts";
 export { ORDER_STATUSES, type OrderState, type OrderStatus } from "./state.ts";
+export {
+  type AllocatedLine,
+  maskedAddress,
+  mergeGroups,
+  type Parcel,
+  shipmentParcels,
+} from "./views.ts";

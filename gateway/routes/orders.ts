@@ -1,76 +1,33 @@
 import { createHash } from "node:crypto";
 import type { Context } from "hono";
-import { z } from "zod";
-import { addressSchema, moneySchema } from "../../actors/order/index.ts";
-import type { PriceBook } from "../../storage/prices.ts";
-import { InvalidCursorError } from "../../storage/read-models/inventory-queries.ts";
-import type { OrderQueries } from "../../storage/read-models/order-queries.ts";
+import {
+  type Address,
+  type AllocatedLine,
+  maskedAddress,
+  mergeGroups,
+  shipmentParcels,
+} from "../../actors/order/index.ts";
 import type { GatewayKit } from "../app.ts";
 import { can, principalOf } from "../auth.ts";
+import { pagedRead } from "../cursor.ts";
+import type { OrderReadModel, PriceBook } from "../ports.ts";
 import { ProblemError } from "../problem.ts";
 import { codeSchema } from "../schemas.ts";
 import { idempotencyKey, parseBody, parseParam, parseQuery } from "../validate.ts";
+import { addressBody, listQuery, mergeQuery, placeBody, statsQuery } from "./order-schemas.ts";
 
 export interface OrderRouteDeps {
   prices: PriceBook;
-  orders: OrderQueries;
+  orders: OrderReadModel;
   paymentTimeoutMs: number;
-  autoCompleteMs: number;
 }
 
-const placeBody = z
-  .object({
-    userId: codeSchema,
-    lines: z
-      .array(z.object({ sku: codeSchema, qty: z.number().int().positive().max(10_000) }).strict())
-      .min(1)
-      .max(100),
-    address: addressSchema,
-    channel: z
-      .string()
-      .regex(/^[a-z][a-z0-9_-]{0,39}$/)
-      .default("web"),
-    maxPerUser: z.number().int().positive().max(10_000).optional(),
-    pointsToSpend: z.number().int().positive().max(1_000_000_000).optional(),
-    campaignId: codeSchema.optional(),
-    maxPerCampaign: z.number().int().positive().max(10_000).optional(),
-  })
-  .strict();
-const priceBody = z.object({ listPrice: moneySchema }).strict();
-const listQuery = z
-  .object({
-    status: z.string().max(40).optional(),
-    userId: codeSchema.optional(),
-    sku: codeSchema.optional(),
-    channel: z.string().max(40).optional(),
-    from: z.coerce.date().optional(),
-    to: z.coerce.date().optional(),
-    minTotal: z.coerce.number().int().min(0).optional(),
-    maxTotal: z.coerce.number().int().min(0).optional(),
-    limit: z.coerce.number().int().min(1).max(200).default(50),
-    cursor: z.string().max(200).optional(),
-  })
-  .strict();
-const statsQuery = z
-  .object({ from: z.coerce.date(), to: z.coerce.date(), interval: z.enum(["hour", "day"]).default("day") })
-  .strict();
-const mergeQuery = z.object({ userId: codeSchema }).strict();
-const cancelBody = z
-  .object({ reason: z.string().trim().min(1).max(200).default("cancelled by request") })
-  .strict();
-const shipBody = z
-  .object({ carrier: z.string().trim().min(1).max(40), trackingNo: z.string().trim().min(1).max(64) })
-  .strict();
-const afterSalesBody = z
-  .object({
-    kind: z.enum(["refund_only", "return_and_refund"]),
-    reason: z.string().trim().min(1).max(500),
-    amount: moneySchema.optional(),
-  })
-  .strict();
-const decisionBody = z.object({ approve: z.boolean(), note: z.string().max(500).optional() }).strict();
-const receiveBody = z.object({ warehouse: codeSchema, disposition: z.enum(["restock", "scrap"]) }).strict();
-const addressBody = z.object({ address: addressSchema }).strict();
+/** The parts of the order actor's `get` reply these routes read. */
+interface OrderView {
+  status: string;
+  address: Address;
+  lines: AllocatedLine[];
+}
 
 /** Order ids come from the caller's idempotency key, so a retried POST reaches the same order actor. */
 export function orderIdFor(userId: string, key: string): string {
@@ -81,42 +38,33 @@ export function orderIdFor(userId: string, key: string): string {
     .replace(/[^A-Za-z0-9]/g, "x")}`;
 }
 
+const isAddress = (value: unknown): value is Address =>
+  typeof value === "object" &&
+  value !== null &&
+  "region" in value &&
+  typeof value.region === "string" &&
+  "detail" in value &&
+  typeof value.detail === "string" &&
+  "name" in value &&
+  typeof value.name === "string" &&
+  "phone" in value &&
+  typeof value.phone === "string";
+
 /** Phone and address are personal data: masked unless the caller holds `customer:pii`. */
-export function maskOrder<T extends Record<string, unknown>>(c: Context, order: T): T {
-  if (can(principalOf(c), "customer:pii")) return order;
-  const address = order.address as { phone: string; detail: string; name: string; region: string } | null;
-  if (!address) return order;
-  return {
-    ...order,
-    address: {
-      region: address.region,
-      name: `${address.name.slice(0, 1)}*`,
-      phone: address.phone.replace(/\d(?=\d{4})/g, "*"),
-      detail: "***",
-    },
-  };
+export function maskOrder<T extends { address?: unknown }>(c: Context, order: T): T {
+  if (!order.address || can(principalOf(c), "customer:pii")) return order;
+  // Never pass through something unmasked that merely looks different from an address.
+  if (!isAddress(order.address)) throw new Error("order address has an unexpected shape");
+  return { ...order, address: maskedAddress(order.address) };
 }
 
+/** Orders: placing, reading, searching, statistics, shipment planning and address changes. */
 export function orderRoutes(deps: OrderRouteDeps) {
   return (kit: GatewayKit) => {
     const { define, command } = kit;
-    const orderId = (c: Context) => parseParam(c.req.param("orderId"), codeSchema, "orderId") as string;
-
-    define(
-      {
-        method: "put",
-        path: "/v1/skus/:sku/price",
-        summary: "Set a SKU's list price (integer fen, CNY)",
-        tag: "Products",
-        permission: "product:write",
-        body: priceBody,
-      },
-      async (c) => {
-        const sku = parseParam(c.req.param("sku"), codeSchema, "sku") as string;
-        const body = await parseBody(c, priceBody);
-        return c.json(await deps.prices.set(sku, body.listPrice, kit.meta(c).by, kit.meta(c).requestId));
-      },
-    );
+    const orderId = (c: Context) => parseParam(c.req.param("orderId"), codeSchema, "orderId");
+    const readOrder = <T = OrderView>(c: Context, id: string) =>
+      command<T>(c, "order", id, { type: "get" }, { readOnly: true });
 
     define(
       {
@@ -134,7 +82,7 @@ export function orderRoutes(deps: OrderRouteDeps) {
         },
       },
       async (c) => {
-        const key = idempotencyKey(c, true)!;
+        const key = idempotencyKey(c, true) ?? "";
         const body = await parseBody(c, placeBody);
         const skus = body.lines.map((l) => l.sku);
         if (new Set(skus).size !== skus.length)
@@ -146,20 +94,17 @@ export function orderRoutes(deps: OrderRouteDeps) {
             422,
             "unknown-price",
             `SKU ${skus[unpriced]} has no price; PUT /v1/skus/${skus[unpriced]}/price first`,
-            {
-              field: `lines.${unpriced}.sku`,
-            },
+            { field: `lines.${unpriced}.sku` },
           );
         }
-        const id = orderIdFor(body.userId, key);
         const placed = await command(
           c,
           "order",
-          id,
+          orderIdFor(body.userId, key),
           {
             type: "place",
             userId: body.userId,
-            lines: body.lines.map((l) => ({ ...l, unitPrice: prices.get(l.sku)! })),
+            lines: body.lines.map((l) => ({ ...l, unitPrice: prices.get(l.sku) })),
             address: body.address,
             channel: body.channel,
             discount: 0,
@@ -186,7 +131,7 @@ export function orderRoutes(deps: OrderRouteDeps) {
         query: statsQuery,
       },
       async (c) => {
-        const q = parseQuery(c, statsQuery) as z.infer<typeof statsQuery>;
+        const q = parseQuery(c, statsQuery);
         return c.json({ interval: q.interval, buckets: await deps.orders.stats(q.from, q.to, q.interval) });
       },
     );
@@ -200,14 +145,8 @@ export function orderRoutes(deps: OrderRouteDeps) {
         query: listQuery,
       },
       async (c) => {
-        const q = parseQuery(c, listQuery) as z.infer<typeof listQuery>;
-        try {
-          return c.json(await deps.orders.list(q));
-        } catch (error) {
-          if (error instanceof InvalidCursorError)
-            throw new ProblemError(400, "validation", error.message, { field: "cursor" });
-          throw error;
-        }
+        const q = parseQuery(c, listQuery);
+        return c.json(await pagedRead(() => deps.orders.list(q)));
       },
     );
     define(
@@ -220,30 +159,16 @@ export function orderRoutes(deps: OrderRouteDeps) {
         query: mergeQuery,
       },
       async (c) => {
-        const q = parseQuery(c, mergeQuery) as z.infer<typeof mergeQuery>;
+        const q = parseQuery(c, mergeQuery);
         const page = await deps.orders.list({ userId: q.userId, status: "awaiting_shipment", limit: 200 });
-        const groups = new Map<string, { address: unknown; orders: string[] }>();
+        const waiting: Array<{ orderId: string; address: Address }> = [];
         for (const item of page.items) {
-          const order = (await command(c, "order", item.orderId, { type: "get" }, { readOnly: true })) as {
-            status: string;
-            address: Record<string, string>;
-          };
-          if (order.status !== "awaiting_shipment") continue;
-          const key = JSON.stringify([
-            order.address.region,
-            order.address.detail,
-            order.address.name,
-            order.address.phone,
-          ]);
-          const group = groups.get(key) ?? { address: order.address, orders: [] };
-          group.orders.push(item.orderId);
-          groups.set(key, group);
+          // The read model may lag: the actor says whether the order still waits for shipment.
+          const order = await readOrder(c, item.orderId);
+          if (order.status === "awaiting_shipment")
+            waiting.push({ orderId: item.orderId, address: order.address });
         }
-        const mergeable = [...groups.values()].filter((g) => g.orders.length > 1);
-        return c.json({
-          userId: q.userId,
-          groups: mergeable.map((g) => maskOrder(c, { address: g.address, orders: g.orders })),
-        });
+        return c.json({ userId: q.userId, groups: mergeGroups(waiting).map((g) => maskOrder(c, g)) });
       },
     );
     define(
@@ -256,23 +181,8 @@ export function orderRoutes(deps: OrderRouteDeps) {
       },
       async (c) => {
         const id = orderId(c);
-        const order = (await command(c, "order", id, { type: "get" }, { readOnly: true })) as {
-          status: string;
-          lines: Array<{ sku: string; allocation: Array<{ warehouse: string; qty: number }> }>;
-        };
-        const parcels = new Map<string, Array<{ sku: string; qty: number }>>();
-        for (const line of order.lines) {
-          for (const part of line.allocation)
-            parcels.set(part.warehouse, [
-              ...(parcels.get(part.warehouse) ?? []),
-              { sku: line.sku, qty: part.qty },
-            ]);
-        }
-        return c.json({
-          orderId: id,
-          status: order.status,
-          parcels: [...parcels].map(([warehouse, lines]) => ({ warehouse, lines })),
-        });
+        const order = await readOrder(c, id);
+        return c.json({ orderId: id, status: order.status, parcels: shipmentParcels(order.lines) });
       },
     );
     define(
@@ -283,83 +193,7 @@ export function orderRoutes(deps: OrderRouteDeps) {
         tag: "Orders",
         permission: "order:read",
       },
-      async (c) =>
-        c.json(maskOrder(c, await command(c, "order", orderId(c), { type: "get" }, { readOnly: true }))),
-    );
-
-    const transition = (
-      path: string,
-      summary: string,
-      permission: string,
-      body: z.ZodType | undefined,
-      toCommand: (b: Record<string, unknown>) => Record<string, unknown> & { type: string },
-    ) =>
-      define(
-        {
-          method: "post",
-          path,
-          summary,
-          tag: "Orders",
-          permission,
-          ...(body ? { body } : {}),
-          idempotencyKey: "optional",
-        },
-        async (c) => {
-          const id = orderId(c);
-          const key = idempotencyKey(c, false);
-          const parsed = body ? ((await parseBody(c, body)) as Record<string, unknown>) : {};
-          const cmd = toCommand(parsed);
-          return c.json(
-            await command(c, "order", id, cmd, { id: `${cmd.type}:${key ?? crypto.randomUUID()}` }),
-          );
-        },
-      );
-    transition(
-      "/v1/orders/:orderId/cancel",
-      "Cancel an unpaid order (releases its stock)",
-      "order:write",
-      cancelBody,
-      (b) => ({ type: "cancel", reason: b.reason as string }),
-    );
-    transition(
-      "/v1/orders/:orderId/ship",
-      "Ship: deducts the reserved stock",
-      "order:fulfil",
-      shipBody,
-      (b) => ({
-        type: "ship",
-        carrier: b.carrier as string,
-        trackingNo: b.trackingNo as string,
-        autoCompleteMs: deps.autoCompleteMs,
-      }),
-    );
-    transition(
-      "/v1/orders/:orderId/confirm-receipt",
-      "Confirm receipt (completes the order)",
-      "order:write",
-      undefined,
-      () => ({ type: "confirmReceipt" }),
-    );
-    transition(
-      "/v1/orders/:orderId/after-sales",
-      "Request a refund or a return",
-      "order:write",
-      afterSalesBody,
-      (b) => ({ type: "requestAfterSales", ...b }) as { type: string },
-    );
-    transition(
-      "/v1/orders/:orderId/after-sales/decision",
-      "Approve or reject an after-sales request",
-      "order:approve",
-      decisionBody,
-      (b) => ({ type: "decideAfterSales", ...b }) as { type: string },
-    );
-    transition(
-      "/v1/orders/:orderId/after-sales/receive",
-      "Receive returned goods (restock or scrap) and refund",
-      "order:fulfil",
-      receiveBody,
-      (b) => ({ type: "receiveReturn", ...b }) as { type: string },
+      async (c) => c.json(maskOrder(c, await readOrder<Record<string, unknown>>(c, orderId(c)))),
     );
     define(
       {
@@ -373,32 +207,10 @@ export function orderRoutes(deps: OrderRouteDeps) {
       async (c) => {
         const id = orderId(c);
         const body = await parseBody(c, addressBody);
+        const cmd = { type: "changeAddress", address: body.address };
         return c.json(
-          maskOrder(
-            c,
-            await command(
-              c,
-              "order",
-              id,
-              { type: "changeAddress", address: body.address },
-              { id: `address:${crypto.randomUUID()}` },
-            ),
-          ),
+          maskOrder(c, await command(c, "order", id, cmd, { id: `address:${crypto.randomUUID()}` })),
         );
-      },
-    );
-
-    define(
-      {
-        method: "get",
-        path: "/v1/members/:userId",
-        summary: "A member's level, points and recent orders",
-        tag: "Members",
-        permission: "member:read",
-      },
-      async (c) => {
-        const userId = parseParam(c.req.param("userId"), codeSchema, "userId") as string;
-        return c.json(await command(c, "member", userId, { type: "get" }, { readOnly: true }));
       },
     );
   };

@@ -8,37 +8,48 @@ import {
   ChannelSignatureError,
   type SimulatedChannel,
 } from "../../actors/payment/channels/index.ts";
-import { reconcile } from "../../storage/ledger/index.ts";
-import type { Sql } from "../../storage/postgres/database.ts";
 import type { GatewayKit } from "../app.ts";
+import type { AuditLog, PaymentLedger, PaymentRisk, RiskVerdict } from "../ports.ts";
 import { ProblemError } from "../problem.ts";
 import { codeSchema } from "../schemas.ts";
 import { parseBody, parseParam, parseQuery } from "../validate.ts";
 
 export interface PaymentRouteDeps {
   channels: Record<ChannelName, SimulatedChannel>;
-  sql: Sql;
+  ledger: PaymentLedger;
+  audit: AuditLog;
   /** Where channels post callbacks (this gateway's public URL). */
   publicUrl: string;
-  /** Risk rules: most one payment may be, and most payments one user may start per hour. */
-  risk: { maxAmount: number; maxPerUserPerHour: number; blacklist: ReadonlySet<string> };
-  /** Counts payments per user per hour (Redis INCR with expiry). */
-  velocity(userId: string): Promise<number>;
+  /** Risk rules (blacklist, single-payment limit, per-user velocity) checked before a payment starts. */
+  risk: PaymentRisk;
 }
 
+/** The parts of the actors' `get` replies these routes read. */
+interface OrderToPay {
+  status: string;
+  userId: string;
+  amounts: { total: number };
+}
+interface PaymentView {
+  channel: ChannelName;
+  amount: number;
+}
+
+const channelNamed = (name: string | undefined): ChannelName | undefined =>
+  CHANNEL_NAMES.find((known) => known === name);
+
+const channelEnum = z.enum(CHANNEL_NAMES as [ChannelName, ...ChannelName[]]);
 const dayPattern = /^\d{4}-\d{2}-\d{2}$/;
 const statementQuery = z.object({ date: z.string().regex(dayPattern, "a day as YYYY-MM-DD") }).strict();
 const reconcileBody = z
   .object({
-    channel: z.enum(CHANNEL_NAMES as [ChannelName, ...ChannelName[]]),
+    channel: channelEnum,
     date: z.string().regex(dayPattern, "a day as YYYY-MM-DD"),
     statement: z.string().min(1).max(5_000_000),
   })
   .strict();
 
-const createBody = z
-  .object({ orderId: codeSchema, channel: z.enum(CHANNEL_NAMES as [ChannelName, ...ChannelName[]]) })
-  .strict();
+const createBody = z.object({ orderId: codeSchema, channel: channelEnum }).strict();
 const simulateBody = z
   .object({
     status: z.enum(["paid", "failed"]).default("paid"),
@@ -74,11 +85,13 @@ export function paymentRoutes(deps: PaymentRouteDeps) {
       },
       async (c) => {
         const body = await parseBody(c, createBody);
-        const order = (await command(c, "order", body.orderId, { type: "get" }, { readOnly: true })) as {
-          status: string;
-          userId: string;
-          amounts: { total: number };
-        };
+        const order = await command<OrderToPay>(
+          c,
+          "order",
+          body.orderId,
+          { type: "get" },
+          { readOnly: true },
+        );
         if (order.status !== "pending_payment") {
           throw new ProblemError(
             409,
@@ -88,27 +101,8 @@ export function paymentRoutes(deps: PaymentRouteDeps) {
           );
         }
         const amount = order.amounts.total;
-        if (deps.risk.blacklist.has(order.userId))
-          throw new ProblemError(403, "forbidden", "payments from this user are blocked", {
-            reason: "blacklist",
-          });
-        if (amount > deps.risk.maxAmount) {
-          throw new ProblemError(
-            422,
-            "risk-rejected",
-            `amount ${amount} exceeds the single-payment limit ${deps.risk.maxAmount}`,
-            { field: "amount", reason: "amount" },
-          );
-        }
-        if ((await deps.velocity(order.userId)) > deps.risk.maxPerUserPerHour) {
-          throw new ProblemError(
-            429,
-            "rate-limited",
-            "too many payments for this user in the last hour",
-            { reason: "velocity" },
-            3600,
-          );
-        }
+        const verdict = await deps.risk.assess({ userId: order.userId, amount });
+        if (!verdict.allowed) throw riskProblem(verdict, amount);
         const paymentId = paymentIdFor(body.orderId, body.channel);
         await command(
           c,
@@ -141,7 +135,7 @@ export function paymentRoutes(deps: PaymentRouteDeps) {
           await command(
             c,
             "payment",
-            parseParam(c.req.param("paymentId"), codeSchema, "paymentId") as string,
+            parseParam(c.req.param("paymentId"), codeSchema, "paymentId"),
             { type: "get" },
             { readOnly: true },
           ),
@@ -160,20 +154,24 @@ export function paymentRoutes(deps: PaymentRouteDeps) {
       } catch (error) {
         if (error instanceof ChannelSignatureError || error instanceof ChannelInputError) {
           // Forgeries and garbage are recorded for the risk team, and the channel is told no.
-          await deps.sql`INSERT INTO audit_log (principal, action, target, request_id, detail)
-            VALUES (${`channel:${channelName}`}, 'payment.callback_rejected', ${`channel/${channelName}`},
-                    ${requestIdOf(c)}, ${deps.sql.json({ reason: error.message })})`;
+          await deps.audit.record({
+            principal: `channel:${channelName}`,
+            action: "payment.callback_rejected",
+            target: `channel/${channelName}`,
+            requestId: kit.requestId(c),
+            detail: { reason: error.message },
+          });
           const reply = channel.callbackReply(false);
           return c.body(reply.body, 400, reply.headers);
         }
         throw error;
       }
       if (verified.status === "refunded") return replyWith(c, channel, true);
-      const meta = { by: `channel:${channelName}`, requestId: requestIdOf(c) };
-      const reply = await commandAs(
+      // Callbacks have no user: the command is on behalf of the channel.
+      const meta = { by: `channel:${channelName}`, requestId: kit.requestId(c) };
+      c.set("principal" as never, { username: meta.by, permissions: [] } as never);
+      const reply = await command<{ accepted?: boolean }>(
         c,
-        kit,
-        meta,
         "payment",
         verified.paymentId,
         {
@@ -183,10 +181,9 @@ export function paymentRoutes(deps: PaymentRouteDeps) {
           status: verified.status,
           paidAt: verified.paidAt,
         },
-        `callback:${verified.channelTxnId}:${verified.status}`,
+        { id: `callback:${verified.channelTxnId}:${verified.status}`, meta },
       );
-      const accepted = (reply as { accepted?: boolean }).accepted !== false;
-      return replyWith(c, channel, accepted);
+      return replyWith(c, channel, reply.accepted !== false);
     };
 
     define(
@@ -198,9 +195,8 @@ export function paymentRoutes(deps: PaymentRouteDeps) {
         public: true,
       },
       async (c) => {
-        const name = c.req.param("channel") as ChannelName;
-        if (!CHANNEL_NAMES.includes(name))
-          throw new ProblemError(404, "not-found", `unknown channel ${name}`);
+        const name = channelNamed(c.req.param("channel"));
+        if (!name) throw new ProblemError(404, "not-found", `unknown channel ${c.req.param("channel")}`);
         const headers: Record<string, string> = {};
         c.req.raw.headers.forEach((value, key) => {
           headers[key] = value;
@@ -219,25 +215,11 @@ export function paymentRoutes(deps: PaymentRouteDeps) {
         query: statementQuery,
       },
       async (c) => {
-        const name = c.req.param("channel") as ChannelName;
-        if (!CHANNEL_NAMES.includes(name))
-          throw new ProblemError(404, "not-found", `unknown channel ${name}`);
-        const { date } = parseQuery(c, statementQuery) as z.infer<typeof statementQuery>;
+        const name = channelNamed(c.req.param("channel"));
+        if (!name) throw new ProblemError(404, "not-found", `unknown channel ${c.req.param("channel")}`);
+        const { date } = parseQuery(c, statementQuery);
         // The simulated channel saw exactly the money that moved; its statement is built from those movements.
-        const rows = await deps.sql`
-          SELECT t.payment_id, t.kind, t.occurred_at, p.channel_txn_id,
-            (SELECT sum(amount) FROM ledger_entries e WHERE e.transaction_id = t.id AND e.direction = 'debit')::bigint AS amount
-          FROM ledger_transactions t JOIN payments p ON p.payment_id = t.payment_id
-          WHERE t.channel = ${name} AND t.kind IN ('capture', 'refund')
-            AND (t.occurred_at AT TIME ZONE 'Asia/Shanghai')::date = ${date}::date
-          ORDER BY t.occurred_at`;
-        const entries = rows.map((r) => ({
-          paymentId: r.payment_id as string,
-          channelTxnId: (r.channel_txn_id as string) ?? "",
-          amount: Number(r.amount),
-          status: (r.kind === "capture" ? "paid" : "refunded") as "paid" | "refunded",
-          at: (r.occurred_at as Date).toISOString(),
-        }));
+        const entries = await deps.ledger.channelMovements(name, date);
         return c.text(deps.channels[name].statement(date, entries), 200, {
           "content-type": "text/csv; charset=utf-8",
         });
@@ -270,7 +252,10 @@ export function paymentRoutes(deps: PaymentRouteDeps) {
             { field: "statement" },
           );
         }
-        return c.json(await reconcile(deps.sql, { channel: body.channel, date: body.date, statement }), 201);
+        return c.json(
+          await deps.ledger.reconcile({ channel: body.channel, date: body.date, statement }),
+          201,
+        );
       },
     );
 
@@ -284,12 +269,15 @@ export function paymentRoutes(deps: PaymentRouteDeps) {
         body: simulateBody,
       },
       async (c) => {
-        const paymentId = parseParam(c.req.param("paymentId"), codeSchema, "paymentId") as string;
+        const paymentId = parseParam(c.req.param("paymentId"), codeSchema, "paymentId");
         const body = await parseBody(c, simulateBody);
-        const payment = (await command(c, "payment", paymentId, { type: "get" }, { readOnly: true })) as {
-          channel: ChannelName;
-          amount: number;
-        };
+        const payment = await command<PaymentView>(
+          c,
+          "payment",
+          paymentId,
+          { type: "get" },
+          { readOnly: true },
+        );
         const callback = deps.channels[payment.channel].simulateCallback({
           paymentId,
           amount: body.amount ?? payment.amount,
@@ -301,24 +289,32 @@ export function paymentRoutes(deps: PaymentRouteDeps) {
   };
 }
 
-/** Callbacks have no principal, so the request id is read directly. */
-const requestIdOf = (c: Context) => c.get("requestId" as never) as string;
-
 function replyWith(c: Context, channel: SimulatedChannel, ok: boolean): Response {
   const reply = channel.callbackReply(ok);
   return c.body(reply.body, reply.status as 200, reply.headers);
 }
 
-/** A command on behalf of the channel (callbacks have no user). */
-async function commandAs(
-  c: Context,
-  kit: GatewayKit,
-  meta: { by: string; requestId: string },
-  kind: string,
-  id: string,
-  cmd: Record<string, unknown> & { type: string },
-  commandId: string,
-) {
-  c.set("principal" as never, { username: meta.by, permissions: [] } as never);
-  return kit.command(c, kind, id, cmd, { id: commandId });
+/** A risk refusal as the client sees it: who is blocked is 403, too much 422, too often 429. */
+function riskProblem(verdict: Exclude<RiskVerdict, { allowed: true }>, amount: number): ProblemError {
+  switch (verdict.reason) {
+    case "blacklist":
+      return new ProblemError(403, "forbidden", "payments from this user are blocked", {
+        reason: "blacklist",
+      });
+    case "amount":
+      return new ProblemError(
+        422,
+        "risk-rejected",
+        `amount ${amount} exceeds the single-payment limit ${verdict.limit}`,
+        { field: "amount", reason: "amount" },
+      );
+    case "velocity":
+      return new ProblemError(
+        429,
+        "rate-limited",
+        "too many payments for this user in the last hour",
+        { reason: "velocity" },
+        verdict.retryAfterSeconds,
+      );
+  }
 }

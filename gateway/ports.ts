@@ -1,0 +1,131 @@
+/**
+ * What the gateway needs from the rest of the system, as small interfaces. Routes depend on these
+ * ports, never on a store or a driver: `node/` plugs in the Postgres/Redis/NATS implementations, and
+ * gateway unit tests plug in fakes (see `gateway/testing.ts`).
+ */
+import type { ChannelName, StatementEntry } from "../actors/payment/channels/index.ts";
+import type { Reply } from "../actors/runtime/index.ts";
+
+/** Who asked, carried with every command into the actor's events (the audit trail of mutations). */
+export interface CommandMeta {
+  by: string;
+  requestId: string;
+}
+
+export type ActorCommand = { type: string; [field: string]: unknown };
+
+/** Commands and reads to actors (the `ActorClient` over NATS in production). */
+export interface ActorGateway {
+  request(
+    kind: string,
+    id: string,
+    cmd: ActorCommand,
+    options: { meta?: CommandMeta; id?: string; readOnly?: boolean },
+  ): Promise<Reply>;
+}
+
+/** Security-relevant facts that do not come from an actor (e.g. rejected channel callbacks). */
+export interface AuditLog {
+  record(entry: {
+    principal: string;
+    action: string;
+    target: string;
+    requestId: string;
+    detail: Record<string, unknown>;
+  }): Promise<void>;
+}
+
+/** Fixed-window counting shared by every gateway node (Redis in production). */
+export interface RateLimiter {
+  /** Counts one more hit on `key` in a window of `windowSeconds`; returns the hits so far, this one included. */
+  hit(key: string, windowSeconds: number): Promise<number>;
+}
+
+export interface UserDirectory {
+  /** The user when the password matches, otherwise undefined. */
+  verify(
+    username: string,
+    password: string,
+  ): Promise<{ username: string; permissions: string[] } | undefined>;
+}
+
+export interface Warehouse {
+  code: string;
+  name: string;
+  region: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Reference data: warehouses, with a fast existence check for every stock command. */
+export interface WarehouseDirectory {
+  upsert(
+    w: { code: string; name: string; region: string },
+    by: string,
+    requestId: string,
+  ): Promise<{ created: boolean; warehouse: Warehouse }>;
+  list(opts: { limit: number; after?: string }): Promise<Warehouse[]>;
+  exists(code: string): Promise<boolean>;
+}
+
+/** List prices per SKU in minor units. */
+export interface PriceBook {
+  set(
+    sku: string,
+    listPrice: number,
+    by: string,
+    requestId: string,
+  ): Promise<{ sku: string; listPrice: number; currency: string }>;
+  get(skus: string[]): Promise<Map<string, number>>;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** Inventory read model. Throws `InvalidCursorError` (storage) for a cursor it did not issue. */
+export interface InventoryReadModel {
+  ledger(sku: string, limit: number, cursor?: string): Promise<Page<object>>;
+}
+
+export interface OrderFilter {
+  status?: string;
+  userId?: string;
+  sku?: string;
+  channel?: string;
+  from?: Date;
+  to?: Date;
+  minTotal?: number;
+  maxTotal?: number;
+  limit: number;
+  cursor?: string;
+}
+
+/** Orders read model (eventually consistent). Throws `InvalidCursorError` for a foreign cursor. */
+export interface OrderReadModel {
+  list(filter: OrderFilter): Promise<Page<{ orderId: string }>>;
+  stats(from: Date, to: Date, interval: "hour" | "day"): Promise<object[]>;
+}
+
+/** The money that moved on a channel, from our ledger; and reconciliation against a channel's statement. */
+export interface PaymentLedger {
+  channelMovements(channel: ChannelName, date: string): Promise<StatementEntry[]>;
+  reconcile(options: { channel: ChannelName; date: string; statement: StatementEntry[] }): Promise<object>;
+}
+
+export type RiskVerdict =
+  | { allowed: true }
+  | { allowed: false; reason: "blacklist" }
+  | { allowed: false; reason: "amount"; limit: number }
+  | { allowed: false; reason: "velocity"; retryAfterSeconds: number };
+
+/** Payment risk rules (blacklist, single-payment limit, per-user velocity), decided outside the edge. */
+export interface PaymentRisk {
+  assess(payment: { userId: string; amount: number }): Promise<RiskVerdict>;
+}
+
+export interface ReadinessReport {
+  ready: boolean;
+  checks: Record<string, { ok: boolean; detail?: string }>;
+}

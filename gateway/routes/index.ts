@@ -1,0 +1,63 @@
+import type { ChannelName, SimulatedChannel } from "../../actors/payment/channels/index.ts";
+import type { MetricsRegistry } from "../../actors/runtime/metrics.ts";
+import type { RouteModule } from "../app.ts";
+import type { TokenService } from "../auth.ts";
+import type {
+  AuditLog,
+  InventoryReadModel,
+  OrderReadModel,
+  PaymentLedger,
+  PaymentRisk,
+  PriceBook,
+  RateLimiter,
+  ReadinessReport,
+  UserDirectory,
+  WarehouseDirectory,
+} from "../ports.ts";
+import { authRoutes } from "./auth.ts";
+import { inventoryRoutes } from "./inventory.ts";
+import { memberRoutes } from "./members.ts";
+import { opsRoutes } from "./ops.ts";
+import { orderLifecycleRoutes } from "./order-lifecycle.ts";
+import { orderRoutes } from "./orders.ts";
+import { paymentRoutes } from "./payments.ts";
+import { priceRoutes } from "./prices.ts";
+import { warehouseRoutes } from "./warehouses.ts";
+
+/** Everything the routes of this gateway need, as ports (see `gateway/ports.ts`). */
+export interface GatewayPorts {
+  readiness(): Promise<ReadinessReport>;
+  metrics: MetricsRegistry;
+  users: UserDirectory;
+  tokens: TokenService;
+  limiter: RateLimiter;
+  warehouses: WarehouseDirectory;
+  inventory: InventoryReadModel;
+  prices: PriceBook;
+  orders: OrderReadModel;
+  payments: {
+    channels: Record<ChannelName, SimulatedChannel>;
+    ledger: PaymentLedger;
+    risk: PaymentRisk;
+    /** Where channels post callbacks (this gateway's public URL). */
+    publicUrl: string;
+  };
+  audit: AuditLog;
+  paymentTimeoutMs: number;
+  autoCompleteMs: number;
+}
+
+/** Every area's routes, in registration order (a static path must come before a `:param` sibling). */
+export function gatewayRoutes(ports: GatewayPorts): RouteModule[] {
+  return [
+    priceRoutes(ports),
+    orderRoutes(ports),
+    orderLifecycleRoutes(ports),
+    memberRoutes(),
+    paymentRoutes({ ...ports.payments, audit: ports.audit }),
+    opsRoutes(ports),
+    authRoutes(ports),
+    warehouseRoutes(ports),
+    inventoryRoutes(ports),
+  ];
+}

@@ -1,0 +1,60 @@
+import { z } from "zod";
+import { addressSchema, moneySchema } from "../../actors/order/index.ts";
+import { codeSchema } from "../schemas.ts";
+
+/** Request shapes of the order routes (the OpenAPI document is generated from these). */
+export const placeBody = z
+  .object({
+    userId: codeSchema,
+    lines: z
+      .array(z.object({ sku: codeSchema, qty: z.number().int().positive().max(10_000) }).strict())
+      .min(1)
+      .max(100),
+    address: addressSchema,
+    channel: z
+      .string()
+      .regex(/^[a-z][a-z0-9_-]{0,39}$/)
+      .default("web"),
+    maxPerUser: z.number().int().positive().max(10_000).optional(),
+    pointsToSpend: z.number().int().positive().max(1_000_000_000).optional(),
+    campaignId: codeSchema.optional(),
+    maxPerCampaign: z.number().int().positive().max(10_000).optional(),
+  })
+  .strict();
+export const listQuery = z
+  .object({
+    status: z.string().max(40).optional(),
+    userId: codeSchema.optional(),
+    sku: codeSchema.optional(),
+    channel: z.string().max(40).optional(),
+    from: z.coerce.date().optional(),
+    to: z.coerce.date().optional(),
+    minTotal: z.coerce.number().int().min(0).optional(),
+    maxTotal: z.coerce.number().int().min(0).optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.string().max(200).optional(),
+  })
+  .strict();
+export const statsQuery = z
+  .object({ from: z.coerce.date(), to: z.coerce.date(), interval: z.enum(["hour", "day"]).default("day") })
+  .strict();
+export const mergeQuery = z.object({ userId: codeSchema }).strict();
+export const addressBody = z.object({ address: addressSchema }).strict();
+
+export const cancelBody = z
+  .object({ reason: z.string().trim().min(1).max(200).default("cancelled by request") })
+  .strict();
+export const shipBody = z
+  .object({ carrier: z.string().trim().min(1).max(40), trackingNo: z.string().trim().min(1).max(64) })
+  .strict();
+export const afterSalesBody = z
+  .object({
+    kind: z.enum(["refund_only", "return_and_refund"]),
+    reason: z.string().trim().min(1).max(500),
+    amount: moneySchema.optional(),
+  })
+  .strict();
+export const decisionBody = z.object({ approve: z.boolean(), note: z.string().max(500).optional() }).strict();
+export const receiveBody = z
+  .object({ warehouse: codeSchema, disposition: z.enum(["restock", "scrap"]) })
+  .strict();

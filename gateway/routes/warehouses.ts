@@ -1,0 +1,50 @@
+import type { GatewayKit } from "../app.ts";
+import type { WarehouseDirectory } from "../ports.ts";
+import * as s from "../schemas.ts";
+import { parseBody, parseParam, parseQuery } from "../validate.ts";
+
+export interface WarehouseRouteDeps {
+  warehouses: WarehouseDirectory;
+}
+
+/** Warehouses: reference data every stock command names. */
+export function warehouseRoutes(deps: WarehouseRouteDeps) {
+  return ({ define, meta }: GatewayKit) => {
+    define(
+      {
+        method: "put",
+        path: "/v1/warehouses/:code",
+        summary: "Register or update a warehouse",
+        tag: "Warehouses",
+        permission: "warehouse:write",
+        body: s.warehouseBody,
+        response: { status: 200, schema: s.warehouseSchema, description: "The warehouse (201 when created)" },
+      },
+      async (c) => {
+        const code = parseParam(c.req.param("code"), s.codeSchema, "code");
+        const body = await parseBody(c, s.warehouseBody);
+        const { by, requestId } = meta(c);
+        const { created, warehouse } = await deps.warehouses.upsert({ code, ...body }, by, requestId);
+        return c.json(warehouse, created ? 201 : 200);
+      },
+    );
+    define(
+      {
+        method: "get",
+        path: "/v1/warehouses",
+        summary: "List warehouses (cursor = last code seen)",
+        tag: "Warehouses",
+        permission: "warehouse:read",
+        query: s.pageQuery,
+      },
+      async (c) => {
+        const q = parseQuery(c, s.pageQuery);
+        const items = await deps.warehouses.list({
+          limit: q.limit,
+          ...(q.cursor ? { after: q.cursor } : {}),
+        });
+        return c.json({ items, nextCursor: items.length === q.limit ? (items.at(-1)?.code ?? null) : null });
+      },
+    );
+  };
+}

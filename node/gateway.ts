@@ -1,0 +1,72 @@
+import type Redis from "ioredis";
+import { createChannels } from "../actors/payment/channels/index.ts";
+import type { ActorClient, Logger, MetricsRegistry } from "../actors/runtime/index.ts";
+import type { Config } from "../config.ts";
+import { createApp } from "../gateway/app.ts";
+import type { TokenService } from "../gateway/auth.ts";
+import type { ReadinessReport } from "../gateway/ports.ts";
+import { gatewayRoutes } from "../gateway/routes/index.ts";
+import { PostgresAuditLog } from "../storage/audit-log.ts";
+import { PostgresPaymentLedger } from "../storage/ledger/payment-ledger.ts";
+import type { Sql } from "../storage/postgres/database.ts";
+import { PostgresPriceBook } from "../storage/prices.ts";
+import { InventoryQueries } from "../storage/read-models/inventory-queries.ts";
+import { OrderQueries } from "../storage/read-models/order-queries.ts";
+import type { UserStore } from "../storage/users.ts";
+import { PostgresWarehouseDirectory } from "../storage/warehouses.ts";
+import { channelKeys } from "./channel-keys.ts";
+import { PaymentRiskRulesCheck } from "./payment-risk.ts";
+import { RedisRateLimiter } from "./rate-limiter.ts";
+
+export interface GatewayInfrastructure {
+  config: Config;
+  sql: Sql;
+  redis: Redis;
+  actors: ActorClient;
+  users: UserStore;
+  tokens: TokenService;
+  metrics: MetricsRegistry;
+  log: Logger;
+  readiness(): Promise<ReadinessReport>;
+}
+
+/** The HTTP gateway with every port bound to its Postgres, Redis or NATS implementation. */
+export async function composeGateway(infra: GatewayInfrastructure) {
+  const { config, sql, redis } = infra;
+  const ns = config.HUB_NAMESPACE;
+  const limiter = new RedisRateLimiter(redis, ns);
+  const routeModules = gatewayRoutes({
+    readiness: infra.readiness,
+    metrics: infra.metrics,
+    users: infra.users,
+    tokens: infra.tokens,
+    limiter,
+    warehouses: new PostgresWarehouseDirectory(sql, redis, ns),
+    inventory: new InventoryQueries(sql),
+    prices: new PostgresPriceBook(sql),
+    orders: new OrderQueries(sql),
+    payments: {
+      channels: createChannels(await channelKeys(sql)),
+      ledger: new PostgresPaymentLedger(sql),
+      risk: new PaymentRiskRulesCheck(
+        {
+          maxAmount: config.PAYMENT_MAX_AMOUNT,
+          maxPerUserPerHour: config.PAYMENT_MAX_PER_USER_PER_HOUR,
+          blacklist: new Set(config.PAYMENT_BLACKLIST),
+        },
+        limiter,
+      ),
+      publicUrl: config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`,
+    },
+    audit: new PostgresAuditLog(sql),
+    paymentTimeoutMs: config.ORDER_PAYMENT_TIMEOUT,
+    autoCompleteMs: config.ORDER_AUTO_COMPLETE,
+  });
+  return createApp({
+    routeModules,
+    actors: infra.actors,
+    tokens: infra.tokens,
+    metrics: infra.metrics,
+    log: infra.log,
+  });
+}

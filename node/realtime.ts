@@ -1,0 +1,50 @@
+import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
+import { createAdapter } from "@socket.io/redis-adapter";
+import type Redis from "ioredis";
+import { Server as SocketServer } from "socket.io";
+import type { Logger, MetricsRegistry, Subjects } from "../actors/runtime/index.ts";
+import type { Config } from "../config.ts";
+import { can, type TokenService } from "../gateway/auth.ts";
+import { RealtimeHub } from "../realtime/hub.ts";
+import type { Sql } from "../storage/postgres/database.ts";
+import { PostgresDashboardSnapshots } from "../storage/read-models/dashboard-snapshots.ts";
+
+export interface RealtimeInfrastructure {
+  config: Config;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  subjects: Subjects;
+  stream: string;
+  sql: Sql;
+  redis: Redis;
+  tokens: TokenService;
+  log: Logger;
+  metrics: MetricsRegistry;
+}
+
+/** Socket.IO dashboards, served on the gateway's port: the socket server and the hub feeding it. */
+export async function startRealtime(
+  infra: RealtimeInfrastructure,
+): Promise<{ socketServer: SocketServer; realtime: RealtimeHub }> {
+  const { config, redis, tokens } = infra;
+  const socketServer = new SocketServer({ serveClient: false, pingInterval: 10_000, pingTimeout: 8_000 });
+  // The Redis adapter makes io-wide broadcasts reach every node; dashboard events reach every node
+  // straight from the event log (ordered and resumable), so they are sent per socket.
+  socketServer.adapter(createAdapter(redis.duplicate(), redis.duplicate()));
+  const realtime = new RealtimeHub({
+    io: socketServer,
+    js: infra.js,
+    jsm: infra.jsm,
+    subjects: infra.subjects,
+    shardCount: config.SHARD_COUNT,
+    stream: infra.stream,
+    snapshots: new PostgresDashboardSnapshots(infra.sql),
+    checkToken: (token) => tokens.check(token),
+    can,
+    log: infra.log,
+    metrics: infra.metrics,
+    options: { coalesceMs: config.REALTIME_COALESCE },
+  });
+  await realtime.start();
+  return { socketServer, realtime };
+}
