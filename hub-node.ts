@@ -12,10 +12,12 @@ import {
   ActorClient,
   ActorNode,
   ConnectionWatch,
+  clusterCoverage,
   createLogger,
   defaultInstanceOptions,
   type Logger,
   MetricsRegistry,
+  openLeaseBuckets,
   Subjects,
 } from "./actors/runtime/index.ts";
 import type { Config } from "./config.ts";
@@ -28,8 +30,8 @@ import { readinessCheck } from "./node/readiness.ts";
 import { startRealtime } from "./node/realtime.ts";
 import { type HttpServer, serve } from "./platform/serve.ts";
 import type { RealtimeHub } from "./realtime/hub.ts";
-import { JetStreamEventStore, JetStreamTimerIndex } from "./storage/jetstream/jetstream-event-store.ts";
 import { EventLogUsage } from "./storage/jetstream/event-log-usage.ts";
+import { JetStreamEventStore, JetStreamTimerIndex } from "./storage/jetstream/jetstream-event-store.ts";
 import { ensureStreams } from "./storage/jetstream/streams.ts";
 import type { Sql } from "./storage/postgres/database.ts";
 import { Projector } from "./storage/projector.ts";
@@ -73,7 +75,10 @@ export async function startHubNode(
 
   const nc = await connectNats(config, nodeId);
   // Every NATS call has a deadline (NATS_TIMEOUT); the watch lets callers fail fast while NATS is away.
-  const connection = new ConnectionWatch(nc, { slowAfterMs: config.NATS_TIMEOUT });
+  // "Slow" at half the deadline: a command can still be answered 503 well within two seconds.
+  const connection = new ConnectionWatch(nc, {
+    slowAfterMs: Math.max(250, Math.min(1_000, config.NATS_TIMEOUT / 2)),
+  });
   const js = jetstream(nc, { timeout: config.NATS_TIMEOUT });
   const jsm = await jetstreamManager(nc, { timeout: config.NATS_TIMEOUT });
   const streams = await ensureStreams(jsm, subjects, {
@@ -82,13 +87,18 @@ export async function startHubNode(
   });
   const eventLogUsage = new EventLogUsage(jsm, streams.events, { timeoutMs: config.NATS_TIMEOUT });
   eventLogUsage.start();
+  eventLogUsage.registerMetrics(metrics);
   const sql = await openMigratedDatabase(config);
   const redis = await connectRedis(config);
   const { users, jwtSecret } = await bootstrapIdentity(config, sql);
 
   const kvm = new Kvm(js);
   const ns = config.HUB_NAMESPACE;
-  const leasesBucket = await kvm.create(`${ns}_shard_leases`, { ttl: config.LEASE_TTL, history: 1 });
+  const leaseBuckets = await openLeaseBuckets(nc, ns, {
+    leaseTtlMs: config.LEASE_TTL,
+    heartbeatTtlMs: Math.min(config.NODE_HEARTBEAT_TTL, config.LEASE_TTL),
+    timeoutMs: config.NATS_TIMEOUT,
+  });
   const singletons = await kvm.create(`${ns}_singletons`, { ttl: config.LEASE_TTL, history: 1 });
 
   const client = new ActorClient(nc, {
@@ -148,13 +158,14 @@ export async function startHubNode(
   }
 
   const readiness = readinessCheck({
-    nc,
+    roles,
+    connection,
     sql,
     redis,
-    leases: leasesBucket,
-    shardCount: config.SHARD_COUNT,
+    coverage: () => clusterCoverage(leaseBuckets, config.SHARD_COUNT, config.NATS_TIMEOUT),
     actorNode,
     projector,
+    eventLog: eventLogUsage,
   });
 
   const tokens = new TokenService(jwtSecret, config.TOKEN_TTL);

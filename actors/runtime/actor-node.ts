@@ -13,7 +13,7 @@ import { type Logger, silentLogger } from "./log.ts";
 import type { MetricsRegistry } from "./metrics.ts";
 import { type ActorRef, actorKey, type CommandEnvelope, type Reply, TIMER_COMMAND } from "./protocol.ts";
 import { isValidActorId, Subjects } from "./shard.ts";
-import { ShardLeases } from "./shard-leases.ts";
+import { ShardLeases, scanLeases } from "./shard-leases.ts";
 import { WakeSchedule } from "./wake-schedule.ts";
 
 export interface ActorNodeOptions {
@@ -130,14 +130,13 @@ export class ActorNode {
 
   async start(): Promise<void> {
     const timeout = this.#natsTimeoutMs;
-    const js = jetstream(this.#nc, { timeout });
-    const jsm = await jetstreamManager(this.#nc, { timeout });
-    const kvm = new Kvm(js);
-    const ns = this.#options.namespace.replace(/\W/g, "_");
     const heartbeatTtlMs = Math.min(this.#options.heartbeatTtlMs ?? 3_000, this.#options.leaseTtlMs);
-    const leases = await kvm.create(`${ns}_shard_leases`, { ttl: this.#options.leaseTtlMs, history: 1 });
-    const nodesBucket = `${ns}_nodes`;
-    const nodes = await ensureBucketTtl(kvm, jsm, nodesBucket, heartbeatTtlMs);
+    const buckets = await openLeaseBuckets(this.#nc, this.#options.namespace, {
+      leaseTtlMs: this.#options.leaseTtlMs,
+      heartbeatTtlMs,
+      timeoutMs: timeout,
+    });
+    const { leases, nodes, listNodes } = buckets;
     this.#leases = new ShardLeases(leases, nodes, {
       nodeId: this.#options.nodeId,
       incarnation: randomBytes(6).toString("hex"),
@@ -145,7 +144,7 @@ export class ActorNode {
       ttlMs: this.#options.leaseTtlMs,
       heartbeatTtlMs,
       timeoutMs: timeout,
-      listNodes: () => listBucketKeys(jsm, nodesBucket),
+      listNodes,
       connection: this.connection,
       onAcquired: (shard) => this.#serveShard(shard),
       onReleased: (shard, reason) => this.#stopShard(shard, reason),
@@ -354,30 +353,49 @@ export class ActorNode {
   }
 }
 
-/**
- * Opens (or creates) a KV bucket and makes its max age `ttlMs`: the KV client never changes an existing
- * bucket, and the heartbeat lifetime is configuration.
- */
-async function ensureBucketTtl(
-  kvm: Kvm,
-  jsm: Awaited<ReturnType<typeof jetstreamManager>>,
-  bucket: string,
-  ttlMs: number,
-): Promise<KV> {
-  const kv = await kvm.create(bucket, { ttl: ttlMs, history: 1 });
-  const stream = `KV_${bucket}`;
-  const info = await jsm.streams.info(stream);
-  const maxAge = ttlMs * 1_000_000;
-  if (info.config.max_age !== maxAge) await jsm.streams.update(stream, { ...info.config, max_age: maxAge });
-  return kv;
+export interface LeaseBuckets {
+  leases: KV;
+  nodes: KV;
+  /** Node ids with a heartbeat key, from one stream-info request (no watcher that can stall). */
+  listNodes(): Promise<string[]>;
 }
 
-/** The keys present in a KV bucket, from one stream-info request (no watcher that can stall). */
-async function listBucketKeys(
-  jsm: Awaited<ReturnType<typeof jetstreamManager>>,
-  bucket: string,
-): Promise<string[]> {
-  const prefix = `$KV.${bucket}.`;
-  const info = await jsm.streams.info(`KV_${bucket}`, { subjects_filter: `${prefix}>` });
-  return Object.keys(info.state.subjects ?? {}).map((subject) => subject.slice(prefix.length));
+/**
+ * The lease bucket (max age = lease TTL) and the heartbeat bucket (max age = heartbeat TTL), opened with
+ * a deadline on every call. Both are separate streams from the event log, so a full event log (which has
+ * its own size limit) leaves them room to work.
+ */
+export async function openLeaseBuckets(
+  nc: NatsConnection,
+  namespace: string,
+  options: { leaseTtlMs: number; heartbeatTtlMs: number; timeoutMs: number },
+): Promise<LeaseBuckets> {
+  const js = jetstream(nc, { timeout: options.timeoutMs });
+  const jsm = await jetstreamManager(nc, { timeout: options.timeoutMs });
+  const kvm = new Kvm(js);
+  const ns = namespace.replace(/\W/g, "_");
+  const leases = await kvm.create(`${ns}_shard_leases`, { ttl: options.leaseTtlMs, history: 1 });
+  const nodesBucket = `${ns}_nodes`;
+  const nodes = await kvm.create(nodesBucket, { ttl: options.heartbeatTtlMs, history: 1 });
+  // The KV client never changes an existing bucket, and the heartbeat lifetime is configuration.
+  const stream = `KV_${nodesBucket}`;
+  const info = await jsm.streams.info(stream);
+  const maxAge = options.heartbeatTtlMs * 1_000_000;
+  if (info.config.max_age !== maxAge) await jsm.streams.update(stream, { ...info.config, max_age: maxAge });
+  const prefix = `$KV.${nodesBucket}.`;
+  const listNodes = async () => {
+    const state = (await jsm.streams.info(stream, { subjects_filter: `${prefix}>` })).state;
+    return Object.keys(state.subjects ?? {}).map((subject) => subject.slice(prefix.length));
+  };
+  return { leases, nodes, listNodes };
+}
+
+/** How many shards have a live owner (a holder with a live heartbeat), for readiness. */
+export async function clusterCoverage(
+  buckets: LeaseBuckets,
+  shardCount: number,
+  timeoutMs: number,
+): Promise<{ live: number; shardCount: number }> {
+  const scan = await scanLeases({ ...buckets, shardCount, timeoutMs });
+  return { live: scan.leases.filter((l) => l.live).length, shardCount };
 }

@@ -29,12 +29,16 @@ export class ConnectionWatch {
   #state: ConnectionState = "up";
   #timer: ReturnType<typeof setInterval> | undefined;
   #stopped = false;
+  #tickMs = 250;
+  #lastTickAt = 0;
 
   constructor(nc: NatsConnection, options: ConnectionWatchOptions) {
     this.#nc = nc;
     this.#options = { pingEveryMs: Math.max(100, Math.floor(options.slowAfterMs / 2)), ...options };
     void this.#follow();
-    this.#timer = setInterval(() => this.#tick(), Math.min(this.#options.pingEveryMs, 250));
+    this.#tickMs = Math.min(this.#options.pingEveryMs, 250);
+    this.#lastTickAt = performance.now();
+    this.#timer = setInterval(() => this.#tick(), this.#tickMs);
     this.#timer.unref?.();
   }
 
@@ -111,13 +115,17 @@ export class ConnectionWatch {
 
   #tick(): void {
     if (this.#stopped) return;
+    // A blocked event loop delays the pong's processing too: that time is ours, not the server's.
+    const now = performance.now();
+    const stalled = now - this.#lastTickAt - this.#tickMs;
+    this.#lastTickAt = now;
+    if (stalled > 50 && this.#pingSentAt !== undefined) this.#pingSentAt += stalled;
     if (this.#nc.isClosed()) {
       this.#connected = false;
       this.#set("down");
       return;
     }
     if (!this.#connected) return;
-    const now = performance.now();
     if (this.#pingSentAt !== undefined) {
       if (now - this.#pingSentAt > this.#options.slowAfterMs) this.#set("slow");
       return;
@@ -126,21 +134,24 @@ export class ConnectionWatch {
   }
 
   #lastPingAt: number | undefined;
+  #pingId = 0;
 
   #ping(): void {
     if (this.#pingSentAt !== undefined || this.#stopped) return;
     const sentAt = performance.now();
+    const id = ++this.#pingId;
     this.#pingSentAt = sentAt;
     this.#lastPingAt = sentAt;
     this.#nc.flush().then(
       () => {
-        if (this.#pingSentAt !== sentAt) return; // a disconnect reset it; this answer is stale
+        if (this.#pingId !== id || this.#pingSentAt === undefined) return; // reset by a disconnect: stale
         this.#pingSentAt = undefined;
         this.#lastRttMs = performance.now() - sentAt;
-        if (this.#connected) this.#set(this.#lastRttMs > this.#options.slowAfterMs ? "slow" : "up");
+        // Judged by the overdue check, which discounts event-loop stalls; a fast answer means up again.
+        if (this.#connected && this.#lastRttMs <= this.#options.slowAfterMs) this.#set("up");
       },
       () => {
-        if (this.#pingSentAt === sentAt) this.#pingSentAt = undefined;
+        if (this.#pingId === id) this.#pingSentAt = undefined;
       },
     );
   }

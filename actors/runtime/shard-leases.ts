@@ -55,6 +55,46 @@ export interface LeaseView {
   live: boolean;
 }
 
+export interface LeaseScan {
+  leases: LeaseView[];
+  /** Nodes with a heartbeat key (at least 1). */
+  liveNodes: number;
+}
+
+/**
+ * Reads every lease key and judges each holder against the heartbeats: one stream-info request for the
+ * node list, then direct gets, each under a deadline (no key-listing watcher, which can stall for 30 s).
+ */
+export async function scanLeases(source: {
+  leases: KV;
+  nodes: KV;
+  listNodes(): Promise<string[]>;
+  shardCount: number;
+  timeoutMs: number;
+}): Promise<LeaseScan> {
+  const within = <T>(call: Promise<T>, what: string) => withDeadline(call, source.timeoutMs, what);
+  const nodeIds = await within(source.listNodes(), "listing nodes");
+  const heartbeats = new Map<string, string | undefined>();
+  await Promise.all(
+    nodeIds.map(async (node) => {
+      const entry = await within(source.nodes.get(node), "reading heartbeat");
+      if (entry && entry.operation === "PUT") heartbeats.set(node, parseHeartbeat(entry));
+    }),
+  );
+  const leases = await Promise.all(
+    Array.from({ length: source.shardCount }, async (_, shard): Promise<LeaseView> => {
+      const entry = await within(source.leases.get(`shard.${shard}`), "reading lease");
+      const holder = entry && entry.operation === "PUT" ? parseLease(entry) : undefined;
+      const live =
+        holder !== undefined &&
+        heartbeats.has(holder.node) &&
+        (holder.incarnation === undefined || heartbeats.get(holder.node) === holder.incarnation);
+      return { shard, holder, revision: entry?.revision ?? 0, live };
+    }),
+  );
+  return { leases, liveNodes: Math.max(1, heartbeats.size) };
+}
+
 /** Most acquisitions in flight at once (each subscribes and loads the shard's timers). */
 const ACQUIRE_PARALLEL = 16;
 
@@ -266,27 +306,14 @@ export class ShardLeases {
   }
 
   /** Reads every lease key and judges each holder against the heartbeats. */
-  async scan(): Promise<{ leases: LeaseView[]; liveNodes: number }> {
-    const nodeIds = await this.#kv(this.#options.listNodes(), "listing nodes");
-    const heartbeats = new Map<string, string | undefined>();
-    await Promise.all(
-      nodeIds.map(async (node) => {
-        const entry = await this.#kv(this.#nodes.get(node), "reading heartbeat");
-        if (entry && entry.operation === "PUT") heartbeats.set(node, parseHeartbeat(entry));
-      }),
-    );
-    const leases = await Promise.all(
-      Array.from({ length: this.#options.shardCount }, async (_, shard): Promise<LeaseView> => {
-        const entry = await this.#kv(this.#leases.get(this.#key(shard)), "reading lease");
-        const holder = entry && entry.operation === "PUT" ? parseLease(entry) : undefined;
-        const live =
-          holder !== undefined &&
-          heartbeats.has(holder.node) &&
-          (holder.incarnation === undefined || heartbeats.get(holder.node) === holder.incarnation);
-        return { shard, holder, revision: entry?.revision ?? 0, live };
-      }),
-    );
-    return { leases, liveNodes: Math.max(1, heartbeats.size) };
+  scan(): Promise<LeaseScan> {
+    return scanLeases({
+      leases: this.#leases,
+      nodes: this.#nodes,
+      listNodes: this.#options.listNodes,
+      shardCount: this.#options.shardCount,
+      timeoutMs: this.#options.timeoutMs,
+    });
   }
 
   async #balance(): Promise<void> {

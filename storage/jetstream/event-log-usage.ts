@@ -1,5 +1,6 @@
 import type { JetStreamManager } from "@nats-io/jetstream";
 import { withDeadline } from "../../actors/runtime/deadline.ts";
+import type { MetricsRegistry } from "../../actors/runtime/metrics.ts";
 
 /** Fraction of the event stream's limit at which operators are warned (metrics, readiness). */
 export const STORAGE_WARNING_RATIO = 0.8;
@@ -45,6 +46,31 @@ export class EventLogUsage {
 
   stop(): void {
     if (this.#timer) clearInterval(this.#timer);
+  }
+
+  /** Gauges for dashboards and alerts: alert on `hub_event_log_storage_warning == 1` (80 % used). */
+  registerMetrics(metrics: MetricsRegistry): void {
+    metrics.gauge("hub_event_log_bytes", "Bytes stored in the event stream", () => this.#report.bytes);
+    metrics.gauge(
+      "hub_event_log_max_bytes",
+      "Size limit of the event stream (0: none)",
+      () => this.#report.maxBytes,
+    );
+    metrics.gauge(
+      "hub_event_log_usage_ratio",
+      "Event stream bytes / its size limit",
+      () => this.#report.ratio,
+    );
+    metrics.gauge(
+      "hub_event_log_storage_warning",
+      `1 when the event stream is at or above ${STORAGE_WARNING_RATIO * 100} % of its limit`,
+      () => (this.#report.maxBytes > 0 && this.#report.ratio >= STORAGE_WARNING_RATIO ? 1 : 0),
+    );
+    metrics.gauge(
+      "hub_event_log_full",
+      "1 when the event stream has no room for another batch (writes answer storage-full)",
+      () => (this.#report.state === "full" ? 1 : 0),
+    );
   }
 
   report(): EventLogUsageReport {
