@@ -148,8 +148,9 @@ async function evaluate(probes: ReadinessProbes): Promise<ReadinessReport> {
   if (actorNode && writesOk && !checks.shards.ok) reasons.push(`cluster: ${checks.shards.detail}`);
   if (usage.state === "warning") reasons.push(`event log ${checks["event log storage"].detail}`);
 
+  const projection = projectorState(projector);
+  checks.projector = { ok: projection.ok, detail: projection.detail };
   if (roles.has("gateway") || projector) {
-    const projection = projectorState(projector);
     const ok = postgres.ok && projection.ok;
     capabilities["read models"] = {
       ok,
