@@ -146,6 +146,13 @@ export async function runFlashSale(o: FlashSaleOptions, progress: (line: string)
           });
           if (res.status !== 201)
             throw new Error(`stocking ${sku} failed: ${res.status} ${await res.text()}`);
+          // One unit per buyer: the SKU's operator-set purchase limit (never a field of the reservation).
+          await actors.send(
+            "sku",
+            sku,
+            { type: "setPurchaseLimit", maxPerUser: 1 },
+            { id: `limit-${sku}`, meta: { by: "bench" } },
+          );
         } else if (variant === "pg" || variant === "pg-http") {
           await setupPg(sql, table, sku, o.stock);
         } else {
@@ -255,7 +262,7 @@ function attemptFor(variant: Variant, d: AttemptDeps): (orderId: string, userId:
         const res = await fetch(`${d.hubUrl}/v1/inventory/${d.sku}/reservations`, {
           method: "POST",
           headers: d.auth,
-          body: JSON.stringify({ orderId, qty: 1, userId, maxPerUser: 1 }),
+          body: JSON.stringify({ orderId, qty: 1, userId }),
         });
         if (res.status === 201) {
           await res.arrayBuffer();
@@ -270,7 +277,7 @@ function attemptFor(variant: Variant, d: AttemptDeps): (orderId: string, userId:
         const reply = await d.actors.request(
           "sku",
           d.sku,
-          { type: "reserve", orderId, qty: 1, userId, maxPerUser: 1 },
+          { type: "reserve", orderId, qty: 1, userId },
           { id: `reserve:${orderId}` },
         );
         if (reply.ok) return "ok";

@@ -28,6 +28,8 @@ export interface GatewayKit {
     cmd: ActorCommand,
     options?: { id?: string; readOnly?: boolean; meta?: CommandMeta },
   ): Promise<T>;
+  /** An actor's current view (`get`, read-only: no event, no idempotency record). */
+  read<T = Record<string, unknown>>(c: Context, kind: string, id: string): Promise<T>;
 }
 
 /** A route module: registers one area's routes on the kit. */
@@ -128,6 +130,7 @@ export function createApp(deps: GatewayDeps): Hono {
       if (!reply.ok) throw problemFromErrorBody(reply.error);
       return reply.value as T;
     },
+    read: (c, kind, id) => kit.command(c, kind, id, { type: "get" }, { readOnly: true }),
   };
   for (const register of deps.routeModules) register(kit);
   return app;

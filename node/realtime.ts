@@ -30,7 +30,10 @@ export async function startRealtime(
   const socketServer = new SocketServer({ serveClient: false, pingInterval: 10_000, pingTimeout: 8_000 });
   // The Redis adapter makes io-wide broadcasts reach every node; dashboard events reach every node
   // straight from the event log (ordered and resumable), so they are sent per socket.
-  socketServer.adapter(createAdapter(redis.duplicate(), redis.duplicate()));
+  // Its channels live under the namespace: nodes of another namespace on the same Redis never hear them.
+  socketServer.adapter(
+    createAdapter(redis.duplicate(), redis.duplicate(), { key: `${config.HUB_NAMESPACE}:socket.io` }),
+  );
   const realtime = new RealtimeHub({
     io: socketServer,
     js: infra.js,

@@ -1,3 +1,5 @@
+import { maskOrderEvents } from "../actors/order/index.ts";
+
 /** Which actor kinds feed which dashboard, and the permission a viewer needs. */
 export const DASHBOARDS = {
   orders: { kinds: ["order", "payment"], permission: "order:read" },
@@ -74,4 +76,25 @@ export function mergeDelta(into: StockDelta, next: StockDelta): StockDelta {
     reserved: into.reserved + next.reserved,
     inTransit: into.inTransit + next.inTransit,
   };
+}
+
+/** The low-stock alerts in a SKU message, each with the time of the batch that raised it. */
+export function lowStockAlerts(message: FeedMessage): Array<Record<string, unknown>> {
+  return message.events
+    .filter((event) => event.type === "lowStock")
+    .map((event) => ({
+      dashboard: "inventory",
+      level: "warning",
+      kind: "lowStock",
+      sku: message.entityId,
+      at: message.at,
+      ...event,
+    }));
+}
+
+/** A message as a viewer may see it: the order masking policy applies to live messages as to HTTP. */
+export function messageFor(message: FeedMessage, seesPersonalData: boolean): FeedMessage {
+  if (message.kind !== "order") return message;
+  const events = maskOrderEvents(message.events, seesPersonalData);
+  return events === message.events ? message : { ...message, events };
 }

@@ -40,7 +40,7 @@ beforeAll(async () => {
     );
     await apiA.call("PUT", `/v1/skus/${sku}/price`, { listPrice: 1_000 });
   }
-});
+}, 30_000);
 
 afterAll(async () => {
   for (const s of sockets) s.close();
@@ -219,3 +219,177 @@ test("realtime - a room per entity: watch one order, and resume it from the last
   expect(new Set(resumed.map((m) => m.id)).size).toBe(resumed.length);
   expect(resumed.every((m) => m.entityId === placed.orderId)).toBe(true);
 });
+
+test("realtime - orders reach a socket without customer:pii masked (live, replayed and watched), full with it", async () => {
+  // A clerk who may read orders but not customers' personal data.
+  await nodeA.sql`INSERT INTO roles (name, permissions, description)
+    VALUES ('rt-clerk', ${["order:read"]}, 'orders without personal data') ON CONFLICT (name) DO NOTHING`;
+  await new UserStore(nodeA.sql).create("rt-clerk", "clerk-password", ["rt-clerk"]);
+  const clerkToken = await new ApiClient(`http://127.0.0.1:${nodeA.server!.port}`).login(
+    "rt-clerk",
+    "clerk-password",
+  );
+  type OrderMessage = {
+    id: number;
+    kind: string;
+    entityId: string;
+    events: Array<{ type: string; address?: unknown }>;
+  };
+  const listen = async (t: string, event: "event" | "entity") => {
+    const socket = connect(nodeB, { token: t });
+    const seen: OrderMessage[] = [];
+    socket.on(event, (m: OrderMessage) => seen.push(m));
+    await connected(socket);
+    return { socket, seen };
+  };
+  const clerk = await listen(clerkToken, "event");
+  const admin = await listen(token, "event");
+  expect((await subscribe(clerk.socket, { dashboard: "orders" })).ok).toBe(true);
+  expect((await subscribe(admin.socket, { dashboard: "orders" })).ok).toBe(true);
+  const pii = { region: "Shanghai", detail: "77 Secret Lane", phone: "13912345678", name: "Li Lei" };
+  const placed = (
+    await apiA.call(
+      "POST",
+      "/v1/orders",
+      { userId: "rt-pii", lines: [{ sku: "RT-1", qty: 1 }], address: pii },
+      { "idempotency-key": "rt-pii-1" },
+    )
+  ).body as { orderId: string };
+  const placedIn = (seen: OrderMessage[]) =>
+    seen.find((m) => m.entityId === placed.orderId && m.events.some((e) => e.type === "placed"));
+  await waitFor(
+    () => !!placedIn(clerk.seen) && !!placedIn(admin.seen),
+    5_000,
+    "the placed order on both sockets",
+  );
+  const clerkText = JSON.stringify(placedIn(clerk.seen));
+  expect(clerkText, `clerk received ${clerkText}`).not.toContain("13912345678");
+  expect(clerkText).not.toContain("77 Secret Lane");
+  expect(clerkText).not.toContain("Li Lei");
+  expect(placedIn(clerk.seen)!.events.find((e) => e.type === "placed")!.address).toEqual({
+    region: "Shanghai",
+    name: "L*",
+    phone: "*******5678",
+    detail: "***",
+  });
+  expect(JSON.stringify(placedIn(admin.seen))).toContain("13912345678");
+
+  // The same policy on a replay (resume from before the order) and on an entity watch.
+  const resumed = await listen(clerkToken, "event");
+  expect(
+    (await subscribe(resumed.socket, { dashboard: "orders", lastEventId: placedIn(clerk.seen)!.id - 1 })).ok,
+  ).toBe(true);
+  await waitFor(() => !!placedIn(resumed.seen), 5_000, "the placed order replayed");
+  expect(JSON.stringify(placedIn(resumed.seen))).not.toContain("13912345678");
+  const watcher = await listen(clerkToken, "entity");
+  const watched = await new Promise<{ ok: boolean }>((resolve) =>
+    watcher.socket.emit(
+      "watch",
+      { entity: `order/${placed.orderId}`, lastEventId: placedIn(clerk.seen)!.id - 1 },
+      resolve,
+    ),
+  );
+  expect(watched.ok).toBe(true);
+  await apiA.call("PUT", `/v1/orders/${placed.orderId}/address`, {
+    address: { ...pii, phone: "13700000001" },
+  });
+  await waitFor(
+    () => watcher.seen.some((m) => m.events.some((e) => e.type === "addressChanged")),
+    5_000,
+    "the address change on the watch",
+  );
+  const watchedText = JSON.stringify(watcher.seen);
+  expect(watchedText, `watcher received ${watchedText}`).not.toContain("13912345678");
+  expect(watchedText).not.toContain("13700000001");
+  expect(watchedText).not.toContain("Secret Lane");
+  // HTTP applies the same policy to the same clerk.
+  const clerkApi = new ApiClient(`http://127.0.0.1:${nodeA.server!.port}`);
+  clerkApi.token = clerkToken;
+  const overHttp = await clerkApi.call("GET", `/v1/orders/${placed.orderId}`);
+  expect(overHttp.status).toBe(200);
+  expect((overHttp.body as { address: unknown }).address).toEqual({
+    region: "Shanghai",
+    name: "L*",
+    phone: "*******0001",
+    detail: "***",
+  });
+});
+
+test("realtime - a socket is dropped when its token expires, and cannot come back with it", async () => {
+  // Tokens from this gateway live 3 s; node B (same signing key) serves the socket.
+  const shortLived = await startTestNode(
+    ns,
+    { ROLES: "gateway", TOKEN_TTL: "3s" },
+    { listen: true, waitForShards: false },
+  );
+  try {
+    const expiring = await new ApiClient(`http://127.0.0.1:${shortLived.server!.port}`).login();
+    const socket = connect(nodeB, { token: expiring });
+    const sessions: Array<{ ok: boolean; reason: string }> = [];
+    socket.on("session", (s) => sessions.push(s));
+    let disconnectedAt = 0;
+    socket.on("disconnect", () => {
+      disconnectedAt = Date.now();
+    });
+    await connected(socket);
+    const connectedAt = Date.now();
+    expect((await subscribe(socket, { dashboard: "orders" })).ok).toBe(true);
+    await waitFor(() => disconnectedAt > 0, 6_000, "the server to drop the socket at token expiry");
+    console.log(
+      `realtime: socket dropped ${disconnectedAt - connectedAt} ms after connecting (token TTL 3 s); told ${JSON.stringify(sessions)}`,
+    );
+    // Dropped by the server for this reason (not by a transport hiccup), so the page can ask to sign in.
+    expect(sessions).toEqual([{ ok: false, reason: "token expired" }]);
+    const again = connect(nodeB, { token: expiring });
+    const refused = await new Promise<Error>((resolve) => again.on("connect_error", resolve));
+    expect(refused.message).toContain("unauthorized");
+  } finally {
+    await shortLived.stop();
+  }
+}, 15_000);
+
+test("realtime - stopping a node of another namespace on the same Redis leaves this node's sockets connected", async () => {
+  const otherNs = testNamespace("realtime-other");
+  const other = await startTestNode(
+    otherNs,
+    { ROLES: "gateway,realtime" },
+    { listen: true, waitForShards: false },
+  );
+  let otherStopped = false;
+  try {
+    const otherToken = await new ApiClient(`http://127.0.0.1:${other.server!.port}`).login();
+    const mine = connect(nodeB);
+    const theirs = connect(other, { token: otherToken });
+    await Promise.all([connected(mine), connected(theirs)]);
+    let mineDropped = "";
+    mine.on("disconnect", (reason) => {
+      mineDropped = reason;
+    });
+    // Everything published on Redis while node "other" stops: none of it may reach another namespace.
+    const listener = nodeB.redis.duplicate();
+    const published: string[] = [];
+    listener.on("pmessage", (_pattern: string, channel: string) => published.push(channel));
+    await listener.psubscribe("*");
+    const marker = `${otherNs}:marker`;
+    try {
+      const theirsGone = new Promise<void>((resolve) => theirs.on("disconnect", () => resolve()));
+      await other.stop();
+      otherStopped = true;
+      await theirsGone;
+      // Redis delivers in publish order: once the marker is here, whatever the stop published is too.
+      await nodeB.redis.publish(marker, "done");
+      await waitFor(() => published.includes(marker), 5_000, "the marker through Redis");
+    } finally {
+      listener.disconnect();
+    }
+    const leaked = published.filter((channel) => !channel.startsWith(`${otherNs}:`));
+    expect(leaked, `published outside the stopping node's namespace: ${leaked.join(", ")}`).toEqual([]);
+    // A round trip to node B over the same socket: still connected and served.
+    expect((await subscribe(mine, { dashboard: "orders" })).ok).toBe(true);
+    expect(mineDropped, `node B's socket was disconnected: ${mineDropped}`).toBe("");
+    expect(mine.connected).toBe(true);
+  } finally {
+    if (!otherStopped) await other.stop();
+    await cleanupNamespace(otherNs);
+  }
+}, 20_000);

@@ -171,8 +171,14 @@ describe("inventory - reserve", () => {
       orderId,
       qty,
       userId: "U-1",
-      maxPerUser: 2,
     });
+    // The limit is the operator's configuration on the SKU, never a field of the reservation.
+    expect(run(state, { type: "setPurchaseLimit", maxPerUser: 2 }).events).toEqual([
+      { type: "purchaseLimitSet", maxPerUser: 2, previous: null },
+    ]);
+    expect(inventoryCommandSchema.parse({ ...buy("O-X", 1), maxPerUser: 50 })).not.toHaveProperty(
+      "maxPerUser",
+    );
     run(state, buy("O-1", 1));
     run(state, buy("O-2", 1));
     const error = refused(state, buy("O-3", 1), "conflict");
@@ -181,7 +187,10 @@ describe("inventory - reserve", () => {
     run(state, buy("O-3", 1));
     run(state, { type: "commit", orderId: "O-2" });
     refused(state, buy("O-4", 1), "conflict");
-    refused(state, { type: "reserve", orderId: "O-5", qty: 1, maxPerUser: 2 }, "invalid");
+    // Lifting the limit lifts it.
+    run(state, { type: "setPurchaseLimit", maxPerUser: null });
+    run(state, buy("O-4", 5));
+    expect(state.maxPerUser).toBeUndefined();
   });
 });
 

@@ -92,6 +92,7 @@ export const inventoryHandlers = {
     const held = state.reservations[c.orderId];
     if (
       held &&
+      !held.hold === !c.hold &&
       held.lines.reduce((n, l) => n + l.qty, 0) === c.qty &&
       (!c.warehouse || held.lines.every((l) => l.warehouse === c.warehouse))
     ) {
@@ -102,15 +103,17 @@ export const inventoryHandlers = {
         orderId: c.orderId,
       });
     }
-    if (c.maxPerUser !== undefined) {
-      if (!c.userId) throw new DomainError("invalid", "maxPerUser needs a userId", { field: "userId" });
-      const held = state.perUser?.[c.userId] ?? 0;
-      if (held + c.qty > c.maxPerUser) {
-        throw new DomainError("conflict", `user ${c.userId} may hold at most ${c.maxPerUser} of ${ctx.id}`, {
+    // The limit is the operator's configuration, never the caller's; buyers are counted only while it is set.
+    const maxPerUser = state.maxPerUser;
+    const buyer = maxPerUser !== undefined ? c.userId : undefined;
+    if (buyer !== undefined && maxPerUser !== undefined) {
+      const held = (state.perUser && Object.hasOwn(state.perUser, buyer) ? state.perUser[buyer] : 0) ?? 0;
+      if (held + c.qty > maxPerUser) {
+        throw new DomainError("conflict", `user ${buyer} may hold at most ${maxPerUser} of ${ctx.id}`, {
           reason: "per_user_limit",
-          userId: c.userId,
+          userId: buyer,
           held,
-          maxPerUser: c.maxPerUser,
+          maxPerUser,
         });
       }
     }
@@ -124,9 +127,13 @@ export const inventoryHandlers = {
         ...(c.warehouse ? { warehouse: c.warehouse } : {}),
       });
     }
-    const reserved: InventoryEvent = c.userId
-      ? { type: "reserved", orderId: c.orderId, lines, userId: c.userId }
-      : { type: "reserved", orderId: c.orderId, lines };
+    const reserved: InventoryEvent = {
+      type: "reserved",
+      orderId: c.orderId,
+      lines,
+      ...(buyer ? { userId: buyer } : {}),
+      ...(c.hold ? { hold: true as const, ...(c.reason ? { reason: c.reason } : {}) } : {}),
+    };
     return decided(state, ctx.id, [reserved], {
       orderId: c.orderId,
       lines,
@@ -134,18 +141,48 @@ export const inventoryHandlers = {
   },
 
   release: (state: InventoryState, c: Cmd<"release">, ctx: Ctx): Result => {
-    const open = openReservation(state, c.orderId, ctx.id, "release");
+    const open = openReservation(state, c.orderId, ctx.id, "release", c.hold);
     return decided(
       state,
       ctx.id,
-      [{ type: "released", orderId: c.orderId, lines: open.lines, reason: c.reason ?? "released" }],
+      [
+        {
+          type: "released",
+          orderId: c.orderId,
+          lines: open.lines,
+          reason: c.reason ?? "released",
+          ...(open.hold ? { hold: true as const } : {}),
+        },
+      ],
       { orderId: c.orderId, released: open.lines },
     );
   },
 
   commit: (state: InventoryState, c: Cmd<"commit">, ctx: Ctx): Result => {
-    const open = openReservation(state, c.orderId, ctx.id, "commit");
-    return decided(state, ctx.id, [{ type: "committed", orderId: c.orderId, lines: open.lines }], {
+    const open = openReservation(state, c.orderId, ctx.id, "commit", c.hold);
+    // Stock that a count found missing cannot be shipped: physical stock never goes below zero.
+    for (const line of open.lines) {
+      const onHand = stockOf(state, line.warehouse).physical;
+      if (onHand < line.qty) {
+        throw new DomainError(
+          "conflict",
+          `only ${onHand} on hand in ${line.warehouse}, cannot ship ${line.qty}`,
+          {
+            orderId: c.orderId,
+            warehouse: line.warehouse,
+            physical: onHand,
+            requested: line.qty,
+          },
+        );
+      }
+    }
+    const committed: InventoryEvent = {
+      type: "committed",
+      orderId: c.orderId,
+      lines: open.lines,
+      ...(open.hold ? { hold: true as const } : {}),
+    };
+    return decided(state, ctx.id, [committed], {
       orderId: c.orderId,
       committed: open.lines,
     });
@@ -167,10 +204,27 @@ export const inventoryHandlers = {
     }
     return decided(state, ctx.id, [{ type: "safetyStockSet", warehouse: c.warehouse, qty: c.qty, previous }]);
   },
+
+  setPurchaseLimit: (state: InventoryState, c: Cmd<"setPurchaseLimit">, ctx: Ctx): Result => {
+    const previous = state.maxPerUser ?? null;
+    const reply = { sku: ctx.id, maxPerUser: c.maxPerUser };
+    if (previous === c.maxPerUser) return { events: [], reply };
+    return { events: [{ type: "purchaseLimitSet", maxPerUser: c.maxPerUser, previous }], reply };
+  },
 };
 
-function openReservation(state: InventoryState, orderId: string, sku: string, action: string) {
+/** The open reservation `orderId`; `hold` says which kind the caller may touch (an operator's or an order's). */
+function openReservation(state: InventoryState, orderId: string, sku: string, action: string, hold?: true) {
   const open = state.reservations[orderId];
+  if (open && !open.hold !== !hold) {
+    throw new DomainError(
+      "conflict",
+      open.hold
+        ? `cannot ${action}: ${orderId} is an operator's hold on ${sku}; use the inventory API`
+        : `cannot ${action}: ${orderId} is an order's reservation on ${sku}; act on the order`,
+      { orderId, hold: open.hold === true },
+    );
+  }
   if (open) return open;
   const closed = state.closed[orderId];
   if (closed) {

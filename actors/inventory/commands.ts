@@ -33,14 +33,26 @@ export const inventoryCommandSchema = z.discriminatedUnion("type", [
     orderId: codeSchema,
     qty: quantitySchema,
     warehouse: codeSchema.optional(),
-    /** With `maxPerUser`: a flash-sale guard, units one buyer may hold or have bought of this SKU. */
+    /** The buyer: counted against the SKU's purchase limit (`setPurchaseLimit`) when one is set. */
     userId: codeSchema.optional(),
-    maxPerUser: quantitySchema.optional(),
+    /**
+     * An operator's hold (the inventory API), not an order's reservation: its `orderId` only names it. Holds
+     * and order reservations never adopt, release or commit each other.
+     */
+    hold: z.literal(true).optional(),
+    reason: reason.optional(),
   }),
-  z.object({ type: z.literal("release"), orderId: codeSchema, reason: reason.optional() }),
-  z.object({ type: z.literal("commit"), orderId: codeSchema }),
+  z.object({
+    type: z.literal("release"),
+    orderId: codeSchema,
+    reason: reason.optional(),
+    hold: z.literal(true).optional(),
+  }),
+  z.object({ type: z.literal("commit"), orderId: codeSchema, hold: z.literal(true).optional() }),
   z.object({ type: z.literal("adjust"), warehouse: codeSchema, countedQty: countSchema, reason }),
   z.object({ type: z.literal("setSafetyStock"), warehouse: codeSchema, qty: countSchema }),
+  /** Operator configuration: units one buyer may hold or have bought of this SKU (`null` lifts it). */
+  z.object({ type: z.literal("setPurchaseLimit"), maxPerUser: quantitySchema.nullable() }),
 ]);
 
 export type InventoryCommand = z.infer<typeof inventoryCommandSchema>;

@@ -24,14 +24,23 @@ export const inventoryEventSchema = z.discriminatedUnion("type", [
     orderId: z.string(),
     lines: z.array(line).min(1),
     userId: z.string().optional(),
+    /** Marks an operator's hold (added field: the event type stays `reserved`). */
+    hold: z.literal(true).optional(),
+    reason: z.string().optional(),
   }),
   z.object({
     type: z.literal("released"),
     orderId: z.string(),
     lines: z.array(line).min(1),
     reason: z.string(),
+    hold: z.literal(true).optional(),
   }),
-  z.object({ type: z.literal("committed"), orderId: z.string(), lines: z.array(line).min(1) }),
+  z.object({
+    type: z.literal("committed"),
+    orderId: z.string(),
+    lines: z.array(line).min(1),
+    hold: z.literal(true).optional(),
+  }),
   z.object({
     type: z.literal("adjusted"),
     warehouse: z.string(),
@@ -41,6 +50,11 @@ export const inventoryEventSchema = z.discriminatedUnion("type", [
   }),
   z.object({ type: z.literal("safetyStockSet"), warehouse: z.string(), qty: units, previous: units }),
   z.object({ type: z.literal("lowStock"), warehouse: z.string(), sellable: units, safetyStock: units }),
+  z.object({
+    type: z.literal("purchaseLimitSet"),
+    maxPerUser: z.number().int().positive().nullable(),
+    previous: z.number().int().positive().nullable(),
+  }),
 ]);
 
 export type InventoryEvent = z.infer<typeof inventoryEventSchema>;

@@ -11,9 +11,11 @@ export interface WarehouseStock {
 export interface InventoryState {
   warehouses: Record<string, WarehouseStock>;
   /** Open reservations by order id. */
-  reservations: Record<string, { lines: ReservationLine[]; userId?: string }>;
+  reservations: Record<string, { lines: ReservationLine[]; userId?: string; hold?: true }>;
   /** Units held or bought per buyer, for reservations made with a user id (per-user limits). */
   perUser?: Record<string, number>;
+  /** Operator-set: units one buyer may hold or have bought; buyers are counted only while it is set. */
+  maxPerUser?: number;
   /** How closed reservations ended, so a late release of a shipped order is a conflict, not a 404. */
   closed: Record<string, "released" | "committed">;
 }
@@ -33,9 +35,11 @@ export const inventoryStateSchema = z.object({
     z.object({
       lines: z.array(z.object({ warehouse: z.string(), qty: z.number().int() })),
       userId: z.string().optional(),
+      hold: z.literal(true).optional(),
     }),
   ),
   perUser: z.record(z.string(), z.number().int()).optional(),
+  maxPerUser: z.number().int().positive().optional(),
   closed: z.record(z.string(), z.enum(["released", "committed"])),
 });
 
@@ -73,9 +77,11 @@ export function applyInventoryEvent(state: InventoryState, event: InventoryEvent
       break;
     case "reserved":
       for (const line of event.lines) at(state, line.warehouse).reserved += line.qty;
-      state.reservations[event.orderId] = event.userId
-        ? { lines: event.lines, userId: event.userId }
-        : { lines: event.lines };
+      state.reservations[event.orderId] = {
+        lines: event.lines,
+        ...(event.userId ? { userId: event.userId } : {}),
+        ...(event.hold ? { hold: true as const } : {}),
+      };
       if (event.userId) {
         state.perUser ??= {};
         state.perUser[event.userId] = (state.perUser[event.userId] ?? 0) + totalQty(event.lines);
@@ -103,6 +109,10 @@ export function applyInventoryEvent(state: InventoryState, event: InventoryEvent
       at(state, event.warehouse).safetyStock = event.qty;
       break;
     case "lowStock":
+      break;
+    case "purchaseLimitSet":
+      if (event.maxPerUser === null) delete state.maxPerUser;
+      else state.maxPerUser = event.maxPerUser;
       break;
   }
   return state;

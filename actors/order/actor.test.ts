@@ -343,6 +343,18 @@ describe("order - place", () => {
     expect(bare.state.amounts).toEqual({ items: 7_000, discount: 0, freight: 0, total: 7_000 });
   });
 
+  test("order - points spent never exceed what they discount", () => {
+    // 7,000 of items with 500 already off: at most 6,500 points can be spent, whatever was asked.
+    const order = placing({ pointsToSpend: 1_000_000 });
+    expect(order.state.amounts).toEqual({ items: 7_000, discount: 7_000, freight: 800, total: 800 });
+    expect(order.pending.get("member:record")?.cmd).toMatchObject({ pointsToSpend: 6_500 });
+    const nothingLeft = placing({ discount: 9_000, pointsToSpend: 300 });
+    expect(nothingLeft.pending.get("member:record")?.cmd).not.toHaveProperty("pointsToSpend");
+    const some = placing({ pointsToSpend: 300 });
+    expect(some.state.amounts).toEqual({ items: 7_000, discount: 800, freight: 800, total: 7_000 });
+    expect(some.pending.get("member:record")?.cmd).toMatchObject({ pointsToSpend: 300 });
+  });
+
   test("order - place reserves every line on its SKU, records the member and sets the payment deadline", () => {
     const order = new Order();
     const d = order.send(placeCmd(), { id: PLACE_ID });
@@ -350,12 +362,12 @@ describe("order - place", () => {
       {
         key: "reserve:SKU-A",
         to: { kind: "sku", id: "SKU-A" },
-        cmd: { type: "reserve", orderId: ID, qty: 2 },
+        cmd: { type: "reserve", orderId: ID, qty: 2, userId: USER },
       },
       {
         key: "reserve:SKU-B",
         to: { kind: "sku", id: "SKU-B" },
-        cmd: { type: "reserve", orderId: ID, qty: 1 },
+        cmd: { type: "reserve", orderId: ID, qty: 1, userId: USER },
       },
       {
         key: "member:record",

@@ -75,7 +75,9 @@ export const orderHandlers = {
       throw new DomainError("invalid", "each SKU may appear once per order", { field: "lines" });
     const items = c.lines.reduce((n, l) => n + l.qty * l.unitPrice, 0);
     // Points are a discount worth one fen each; the member actor refuses the order if the balance is short.
-    const discount = Math.min(c.discount + (c.pointsToSpend ?? 0), items);
+    // Only the points the items can absorb are spent: points never pay for more than they discount.
+    const pointsToSpend = Math.min(c.pointsToSpend ?? 0, Math.max(0, items - c.discount));
+    const discount = Math.min(c.discount + pointsToSpend, items);
     const amounts = { items, discount, freight: c.freight, total: items - discount + c.freight };
     return {
       events: [
@@ -95,7 +97,13 @@ export const orderHandlers = {
       defer: true,
       effects: [
         ...c.lines.map((l) =>
-          effect(`reserve:${l.sku}`, "sku", l.sku, { type: "reserve", orderId: ctx.id, qty: l.qty }),
+          // The buyer goes along so the SKU can apply its operator-set purchase limit.
+          effect(`reserve:${l.sku}`, "sku", l.sku, {
+            type: "reserve",
+            orderId: ctx.id,
+            qty: l.qty,
+            userId: c.userId,
+          }),
         ),
         // The member actor checks per-user purchase limits and records the order (counters, history).
         effect("member:record", "member", c.userId, {
@@ -103,7 +111,7 @@ export const orderHandlers = {
           orderId: ctx.id,
           lines: c.lines.map((l) => ({ sku: l.sku, qty: l.qty })),
           amount: amounts.total,
-          ...(c.pointsToSpend ? { pointsToSpend: c.pointsToSpend } : {}),
+          ...(pointsToSpend > 0 ? { pointsToSpend } : {}),
           ...(c.campaignId ? { campaignId: c.campaignId } : {}),
           ...(c.maxPerUser || c.maxPerCampaign
             ? {
@@ -422,9 +430,14 @@ function settlePlacement(
   }
   // All or nothing: one part short cancels the order and gives back whatever was taken.
   const refusedLine = state.lines.find((_, i) => lineStates[i] === "refused");
-  const reason = refusedLine
-    ? `insufficient stock for ${refusedLine.sku}`
-    : "member purchase limit or points refused";
+  // A SKU's purchase limit is a conflict, not a shortage: say so when it is the answer in hand.
+  const limited =
+    action === "reserve" && !result.reply.ok && result.reply.error.details?.reason === "per_user_limit";
+  const reason = limited
+    ? (result.reply as { error: { message: string } }).error.message
+    : refusedLine
+      ? `insufficient stock for ${refusedLine.sku}`
+      : "member purchase limit or points refused";
   const undo: Effect[] = state.lines
     .filter((_, i) => lineStates[i] === "reserved")
     .map((l) =>
@@ -435,7 +448,7 @@ function settlePlacement(
       }),
     );
   if (member === "recorded") undo.push(memberCancel(state, ctx.id, "placement failed"));
-  const kind = refusedLine ? ("insufficient_stock" as const) : ("conflict" as const);
+  const kind = refusedLine && !limited ? ("insufficient_stock" as const) : ("conflict" as const);
   events.push({
     type: "placementFailed",
     reason,

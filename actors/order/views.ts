@@ -38,13 +38,3 @@ export function mergeGroups(
   }
   return [...groups.values()].filter((g) => g.orders.length > 1);
 }
-
-/** Phone and address are personal data: what a caller without `customer:pii` sees of them. */
-export function maskedAddress(address: Address): Address {
-  return {
-    region: address.region,
-    name: `${address.name.slice(0, 1)}*`,
-    phone: address.phone.replace(/\d(?=\d{4})/g, "*"),
-    detail: "***",
-  };
-}

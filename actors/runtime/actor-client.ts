@@ -24,6 +24,8 @@ export interface ActorClientOptions {
 export interface SendOptions {
   /** The command id (idempotency key). Writes get a random one when absent, so internal retries stay safe. */
   id?: string;
+  /** Fingerprint of the request behind `id`: the actor refuses the id when it was used for another request. */
+  fingerprint?: string;
   meta?: CommandMeta;
   /** Reads need no id. */
   readOnly?: boolean;
@@ -81,6 +83,7 @@ export class ActorClient {
     const envelope: CommandEnvelope = { cmd };
     if (!options.readOnly) envelope.id = options.id ?? crypto.randomUUID();
     else if (options.id) envelope.id = options.id;
+    if (options.fingerprint && envelope.id) envelope.fp = options.fingerprint;
     if (options.meta) envelope.meta = options.meta;
     const subject = this.#subjects.command(shardOf(id, this.#options.shardCount), kind, id);
     const deadline = Date.now() + this.#options.deadlineMs;

@@ -84,7 +84,7 @@ export class ActorInstance {
   readonly #options: InstanceOptions;
   #status: Status = "loading";
   #state: unknown;
-  #idem = new Map<string, { reply: Reply; at: number; pending?: boolean }>();
+  #idem = new Map<string, { reply: Reply; at: number; pending?: boolean; fp?: string }>();
   /** The outbox: effects sent (or to send) whose reply has not been consumed yet. */
   #effects = new Map<string, { to: LoggedEffect[1]; cmd: LoggedEffect[2] }>();
   /** Callers waiting for a deferred command's answer, by command id (in memory only: retries re-attach). */
@@ -201,8 +201,8 @@ export class ActorInstance {
 
   #restore(snapshot: SnapshotRecord): void {
     this.#state = this.#kind.state ? this.#kind.state.parse(snapshot.state) : snapshot.state;
-    for (const [id, reply, at, pending] of snapshot.idem)
-      this.#idem.set(id, { reply, at, ...(pending ? { pending: true } : {}) });
+    for (const [id, reply, at, pending, fp] of snapshot.idem)
+      this.#idem.set(id, { reply, at, ...(pending ? { pending: true } : {}), ...(fp ? { fp } : {}) });
     for (const [name, at, data] of snapshot.timers) this.#timers.set(name, { at, data });
     for (const [key, to, cmd] of snapshot.effects ?? []) this.#effects.set(key, { to, cmd });
     this.#seq = snapshot.seq;
@@ -212,8 +212,15 @@ export class ActorInstance {
   #fold({ batch }: StoredBatch): void {
     for (const event of batch.ev) this.#state = this.#kind.apply(this.#state, event);
     for (const cmd of batch.cmds) {
-      if (cmd.id)
-        this.#idem.set(cmd.id, { reply: cmd.r, at: batch.at, ...(cmd.pending ? { pending: true } : {}) });
+      if (!cmd.id) continue;
+      // A `$resolve` record carries no fingerprint: the one stored when the id was first used stays.
+      const fp = cmd.fp ?? this.#idem.get(cmd.id)?.fp;
+      this.#idem.set(cmd.id, {
+        reply: cmd.r,
+        at: batch.at,
+        ...(cmd.pending ? { pending: true } : {}),
+        ...(fp ? { fp } : {}),
+      });
     }
     for (const [key, to, cmd] of batch.fx ?? []) this.#effects.set(key, { to, cmd });
     for (const key of batch.fxd ?? []) this.#effects.delete(key);
@@ -398,6 +405,14 @@ export class ActorInstance {
     if (type === EFFECT_COMMAND) return this.#consumeEffect(now, work, envelope);
     if (envelope.id !== undefined) {
       const seen = this.#idem.get(envelope.id);
+      if (seen && seen.fp !== undefined && envelope.fp !== undefined && seen.fp !== envelope.fp) {
+        // The same key for another request: replaying the first answer would tell the caller that this
+        // request succeeded when it never ran.
+        return fail({
+          kind: "idempotency_key_reused",
+          message: "this idempotency key was already used for a different request",
+        });
+      }
       if (seen) return seen.pending ? WAIT : seen.reply;
     }
     const parsed = this.#kind.commands.safeParse(envelope.cmd);
@@ -499,11 +514,13 @@ export class ActorInstance {
         reply: cause.reply,
         at: cause.now,
         ...(deferred ? { pending: true } : {}),
+        ...(envelope.fp !== undefined ? { fp: envelope.fp } : {}),
       });
     }
     log.cmds.push({
       ...(envelope.id !== undefined ? { id: envelope.id } : {}),
       r: cause.reply,
+      ...(envelope.id !== undefined && envelope.fp !== undefined ? { fp: envelope.fp } : {}),
       n: decision.events.length,
       type: cause.type,
       ...(envelope.meta?.by ? { by: envelope.meta.by } : {}),
@@ -513,7 +530,7 @@ export class ActorInstance {
     for (const { commandId, reply } of decision.resolve ?? []) {
       const entry = this.#idem.get(commandId);
       if (!entry?.pending) continue; // already answered (or never deferred): the first answer stands
-      this.#idem.set(commandId, { reply, at: entry.at });
+      this.#idem.set(commandId, { reply, at: entry.at, ...(entry.fp ? { fp: entry.fp } : {}) });
       log.cmds.push({ id: commandId, r: reply, n: 0, type: "$resolve" });
       work.resolved.push(commandId);
     }
@@ -567,7 +584,10 @@ export class ActorInstance {
     const snapshot: SnapshotRecord = {
       seq: this.#seq,
       state: this.#state,
-      idem: [...this.#idem].map(([id, e]) => (e.pending ? [id, e.reply, e.at, 1] : [id, e.reply, e.at])),
+      idem: [...this.#idem].map(([id, e]) => {
+        if (e.fp !== undefined) return [id, e.reply, e.at, e.pending ? 1 : 0, e.fp];
+        return e.pending ? [id, e.reply, e.at, 1] : [id, e.reply, e.at];
+      }),
       timers: [...this.#timers].map(([name, t]) => [name, t.at, t.data]),
       effects: [...this.#effects].map(([key, e]) => [key, e.to, e.cmd]),
     };

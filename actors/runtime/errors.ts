@@ -10,6 +10,8 @@ export const DOMAIN_ERROR_KINDS = [
   "invalid",
   "insufficient_stock",
   "forbidden",
+  /** A command id (idempotency key) reused for a different request: refused, never replayed. */
+  "idempotency_key_reused",
 ] as const;
 export type DomainErrorKind = (typeof DOMAIN_ERROR_KINDS)[number];
 

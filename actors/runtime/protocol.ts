@@ -13,6 +13,11 @@ export interface CommandEnvelope {
   cmd: { type: string; [field: string]: unknown };
   /** Idempotency key scoped to the actor; required for writes so retries are safe. */
   id?: string;
+  /**
+   * Fingerprint of the request behind `id` (e.g. a hash of method, route and canonical body). Stored with
+   * the answer: a later command with the same id and another fingerprint is refused, not replayed.
+   */
+  fp?: string;
   meta?: CommandMeta;
 }
 
@@ -30,6 +35,8 @@ export interface LoggedCommand {
   id?: string;
   /** The reply given; stored so a retry after failover returns the original answer. */
   r: Reply;
+  /** The request fingerprint the id was first used with (see `CommandEnvelope.fp`). */
+  fp?: string;
   /** How many of the batch's events this command produced (events are in command order). */
   n: number;
   type: string;
@@ -66,8 +73,10 @@ export interface SnapshotRecord {
   /** Stream sequence of the last batch folded into this snapshot. */
   seq: number;
   state: unknown;
-  /** Command id → [reply, epoch ms, pending?]. */
-  idem: Array<[string, Reply, number] | [string, Reply, number, 1]>;
+  /** Command id → [reply, epoch ms, pending (1) or not (0), request fingerprint]. */
+  idem: Array<
+    [string, Reply, number] | [string, Reply, number, 0 | 1] | [string, Reply, number, 0 | 1, string]
+  >;
   timers: Array<[string, number, unknown]>;
   /** Effects still waiting for their target's reply. */
   effects?: LoggedEffect[];

@@ -20,6 +20,7 @@ import { memberRoutes } from "./members.ts";
 import { opsRoutes } from "./ops.ts";
 import { orderLifecycleRoutes } from "./order-lifecycle.ts";
 import { orderRoutes } from "./orders.ts";
+import { paymentStatementRoutes } from "./payment-statements.ts";
 import { paymentRoutes } from "./payments.ts";
 import { priceRoutes } from "./prices.ts";
 import { warehouseRoutes } from "./warehouses.ts";
@@ -55,6 +56,7 @@ export function gatewayRoutes(ports: GatewayPorts): RouteModule[] {
     orderLifecycleRoutes(ports),
     memberRoutes(),
     paymentRoutes({ ...ports.payments, audit: ports.audit }),
+    paymentStatementRoutes(ports.payments),
     opsRoutes(ports),
     authRoutes(ports),
     warehouseRoutes(ports),

@@ -4,7 +4,7 @@ import { parseParam } from "../validate.ts";
 
 /** Members: level, points and recent orders, from the member actor. */
 export function memberRoutes() {
-  return ({ define, command }: GatewayKit) => {
+  return ({ define, read }: GatewayKit) => {
     define(
       {
         method: "get",
@@ -15,7 +15,7 @@ export function memberRoutes() {
       },
       async (c) => {
         const userId = parseParam(c.req.param("userId"), codeSchema, "userId");
-        return c.json(await command(c, "member", userId, { type: "get" }, { readOnly: true }));
+        return c.json(await read(c, "member", userId));
       },
     );
   };

@@ -3,8 +3,9 @@ import type { Context } from "hono";
 import {
   type Address,
   type AllocatedLine,
-  maskedAddress,
+  maskOrder,
   mergeGroups,
+  PERSONAL_DATA_PERMISSION,
   shipmentParcels,
 } from "../../actors/order/index.ts";
 import type { GatewayKit } from "../app.ts";
@@ -38,24 +39,9 @@ export function orderIdFor(userId: string, key: string): string {
     .replace(/[^A-Za-z0-9]/g, "x")}`;
 }
 
-const isAddress = (value: unknown): value is Address =>
-  typeof value === "object" &&
-  value !== null &&
-  "region" in value &&
-  typeof value.region === "string" &&
-  "detail" in value &&
-  typeof value.detail === "string" &&
-  "name" in value &&
-  typeof value.name === "string" &&
-  "phone" in value &&
-  typeof value.phone === "string";
-
-/** Phone and address are personal data: masked unless the caller holds `customer:pii`. */
-export function maskOrder<T extends { address?: unknown }>(c: Context, order: T): T {
-  if (!order.address || can(principalOf(c), "customer:pii")) return order;
-  // Never pass through something unmasked that merely looks different from an address.
-  if (!isAddress(order.address)) throw new Error("order address has an unexpected shape");
-  return { ...order, address: maskedAddress(order.address) };
+/** The order masking policy (the same one sockets and exports apply), for this caller. */
+function forCaller<T extends object>(c: Context, order: T): T {
+  return maskOrder(order, can(principalOf(c), PERSONAL_DATA_PERMISSION));
 }
 
 /** Orders: placing, reading, searching, statistics, shipment planning and address changes. */
@@ -63,8 +49,7 @@ export function orderRoutes(deps: OrderRouteDeps) {
   return (kit: GatewayKit) => {
     const { define, command } = kit;
     const orderId = (c: Context) => parseParam(c.req.param("orderId"), codeSchema, "orderId");
-    const readOrder = <T = OrderView>(c: Context, id: string) =>
-      command<T>(c, "order", id, { type: "get" }, { readOnly: true });
+    const readOrder = <T = OrderView>(c: Context, id: string) => kit.read<T>(c, "order", id);
 
     define(
       {
@@ -168,7 +153,7 @@ export function orderRoutes(deps: OrderRouteDeps) {
           if (order.status === "awaiting_shipment")
             waiting.push({ orderId: item.orderId, address: order.address });
         }
-        return c.json({ userId: q.userId, groups: mergeGroups(waiting).map((g) => maskOrder(c, g)) });
+        return c.json({ userId: q.userId, groups: mergeGroups(waiting).map((g) => forCaller(c, g)) });
       },
     );
     define(
@@ -193,7 +178,7 @@ export function orderRoutes(deps: OrderRouteDeps) {
         tag: "Orders",
         permission: "order:read",
       },
-      async (c) => c.json(maskOrder(c, await readOrder<Record<string, unknown>>(c, orderId(c)))),
+      async (c) => c.json(forCaller(c, await readOrder<Record<string, unknown>>(c, orderId(c)))),
     );
     define(
       {
@@ -209,7 +194,7 @@ export function orderRoutes(deps: OrderRouteDeps) {
         const body = await parseBody(c, addressBody);
         const cmd = { type: "changeAddress", address: body.address };
         return c.json(
-          maskOrder(c, await command(c, "order", id, cmd, { id: `address:${crypto.randomUUID()}` })),
+          forCaller(c, await command(c, "order", id, cmd, { id: `address:${crypto.randomUUID()}` })),
         );
       },
     );

@@ -2,21 +2,20 @@ import { createHash } from "node:crypto";
 import type { Context } from "hono";
 import { z } from "zod";
 import {
-  CHANNEL_NAMES,
   ChannelInputError,
   type ChannelName,
   ChannelSignatureError,
   type SimulatedChannel,
 } from "../../actors/payment/channels/index.ts";
 import type { GatewayKit } from "../app.ts";
-import type { AuditLog, PaymentLedger, PaymentRisk, RiskVerdict } from "../ports.ts";
+import type { AuditLog, PaymentRisk, RiskVerdict } from "../ports.ts";
 import { ProblemError } from "../problem.ts";
 import { codeSchema } from "../schemas.ts";
-import { parseBody, parseParam, parseQuery } from "../validate.ts";
+import { parseBody, parseParam } from "../validate.ts";
+import { channelEnum, channelNamed } from "./payment-channels.ts";
 
 export interface PaymentRouteDeps {
   channels: Record<ChannelName, SimulatedChannel>;
-  ledger: PaymentLedger;
   audit: AuditLog;
   /** Where channels post callbacks (this gateway's public URL). */
   publicUrl: string;
@@ -34,20 +33,6 @@ interface PaymentView {
   channel: ChannelName;
   amount: number;
 }
-
-const channelNamed = (name: string | undefined): ChannelName | undefined =>
-  CHANNEL_NAMES.find((known) => known === name);
-
-const channelEnum = z.enum(CHANNEL_NAMES as [ChannelName, ...ChannelName[]]);
-const dayPattern = /^\d{4}-\d{2}-\d{2}$/;
-const statementQuery = z.object({ date: z.string().regex(dayPattern, "a day as YYYY-MM-DD") }).strict();
-const reconcileBody = z
-  .object({
-    channel: channelEnum,
-    date: z.string().regex(dayPattern, "a day as YYYY-MM-DD"),
-    statement: z.string().min(1).max(5_000_000),
-  })
-  .strict();
 
 const createBody = z.object({ orderId: codeSchema, channel: channelEnum }).strict();
 const simulateBody = z
@@ -85,13 +70,7 @@ export function paymentRoutes(deps: PaymentRouteDeps) {
       },
       async (c) => {
         const body = await parseBody(c, createBody);
-        const order = await command<OrderToPay>(
-          c,
-          "order",
-          body.orderId,
-          { type: "get" },
-          { readOnly: true },
-        );
+        const order = await kit.read<OrderToPay>(c, "order", body.orderId);
         if (order.status !== "pending_payment") {
           throw new ProblemError(
             409,
@@ -131,15 +110,7 @@ export function paymentRoutes(deps: PaymentRouteDeps) {
         permission: "payment:read",
       },
       async (c) =>
-        c.json(
-          await command(
-            c,
-            "payment",
-            parseParam(c.req.param("paymentId"), codeSchema, "paymentId"),
-            { type: "get" },
-            { readOnly: true },
-          ),
-        ),
+        c.json(await kit.read(c, "payment", parseParam(c.req.param("paymentId"), codeSchema, "paymentId"))),
     );
 
     const handleCallback = async (
@@ -181,7 +152,10 @@ export function paymentRoutes(deps: PaymentRouteDeps) {
           status: verified.status,
           paidAt: verified.paidAt,
         },
-        { id: `callback:${verified.channelTxnId}:${verified.status}`, meta },
+        // The id names what the callback says, not only which transaction: a refused callback (a wrong
+        // amount) must not answer for the genuine one of the same transaction, while a channel's
+        // retries of one callback still share one id and one answer.
+        { id: `callback:${verified.channelTxnId}:${verified.status}:${verified.amount}`, meta },
       );
       return replyWith(c, channel, reply.accepted !== false);
     };
@@ -207,60 +181,6 @@ export function paymentRoutes(deps: PaymentRouteDeps) {
 
     define(
       {
-        method: "get",
-        path: "/v1/payments/statements/:channel",
-        summary: "Simulator: the channel's statement file for a day (CSV)",
-        tag: "Payments",
-        permission: "payment:read",
-        query: statementQuery,
-      },
-      async (c) => {
-        const name = channelNamed(c.req.param("channel"));
-        if (!name) throw new ProblemError(404, "not-found", `unknown channel ${c.req.param("channel")}`);
-        const { date } = parseQuery(c, statementQuery);
-        // The simulated channel saw exactly the money that moved; its statement is built from those movements.
-        const entries = await deps.ledger.channelMovements(name, date);
-        return c.text(deps.channels[name].statement(date, entries), 200, {
-          "content-type": "text/csv; charset=utf-8",
-        });
-      },
-    );
-
-    define(
-      {
-        method: "post",
-        path: "/v1/payments/reconciliations",
-        summary: "Reconcile a channel's statement file against the ledger for a day",
-        tag: "Payments",
-        permission: "payment:reconcile",
-        body: reconcileBody,
-        response: {
-          status: 201,
-          description: "The report: matched, missing, extra, amount and status differences",
-        },
-      },
-      async (c) => {
-        const body = await parseBody(c, reconcileBody);
-        let statement: ReturnType<SimulatedChannel["parseStatement"]>;
-        try {
-          statement = deps.channels[body.channel].parseStatement(body.statement);
-        } catch (error) {
-          throw new ProblemError(
-            400,
-            "validation",
-            `statement file is not a ${body.channel} statement: ${(error as Error).message}`,
-            { field: "statement" },
-          );
-        }
-        return c.json(
-          await deps.ledger.reconcile({ channel: body.channel, date: body.date, statement }),
-          201,
-        );
-      },
-    );
-
-    define(
-      {
         method: "post",
         path: "/v1/payments/:paymentId/simulate",
         summary: "Simulator: make the channel send a signed callback for this payment",
@@ -271,13 +191,7 @@ export function paymentRoutes(deps: PaymentRouteDeps) {
       async (c) => {
         const paymentId = parseParam(c.req.param("paymentId"), codeSchema, "paymentId");
         const body = await parseBody(c, simulateBody);
-        const payment = await command<PaymentView>(
-          c,
-          "payment",
-          paymentId,
-          { type: "get" },
-          { readOnly: true },
-        );
+        const payment = await kit.read<PaymentView>(c, "payment", paymentId);
         const callback = deps.channels[payment.channel].simulateCallback({
           paymentId,
           amount: body.amount ?? payment.amount,

@@ -146,15 +146,17 @@ function movements(event: InventoryEvent): Movement[] {
       return event.lines.map((l) => ({
         ...zero,
         warehouse: l.warehouse,
-        movement: "reservation",
+        // An operator's hold shows as one in the ledger, with the operator's reason.
+        movement: event.hold ? "hold" : "reservation",
         reserved: l.qty,
         orderId: event.orderId,
+        ...(event.reason ? { reason: event.reason } : {}),
       }));
     case "released":
       return event.lines.map((l) => ({
         ...zero,
         warehouse: l.warehouse,
-        movement: "release",
+        movement: event.hold ? "hold_release" : "release",
         reserved: -l.qty,
         orderId: event.orderId,
         reason: event.reason,
@@ -163,7 +165,7 @@ function movements(event: InventoryEvent): Movement[] {
       return event.lines.map((l) => ({
         ...zero,
         warehouse: l.warehouse,
-        movement: "shipment",
+        movement: event.hold ? "hold_shipment" : "shipment",
         reserved: -l.qty,
         physical: -l.qty,
         orderId: event.orderId,
@@ -189,6 +191,7 @@ function movements(event: InventoryEvent): Movement[] {
         },
       ];
     case "lowStock":
+    case "purchaseLimitSet":
       return [];
   }
 }

@@ -18,10 +18,17 @@ function reason(fn: () => unknown): SignatureFailure | undefined {
   return undefined;
 }
 
-/** Alipay's rule, written out independently of the code under test. */
-function alipayContent(params: URLSearchParams, exclude: string[]): string {
+/**
+ * Alipay's rule, written out independently of the code under test: requests are signed over their
+ * non-empty params, notifies are verified over every param (`getSignCheckContentV1` keeps empty ones).
+ */
+function alipayContent(
+  params: URLSearchParams,
+  exclude: string[],
+  keepEmpty = exclude.includes("sign_type"),
+): string {
   return [...params.entries()]
-    .filter(([k, v]) => !exclude.includes(k) && v !== "")
+    .filter(([k, v]) => !exclude.includes(k) && (keepEmpty || v !== ""))
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([k, v]) => `${k}=${v}`)
     .join("&");
@@ -78,6 +85,19 @@ describe("payments - alipay", () => {
     const content = alipayContent(params, ["sign", "sign_type"]);
     expect(content).toContain("gmt_payment=2024-05-01 10:03:04&");
     expect(verify("sha256", Buffer.from(content), keys.alipay.platform.publicKey, signature)).toBe(true);
+  });
+
+  test("payments - alipay notify with an empty field verifies: the empty value is part of the signed string", () => {
+    // Alipay sends fields such as `passback_params=` or `body=` empty and signs them as `k=`.
+    const body = signedForm(paidFields({ passback_params: "", body: "" }));
+    const params = new URLSearchParams(body);
+    expect(alipayContent(params, ["sign", "sign_type"])).toContain("body=&");
+    expect(alipay.verifyCallback({ headers: {}, body })).toMatchObject({ status: "paid", amount: 1999 });
+    // Dropping the empty field changes the signed string, so the signature no longer holds.
+    params.delete("body");
+    expect(reason(() => alipay.verifyCallback({ headers: {}, body: params.toString() }))).toBe(
+      "bad_signature",
+    );
   });
 
   test("payments - alipay callback with sign_type RSA (SHA-1) is refused", () => {

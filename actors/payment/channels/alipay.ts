@@ -1,7 +1,8 @@
 /**
  * Alipay, RSA2 (SHA256withRSA) public-key mode. Callbacks are form posts; `sign` is base64 RSA-SHA256
- * over the other params sorted by key, without `sign` and `sign_type`, joined `k=v&…` with decoded
- * values. Requests are signed the same way but keep `sign_type` in the string, as Alipay specifies.
+ * over every other param sorted by key, without `sign` and `sign_type`, joined `k=v&…` with decoded
+ * values, empty ones included (`getSignCheckContentV1` in Alipay's SDKs). Requests are signed over the
+ * non-empty params and keep `sign_type` in the string, as Alipay specifies.
  * Amounts travel as yuan strings ("12.34") and are converted to fen by parsing, never by float math.
  */
 import { type KeyObject, randomBytes } from "node:crypto";
@@ -55,6 +56,11 @@ function time(params: Record<string, string>, key: string): string {
   const at = w.parseCst(params[key] ?? "");
   if (!at) fail(`${key} ${JSON.stringify(params[key])} is not a time`);
   return at.toISOString();
+}
+
+/** What a notify's `sign` covers: everything but `sign` and `sign_type`, empty values kept. */
+function notifyContent(params: Record<string, string>): string {
+  return w.signingString(params, ["sign", "sign_type"], { keepEmpty: true });
 }
 
 export class AlipayChannel implements PaymentChannel, ChannelSimulator {
@@ -129,7 +135,7 @@ export class AlipayChannel implements PaymentChannel, ChannelSimulator {
     if (!p.sign) throw new ChannelSignatureError("missing_signature", "alipay: callback has no sign");
     // RSA (SHA-1) is deprecated and this merchant is configured for RSA2 only.
     if (p.sign_type !== "RSA2") fail(`sign_type ${p.sign_type} is not RSA2`);
-    if (!w.rsaVerify(this.#platformPublic, w.signingString(p, ["sign", "sign_type"]), p.sign)) {
+    if (!w.rsaVerify(this.#platformPublic, notifyContent(p), p.sign)) {
       throw new ChannelSignatureError("bad_signature", "alipay: callback sign does not verify");
     }
     // Alipay's own guidance: a validly signed notify for another app is still not ours.
@@ -188,7 +194,7 @@ export class AlipayChannel implements PaymentChannel, ChannelSimulator {
         gmt_payment: at,
       });
     }
-    const sign = w.rsaSign(this.#platformKey, w.signingString(params, ["sign", "sign_type"]));
+    const sign = w.rsaSign(this.#platformKey, notifyContent(params));
     return { headers: { ...FORM }, body: w.encodeForm({ ...params, sign }) };
   }
 

@@ -24,12 +24,16 @@ const keys = await generateChannelKeys();
 const clock = { now: new Date("2024-05-01T02:03:04Z") };
 const channels = createChannels(keys, { now: () => clock.now });
 
-/** Another set of keys wearing the real serials: only the signatures differ. */
+/** Another set of keys wearing the real serials (and UnionPay's real certificate): only the signatures differ. */
 function impostor(real: SimulatedChannelKeys, fake: SimulatedChannelKeys): SimulatedChannelKeys {
   const wear = <K extends ChannelName>(c: K) => ({
     ...fake[c],
     merchant: { ...fake[c].merchant, serial: real[c].merchant.serial },
-    platform: { ...fake[c].platform, serial: real[c].platform.serial },
+    platform: {
+      ...fake[c].platform,
+      serial: real[c].platform.serial,
+      ...(real[c].platform.certificate ? { certificate: real[c].platform.certificate } : {}),
+    },
   });
   return {
     wechat: { ...wear("wechat"), apiV3Key: real.wechat.apiV3Key },

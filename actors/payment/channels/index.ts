@@ -65,6 +65,9 @@ export {
   type MerchantKey,
   type PlatformKey,
   type SimulatedChannelKeys,
+  UNIONPAY_CERT_OWNER,
+  type UnionpayKeySet,
+  withUnionpayCertificates,
 } from "./keys.ts";
 export { UnionpayChannel, type UnionpayOptions } from "./unionpay.ts";
 export { WechatChannel, type WechatOptions } from "./wechat.ts";

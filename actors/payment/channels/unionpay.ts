@@ -1,10 +1,14 @@
 /**
- * UnionPay online gateway (ACP 5.1.0, `signMethod=01`). Callbacks are form posts; `signature` is
- * base64 RSA-SHA256 over the *hex SHA-256 digest* of the other fields sorted by key and joined
- * `k=v&…` (UnionPay hashes first, then signs the hex text), made with the key named by `certId`.
+ * UnionPay online gateway (ACP, `signMethod=01`). Callbacks are form posts; `signature` is base64 RSA
+ * over the *hex digest* of the other fields sorted by key and joined `k=v&…` (UnionPay hashes first,
+ * then signs the hex text). Two generations, as UnionPay's SDK verifies them:
+ * - 5.1.0: SHA-256; the callback carries its signing certificate in `signPubKeyCert` (no `certId`),
+ *   trusted only if it is issued by the configured middle certificate (itself issued by the root),
+ *   currently valid, and owned by UnionPay (third `@` part of the CN, the SDK's `validateCNName`).
+ * - 5.0.0: SHA-1; `certId` names a preinstalled platform key.
  * Amounts (`txnAmt`) are already fen.
  */
-import type { KeyObject } from "node:crypto";
+import { type KeyObject, X509Certificate } from "node:crypto";
 import {
   type AcceptedPayment,
   type CallbackReply,
@@ -20,7 +24,7 @@ import {
   type StatementEntry,
   type VerifiedCallback,
 } from "./channel.ts";
-import type { ChannelKeySet } from "./keys.ts";
+import { UNIONPAY_CERT_OWNER, type UnionpayKeySet } from "./keys.ts";
 import { parseUnionpayFile, unionpayFile } from "./statements.ts";
 import * as w from "./wire.ts";
 
@@ -28,9 +32,18 @@ export interface UnionpayOptions {
   now: () => Date;
   /** 15-digit merchant number. */
   merId: string;
+  /**
+   * Owner names accepted in a 5.1.0 signing certificate's CN. UnionPay's SDK accepts only its legal
+   * name in production (`ifValidateCNName=true`) and also `00040000:SIGN` in its test environment.
+   */
+  signCertOwners: readonly string[];
 }
 
-const defaults: UnionpayOptions = { now: () => new Date(), merId: "777290058110048" };
+const defaults: UnionpayOptions = {
+  now: () => new Date(),
+  merId: "777290058110048",
+  signCertOwners: [UNIONPAY_CERT_OWNER],
+};
 
 /** `orderId`: 8–40 letters and digits; UnionPay refuses '-' and '_'. */
 const ORDER_ID = /^[0-9A-Za-z]{8,40}$/;
@@ -46,6 +59,54 @@ function digest(fields: Record<string, string>): string {
   return w.sha256Hex(w.signingString(fields, ["signature"]));
 }
 
+function digestSha1(fields: Record<string, string>): string {
+  return w.sha1Hex(w.signingString(fields, ["signature"]));
+}
+
+/** The owner part of a UnionPay certificate's CN (`041@…@<owner>@…`), as the SDK reads it. */
+function certOwner(cert: X509Certificate): string {
+  const cn = cert.subject.split("\n").find((line) => line.startsWith("CN="));
+  return cn?.slice(3).split("@")[2] ?? "";
+}
+
+function validAt(cert: X509Certificate, at: Date): boolean {
+  const t = at.getTime();
+  return Date.parse(cert.validFrom) <= t && t <= Date.parse(cert.validTo);
+}
+
+/** The root and middle certificates 5.1.0 signing certificates must chain to, checked once at wiring. */
+interface TrustChain {
+  root: X509Certificate;
+  middle: X509Certificate;
+}
+
+function trustChain(keys: UnionpayKeySet): TrustChain | undefined {
+  if (keys.rootCert === undefined && keys.middleCert === undefined) return undefined;
+  let root: X509Certificate;
+  let middle: X509Certificate;
+  try {
+    root = new X509Certificate(keys.rootCert ?? "");
+    middle = new X509Certificate(keys.middleCert ?? "");
+  } catch {
+    throw new ChannelInputError("unionpay.rootCert", "rootCert and middleCert must both be PEM certificates");
+  }
+  const selfSigned = root.checkIssued(root) && root.verify(root.publicKey);
+  if (!root.ca || !selfSigned || !middle.ca || !middle.checkIssued(root) || !middle.verify(root.publicKey)) {
+    throw new ChannelInputError(
+      "unionpay.middleCert",
+      "middleCert is not a CA certificate issued by rootCert",
+    );
+  }
+  return { root, middle };
+}
+
+/** Verified signing certificates by PEM text; the chain is checked once, dates on every use. */
+interface TrustedCert {
+  cert: X509Certificate;
+  publicKey: KeyObject;
+}
+const TRUSTED_CERT_CACHE = 16;
+
 /** The `queryId` UnionPay assigns: 21 digits, derived so duplicates of one event carry one id. */
 export function unionpayQueryId(seed: string): string {
   return w.derivedDigits(`unionpay:${seed}`, 21);
@@ -54,24 +115,71 @@ export function unionpayQueryId(seed: string): string {
 export class UnionpayChannel implements PaymentChannel, ChannelSimulator {
   readonly name = "unionpay" as const;
   readonly #opts: UnionpayOptions;
-  readonly #keys: ChannelKeySet;
+  readonly #keys: UnionpayKeySet;
   readonly #merchantKey: KeyObject;
   readonly #merchantPublic: KeyObject;
   readonly #platformPublic: KeyObject;
   readonly #platformKey: KeyObject | undefined;
+  readonly #trust: TrustChain | undefined;
+  readonly #trustedCerts = new Map<string, TrustedCert>();
 
-  constructor(keys: ChannelKeySet, options: Partial<UnionpayOptions> = {}) {
+  constructor(keys: UnionpayKeySet, options: Partial<UnionpayOptions> = {}) {
     this.#opts = { ...defaults, ...options };
     this.#keys = keys;
     this.#merchantKey = w.privateKey(keys.merchant.privateKey, "unionpay.merchant.privateKey")!;
     this.#merchantPublic = w.publicKey(keys.merchant.publicKey, "unionpay.merchant.publicKey");
     this.#platformPublic = w.publicKey(keys.platform.publicKey, "unionpay.platform.publicKey");
     this.#platformKey = w.privateKey(keys.platform.privateKey, "unionpay.platform.privateKey");
+    this.#trust = trustChain(keys);
   }
 
-  #common(certId: string): Record<string, string> {
-    const common = { version: "5.1.0", encoding: "UTF-8", signMethod: "01", bizType: "000201" };
-    return { ...common, accessType: "0", merId: this.#opts.merId, currencyCode: "156", certId };
+  #common(version = "5.1.0"): Record<string, string> {
+    const common = { version, encoding: "UTF-8", signMethod: "01", bizType: "000201" };
+    return { ...common, accessType: "0", merId: this.#opts.merId, currencyCode: "156" };
+  }
+
+  /**
+   * The public key of a 5.1.0 `signPubKeyCert`, if UnionPay's SDK would trust it: an end-entity
+   * certificate issued (name and signature) by the configured middle certificate, which the root
+   * issued; every certificate in the chain valid now; owned by UnionPay.
+   */
+  #signingKey(pem: string): KeyObject {
+    const untrusted = (why: string) =>
+      new ChannelSignatureError("unknown_key", `unionpay: signPubKeyCert ${why}`);
+    if (!this.#trust) throw untrusted("cannot be checked: no rootCert/middleCert configured");
+    const { root, middle } = this.#trust;
+    let trusted = this.#trustedCerts.get(pem);
+    if (!trusted) {
+      let cert: X509Certificate;
+      try {
+        cert = new X509Certificate(pem);
+      } catch {
+        throw new ChannelSignatureError("malformed", "unionpay: signPubKeyCert is not an X.509 certificate");
+      }
+      if (cert.ca || !cert.checkIssued(middle) || !cert.verify(middle.publicKey)) {
+        throw untrusted(
+          `(${cert.subject.replace(/\n/g, ", ")}) is not issued by the configured middle certificate`,
+        );
+      }
+      const owner = certOwner(cert);
+      if (!this.#opts.signCertOwners.includes(owner))
+        throw untrusted(`belongs to ${JSON.stringify(owner)}, not UnionPay`);
+      trusted = { cert, publicKey: cert.publicKey };
+      if (this.#trustedCerts.size >= TRUSTED_CERT_CACHE) {
+        this.#trustedCerts.delete(this.#trustedCerts.keys().next().value as string);
+      }
+      this.#trustedCerts.set(pem, trusted);
+    }
+    const now = this.#opts.now();
+    for (const [what, cert] of [
+      ["", trusted.cert],
+      ["'s middle certificate", middle],
+      ["'s root certificate", root],
+    ] as const) {
+      if (!validAt(cert, now))
+        throw untrusted(`${what} is outside its validity ${cert.validFrom} – ${cert.validTo}`);
+    }
+    return trusted.publicKey;
   }
 
   createPayment(req: PaymentRequest): ClientPaymentParams {
@@ -79,7 +187,8 @@ export class UnionpayChannel implements PaymentChannel, ChannelSimulator {
     w.assertAmount(req.amount);
     if (!URL.canParse(req.notifyUrl)) throw new ChannelInputError("notifyUrl", "not a URL");
     const fields: Record<string, string> = {
-      ...this.#common(this.#keys.merchant.serial),
+      ...this.#common(),
+      certId: this.#keys.merchant.serial,
       txnType: "01",
       txnSubType: "01",
       channelType: "08",
@@ -111,16 +220,31 @@ export class UnionpayChannel implements PaymentChannel, ChannelSimulator {
   }
 
   verifyCallback(input: { headers: Record<string, string>; body: string }): VerifiedCallback {
-    const f = w.decodeForm(input.body);
-    if (!f.signature || !f.certId) {
-      throw new ChannelSignatureError("missing_signature", "unionpay: signature or certId missing");
-    }
+    // UnionPay never sends an empty field, and its SDK drops any that arrive empty before verifying.
+    const f = Object.fromEntries(Object.entries(w.decodeForm(input.body)).filter(([, v]) => v !== ""));
+    if (!f.signature) throw new ChannelSignatureError("missing_signature", "unionpay: no signature");
     if (f.signMethod !== "01") fail(`signMethod ${f.signMethod} is not 01 (RSA)`);
-    if (f.certId !== this.#keys.platform.serial) {
-      throw new ChannelSignatureError("unknown_key", `unionpay: unknown certId ${f.certId}`);
-    }
-    if (!w.rsaVerify(this.#platformPublic, digest(f), f.signature)) {
-      throw new ChannelSignatureError("bad_signature", "unionpay: callback signature does not verify");
+    if (f.version === "5.1.0") {
+      if (!f.signPubKeyCert) {
+        throw new ChannelSignatureError(
+          "missing_signature",
+          "unionpay: 5.1.0 callback without signPubKeyCert",
+        );
+      }
+      if (!w.rsaVerify(this.#signingKey(f.signPubKeyCert), digest(f), f.signature)) {
+        throw new ChannelSignatureError("bad_signature", "unionpay: callback signature does not verify");
+      }
+    } else if (f.version === "5.0.0") {
+      if (!f.certId)
+        throw new ChannelSignatureError("missing_signature", "unionpay: 5.0.0 callback without certId");
+      if (f.certId !== this.#keys.platform.serial) {
+        throw new ChannelSignatureError("unknown_key", `unionpay: unknown certId ${f.certId}`);
+      }
+      if (!w.rsaVerify(this.#platformPublic, digestSha1(f), f.signature, "sha1")) {
+        throw new ChannelSignatureError("bad_signature", "unionpay: callback signature does not verify");
+      }
+    } else {
+      fail(`version ${f.version} is neither 5.1.0 nor 5.0.0`);
     }
     if (f.merId !== this.#opts.merId) fail(`callback for another merId ${f.merId}`);
     if (f.currencyCode !== "156") fail(`currencyCode ${f.currencyCode} is not CNY`);
@@ -149,8 +273,13 @@ export class UnionpayChannel implements PaymentChannel, ChannelSimulator {
     const paymentQueryId = s.channelTxnId ?? unionpayQueryId(s.paymentId);
     const refundId = s.refundId ?? `R${s.paymentId}`;
     if (status === "refunded") w.assertId(refundId, ORDER_ID, "refundId");
+    // 5.1.0 as UnionPay sends it (its signing certificate inline); 5.0.0 (certId, SHA-1) for a key set
+    // that has no certificate.
+    const certificate = this.#keys.platform.certificate;
     const fields: Record<string, string> = {
-      ...this.#common(this.#keys.platform.serial),
+      ...(certificate
+        ? { ...this.#common("5.1.0"), signPubKeyCert: certificate }
+        : { ...this.#common("5.0.0"), certId: this.#keys.platform.serial }),
       txnTime,
       txnAmt: String(s.amount),
       settleAmt: String(s.amount),
@@ -171,7 +300,9 @@ export class UnionpayChannel implements PaymentChannel, ChannelSimulator {
           }
         : { txnType: "01", txnSubType: "01", orderId: s.paymentId, queryId: paymentQueryId }),
     };
-    const signature = w.rsaSign(this.#platformKey, digest(fields));
+    const signature = certificate
+      ? w.rsaSign(this.#platformKey, digest(fields))
+      : w.rsaSign(this.#platformKey, digestSha1(fields), "sha1");
     return { headers: { ...FORM }, body: w.encodeForm({ ...fields, signature }) };
   }
 

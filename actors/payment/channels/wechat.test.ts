@@ -99,6 +99,29 @@ describe("payments - wechat", () => {
     expect(reason(() => wechat.verifyCallback({ headers, body: cb.body }))).toBe("unknown_key");
   });
 
+  test("payments - wechat accepts callbacks signed by any listed platform certificate (rotation), chosen by serial", async () => {
+    // WeChat lists the old and the new platform certificate during a rotation and may sign with either.
+    const next = (await generateChannelKeys()).wechat.platform;
+    const { platform: current } = keys.wechat;
+    const merchant = new WechatChannel(
+      { ...keys.wechat, acceptedPlatforms: [{ serial: next.serial, publicKey: next.publicKey }] },
+      { now: () => clock.now },
+    );
+    const signedByNew = new WechatChannel({ ...keys.wechat, platform: next }, { now: () => clock.now });
+    const byCurrent = wechat.simulateCallback(payment);
+    const byNext = signedByNew.simulateCallback(payment);
+    expect(byNext.headers["Wechatpay-Serial"]).toBe(next.serial);
+    expect(merchant.verifyCallback(byCurrent).amount).toBe(1999);
+    expect(merchant.verifyCallback(byNext).amount).toBe(1999);
+    // A merchant that only knows the current certificate does not know the new serial.
+    expect(reason(() => wechat.verifyCallback(byNext))).toBe("unknown_key");
+    // The serial picks the key: a signature by one certificate under the other's serial fails.
+    const swapped = { ...byNext.headers, "Wechatpay-Serial": current.serial };
+    expect(reason(() => merchant.verifyCallback({ headers: swapped, body: byNext.body }))).toBe(
+      "bad_signature",
+    );
+  });
+
   test("payments - wechat signature with junk characters appended is rejected", () => {
     const cb = wechat.simulateCallback(payment);
     const headers = { ...cb.headers, "Wechatpay-Signature": `${cb.headers["Wechatpay-Signature"]}!!` };

@@ -1,7 +1,8 @@
 /**
  * WeChat Pay API v3. Callbacks are JSON signed in headers: `Wechatpay-Signature` is base64
  * RSA-SHA256 over `${timestamp}\n${nonce}\n${body}\n` with the platform key named by
- * `Wechatpay-Serial`; the `resource` inside is AES-256-GCM-encrypted with the merchant's APIv3 key,
+ * `Wechatpay-Serial` (WeChat lists several platform certificates while it rotates them, and signs with
+ * any of them, so every listed one is accepted by its serial); the `resource` inside is AES-256-GCM-encrypted with the merchant's APIv3 key,
  * exactly as the real channel does. Client params are the JSAPI `wx.requestPayment` fields.
  */
 import { Buffer } from "node:buffer";
@@ -57,7 +58,8 @@ export class WechatChannel implements PaymentChannel, ChannelSimulator {
   readonly #opts: WechatOptions;
   readonly #merchantKey: KeyObject;
   readonly #merchantPublic: KeyObject;
-  readonly #platformPublic: KeyObject;
+  /** Platform public keys by certificate serial: the current one and any still listed during a rotation. */
+  readonly #platformKeys = new Map<string, KeyObject>();
   readonly #platformKey: KeyObject | undefined;
   readonly #platformSerial: string;
   readonly #apiV3Key: Buffer;
@@ -66,7 +68,10 @@ export class WechatChannel implements PaymentChannel, ChannelSimulator {
     this.#opts = { ...defaults, ...options };
     this.#merchantKey = w.privateKey(keys.merchant.privateKey, "wechat.merchant.privateKey")!;
     this.#merchantPublic = w.publicKey(keys.merchant.publicKey, "wechat.merchant.publicKey");
-    this.#platformPublic = w.publicKey(keys.platform.publicKey, "wechat.platform.publicKey");
+    for (const [i, platform] of [keys.platform, ...(keys.acceptedPlatforms ?? [])].entries()) {
+      const field = i === 0 ? "wechat.platform" : `wechat.acceptedPlatforms[${i - 1}]`;
+      this.#platformKeys.set(platform.serial, w.publicKey(platform.publicKey, `${field}.publicKey`));
+    }
     this.#platformKey = w.privateKey(keys.platform.privateKey, "wechat.platform.privateKey");
     this.#platformSerial = keys.platform.serial;
     this.#apiV3Key = Buffer.from(keys.apiV3Key, "utf8");
@@ -133,7 +138,8 @@ export class WechatChannel implements PaymentChannel, ChannelSimulator {
     if (!signature || !timestamp || !nonce || !serial) {
       throw new ChannelSignatureError("missing_signature", "wechat: Wechatpay-* signature headers missing");
     }
-    if (serial !== this.#platformSerial) {
+    const platformPublic = this.#platformKeys.get(serial);
+    if (!platformPublic) {
       throw new ChannelSignatureError("unknown_key", `wechat: unknown platform serial ${serial}`);
     }
     if (!/^\d{1,12}$/.test(timestamp)) throw new ChannelSignatureError("malformed", "wechat: bad timestamp");
@@ -142,7 +148,7 @@ export class WechatChannel implements PaymentChannel, ChannelSimulator {
     if (skew > this.#opts.maxCallbackAgeMs) {
       throw new ChannelSignatureError("stale", `wechat: callback timestamp ${timestamp} is ${skew} ms off`);
     }
-    if (!w.rsaVerify(this.#platformPublic, `${timestamp}\n${nonce}\n${input.body}\n`, signature)) {
+    if (!w.rsaVerify(platformPublic, `${timestamp}\n${nonce}\n${input.body}\n`, signature)) {
       throw new ChannelSignatureError("bad_signature", "wechat: Wechatpay-Signature does not verify");
     }
     let envelope: unknown;

@@ -120,12 +120,18 @@ export function decodeForm(body: string): Record<string, string> {
 }
 
 /**
- * The string Alipay and UnionPay sign: keys sorted by code unit, `exclude`d and empty values skipped
- * (as both SDKs do), joined `k=v&k=v` with raw, undecoded-then-unencoded values.
+ * The string Alipay and UnionPay sign: keys sorted by code unit, minus `exclude`, joined `k=v&k=v` with
+ * raw (decoded, not re-encoded) values. Empty values are skipped unless `keepEmpty`: Alipay signs
+ * requests without them but verifies notifies with them (its SDKs' `getSignCheckContentV1` keeps every
+ * param), and UnionPay never sends an empty field (its SDK drops empty ones before verifying).
  */
-export function signingString(params: Record<string, string>, exclude: readonly string[]): string {
+export function signingString(
+  params: Record<string, string>,
+  exclude: readonly string[],
+  options: { keepEmpty?: boolean } = {},
+): string {
   return Object.keys(params)
-    .filter((k) => !exclude.includes(k) && params[k] !== "")
+    .filter((k) => !exclude.includes(k) && (options.keepEmpty || params[k] !== ""))
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
     .map((k) => `${k}=${params[k]}`)
     .join("&");
@@ -133,6 +139,11 @@ export function signingString(params: Record<string, string>, exclude: readonly 
 
 export function sha256Hex(text: string): string {
   return createHash("sha256").update(text, "utf8").digest("hex");
+}
+
+/** UnionPay 5.0.0 still hashes with SHA-1 before signing; nothing else here does. */
+export function sha1Hex(text: string): string {
+  return createHash("sha1").update(text, "utf8").digest("hex");
 }
 
 /** Parses PEM once, up front, so a bad key fails at wiring time, not on the first callback. */
@@ -153,17 +164,24 @@ export function publicKey(pem: string, field: string): KeyObject {
   }
 }
 
-/** RSA-SHA256 (PKCS#1 v1.5), the scheme all three channels call RSA2 / SHA256withRSA. */
-export function rsaSign(key: KeyObject, message: string): string {
-  return sign("sha256", Buffer.from(message, "utf8"), key).toString("base64");
+/** RSA PKCS#1 v1.5: SHA-256 is what all three channels call RSA2 / SHA256withRSA; SHA-1 only for UnionPay 5.0.0. */
+export type RsaHash = "sha256" | "sha1";
+
+export function rsaSign(key: KeyObject, message: string, hash: RsaHash = "sha256"): string {
+  return sign(hash, Buffer.from(message, "utf8"), key).toString("base64");
 }
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /** Node's base64 decoder skips junk characters; a strict check keeps one signature from having many spellings. */
-export function rsaVerify(key: KeyObject, message: string, signature: string): boolean {
+export function rsaVerify(
+  key: KeyObject,
+  message: string,
+  signature: string,
+  hash: RsaHash = "sha256",
+): boolean {
   if (signature === "" || !BASE64.test(signature)) return false;
-  return verify("sha256", Buffer.from(message, "utf8"), key, Buffer.from(signature, "base64"));
+  return verify(hash, Buffer.from(message, "utf8"), key, Buffer.from(signature, "base64"));
 }
 
 /** A stable numeric id shaped like the channel's (e.g. 28-digit WeChat transaction ids). */

@@ -1,0 +1,81 @@
+import { z } from "zod";
+import type { ChannelName, SimulatedChannel } from "../../actors/payment/channels/index.ts";
+import type { GatewayKit } from "../app.ts";
+import type { PaymentLedger } from "../ports.ts";
+import { ProblemError } from "../problem.ts";
+import { parseBody, parseQuery } from "../validate.ts";
+import { channelEnum, channelNamed } from "./payment-channels.ts";
+
+export interface PaymentStatementRouteDeps {
+  channels: Record<ChannelName, SimulatedChannel>;
+  ledger: PaymentLedger;
+}
+
+const dayPattern = /^\d{4}-\d{2}-\d{2}$/;
+const statementQuery = z.object({ date: z.string().regex(dayPattern, "a day as YYYY-MM-DD") }).strict();
+const reconcileBody = z
+  .object({
+    channel: channelEnum,
+    date: z.string().regex(dayPattern, "a day as YYYY-MM-DD"),
+    statement: z.string().min(1).max(5_000_000),
+  })
+  .strict();
+
+/** Daily statements: the simulated channels' statement files, and reconciling one against the ledger. */
+export function paymentStatementRoutes(deps: PaymentStatementRouteDeps) {
+  return ({ define }: GatewayKit) => {
+    define(
+      {
+        method: "get",
+        path: "/v1/payments/statements/:channel",
+        summary: "Simulator: the channel's statement file for a day (CSV)",
+        tag: "Payments",
+        permission: "payment:read",
+        query: statementQuery,
+      },
+      async (c) => {
+        const name = channelNamed(c.req.param("channel"));
+        if (!name) throw new ProblemError(404, "not-found", `unknown channel ${c.req.param("channel")}`);
+        const { date } = parseQuery(c, statementQuery);
+        // The simulated channel saw exactly the money that moved; its statement is built from those movements.
+        const entries = await deps.ledger.channelMovements(name, date);
+        return c.text(deps.channels[name].statement(date, entries), 200, {
+          "content-type": "text/csv; charset=utf-8",
+        });
+      },
+    );
+
+    define(
+      {
+        method: "post",
+        path: "/v1/payments/reconciliations",
+        summary: "Reconcile a channel's statement file against the ledger for a day",
+        tag: "Payments",
+        permission: "payment:reconcile",
+        body: reconcileBody,
+        response: {
+          status: 201,
+          description: "The report: matched, missing, extra, amount and status differences",
+        },
+      },
+      async (c) => {
+        const body = await parseBody(c, reconcileBody);
+        let statement: ReturnType<SimulatedChannel["parseStatement"]>;
+        try {
+          statement = deps.channels[body.channel].parseStatement(body.statement);
+        } catch (error) {
+          throw new ProblemError(
+            400,
+            "validation",
+            `statement file is not a ${body.channel} statement: ${error instanceof Error ? error.message : String(error)}`,
+            { field: "statement" },
+          );
+        }
+        return c.json(
+          await deps.ledger.reconcile({ channel: body.channel, date: body.date, statement }),
+          201,
+        );
+      },
+    );
+  };
+}

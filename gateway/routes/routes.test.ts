@@ -1,0 +1,191 @@
+/**
+ * Route behaviour over in-memory ports (no NATS): login limits, order pricing, PII masking, shipment
+ * planning, merge candidates and payment risk refusals. The same routes run end to end in tests/.
+ */
+import { expect, test } from "bun:test";
+import type { RiskVerdict } from "../ports.ts";
+import { fakeGateway } from "../testing.ts";
+
+const PROBLEMS = "https://business-hub.dev/problems/";
+const post = (body: unknown, headers: Record<string, string> = {}) => ({
+  method: "POST",
+  headers: { "content-type": "application/json", ...headers },
+  body: JSON.stringify(body),
+});
+const address = { region: "Shanghai", detail: "1 Nanjing Road", phone: "13800138000", name: "Wang Fang" };
+
+test("auth route - a right password gets a token that opens the API; a wrong one is 401", async () => {
+  const gw = fakeGateway();
+  gw.users.add("alice", "correct horse", ["inventory:read"]);
+  const wrong = await gw.app.request("/v1/auth/token", post({ username: "alice", password: "nope" }));
+  expect(wrong.status).toBe(401);
+  const ok = await gw.app.request("/v1/auth/token", post({ username: "alice", password: "correct horse" }));
+  expect(ok.status).toBe(200);
+  const { token } = (await ok.json()) as { token: string };
+  gw.actors.respond = () => ({ ok: true, value: { sku: "SKU-1" } });
+  const res = await gw.app.request("/v1/inventory/SKU-1", { headers: { authorization: `Bearer ${token}` } });
+  expect(res.status).toBe(200);
+  expect(gw.actors.sent[0]?.options.meta?.by).toBe("alice");
+});
+
+test("auth route - the 21st login attempt in a window is 429 with Retry-After, even with the right password", async () => {
+  const gw = fakeGateway();
+  gw.users.add("bob", "pw", []);
+  for (let i = 0; i < 20; i++) {
+    const res = await gw.app.request("/v1/auth/token", post({ username: "bob", password: "wrong" }));
+    expect(res.status).toBe(401);
+  }
+  const limited = await gw.app.request("/v1/auth/token", post({ username: "bob", password: "pw" }));
+  expect(limited.status).toBe(429);
+  expect(limited.headers.get("retry-after")).toBe("60");
+  expect(gw.limiter.hits.get("login:bob")).toBe(21);
+});
+
+test("order routes - placing prices every line from the price book and derives the order id from the key", async () => {
+  const gw = fakeGateway();
+  const auth = { ...(await gw.bearer(["order:write"])), "idempotency-key": "place-1" };
+  const body = { userId: "u1", lines: [{ sku: "A", qty: 2 }], address };
+  const unpriced = await gw.app.request("/v1/orders", post(body, auth));
+  expect(unpriced.status).toBe(422);
+  expect(((await unpriced.json()) as { type: string }).type).toBe(`${PROBLEMS}unknown-price`);
+  const twice = await gw.app.request(
+    "/v1/orders",
+    post({ ...body, lines: [...body.lines, ...body.lines] }, auth),
+  );
+  expect(twice.status).toBe(400);
+  expect(gw.actors.sent).toEqual([]);
+
+  await gw.prices.set("A", 1999);
+  gw.actors.respond = ({ id }) => ({ ok: true, value: { orderId: id, status: "pending_payment" } });
+  const placed = await gw.app.request("/v1/orders", post(body, auth));
+  expect(placed.status).toBe(201);
+  const sent = gw.actors.sent[0];
+  expect(sent?.kind).toBe("order");
+  expect(sent?.options.id).toBe("place:place-1");
+  expect(sent?.cmd).toMatchObject({
+    type: "place",
+    userId: "u1",
+    lines: [{ sku: "A", qty: 2, unitPrice: 1999 }],
+  });
+  const again = await gw.app.request("/v1/orders", post(body, auth));
+  expect(gw.actors.sent[1]?.id).toBe(sent?.id);
+  expect(again.status).toBe(201);
+});
+
+test("order routes - phone and address are masked without customer:pii and shown with it", async () => {
+  const gw = fakeGateway();
+  gw.actors.respond = ({ id }) => ({ ok: true, value: { orderId: id, status: "paid", address } });
+  const masked = await gw.app.request("/v1/orders/O1", { headers: await gw.bearer(["order:read"]) });
+  expect(((await masked.json()) as { address: unknown }).address).toEqual({
+    region: "Shanghai",
+    name: "W*",
+    phone: "*******8000",
+    detail: "***",
+  });
+  const clear = await gw.app.request("/v1/orders/O1", {
+    headers: await gw.bearer(["order:read", "customer:pii"]),
+  });
+  expect(((await clear.json()) as { address: unknown }).address).toEqual(address);
+});
+
+test("order routes - the shipment plan has one parcel per warehouse the lines were reserved in", async () => {
+  const gw = fakeGateway();
+  gw.actors.respond = () => ({
+    ok: true,
+    value: {
+      status: "awaiting_shipment",
+      address,
+      lines: [
+        {
+          sku: "A",
+          allocation: [
+            { warehouse: "W1", qty: 2 },
+            { warehouse: "W2", qty: 1 },
+          ],
+        },
+        { sku: "B", allocation: [{ warehouse: "W1", qty: 4 }] },
+      ],
+    },
+  });
+  const res = await gw.app.request("/v1/orders/O1/shipment-plan", {
+    headers: await gw.bearer(["order:read"]),
+  });
+  expect(await res.json()).toEqual({
+    orderId: "O1",
+    status: "awaiting_shipment",
+    parcels: [
+      {
+        warehouse: "W1",
+        lines: [
+          { sku: "A", qty: 2 },
+          { sku: "B", qty: 4 },
+        ],
+      },
+      { warehouse: "W2", lines: [{ sku: "A", qty: 1 }] },
+    ],
+  });
+  expect(gw.actors.sent[0]?.options.readOnly).toBe(true);
+});
+
+test("order routes - merge candidates group waiting orders by identical address, as the actors see them", async () => {
+  const gw = fakeGateway();
+  for (const orderId of ["O1", "O2", "O3", "O4"])
+    gw.orders.rows.push({ orderId, userId: "u1", status: "awaiting_shipment" });
+  const elsewhere = { ...address, detail: "2 Huaihai Road" };
+  const actorView = new Map([
+    ["O1", { status: "awaiting_shipment", address }],
+    ["O2", { status: "awaiting_shipment", address }],
+    // The read model lags: O3 has shipped already, so it is not a candidate any more.
+    ["O3", { status: "shipped", address }],
+    ["O4", { status: "awaiting_shipment", address: elsewhere }],
+  ]);
+  gw.actors.respond = ({ id }) => ({ ok: true, value: actorView.get(id) });
+  const res = await gw.app.request("/v1/orders/merge-candidates?userId=u1", {
+    headers: await gw.bearer(["order:read", "customer:pii"]),
+  });
+  expect(await res.json()).toEqual({ userId: "u1", groups: [{ address, orders: ["O1", "O2"] }] });
+});
+
+test("payment routes - risk refusals are 403, 422 and 429 and no payment actor is asked", async () => {
+  const gw = fakeGateway();
+  const auth = await gw.bearer(["payment:write"]);
+  gw.actors.respond = () => ({
+    ok: true,
+    value: { status: "pending_payment", userId: "u1", amounts: { total: 500_00 } },
+  });
+  const cases: Array<[RiskVerdict, number, string, string | null]> = [
+    [{ allowed: false, reason: "blacklist" }, 403, "forbidden", null],
+    [{ allowed: false, reason: "amount", limit: 100_00 }, 422, "risk-rejected", null],
+    [{ allowed: false, reason: "velocity", retryAfterSeconds: 3600 }, 429, "rate-limited", "3600"],
+  ];
+  for (const [verdict, status, slug, retryAfter] of cases) {
+    gw.risk.verdict = verdict;
+    const res = await gw.app.request("/v1/payments", post({ orderId: "O1", channel: "alipay" }, auth));
+    const body = (await res.json()) as { type: string; reason: string };
+    expect({ status: res.status, type: body.type, reason: body.reason }).toEqual({
+      status,
+      type: `${PROBLEMS}${slug}`,
+      reason: verdict.allowed ? "" : verdict.reason,
+    });
+    expect(res.headers.get("retry-after")).toBe(retryAfter);
+  }
+  expect(gw.actors.sent.filter((s) => s.kind === "payment")).toEqual([]);
+});
+
+test("payment routes - an order that is not awaiting payment is 409 with its status", async () => {
+  const gw = fakeGateway();
+  gw.actors.respond = () => ({ ok: true, value: { status: "paid", userId: "u1", amounts: { total: 1 } } });
+  const res = await gw.app.request(
+    "/v1/payments",
+    post({ orderId: "O1", channel: "wechat" }, await gw.bearer(["payment:write"])),
+  );
+  expect(res.status).toBe(409);
+  expect(((await res.json()) as { orderStatus: string }).orderStatus).toBe("paid");
+});
+
+test("payment routes - an unknown channel's callback is 404 and needs no token", async () => {
+  const gw = fakeGateway();
+  const res = await gw.app.request("/v1/payments/callbacks/paypal", { method: "POST", body: "x" });
+  expect(res.status).toBe(404);
+  expect(gw.audit.entries).toEqual([]);
+});

@@ -1,0 +1,204 @@
+import type { Socket } from "socket.io";
+import type { Logger } from "../actors/runtime/index.ts";
+import { StockCoalescer } from "./coalescer.ts";
+import {
+  DASHBOARDS,
+  type DashboardName,
+  dashboardsFor,
+  type FeedMessage,
+  isDashboard,
+  lowStockAlerts,
+  messageFor,
+} from "./dashboards.ts";
+import type { Delivery } from "./delivery.ts";
+import type { LogFollower } from "./log-follower.ts";
+import type { SocketAuth } from "./socket-auth.ts";
+
+/** What a dashboard shows before its live events: read-model data as of an event-log sequence. */
+export interface DashboardSnapshots {
+  snapshot(dashboard: DashboardName): Promise<{ asOf: number; data: unknown }>;
+}
+
+interface Subscription {
+  lastSent: number;
+  /** Reading its gap from the log; live messages wait in `buffer` meanwhile. */
+  replaying: boolean;
+  /** Inventory only: replay done, joins the room at the next stock flush. */
+  joining: boolean;
+  buffer: FeedMessage[];
+  stock: StockCoalescer;
+  seesPersonalData: boolean;
+}
+
+/**
+ * A socket subscribes to a dashboard with its last id (or none): it gets a snapshot or a replay of what
+ * it missed, then joins the dashboard's live room, which shares one encoding per message. Rooms are per
+ * view (full, or with personal data masked) so the masking policy costs one extra encoding, not one per
+ * socket.
+ */
+export class DashboardRooms {
+  readonly #follower: LogFollower;
+  readonly #snapshots: DashboardSnapshots;
+  readonly #auth: SocketAuth;
+  readonly #delivery: Delivery;
+  readonly #log: Logger;
+  readonly #resumeLimit: number;
+  /** Clients still catching up (replay, or waiting to join the live room) per dashboard. */
+  readonly #catchingUp = new Map<DashboardName, Map<Socket, Subscription>>();
+  /** Stock deltas for everyone in the live inventory rooms, coalesced once for all of them. */
+  readonly #roomStock = new StockCoalescer();
+
+  constructor(deps: {
+    follower: LogFollower;
+    snapshots: DashboardSnapshots;
+    auth: SocketAuth;
+    delivery: Delivery;
+    log: Logger;
+    resumeLimit: number;
+  }) {
+    this.#follower = deps.follower;
+    this.#snapshots = deps.snapshots;
+    this.#auth = deps.auth;
+    this.#delivery = deps.delivery;
+    this.#log = deps.log;
+    this.#resumeLimit = deps.resumeLimit;
+    for (const name of Object.keys(DASHBOARDS) as DashboardName[]) this.#catchingUp.set(name, new Map());
+  }
+
+  attach(socket: Socket): void {
+    socket.on("subscribe", (request: { dashboard?: unknown; lastEventId?: unknown }, ack?: unknown) => {
+      const reply = typeof ack === "function" ? (ack as (a: unknown) => void) : () => undefined;
+      void this.#subscribe(socket, request ?? {}).then(reply, (error: Error) =>
+        reply({ ok: false, error: error.message }),
+      );
+    });
+    socket.on("unsubscribe", (request: { dashboard?: unknown }) => {
+      if (!isDashboard(request?.dashboard)) return;
+      this.#catchingUp.get(request.dashboard)?.delete(socket);
+      for (const room of liveRooms(request.dashboard)) void socket.leave(room);
+    });
+    socket.on("disconnect", () => {
+      for (const subs of this.#catchingUp.values()) subs.delete(socket);
+    });
+  }
+
+  /** A live message: to the rooms at once, and into the buffer of everyone still replaying. */
+  onMessage(message: FeedMessage): void {
+    for (const dashboard of dashboardsFor(message.kind)) {
+      for (const sub of this.#catchingUp.get(dashboard)!.values()) sub.buffer.push(message);
+      this.#broadcast(dashboard, message);
+    }
+  }
+
+  /**
+   * Every coalescing window: the room's stock update, then the clients that finished their replay send
+   * their own deltas and join the room, whose window was just emptied: nothing is counted twice or missed.
+   */
+  flushStock(): void {
+    const update = this.#roomStock.take();
+    if (update) this.#delivery.broadcast(liveRooms("inventory"), "stock", update);
+    for (const [socket, sub] of this.#catchingUp.get("inventory")!) {
+      if (sub.replaying || !sub.joining) continue;
+      for (const message of sub.buffer.splice(0)) this.#send(socket, "inventory", sub, message);
+      const own = sub.stock.take();
+      if (own) this.#delivery.emit(socket, "stock", own);
+      this.#goLive(socket, "inventory", sub);
+    }
+  }
+
+  async #subscribe(socket: Socket, request: { dashboard?: unknown; lastEventId?: unknown }) {
+    const { dashboard } = request;
+    if (!isDashboard(dashboard))
+      return { ok: false, error: `unknown dashboard; use one of ${Object.keys(DASHBOARDS).join(", ")}` };
+    if (!this.#auth.can(socket, DASHBOARDS[dashboard].permission))
+      return { ok: false, error: `forbidden: needs ${DASHBOARDS[dashboard].permission}` };
+    const sub: Subscription = {
+      lastSent: 0,
+      replaying: true,
+      joining: false,
+      buffer: [],
+      stock: new StockCoalescer(),
+      seesPersonalData: this.#auth.seesPersonalData(socket),
+    };
+    this.#catchingUp.get(dashboard)!.set(socket, sub);
+    const last =
+      typeof request.lastEventId === "number" && Number.isInteger(request.lastEventId)
+        ? request.lastEventId
+        : undefined;
+    const liveSeq = this.#follower.liveSeq;
+    let snapshot: { asOf: number; data: unknown } | undefined;
+    let from: number;
+    if (last !== undefined && liveSeq - last <= this.#resumeLimit) {
+      from = last + 1;
+      sub.lastSent = last;
+    } else {
+      snapshot = await this.#snapshots.snapshot(dashboard);
+      const now = this.#follower.liveSeq;
+      // A snapshot too far behind the log (projector lagging) is shown as is, and live events follow.
+      const replayable = now - snapshot.asOf <= this.#resumeLimit;
+      from = replayable ? snapshot.asOf + 1 : now + 1;
+      sub.lastSent = replayable ? snapshot.asOf : now;
+    }
+    // Replay what the client missed, then hand over to the live feed without a gap or a duplicate.
+    void this.#replay(socket, dashboard, sub, from).catch((error) => {
+      this.#log.warn("realtime replay failed; client will reconnect", { error });
+      socket.disconnect(true);
+    });
+    return { ok: true, dashboard, resumedFrom: from, ...(snapshot ? { snapshot } : {}) };
+  }
+
+  async #replay(socket: Socket, dashboard: DashboardName, sub: Subscription, from: number): Promise<void> {
+    for await (const message of this.#follower.replay(from, this.#follower.liveSeq)) {
+      if (dashboardsFor(message.kind).includes(dashboard)) this.#send(socket, dashboard, sub, message);
+    }
+    sub.replaying = false;
+    for (const message of sub.buffer.splice(0)) this.#send(socket, dashboard, sub, message);
+    if (dashboard === "inventory") {
+      sub.joining = true; // joins at the next flush, after its own pending deltas went out
+      return;
+    }
+    // Synchronously with the buffer flush: from here the room broadcast carries every later message once.
+    this.#goLive(socket, dashboard, sub);
+  }
+
+  #goLive(socket: Socket, dashboard: DashboardName, sub: Subscription): void {
+    this.#catchingUp.get(dashboard)!.delete(socket);
+    if (socket.connected) void socket.join(liveRoom(dashboard, sub.seesPersonalData));
+  }
+
+  /** Exactly once, in order, per client: anything at or below what it already has is skipped. */
+  #send(socket: Socket, dashboard: DashboardName, sub: Subscription, message: FeedMessage): void {
+    if (message.id <= sub.lastSent) return;
+    sub.lastSent = message.id;
+    if (dashboard === "inventory") {
+      sub.stock.add(message);
+      for (const alert of lowStockAlerts(message)) this.#delivery.emit(socket, "alert", alert);
+      return;
+    }
+    this.#delivery.emit(socket, "event", { dashboard, ...messageFor(message, sub.seesPersonalData) });
+  }
+
+  #broadcast(dashboard: DashboardName, message: FeedMessage): void {
+    if (dashboard === "inventory") {
+      this.#roomStock.add(message);
+      for (const alert of lowStockAlerts(message))
+        this.#delivery.broadcast(liveRooms(dashboard), "alert", alert);
+      return;
+    }
+    const masked = messageFor(message, false);
+    if (masked === message) {
+      this.#delivery.broadcast(liveRooms(dashboard), "event", { dashboard, ...message });
+      return;
+    }
+    this.#delivery.broadcast([liveRoom(dashboard, true)], "event", { dashboard, ...message });
+    this.#delivery.broadcast([liveRoom(dashboard, false)], "event", { dashboard, ...masked });
+  }
+}
+
+function liveRoom(dashboard: DashboardName, seesPersonalData: boolean): string {
+  return `live:${dashboard}:${seesPersonalData ? "full" : "masked"}`;
+}
+
+function liveRooms(dashboard: DashboardName): string[] {
+  return [liveRoom(dashboard, true), liveRoom(dashboard, false)];
+}

@@ -1,0 +1,119 @@
+import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
+import type { ActorRef, LogBatch, Subjects } from "../../actors/runtime/index.ts";
+
+/** One message of the event log: one actor's batch, at its log sequence. */
+export interface EventLogEntry {
+  seq: number;
+  subject: string;
+  /** When JetStream stored it. */
+  time: Date;
+  /** Whose batch it is; undefined for a subject outside the layout (never ours to interpret). */
+  ref: ActorRef | undefined;
+  /** Messages after this one in the reader's view when it was delivered (0: caught up). */
+  pending: number;
+  /** Decodes the batch; throws on a message that is not JSON (the caller decides: park, skip or stop). */
+  batch(): LogBatch;
+}
+
+/** An open, ordered read of the log: iterate it, close it when done. */
+export interface EventLogCursor extends AsyncIterable<EventLogEntry> {
+  close(): Promise<void>;
+}
+
+/**
+ * The one way this code base reads the event log in order: the projector (from its stored offset) and
+ * the realtime hub (live from the end, and replays for reconnecting clients) both go through it. It is
+ * an ordered consumer: ephemeral, in sequence, no acks, recreated by the client after a gap.
+ */
+export class EventLogReader {
+  readonly #js: JetStreamClient;
+  readonly #jsm: JetStreamManager;
+  readonly #subjects: Subjects;
+  readonly #stream: string;
+
+  constructor(deps: { js: JetStreamClient; jsm: JetStreamManager; subjects: Subjects; stream: string }) {
+    this.#js = deps.js;
+    this.#jsm = deps.jsm;
+    this.#subjects = deps.subjects;
+    this.#stream = deps.stream;
+  }
+
+  /** The sequence of the newest message in the log (0 when empty). */
+  async lastSequence(): Promise<number> {
+    return (await this.#jsm.streams.info(this.#stream)).state.last_seq;
+  }
+
+  /**
+   * Everything from `from` on (all events, or one subject), without end: the live feed. `from` ≤ 1 reads
+   * from the log's first message.
+   */
+  async follow(
+    from: number,
+    options: { subject?: string; maxMessages?: number } = {},
+  ): Promise<EventLogCursor> {
+    const consumer = await this.#consumer(from, options.subject);
+    const messages = await consumer.consume({ max_messages: options.maxMessages ?? 2_000 });
+    const subjects = this.#subjects;
+    return {
+      async close() {
+        await messages.close();
+      },
+      async *[Symbol.asyncIterator]() {
+        for await (const msg of messages) {
+          yield {
+            seq: msg.seq,
+            subject: msg.subject,
+            time: msg.time,
+            ref: subjects.parse(msg.subject),
+            pending: msg.info.pending,
+            batch: () => msg.json<LogBatch>(),
+          };
+        }
+      },
+    };
+  }
+
+  /**
+   * The closed range `from`..`upTo` (all events, or one subject), then the read ends by itself: a replay.
+   * An empty range ends at once instead of waiting for a message that may never come.
+   */
+  async *range(
+    from: number,
+    upTo: number,
+    options: { subject?: string } = {},
+  ): AsyncGenerator<EventLogEntry> {
+    if (from > upTo) return;
+    const consumer = await this.#consumer(from, options.subject);
+    try {
+      if ((await consumer.info(true)).num_pending === 0) return;
+      const messages = await consumer.consume({ max_messages: 1_000 });
+      try {
+        for await (const msg of messages) {
+          if (msg.seq > upTo) break;
+          yield {
+            seq: msg.seq,
+            subject: msg.subject,
+            time: msg.time,
+            ref: this.#subjects.parse(msg.subject),
+            pending: msg.info.pending,
+            batch: () => msg.json<LogBatch>(),
+          };
+          if (msg.seq >= upTo || msg.info.pending === 0) break;
+        }
+      } finally {
+        await messages.close();
+      }
+    } finally {
+      await consumer.delete().catch(() => undefined);
+    }
+  }
+
+  #consumer(from: number, subject: string | undefined) {
+    return this.#js.consumers.get(this.#stream, {
+      filter_subjects: subject ?? this.#subjects.allEvents(),
+      ...(from > 1
+        ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from }
+        : { deliver_policy: DeliverPolicy.All }),
+    });
+  }
+}
