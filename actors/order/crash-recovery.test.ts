@@ -125,7 +125,7 @@ async function assertInvariants(
     );
     const expected = holding.reduce((n, { state }) => n + state.lines.find((l) => l.sku === sku)!.qty, 0);
     expect({ sku, reserved: view.reserved }).toEqual({ sku, reserved: expected });
-    expect({ sku, reservations: Object.keys(inventory.reservations).sort() }).toEqual({
+    expect({ sku, reservations: [...inventory.reservations.keys()].sort() }).toEqual({
       sku,
       reservations: holding.map((o) => o.id).sort(),
     });
@@ -354,7 +354,7 @@ for (const snapshotEvery of [1_000, 1]) {
       expect(count(cluster, "sku", SHORT, "reserved")).toBe(0);
       const member = cluster.durableState<MemberState>(memberKind, USER);
       expect(member.orders.map((o) => [o.orderId, o.status])).toEqual([[ORDER, "cancelled"]]);
-      expect(member.skuCounts).toEqual({});
+      expect(member.skuCounts).toEqual(new Map());
       const order = orderOf(cluster);
       expect(order.lines.map((l) => l.state)).toEqual(["released", "released", "refused"]);
       expect(order.member).toBe("released");

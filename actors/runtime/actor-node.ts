@@ -69,7 +69,10 @@ export class ActorNode {
   readonly connection: ConnectionWatch;
   readonly #ownsConnectionWatch: boolean;
   #offConnection: (() => void) | undefined;
-  #metrics: { appends: (c: number, e: number, ms: number) => void };
+  #metrics: {
+    appends: (c: number, e: number, ms: number) => void;
+    snapshotRejected: (kind: string) => void;
+  };
 
   constructor(
     nc: NatsConnection,
@@ -85,7 +88,7 @@ export class ActorNode {
     this.#log = deps.log ?? silentLogger;
     this.subjects = new Subjects(options.namespace);
     this.#wakes = new WakeSchedule((ref) => this.#deliverTimer(ref));
-    this.#metrics = { appends: () => undefined };
+    this.#metrics = { appends: () => undefined, snapshotRejected: () => undefined };
     this.#natsTimeoutMs = options.natsTimeoutMs ?? 1_500;
     this.connection = deps.connection ?? new ConnectionWatch(nc, { slowAfterMs: this.#natsTimeoutMs });
     this.#ownsConnectionWatch = deps.connection === undefined;
@@ -106,6 +109,13 @@ export class ActorNode {
       now: () => Date.now(),
       onAppend: (commands, events, ms) => this.#metrics.appends(commands, events, ms),
       onError: (ref, message, error) => this.#log.warn(message, { actor: actorKey(ref), error }),
+      onSnapshotRejected: (ref, error) => {
+        this.#log.error("snapshot rejected; replaying the log from the start", {
+          actor: actorKey(ref),
+          error,
+        });
+        this.#metrics.snapshotRejected(ref.kind);
+      },
       send: (to, cmd, commandId) => this.#effectsClient.request(to.kind, to.id, cmd, { id: commandId }),
     };
     if (deps.metrics) this.#registerMetrics(deps.metrics);
@@ -341,6 +351,11 @@ export class ActorNode {
       commands.inc({}, c);
       latency.observe(ms / 1000);
     };
+    const rejected = metrics.counter(
+      "hub_actor_snapshots_rejected_total",
+      "Snapshots that failed validation on load; the actor replayed its log instead",
+    );
+    this.#metrics.snapshotRejected = (kind) => rejected.inc({ kind });
     metrics.gauge("hub_actors_active", "Actors in memory on this node", () => this.#instances.size);
     metrics.gauge("hub_actor_commands_pending", "Commands queued on this node", () => this.#pending);
     metrics.gauge("hub_shards_owned", "Shards this node holds a lease on", () => this.ownedShards.length);

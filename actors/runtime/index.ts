@@ -23,6 +23,7 @@ export {
 export {
   type EventStore,
   type LoadedActor,
+  type LoadOptions,
   StaleWriteError,
   StorageFullError,
   type TimerIndex,
@@ -53,6 +54,15 @@ export {
   type StoredBatch,
   TIMER_COMMAND,
 } from "./protocol.ts";
-export { ACTOR_ID_PATTERN, fnv1a32, isValidActorId, Subjects, shardOf } from "./shard.ts";
+export {
+  ACTOR_ID_MAX_LENGTH,
+  ACTOR_ID_PATTERN,
+  fnv1a32,
+  idPattern,
+  isValidActorId,
+  KIND_PATTERN,
+  Subjects,
+  shardOf,
+} from "./shard.ts";
 export { ShardLeases } from "./shard-leases.ts";
 export { WakeSchedule } from "./wake-schedule.ts";

@@ -4,6 +4,7 @@ import { headers } from "@nats-io/transport-node";
 import {
   type EventStore,
   type LoadedActor,
+  type LoadOptions,
   StaleWriteError,
   StorageFullError,
   type TimerIndex,
@@ -47,10 +48,10 @@ export class JetStreamEventStore implements EventStore {
     this.#timeoutMs = options.timeoutMs ?? 5_000;
   }
 
-  async load(ref: ActorRef): Promise<LoadedActor> {
+  async load(ref: ActorRef, options: LoadOptions = {}): Promise<LoadedActor> {
     const eventSubject = this.#subjects.events(ref.shard, ref.kind, ref.id);
     const [snapshot, last] = await Promise.all([
-      this.#readSnapshot(ref),
+      options.withoutSnapshot ? undefined : this.#readSnapshot(ref),
       this.#jsm.direct.getMessage(this.#streams.events, { last_by_subj: eventSubject }),
     ]);
     const lastSeq = last?.seq ?? 0;
