@@ -3,7 +3,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { skuKind } from "../actors/inventory/index.ts";
 import { memberKind } from "../actors/member/index.ts";
 import { orderKind } from "../actors/order/index.ts";
-import { paymentKind } from "../actors/payment/kind.ts";
+import { paymentKind } from "../actors/payment/index.ts";
 import {
   ActorNode,
   type ConnectionWatch,

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { jetstream } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
-import type { LogBatch } from "../actors/runtime/protocol.ts";
+import type { LogBatch } from "../actors/runtime/index.ts";
 import type { HubNode } from "../hub-node.ts";
 import { type ServiceHandle, startNats } from "../scripts/local-services.ts";
 import { streamNames } from "../storage/jetstream/streams.ts";

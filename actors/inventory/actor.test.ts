@@ -1,9 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { ActorInstance } from "../runtime/actor-instance.ts";
-import { DomainError, type DomainErrorKind } from "../runtime/errors.ts";
-import type { Decision } from "../runtime/kind.ts";
-import type { ActorRef, Reply } from "../runtime/protocol.ts";
-import { MemoryEventStore, MemoryTimerIndex } from "../runtime/testing/memory-event-store.ts";
+import type { ActorRef, Decision, Reply } from "../runtime/index.ts";
+import { ActorInstance, DomainError, type DomainErrorKind } from "../runtime/index.ts";
+import { MemoryEventStore, MemoryTimerIndex } from "../runtime/testing/index.ts";
 import { inventoryHandlers } from "./actor.ts";
 import { type InventoryCommand, inventoryCommandSchema, MAX_UNITS } from "./commands.ts";
 import { type InventoryEvent, inventoryEventSchema } from "./events.ts";

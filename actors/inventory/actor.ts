@@ -1,5 +1,5 @@
-import { DomainError } from "../runtime/errors.ts";
-import type { Decision } from "../runtime/kind.ts";
+import type { Decision } from "../runtime/index.ts";
+import { DomainError } from "../runtime/index.ts";
 import { type InventoryCommand, MAX_UNITS } from "./commands.ts";
 import type { InventoryEvent, ReservationLine } from "./events.ts";
 import {

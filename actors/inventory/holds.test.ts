@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { DomainError } from "../runtime/errors.ts";
-import type { Decision } from "../runtime/kind.ts";
+import type { Decision } from "../runtime/index.ts";
+import { DomainError } from "../runtime/index.ts";
 import { inventoryHandlers } from "./actor.ts";
 import { type InventoryCommand, inventoryCommandSchema } from "./commands.ts";
 import { type InventoryEvent, inventoryEventSchema } from "./events.ts";

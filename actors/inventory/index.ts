@@ -1,4 +1,4 @@
-import { defineKind } from "../runtime/kind.ts";
+import { defineKind } from "../runtime/index.ts";
 import { inventoryHandlers } from "./actor.ts";
 import { type InventoryCommand, inventoryCommandSchema } from "./commands.ts";
 import { type InventoryEvent, inventoryEventSchema } from "./events.ts";

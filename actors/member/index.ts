@@ -1,4 +1,4 @@
-import { defineKind } from "../runtime/kind.ts";
+import { defineKind } from "../runtime/index.ts";
 import { createMemberHandlers } from "./actor.ts";
 import { type MemberCommand, memberCommandSchema } from "./commands.ts";
 import { type MemberEvent, memberEventSchema } from "./events.ts";

@@ -1,4 +1,4 @@
-import { DomainError } from "../runtime/errors.ts";
+import { DomainError } from "../runtime/index.ts";
 import { ownValue } from "../shared/index.ts";
 import type { PurchaseLimits, PurchaseLine } from "./commands.ts";
 import { benefitsOf, type LevelBenefits, levelFor, type MemberLevel, nextLevel } from "./levels.ts";

@@ -7,9 +7,8 @@
 import { describe, expect, test } from "bun:test";
 import { type InventoryState, skuKind, stockView } from "../inventory/index.ts";
 import { type MemberState, memberKind } from "../member/index.ts";
-import type { InstanceOptions } from "../runtime/actor-instance.ts";
-import type { Reply } from "../runtime/protocol.ts";
-import { MemoryCluster } from "../runtime/testing/memory-cluster.ts";
+import type { InstanceOptions, Reply } from "../runtime/index.ts";
+import { MemoryCluster } from "../runtime/testing/index.ts";
 import { orderKind } from "./index.ts";
 import type { OrderState } from "./state.ts";
 

@@ -1,7 +1,6 @@
 import { z } from "zod";
-import { DomainError } from "../runtime/errors.ts";
-import { type DecideContext, type Decision, defineKind } from "../runtime/kind.ts";
-import type { Reply } from "../runtime/protocol.ts";
+import type { Reply } from "../runtime/index.ts";
+import { type DecideContext, type Decision, DomainError, defineKind } from "../runtime/index.ts";
 import { idSchema as codeSchema, moneySchema, reportedTimeSchema, text } from "../shared/index.ts";
 
 /**

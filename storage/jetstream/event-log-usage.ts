@@ -1,6 +1,5 @@
 import type { JetStreamManager } from "@nats-io/jetstream";
-import { withDeadline } from "../../actors/runtime/deadline.ts";
-import type { MetricsRegistry } from "../../actors/runtime/metrics.ts";
+import { type MetricsRegistry, withDeadline } from "../../actors/runtime/index.ts";
 
 /** Fraction of the event stream's limit at which operators are warned (metrics, readiness). */
 export const STORAGE_WARNING_RATIO = 0.8;

@@ -1,6 +1,13 @@
 import { gunzipSync, gzipSync } from "node:zlib";
 import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import { headers } from "@nats-io/transport-node";
+import type {
+  ActorRef,
+  LogBatch,
+  SnapshotRecord,
+  StoredBatch,
+  Subjects,
+} from "../../actors/runtime/index.ts";
 import {
   type EventStore,
   type LoadedActor,
@@ -8,9 +15,7 @@ import {
   StaleWriteError,
   StorageFullError,
   type TimerIndex,
-} from "../../actors/runtime/event-store.ts";
-import type { ActorRef, LogBatch, SnapshotRecord, StoredBatch } from "../../actors/runtime/protocol.ts";
-import type { Subjects } from "../../actors/runtime/shard.ts";
+} from "../../actors/runtime/index.ts";
 import type { StreamNames } from "./streams.ts";
 
 /** NATS refuses messages over max_payload (1 MiB by default); snapshots are split below that. */
