@@ -1,7 +1,6 @@
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import type { Logger } from "../actors/runtime/log.ts";
-import type { MetricsRegistry } from "../actors/runtime/metrics.ts";
+import type { Logger, MetricsRegistry } from "../actors/runtime/index.ts";
 import { principalOf, requireAuth, requirePermission, type TokenService } from "./auth.ts";
 import type { RouteDoc } from "./openapi.ts";
 import type { ActorCommand, ActorGateway, CommandMeta } from "./ports.ts";
@@ -26,10 +25,21 @@ export interface GatewayKit {
     kind: string,
     id: string,
     cmd: ActorCommand,
-    options?: { id?: string; readOnly?: boolean; meta?: CommandMeta },
+    options?: CommandOptions,
   ): Promise<T>;
   /** An actor's current view (`get`, read-only: no event, no idempotency record). */
   read<T = Record<string, unknown>>(c: Context, kind: string, id: string): Promise<T>;
+}
+
+/**
+ * `id` is the command id (idempotency key); `fingerprint` the request it stands for (see
+ * `idempotentCommand`), so the actor refuses the id when it comes back with another request.
+ */
+export interface CommandOptions {
+  id?: string;
+  fingerprint?: string;
+  readOnly?: boolean;
+  meta?: CommandMeta;
 }
 
 /** A route module: registers one area's routes on the kit. */
@@ -123,7 +133,7 @@ export function createApp(deps: GatewayDeps): Hono {
       kind: string,
       id: string,
       cmd: ActorCommand,
-      options: { id?: string; readOnly?: boolean; meta?: CommandMeta } = {},
+      options: CommandOptions = {},
     ): Promise<T> {
       const { meta: given, ...send } = options;
       const reply = await deps.actors.request(kind, id, cmd, { meta: given ?? meta(c), ...send });

@@ -1,8 +1,6 @@
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
-import type { Logger } from "../actors/runtime/log.ts";
-import type { MetricsRegistry } from "../actors/runtime/metrics.ts";
-import type { Subjects } from "../actors/runtime/shard.ts";
+import type { Logger, MetricsRegistry, Subjects } from "../actors/runtime/index.ts";
 import { EventLogReader } from "./jetstream/event-log-reader.ts";
 import type { Sql } from "./postgres/database.ts";
 import type { ProjectedBatch, ReadModelProjection } from "./projection.ts";
