@@ -4,15 +4,10 @@ import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type Redis from "ioredis";
 import type { Server as SocketServer } from "socket.io";
-import { skuKind } from "./actors/inventory/index.ts";
-import { memberKind } from "./actors/member/index.ts";
-import { orderKind } from "./actors/order/index.ts";
-import { paymentKind } from "./actors/payment/kind.ts";
 import {
   ActorClient,
-  ActorNode,
+  type ActorNode,
   createLogger,
-  defaultInstanceOptions,
   type Logger,
   MetricsRegistry,
   Subjects,
@@ -20,24 +15,21 @@ import {
 import type { Config } from "./config.ts";
 import type { createApp } from "./gateway/app.ts";
 import { TokenService } from "./gateway/auth.ts";
+import { startActorHost } from "./node/actors.ts";
 import { bootstrapIdentity } from "./node/bootstrap.ts";
 import { connectNats, connectRedis, openMigratedDatabase } from "./node/connections.ts";
 import { composeGateway } from "./node/gateway.ts";
+import { startProjector } from "./node/projector.ts";
 import { readinessCheck } from "./node/readiness.ts";
 import { startRealtime } from "./node/realtime.ts";
 import { type HttpServer, serve } from "./platform/serve.ts";
 import type { RealtimeHub } from "./realtime/hub.ts";
-import { JetStreamEventStore, JetStreamTimerIndex } from "./storage/jetstream/jetstream-event-store.ts";
 import { ensureStreams } from "./storage/jetstream/streams.ts";
 import type { Sql } from "./storage/postgres/database.ts";
-import { Projector } from "./storage/projector.ts";
-import { auditProjection } from "./storage/read-models/audit-projection.ts";
-import { inventoryProjection } from "./storage/read-models/inventory-projection.ts";
-import { ledgerProjection } from "./storage/read-models/ledger-projection.ts";
-import { orderProjection } from "./storage/read-models/order-projection.ts";
+import type { Projector } from "./storage/projector.ts";
 
-/** Every domain actor kind this build hosts. The runtime only ever sees this list. */
-export const ACTOR_KINDS = [skuKind, orderKind, paymentKind, memberKind];
+/** Every domain actor kind this build hosts (kept here for callers that import it from the root). */
+export { ACTOR_KINDS } from "./node/actors.ts";
 
 export interface HubNode {
   config: Config;
@@ -89,51 +81,23 @@ export async function startHubNode(
     deadlineMs: config.COMMAND_DEADLINE,
   });
 
-  let actorNode: ActorNode | undefined;
-  if (roles.has("actors")) {
-    actorNode = new ActorNode(
-      nc,
-      ACTOR_KINDS,
-      {
-        store: new JetStreamEventStore(js, jsm, subjects, streams),
-        timerIndex: new JetStreamTimerIndex(js, subjects, streams),
-      },
-      {
-        namespace: ns,
+  const actorNode = roles.has("actors")
+    ? await startActorHost({ config, nodeId, nc, js, jsm, subjects, streams, log, metrics })
+    : undefined;
+  const projector = roles.has("projector")
+    ? await startProjector({
+        config,
         nodeId,
-        shardCount: config.SHARD_COUNT,
-        leaseTtlMs: config.LEASE_TTL,
-        idleMs: config.ACTOR_IDLE,
-        maxActive: config.ACTOR_MAX_ACTIVE,
-        maxPending: config.NODE_MAX_PENDING,
-        instance: {
-          ...defaultInstanceOptions,
-          mailboxMax: config.MAILBOX_MAX,
-          snapshotEvery: config.SNAPSHOT_EVERY,
-          idempotencyRetentionMs: config.IDEMPOTENCY_RETENTION,
-        },
-      },
-      { log, metrics },
-    );
-    await actorNode.start();
-  }
-
-  let projector: Projector | undefined;
-  if (roles.has("projector")) {
-    projector = new Projector({
-      sql,
-      js,
-      jsm,
-      subjects,
-      stream: streams.events,
-      projections: [inventoryProjection, orderProjection, ledgerProjection, auditProjection],
-      lease: singletons,
-      nodeId,
-      log,
-      metrics,
-    });
-    await projector.start(config.LEASE_TTL);
-  }
+        sql,
+        js,
+        jsm,
+        subjects,
+        stream: streams.events,
+        lease: singletons,
+        log,
+        metrics,
+      })
+    : undefined;
 
   const readiness = readinessCheck({
     nc,

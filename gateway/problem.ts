@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
-import type { ErrorBody, ErrorKind } from "../actors/runtime/errors.ts";
+import type { ErrorBody, ErrorKind } from "../actors/runtime/index.ts";
 
 export const PROBLEM_BASE = "https://business-hub.dev/problems/";
 

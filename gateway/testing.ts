@@ -7,7 +7,7 @@ import type { Hono } from "hono";
 import type { ChannelName, SimulatedChannel, StatementEntry } from "../actors/payment/channels/index.ts";
 import type { Reply } from "../actors/runtime/index.ts";
 import { MetricsRegistry, silentLogger } from "../actors/runtime/index.ts";
-import { InvalidCursorError } from "../storage/read-models/inventory-queries.ts";
+import { InvalidCursorError } from "../storage/read-models/cursor.ts";
 import { createApp } from "./app.ts";
 import { TokenService } from "./auth.ts";
 import type {

@@ -1,6 +1,5 @@
-import { DomainError } from "../runtime/errors.ts";
-import type { DecideContext, Decision, Effect } from "../runtime/kind.ts";
-import type { Reply } from "../runtime/protocol.ts";
+import type { DecideContext, Decision, Effect, Reply } from "../runtime/index.ts";
+import { DomainError } from "../runtime/index.ts";
 import type { OrderCommand } from "./commands.ts";
 import type { OrderEvent } from "./events.ts";
 import type { OrderState, OrderStatus } from "./state.ts";

@@ -40,6 +40,8 @@ export interface InstanceHost {
   now(): number;
   onAppend(commands: number, events: number, millis: number): void;
   onError(ref: ActorRef, message: string, error: unknown): void;
+  /** A stored snapshot could not be restored and was set aside (the actor replayed its log instead). */
+  onSnapshotRejected?(ref: ActorRef, error: unknown): void;
   /** Sends an effect to another actor (retrying through handovers); needed only by kinds that use effects. */
   send?(to: { kind: string; id: string }, cmd: LoggedEffect[2], commandId: string): Promise<Reply>;
 }
@@ -180,9 +182,14 @@ export class ActorInstance {
   }
 
   async #load(): Promise<void> {
-    const loaded = await this.#host.store.load(this.ref);
+    let loaded = await this.#host.store.load(this.ref);
     this.#reset();
-    if (loaded.snapshot) this.#restore(loaded.snapshot);
+    if (loaded.snapshot && !this.#tryRestore(loaded.snapshot)) {
+      // A snapshot this code cannot read (a bug, an old format, a damaged write) must never brick the
+      // actor: the log is the truth, so replay all of it.
+      loaded = await this.#host.store.load(this.ref, { withoutSnapshot: true });
+      this.#reset();
+    }
     for (const stored of loaded.batches) this.#fold(stored);
     this.#seq = loaded.lastSeq;
     this.#batchesSinceSnapshot = loaded.batches.length;
@@ -197,6 +204,17 @@ export class ActorInstance {
     this.#timers.clear();
     this.#effects.clear();
     this.#seq = 0;
+  }
+
+  #tryRestore(snapshot: SnapshotRecord): boolean {
+    try {
+      this.#restore(snapshot);
+      return true;
+    } catch (error) {
+      if (this.#host.onSnapshotRejected) this.#host.onSnapshotRejected(this.ref, error);
+      else this.#host.onError(this.ref, "snapshot rejected; replaying the log from the start", error);
+      return false;
+    }
   }
 
   #restore(snapshot: SnapshotRecord): void {
@@ -572,7 +590,7 @@ export class ActorInstance {
     if (this.#snapshotInFlight || this.#status !== "ready") return;
     const snapshot: SnapshotRecord = {
       seq: this.#seq,
-      state: this.#state,
+      state: this.#kind.encodeState ? this.#kind.encodeState(this.#state) : this.#state,
       idem: [...this.#idem].map(([id, e]) => {
         if (e.fp !== undefined) return [id, e.reply, e.at, e.pending ? 1 : 0, e.fp];
         return e.pending ? [id, e.reply, e.at, 1] : [id, e.reply, e.at];

@@ -56,7 +56,10 @@ export class ActorNode {
   /** Sends actors' effects to other actors, wherever they live. */
   readonly #effectsClient: ActorClient;
   #pending = 0;
-  #metrics: { appends: (c: number, e: number, ms: number) => void };
+  #metrics: {
+    appends: (c: number, e: number, ms: number) => void;
+    snapshotRejected: (kind: string) => void;
+  };
 
   constructor(
     nc: NatsConnection,
@@ -72,7 +75,7 @@ export class ActorNode {
     this.#log = deps.log ?? silentLogger;
     this.subjects = new Subjects(options.namespace);
     this.#wakes = new WakeSchedule((ref) => this.#deliverTimer(ref));
-    this.#metrics = { appends: () => undefined };
+    this.#metrics = { appends: () => undefined, snapshotRejected: () => undefined };
     this.#effectsClient = new ActorClient(nc, {
       namespace: options.namespace,
       shardCount: options.shardCount,
@@ -89,6 +92,13 @@ export class ActorNode {
       now: () => Date.now(),
       onAppend: (commands, events, ms) => this.#metrics.appends(commands, events, ms),
       onError: (ref, message, error) => this.#log.warn(message, { actor: actorKey(ref), error }),
+      onSnapshotRejected: (ref, error) => {
+        this.#log.error("snapshot rejected; replaying the log from the start", {
+          actor: actorKey(ref),
+          error,
+        });
+        this.#metrics.snapshotRejected(ref.kind);
+      },
       send: (to, cmd, commandId) => this.#effectsClient.request(to.kind, to.id, cmd, { id: commandId }),
     };
     if (deps.metrics) this.#registerMetrics(deps.metrics);
@@ -300,6 +310,11 @@ export class ActorNode {
       commands.inc({}, c);
       latency.observe(ms / 1000);
     };
+    const rejected = metrics.counter(
+      "hub_actor_snapshots_rejected_total",
+      "Snapshots that failed validation on load; the actor replayed its log instead",
+    );
+    this.#metrics.snapshotRejected = (kind) => rejected.inc({ kind });
     metrics.gauge("hub_actors_active", "Actors in memory on this node", () => this.#instances.size);
     metrics.gauge("hub_actor_commands_pending", "Commands queued on this node", () => this.#pending);
     metrics.gauge("hub_shards_owned", "Shards this node serves", () => this.ownedShards.length);

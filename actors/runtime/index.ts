@@ -11,7 +11,13 @@ export {
   RuntimeError,
   type RuntimeErrorKind,
 } from "./errors.ts";
-export { type EventStore, type LoadedActor, StaleWriteError, type TimerIndex } from "./event-store.ts";
+export {
+  type EventStore,
+  type LoadedActor,
+  type LoadOptions,
+  StaleWriteError,
+  type TimerIndex,
+} from "./event-store.ts";
 export {
   type ActorKind,
   type AnyActorKind,
@@ -38,6 +44,15 @@ export {
   type StoredBatch,
   TIMER_COMMAND,
 } from "./protocol.ts";
-export { ACTOR_ID_PATTERN, fnv1a32, isValidActorId, Subjects, shardOf } from "./shard.ts";
+export {
+  ACTOR_ID_MAX_LENGTH,
+  ACTOR_ID_PATTERN,
+  fnv1a32,
+  idPattern,
+  isValidActorId,
+  KIND_PATTERN,
+  Subjects,
+  shardOf,
+} from "./shard.ts";
 export { ShardLeases } from "./shard-leases.ts";
 export { WakeSchedule } from "./wake-schedule.ts";

@@ -1,5 +1,5 @@
 import type { ChannelName, SimulatedChannel } from "../../actors/payment/channels/index.ts";
-import type { MetricsRegistry } from "../../actors/runtime/metrics.ts";
+import type { MetricsRegistry } from "../../actors/runtime/index.ts";
 import type { RouteModule } from "../app.ts";
 import type { TokenService } from "../auth.ts";
 import type {

@@ -5,7 +5,7 @@ import { CHANNEL_NAMES, type ChannelName } from "../../actors/payment/channels/i
 export const channelNamed = (name: string | undefined): ChannelName | undefined =>
   CHANNEL_NAMES.find((known) => known === name);
 
-export const channelEnum = z.enum(CHANNEL_NAMES as [ChannelName, ...ChannelName[]]);
+export const channelEnum = z.enum(CHANNEL_NAMES);
 
 /** What `POST /v1/payments` answers: the payment and the signed parameters for the channel's client SDK. */
 export const paymentStartedSchema = z.object({

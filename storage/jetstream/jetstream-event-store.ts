@@ -1,14 +1,20 @@
 import { gunzipSync, gzipSync } from "node:zlib";
 import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import { headers } from "@nats-io/transport-node";
+import type {
+  ActorRef,
+  LogBatch,
+  SnapshotRecord,
+  StoredBatch,
+  Subjects,
+} from "../../actors/runtime/index.ts";
 import {
   type EventStore,
   type LoadedActor,
+  type LoadOptions,
   StaleWriteError,
   type TimerIndex,
-} from "../../actors/runtime/event-store.ts";
-import type { ActorRef, LogBatch, SnapshotRecord, StoredBatch } from "../../actors/runtime/protocol.ts";
-import type { Subjects } from "../../actors/runtime/shard.ts";
+} from "../../actors/runtime/index.ts";
 import type { StreamNames } from "./streams.ts";
 
 /** NATS refuses messages over max_payload (1 MiB by default); snapshots are split below that. */
@@ -38,10 +44,10 @@ export class JetStreamEventStore implements EventStore {
     this.#streams = streams;
   }
 
-  async load(ref: ActorRef): Promise<LoadedActor> {
+  async load(ref: ActorRef, options: LoadOptions = {}): Promise<LoadedActor> {
     const eventSubject = this.#subjects.events(ref.shard, ref.kind, ref.id);
     const [snapshot, last] = await Promise.all([
-      this.#readSnapshot(ref),
+      options.withoutSnapshot ? undefined : this.#readSnapshot(ref),
       this.#jsm.direct.getMessage(this.#streams.events, { last_by_subj: eventSubject }),
     ]);
     const lastSeq = last?.seq ?? 0;

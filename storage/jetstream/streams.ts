@@ -1,5 +1,5 @@
 import { type JetStreamManager, RetentionPolicy, StorageType } from "@nats-io/jetstream";
-import type { Subjects } from "../../actors/runtime/shard.ts";
+import type { Subjects } from "../../actors/runtime/index.ts";
 
 export interface StreamNames {
   events: string;

@@ -8,7 +8,7 @@ import { Kvm } from "@nats-io/kv";
 import { connect } from "@nats-io/transport-node";
 import Redis from "ioredis";
 import postgres from "postgres";
-import { silentLogger } from "../../actors/runtime/log.ts";
+import { silentLogger } from "../../actors/runtime/index.ts";
 import { type Config, loadConfig } from "../../config.ts";
 import { type HubNode, startHubNode } from "../../hub-node.ts";
 import { streamNames } from "../../storage/jetstream/streams.ts";
