@@ -14,4 +14,14 @@ async function expectConforming(): Promise<void> {
 
 afterEach(expectConforming);
 // Responses received in a file's afterAll (rare) are checked once more at the very end.
-afterAll(expectConforming);
+afterAll(async () => {
+  await expectConforming();
+  // CONTRACT_REPORT=1 prints what the run covered: responses per operation and status.
+  if (process.env.CONTRACT_REPORT && contractLog.validator) {
+    const covered = [...contractLog.validator.covered].sort(([a], [b]) => a.localeCompare(b));
+    console.log(
+      `contract: ${contractLog.total} responses recorded, ${covered.length} operation×status covered`,
+    );
+    for (const [what, n] of covered) console.log(`  ${String(n).padStart(5)}  ${what}`);
+  }
+});
