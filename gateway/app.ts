@@ -25,10 +25,21 @@ export interface GatewayKit {
     kind: string,
     id: string,
     cmd: ActorCommand,
-    options?: { id?: string; readOnly?: boolean; meta?: CommandMeta },
+    options?: CommandOptions,
   ): Promise<T>;
   /** An actor's current view (`get`, read-only: no event, no idempotency record). */
   read<T = Record<string, unknown>>(c: Context, kind: string, id: string): Promise<T>;
+}
+
+/**
+ * `id` is the command id (idempotency key); `fingerprint` the request it stands for (see
+ * `idempotentCommand`), so the actor refuses the id when it comes back with another request.
+ */
+export interface CommandOptions {
+  id?: string;
+  fingerprint?: string;
+  readOnly?: boolean;
+  meta?: CommandMeta;
 }
 
 /** A route module: registers one area's routes on the kit. */
@@ -122,7 +133,7 @@ export function createApp(deps: GatewayDeps): Hono {
       kind: string,
       id: string,
       cmd: ActorCommand,
-      options: { id?: string; readOnly?: boolean; meta?: CommandMeta } = {},
+      options: CommandOptions = {},
     ): Promise<T> {
       const { meta: given, ...send } = options;
       const reply = await deps.actors.request(kind, id, cmd, { meta: given ?? meta(c), ...send });

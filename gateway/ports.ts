@@ -20,7 +20,7 @@ export interface ActorGateway {
     kind: string,
     id: string,
     cmd: ActorCommand,
-    options: { meta?: CommandMeta; id?: string; readOnly?: boolean },
+    options: { meta?: CommandMeta; id?: string; fingerprint?: string; readOnly?: boolean },
   ): Promise<Reply>;
 }
 

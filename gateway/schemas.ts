@@ -39,19 +39,27 @@ export const receiptBody = z
 export const inboundBody = z
   .object({ warehouse: codeSchema, qty: quantitySchema, reference: codeSchema })
   .strict();
+/**
+ * Limits are server-side configuration: a request that tries to set one is refused with this message
+ * rather than silently obeyed (or silently ignored).
+ */
+export const operatorSetLimit = (name: string, where: string) =>
+  z.never({ error: `${name} is not accepted from requests: it is set by an operator (${where})` }).optional();
+
+/** An operator's hold: `orderId` only names it (it need not be an order); `userId` counts against the SKU's limit. */
 export const reservationBody = z
   .object({
     orderId: codeSchema,
     qty: quantitySchema,
     warehouse: codeSchema.optional(),
     userId: codeSchema.optional(),
-    maxPerUser: quantitySchema.optional(),
+    reason: z.string().trim().min(1).max(200).optional(),
+    maxPerUser: operatorSetLimit("maxPerUser", "PUT /v1/inventory/{sku}/purchase-limit"),
   })
-  .strict()
-  .refine((b) => b.maxPerUser === undefined || b.userId !== undefined, {
-    path: ["userId"],
-    message: "userId is required with maxPerUser",
-  });
+  .strict();
+/** The SKU's purchase limit per buyer; `null` lifts it. */
+export const purchaseLimitBody = z.object({ maxPerUser: quantitySchema.nullable() }).strict();
+export const purchaseLimitSchema = z.object({ sku: z.string(), maxPerUser: z.number().nullable() });
 export const adjustmentBody = z
   .object({ warehouse: codeSchema, countedQty: countSchema, reason: reasonText })
   .strict();

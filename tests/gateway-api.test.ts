@@ -446,7 +446,8 @@ test("gateway - a receipt is audited as sku.receive by admin with its request id
     target: `sku/${sku}`,
     request_id: "audit-receipt-1",
   });
-  expect(rows[0]!.detail).toMatchObject({ commandId: "receipt:audit-r1", ok: true, events: 1 });
+  // Command ids are scoped to the caller: the same key from another user is another command.
+  expect(rows[0]!.detail).toMatchObject({ commandId: "receipt:admin:audit-r1", ok: true, events: 1 });
   // The retry of the same receipt is not audited twice.
   expect((await receive(sku, 3, "audit-r1")).status).toBe(201);
   await node.projector!.caughtUp(15_000);

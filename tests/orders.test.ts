@@ -340,11 +340,14 @@ test("orders - the shipment plan splits an order by warehouse; paid orders to on
   expect(merge.groups[0]!.orders.sort()).toEqual([split.orderId, second.orderId].sort());
 });
 
-test("orders - per-user limits and points at checkout go through the member actor", async () => {
+test("orders - per-user limits (set by an operator on the SKU) and points at checkout", async () => {
+  const limit = (maxPerUser: number | null) =>
+    api.call("PUT", "/v1/inventory/SKU-A/purchase-limit", { maxPerUser });
+  expect((await limit(1)).status).toBe(200);
   const first = await api.call(
     "POST",
     "/v1/orders",
-    { userId: "user-lim", lines: [{ sku: "SKU-A", qty: 1 }], address, maxPerUser: 1 },
+    { userId: "user-lim", lines: [{ sku: "SKU-A", qty: 1 }], address },
     { "idempotency-key": "lim-1" },
   );
   expect(first.status).toBe(201);
@@ -352,11 +355,12 @@ test("orders - per-user limits and points at checkout go through the member acto
   const second = await api.call(
     "POST",
     "/v1/orders",
-    { userId: "user-lim", lines: [{ sku: "SKU-A", qty: 1 }], address, maxPerUser: 1 },
+    { userId: "user-lim", lines: [{ sku: "SKU-A", qty: 1 }], address },
     { "idempotency-key": "lim-2" },
   );
   expect(second.status).toBe(409);
   expect((await stock("SKU-A")).reserved).toBe(reservedAfterFirst);
+  expect((await limit(null)).status).toBe(200);
   // No points yet: spending some is refused and nothing is reserved.
   const broke = await api.call(
     "POST",
