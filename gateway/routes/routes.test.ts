@@ -189,3 +189,27 @@ test("payment routes - an unknown channel's callback is 404 and needs no token",
   expect(res.status).toBe(404);
   expect(gw.audit.entries).toEqual([]);
 });
+
+test("warehouse routes - PUT is 201 when it creates and 200 when it updates; the list pages by code", async () => {
+  const gw = fakeGateway();
+  const auth = await gw.bearer(["warehouse:*"]);
+  const put = (name: string) =>
+    gw.app.request("/v1/warehouses/WH-1", { ...post({ name, region: "east" }, auth), method: "PUT" });
+  expect((await put("first")).status).toBe(201);
+  const updated = await put("second");
+  expect(updated.status).toBe(200);
+  expect(await updated.json()).toMatchObject({ code: "WH-1", name: "second" });
+  const list = await gw.app.request("/v1/warehouses?limit=1", { headers: auth });
+  expect(await list.json()).toMatchObject({ items: [{ code: "WH-1" }], nextCursor: "WH-1" });
+});
+
+test("price routes - a price is set per SKU and used by the next order; a negative price is 400", async () => {
+  const gw = fakeGateway();
+  const auth = await gw.bearer(["product:write"]);
+  const put = (listPrice: number) =>
+    gw.app.request("/v1/skus/A/price", { ...post({ listPrice }, auth), method: "PUT" });
+  expect((await put(-1)).status).toBe(400);
+  const res = await put(1999);
+  expect(await res.json()).toEqual({ sku: "A", listPrice: 1999, currency: "CNY" });
+  expect(gw.prices.prices.get("A")).toBe(1999);
+});
