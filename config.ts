@@ -79,6 +79,14 @@ export const configSchema = z.object({
   JWT_SECRET: z.string().min(32).optional(),
   TOKEN_TTL: duration.default(8 * 3_600_000),
   ADMIN_PASSWORD: z.string().min(8).optional(),
+  /** Seals secrets kept in Postgres (JWT key, channel keys); without it a key file is generated once. */
+  HUB_SECRETS_KEY: z.string().min(32).optional(),
+  /** Where the generated secrets key lives when HUB_SECRETS_KEY is not set (default .data/<namespace>/secrets.key). */
+  HUB_SECRETS_KEY_FILE: z.string().min(1).optional(),
+  /** Failed logins per client address and per username within LOGIN_FAILURE_WINDOW before 429. */
+  LOGIN_MAX_FAILURES_PER_ADDRESS: int(1, 1_000_000).default(10),
+  LOGIN_MAX_FAILURES_PER_USER: int(1, 1_000_000).default(20),
+  LOGIN_FAILURE_WINDOW: duration.default(15 * 60_000),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
 });
 

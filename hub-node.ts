@@ -16,7 +16,7 @@ import type { Config } from "./config.ts";
 import type { createApp } from "./gateway/app.ts";
 import { TokenService } from "./gateway/auth.ts";
 import { startActorHost } from "./node/actors.ts";
-import { bootstrapIdentity } from "./node/bootstrap.ts";
+import { bootstrapIdentity, printNotice } from "./node/bootstrap.ts";
 import { connectNats, connectRedis, openMigratedDatabase } from "./node/connections.ts";
 import { composeGateway } from "./node/gateway.ts";
 import { startProjector } from "./node/projector.ts";
@@ -67,7 +67,7 @@ export async function startHubNode(
   const streams = await ensureStreams(jsm, subjects, { duplicateWindowMs: config.EVENTS_DUPLICATE_WINDOW });
   const sql = await openMigratedDatabase(config);
   const redis = await connectRedis(config);
-  const { users, jwtSecret } = await bootstrapIdentity(config, sql);
+  const { users, jwtSecret, secrets, notice } = await bootstrapIdentity(config, sql, log);
 
   const kvm = new Kvm(nc);
   const ns = config.HUB_NAMESPACE;
@@ -109,7 +109,9 @@ export async function startHubNode(
     projector,
   });
 
-  const tokens = new TokenService(jwtSecret, config.TOKEN_TTL);
+  // Permissions, disabled users and revocations are read from the user store on every check (cached
+  // for ACCOUNT_CACHE_MS), so they apply within seconds on every node.
+  const tokens = new TokenService(jwtSecret, config.TOKEN_TTL, users);
   let realtime: RealtimeHub | undefined;
   let socketServer: SocketServer | undefined;
   if (roles.has("realtime")) {
@@ -131,6 +133,7 @@ export async function startHubNode(
       actors: client,
       users,
       tokens,
+      secrets,
       metrics,
       log,
       readiness,
@@ -144,6 +147,7 @@ export async function startHubNode(
       log.info("listening", { url: `http://${config.HOST}:${server.port}`, roles: [...roles] });
     }
   }
+  if (notice) printNoticeWhenSettled(notice, actorNode, config.SHARD_COUNT);
 
   return {
     config,
@@ -167,4 +171,17 @@ export async function startHubNode(
       redis.disconnect();
     },
   };
+}
+
+/**
+ * The first-start password (or the ADMIN_PASSWORD warning) would scroll away under the "shard acquired"
+ * lines that follow start-up; it is printed once those have settled (every shard owned, or after 20 s).
+ */
+function printNoticeWhenSettled(lines: string[], actorNode: ActorNode | undefined, shardCount: number): void {
+  const deadline = Date.now() + 20_000;
+  const poll = () => {
+    if (!actorNode || actorNode.coveredShards >= shardCount || Date.now() > deadline) printNotice(lines);
+    else setTimeout(poll, 250).unref();
+  };
+  poll();
 }

@@ -143,7 +143,9 @@ export function openApiDocument(routes: readonly RouteDoc[]): Record<string, unk
       operationId,
       summary: r.summary,
       tags: [r.tag],
-      ...(r.permission ? { description: `Requires permission \`${r.permission}\`.` } : {}),
+      ...(r.permission
+        ? { description: `Requires permission \`${r.permission}\`.`, "x-permission": r.permission }
+        : {}),
       ...(r.public ? { security: [] } : {}),
       parameters: [...params, ...query, ...headers],
       ...(r.body

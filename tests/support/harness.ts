@@ -3,6 +3,8 @@
  * in its own namespace (subjects, streams, KV buckets, Redis keys and Postgres schema).
  */
 import { randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
+import { dirname } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { connect } from "@nats-io/transport-node";
@@ -12,6 +14,7 @@ import { silentLogger } from "../../actors/runtime/index.ts";
 import { type Config, loadConfig } from "../../config.ts";
 import { type HubNode, startHubNode } from "../../hub-node.ts";
 import { streamNames } from "../../storage/jetstream/streams.ts";
+import { defaultSecretsKeyFile } from "../../storage/secrets.ts";
 import { contractLog } from "./contract.ts";
 
 export const NATS_URL = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
@@ -118,6 +121,8 @@ export async function cleanupNamespace(namespace: string, natsUrl = NATS_URL): P
   const sql = postgres(DATABASE_URL, { max: 1, onnotice: () => undefined });
   await sql.unsafe(`DROP SCHEMA IF EXISTS "${namespace}" CASCADE`).catch(() => undefined);
   await sql.end();
+  // The secrets key a node generated for this namespace (storage/secrets.ts).
+  rmSync(dirname(defaultSecretsKeyFile(namespace)), { recursive: true, force: true });
   const redis = new Redis(REDIS_URL, { lazyConnect: true });
   await redis.connect().catch(() => undefined);
   const keys = await redis.keys(`${namespace}:*`).catch(() => [] as string[]);
