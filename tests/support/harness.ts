@@ -62,6 +62,8 @@ export function testConfig(namespace: string, overrides: Record<string, string> 
       LEASE_TTL: "2000",
       LOG_LEVEL: "warn",
       PORT: "0",
+      // Each stream's max_bytes is reserved on the shared server: keep test namespaces small.
+      EVENTS_MAX_BYTES: "256MiB",
       ...overrides,
     },
   );
@@ -99,6 +101,7 @@ export function processEnv(namespace: string, extra: Record<string, string> = {}
     JWT_SECRET,
     LEASE_TTL: "2000",
     LOG_LEVEL: "warn",
+    EVENTS_MAX_BYTES: "256MiB",
     ...extra,
   };
 }
