@@ -4,16 +4,16 @@ import { fileURLToPath } from "node:url";
 import type { Hono } from "hono";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const TYPES: Record<string, string> = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".css": "text/css; charset=utf-8",
-  ".svg": "image/svg+xml",
-  ".json": "application/json",
-};
+// Maps, not objects: a requested name such as `constructor` must find nothing, not `Object.prototype`'s.
+const TYPES = new Map([
+  [".html", "text/html; charset=utf-8"],
+  [".js", "text/javascript; charset=utf-8"],
+  [".css", "text/css; charset=utf-8"],
+  [".svg", "image/svg+xml"],
+  [".json", "application/json"],
+]);
 /** Third-party browser code, served from node_modules so pages never load anything from a CDN. */
-/** A Map, not an object: `/dashboard/vendor/constructor` must be a 404, not Object's constructor. */
-const VENDOR = new Map<string, string>([
+const VENDOR = new Map([
   ["uPlot.iife.min.js", "node_modules/uplot/dist/uPlot.iife.min.js"],
   ["uPlot.min.css", "node_modules/uplot/dist/uPlot.min.css"],
   ["socket.io.min.js", "node_modules/socket.io-client/dist/socket.io.min.js"],
@@ -27,7 +27,7 @@ export function serveDashboards(app: Hono): void {
     if (!hit) {
       hit = {
         body: await readFile(join(ROOT, path), "utf8"),
-        type: TYPES[extname(path)] ?? "application/octet-stream",
+        type: TYPES.get(extname(path)) ?? "application/octet-stream",
       };
       cache.set(path, hit);
     }
