@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { ChannelName, SimulatedChannel } from "../../actors/payment/channels/index.ts";
+import { text } from "../../actors/shared/index.ts";
 import type { GatewayKit } from "../app.ts";
 import type { PaymentLedger } from "../ports.ts";
 import { ProblemError } from "../problem.ts";
@@ -17,7 +18,8 @@ const reconcileBody = z
   .object({
     channel: channelEnum,
     date: z.string().regex(dayPattern, "a day as YYYY-MM-DD"),
-    statement: z.string().min(1).max(5_000_000),
+    /** A channel statement file: lines of text, so line breaks are allowed, other controls are not. */
+    statement: text({ max: 5_000_000, trim: false, multiline: true, normalize: false }),
   })
   .strict();
 
