@@ -29,7 +29,7 @@ import { type HttpServer, serve } from "./platform/serve.ts";
 import type { RealtimeHub } from "./realtime/hub.ts";
 import { JetStreamEventStore, JetStreamTimerIndex } from "./storage/jetstream/jetstream-event-store.ts";
 import { ensureStreams } from "./storage/jetstream/streams.ts";
-import type { Sql } from "./storage/postgres/database.ts";
+import { type Sql, withQueryDeadline } from "./storage/postgres/database.ts";
 import { Projector } from "./storage/projector.ts";
 import { auditProjection } from "./storage/read-models/audit-projection.ts";
 import { inventoryProjection } from "./storage/read-models/inventory-projection.ts";
@@ -74,8 +74,11 @@ export async function startHubNode(
   const jsm = await jetstreamManager(nc);
   const streams = await ensureStreams(jsm, subjects, { duplicateWindowMs: config.EVENTS_DUPLICATE_WINDOW });
   const sql = await openMigratedDatabase(config);
-  const redis = await connectRedis(config);
-  const { users, jwtSecret } = await bootstrapIdentity(config, sql);
+  // What serves requests waits at most PG_QUERY_DEADLINE per query, then answers 503 (the projector,
+  // whose transactions are bounded by statement_timeout, keeps the plain pool).
+  const requestSql = withQueryDeadline(sql, config.PG_QUERY_DEADLINE);
+  const redis = await connectRedis(config, log);
+  const { users, jwtSecret } = await bootstrapIdentity(config, requestSql);
 
   const kvm = new Kvm(nc);
   const ns = config.HUB_NAMESPACE;
@@ -152,7 +155,18 @@ export async function startHubNode(
     if (!roles.has("gateway"))
       log.warn("the realtime role serves sockets on the gateway's port; add the gateway role");
     else {
-      const infra = { config, js, jsm, subjects, stream: streams.events, sql, redis, tokens, log, metrics };
+      const infra = {
+        config,
+        js,
+        jsm,
+        subjects,
+        stream: streams.events,
+        sql: requestSql,
+        redis,
+        tokens,
+        log,
+        metrics,
+      };
       ({ realtime, socketServer } = await startRealtime(infra));
     }
   }
@@ -162,7 +176,7 @@ export async function startHubNode(
   if (roles.has("gateway")) {
     app = await composeGateway({
       config,
-      sql,
+      sql: requestSql,
       redis,
       actors: client,
       users,
