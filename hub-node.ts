@@ -4,40 +4,36 @@ import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type Redis from "ioredis";
 import type { Server as SocketServer } from "socket.io";
-import { skuKind } from "./actors/inventory/index.ts";
-import { memberKind } from "./actors/member/index.ts";
-import { orderKind } from "./actors/order/index.ts";
-import { paymentKind } from "./actors/payment/kind.ts";
 import {
   ActorClient,
-  ActorNode,
+  type ActorNode,
+  ConnectionWatch,
+  clusterCoverage,
   createLogger,
-  defaultInstanceOptions,
   type Logger,
   MetricsRegistry,
+  openLeaseBuckets,
   Subjects,
 } from "./actors/runtime/index.ts";
 import type { Config } from "./config.ts";
 import type { createApp } from "./gateway/app.ts";
 import { TokenService } from "./gateway/auth.ts";
-import { bootstrapIdentity } from "./node/bootstrap.ts";
+import { startActorHost } from "./node/actors.ts";
+import { bootstrapIdentity, printNotice } from "./node/bootstrap.ts";
 import { connectNats, connectRedis, openMigratedDatabase } from "./node/connections.ts";
 import { composeGateway } from "./node/gateway.ts";
+import { startProjector } from "./node/projector.ts";
 import { readinessCheck } from "./node/readiness.ts";
 import { startRealtime } from "./node/realtime.ts";
 import { type HttpServer, serve } from "./platform/serve.ts";
 import type { RealtimeHub } from "./realtime/hub.ts";
-import { JetStreamEventStore, JetStreamTimerIndex } from "./storage/jetstream/jetstream-event-store.ts";
+import { EventLogUsage } from "./storage/jetstream/event-log-usage.ts";
 import { ensureStreams } from "./storage/jetstream/streams.ts";
 import { type Sql, withQueryDeadline } from "./storage/postgres/database.ts";
-import { Projector } from "./storage/projector.ts";
-import { auditProjection } from "./storage/read-models/audit-projection.ts";
-import { inventoryProjection } from "./storage/read-models/inventory-projection.ts";
-import { ledgerProjection } from "./storage/read-models/ledger-projection.ts";
-import { orderProjection } from "./storage/read-models/order-projection.ts";
+import type { Projector } from "./storage/projector.ts";
 
-/** Every domain actor kind this build hosts. The runtime only ever sees this list. */
-export const ACTOR_KINDS = [skuKind, orderKind, paymentKind, memberKind];
+/** Every domain actor kind this build hosts (kept here for callers that import it from the root). */
+export { ACTOR_KINDS } from "./node/actors.ts";
 
 export interface HubNode {
   config: Config;
@@ -70,19 +66,34 @@ export async function startHubNode(
   const subjects = new Subjects(config.HUB_NAMESPACE);
 
   const nc = await connectNats(config, nodeId);
-  const js = jetstream(nc, { timeout: 5_000 });
-  const jsm = await jetstreamManager(nc);
-  const streams = await ensureStreams(jsm, subjects, { duplicateWindowMs: config.EVENTS_DUPLICATE_WINDOW });
+  // Every NATS call has a deadline (NATS_TIMEOUT); the watch lets callers fail fast while NATS is away.
+  // "Slow" at half the deadline: a command can still be answered 503 well within two seconds.
+  const connection = new ConnectionWatch(nc, {
+    slowAfterMs: Math.max(250, Math.min(1_000, config.NATS_TIMEOUT / 2)),
+  });
+  const js = jetstream(nc, { timeout: config.NATS_TIMEOUT });
+  const jsm = await jetstreamManager(nc, { timeout: config.NATS_TIMEOUT });
+  const streams = await ensureStreams(jsm, subjects, {
+    duplicateWindowMs: config.EVENTS_DUPLICATE_WINDOW,
+    eventsMaxBytes: config.EVENTS_MAX_BYTES,
+  });
+  const eventLogUsage = new EventLogUsage(jsm, streams.events, { timeoutMs: config.NATS_TIMEOUT });
+  eventLogUsage.start();
+  eventLogUsage.registerMetrics(metrics);
   const sql = await openMigratedDatabase(config);
   // What serves requests waits at most PG_QUERY_DEADLINE per query, then answers 503 (the projector,
   // whose transactions are bounded by statement_timeout, keeps the plain pool).
   const requestSql = withQueryDeadline(sql, config.PG_QUERY_DEADLINE);
   const redis = await connectRedis(config, log);
-  const { users, jwtSecret } = await bootstrapIdentity(config, requestSql);
+  const { users, jwtSecret, secrets, notice } = await bootstrapIdentity(config, requestSql, log);
 
-  const kvm = new Kvm(nc);
+  const kvm = new Kvm(js);
   const ns = config.HUB_NAMESPACE;
-  const leasesBucket = await kvm.create(`${ns}_shard_leases`, { ttl: config.LEASE_TTL, history: 1 });
+  const leaseBuckets = await openLeaseBuckets(nc, ns, {
+    leaseTtlMs: config.LEASE_TTL,
+    heartbeatTtlMs: Math.min(config.NODE_HEARTBEAT_TTL, config.LEASE_TTL),
+    timeoutMs: config.NATS_TIMEOUT,
+  });
   const singletons = await kvm.create(`${ns}_singletons`, { ttl: config.LEASE_TTL, history: 1 });
 
   const client = new ActorClient(nc, {
@@ -90,65 +101,41 @@ export async function startHubNode(
     shardCount: config.SHARD_COUNT,
     attemptTimeoutMs: config.COMMAND_ATTEMPT_TIMEOUT,
     deadlineMs: config.COMMAND_DEADLINE,
+    connection,
   });
 
-  let actorNode: ActorNode | undefined;
-  if (roles.has("actors")) {
-    actorNode = new ActorNode(
-      nc,
-      ACTOR_KINDS,
-      {
-        store: new JetStreamEventStore(js, jsm, subjects, streams),
-        timerIndex: new JetStreamTimerIndex(js, subjects, streams),
-      },
-      {
-        namespace: ns,
+  const actorNode = roles.has("actors")
+    ? await startActorHost({ config, nodeId, nc, js, jsm, subjects, streams, log, metrics, connection })
+    : undefined;
+  const projector = roles.has("projector")
+    ? await startProjector({
+        config,
         nodeId,
-        shardCount: config.SHARD_COUNT,
-        leaseTtlMs: config.LEASE_TTL,
-        idleMs: config.ACTOR_IDLE,
-        maxActive: config.ACTOR_MAX_ACTIVE,
-        maxPending: config.NODE_MAX_PENDING,
-        instance: {
-          ...defaultInstanceOptions,
-          mailboxMax: config.MAILBOX_MAX,
-          snapshotEvery: config.SNAPSHOT_EVERY,
-          idempotencyRetentionMs: config.IDEMPOTENCY_RETENTION,
-        },
-      },
-      { log, metrics },
-    );
-    await actorNode.start();
-  }
-
-  let projector: Projector | undefined;
-  if (roles.has("projector")) {
-    projector = new Projector({
-      sql,
-      js,
-      jsm,
-      subjects,
-      stream: streams.events,
-      projections: [inventoryProjection, orderProjection, ledgerProjection, auditProjection],
-      lease: singletons,
-      nodeId,
-      log,
-      metrics,
-    });
-    await projector.start(config.LEASE_TTL);
-  }
+        sql,
+        js,
+        jsm,
+        subjects,
+        stream: streams.events,
+        lease: singletons,
+        log,
+        metrics,
+      })
+    : undefined;
 
   const readiness = readinessCheck({
-    nc,
+    roles,
+    connection,
     sql,
     redis,
-    leases: leasesBucket,
-    shardCount: config.SHARD_COUNT,
+    coverage: () => clusterCoverage(leaseBuckets, config.SHARD_COUNT, config.NATS_TIMEOUT),
     actorNode,
     projector,
+    eventLog: eventLogUsage,
   });
 
-  const tokens = new TokenService(jwtSecret, config.TOKEN_TTL);
+  // Permissions, disabled users and revocations are read from the user store on every check (cached
+  // for ACCOUNT_CACHE_MS), so they apply within seconds on every node.
+  const tokens = new TokenService(jwtSecret, config.TOKEN_TTL, users);
   let realtime: RealtimeHub | undefined;
   let socketServer: SocketServer | undefined;
   if (roles.has("realtime")) {
@@ -181,6 +168,7 @@ export async function startHubNode(
       actors: client,
       users,
       tokens,
+      secrets,
       metrics,
       log,
       readiness,
@@ -194,6 +182,7 @@ export async function startHubNode(
       log.info("listening", { url: `http://${config.HOST}:${server.port}`, roles: [...roles] });
     }
   }
+  if (notice) printNoticeWhenSettled(notice, actorNode, config.SHARD_COUNT);
 
   return {
     config,
@@ -212,9 +201,24 @@ export async function startHubNode(
       await server?.stop();
       await projector?.stop();
       await actorNode?.stop();
+      eventLogUsage.stop();
+      connection.stop();
       await nc.drain().catch(() => undefined);
       await sql.end({ timeout: 2 });
       redis.disconnect();
     },
   };
+}
+
+/**
+ * The first-start password (or the ADMIN_PASSWORD warning) would scroll away under the "shard acquired"
+ * lines that follow start-up; it is printed once those have settled (every shard owned, or after 20 s).
+ */
+function printNoticeWhenSettled(lines: string[], actorNode: ActorNode | undefined, shardCount: number): void {
+  const deadline = Date.now() + 20_000;
+  const poll = () => {
+    if (!actorNode || actorNode.coveredShards >= shardCount || Date.now() > deadline) printNotice(lines);
+    else setTimeout(poll, 250).unref();
+  };
+  poll();
 }

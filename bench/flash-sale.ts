@@ -6,7 +6,7 @@
 import { connect } from "@nats-io/transport-node";
 import Redis from "ioredis";
 import postgres from "postgres";
-import { ActorClient } from "../actors/runtime/actor-client.ts";
+import { ActorClient } from "../actors/runtime/index.ts";
 import { type LoadResult, type Outcome, runLoad } from "./load.ts";
 import { pgFinal, reserveSql, setupPg } from "./pg-baseline.ts";
 import { BENCH_PASSWORD, freePort, login, type Spawned, spawnBun, waitHttp } from "./servers.ts";

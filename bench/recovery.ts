@@ -6,11 +6,15 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { skuKind } from "../actors/inventory/index.ts";
-import { ActorClient } from "../actors/runtime/actor-client.ts";
-import { ActorInstance, type InstanceHost } from "../actors/runtime/actor-instance.ts";
-import { defaultInstanceOptions } from "../actors/runtime/actor-node.ts";
-import type { LogBatch, Reply } from "../actors/runtime/protocol.ts";
-import { Subjects, shardOf } from "../actors/runtime/shard.ts";
+import type { LogBatch, Reply } from "../actors/runtime/index.ts";
+import {
+  ActorClient,
+  ActorInstance,
+  defaultInstanceOptions,
+  type InstanceHost,
+  Subjects,
+  shardOf,
+} from "../actors/runtime/index.ts";
 import { JetStreamEventStore, JetStreamTimerIndex } from "../storage/jetstream/jetstream-event-store.ts";
 import { ensureStreams, streamNames } from "../storage/jetstream/streams.ts";
 import { type Spawned, spawnBun } from "./servers.ts";

@@ -1,12 +1,12 @@
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import type { Logger } from "../actors/runtime/log.ts";
-import type { MetricsRegistry } from "../actors/runtime/metrics.ts";
+import type { Logger, MetricsRegistry } from "../actors/runtime/index.ts";
 import { asDependencyUnavailable } from "../platform/dependency.ts";
 import { principalOf, requireAuth, requirePermission, type TokenService } from "./auth.ts";
-import type { RouteDoc } from "./openapi.ts";
+import { DOCS_HTML, type RouteDoc } from "./openapi.ts";
 import type { ActorCommand, ActorGateway, CommandMeta } from "./ports.ts";
 import { dependencyProblem, ProblemError, problemFromErrorBody, renderProblem } from "./problem.ts";
+import { securityHeaders } from "./security-headers.ts";
 
 /** What a route module gets to declare its routes (documented, authorized, validated the same way). */
 export interface GatewayKit {
@@ -27,10 +27,21 @@ export interface GatewayKit {
     kind: string,
     id: string,
     cmd: ActorCommand,
-    options?: { id?: string; readOnly?: boolean; meta?: CommandMeta },
+    options?: CommandOptions,
   ): Promise<T>;
   /** An actor's current view (`get`, read-only: no event, no idempotency record). */
   read<T = Record<string, unknown>>(c: Context, kind: string, id: string): Promise<T>;
+}
+
+/**
+ * `id` is the command id (idempotency key); `fingerprint` the request it stands for (see
+ * `idempotentCommand`), so the actor refuses the id when it comes back with another request.
+ */
+export interface CommandOptions {
+  id?: string;
+  fingerprint?: string;
+  readOnly?: boolean;
+  meta?: CommandMeta;
 }
 
 /** A route module: registers one area's routes on the kit. */
@@ -61,6 +72,7 @@ export function createApp(deps: GatewayDeps): Hono {
     [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
   );
 
+  app.use("*", securityHeaders([DOCS_HTML]));
   app.use("*", async (c, next) => {
     const incoming = c.req.header("x-request-id");
     const requestId = incoming && /^[\w.:-]{1,100}$/.test(incoming) ? incoming : crypto.randomUUID();
@@ -126,7 +138,7 @@ export function createApp(deps: GatewayDeps): Hono {
       kind: string,
       id: string,
       cmd: ActorCommand,
-      options: { id?: string; readOnly?: boolean; meta?: CommandMeta } = {},
+      options: CommandOptions = {},
     ): Promise<T> {
       const { meta: given, ...send } = options;
       const reply = await deps.actors.request(kind, id, cmd, { meta: given ?? meta(c), ...send });

@@ -1,4 +1,4 @@
-import { InvalidCursorError } from "../storage/read-models/inventory-queries.ts";
+import { InvalidCursorError } from "../storage/read-models/cursor.ts";
 import { ProblemError } from "./problem.ts";
 
 /** Runs a paged read-model query; a cursor the read model did not issue is the caller's 400. */

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { problemSchema } from "./schemas.ts";
 
 export interface RouteDoc {
-  method: "get" | "post" | "put" | "delete";
+  method: "get" | "post" | "put" | "patch" | "delete";
   /** Hono path, e.g. `/v1/inventory/:sku`. */
   path: string;
   summary: string;
@@ -49,7 +49,9 @@ export function openApiDocument(routes: RouteDoc[]): Record<string, unknown> {
     paths[path][r.method] = {
       summary: r.summary,
       tags: [r.tag],
-      ...(r.permission ? { description: `Requires permission \`${r.permission}\`.` } : {}),
+      ...(r.permission
+        ? { description: `Requires permission \`${r.permission}\`.`, "x-permission": r.permission }
+        : {}),
       ...(r.public ? { security: [] } : {}),
       parameters: [...params, ...query, ...headers],
       ...(r.body

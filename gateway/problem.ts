@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
-import type { ErrorBody, ErrorKind } from "../actors/runtime/errors.ts";
+import type { ErrorBody, ErrorKind } from "../actors/runtime/index.ts";
 import type { DependencyUnavailableError } from "../platform/dependency.ts";
 
 export const PROBLEM_BASE = "https://business-hub.dev/problems/";
@@ -57,6 +57,7 @@ const TITLES: Record<string, string> = {
   overloaded: "Too busy; retry later",
   "rate-limited": "Too many requests",
   unavailable: "Temporarily unavailable; retry",
+  "storage-full": "The event log is full; writes are refused until space is freed",
   internal: "Internal error",
 };
 
@@ -72,6 +73,7 @@ const KIND_TO_HTTP: Record<ErrorKind, [ContentfulStatusCode, string]> = {
   unavailable: [503, "unavailable"],
   moved: [503, "unavailable"],
   timeout: [503, "unavailable"],
+  storage_full: [507, "storage-full"],
 };
 
 export function problemFromErrorBody(error: ErrorBody): ProblemError {

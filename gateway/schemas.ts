@@ -1,15 +1,19 @@
 import { z } from "zod";
-import { codeSchema, countSchema, quantitySchema } from "../actors/inventory/index.ts";
+import { countSchema, quantitySchema } from "../actors/inventory/index.ts";
+import { idSchema as codeSchema, text } from "../actors/shared/index.ts";
+
+/** Free-text fields of the API: the project's one text schema (no control characters, NFC, bounded). */
+export const reasonText = text({ max: 200 });
+/** Query filters and opaque cursors: bounded, no control characters (they reach SQL and logs). */
+export const filterText = (max: number) => text({ max, min: 0, trim: false });
 
 /** Request and response shapes of the public API; the OpenAPI document is generated from these. */
 export const tokenRequest = z
-  .object({ username: z.string().min(1).max(100), password: z.string().min(1).max(200) })
+  .object({ username: text({ max: 100, trim: false }), password: z.string().min(1).max(200) })
   .strict();
 export const tokenResponse = z.object({ token: z.string(), expiresAt: z.string() });
 
-export const warehouseBody = z
-  .object({ name: z.string().trim().min(1).max(200), region: z.string().trim().min(1).max(100) })
-  .strict();
+export const warehouseBody = z.object({ name: text({ max: 200 }), region: text({ max: 100 }) }).strict();
 export const warehouseSchema = z.object({
   code: z.string(),
   name: z.string(),
@@ -20,7 +24,7 @@ export const warehouseSchema = z.object({
 export const pageQuery = z
   .object({
     limit: z.coerce.number().int().min(1).max(500).default(50),
-    cursor: z.string().max(200).optional(),
+    cursor: filterText(200).optional(),
   })
   .strict();
 
@@ -28,28 +32,36 @@ export const receiptBody = z
   .object({
     warehouse: codeSchema,
     qty: quantitySchema,
-    reason: z.string().trim().min(1).max(200).optional(),
+    reason: reasonText.optional(),
     reference: codeSchema.optional(),
   })
   .strict();
 export const inboundBody = z
   .object({ warehouse: codeSchema, qty: quantitySchema, reference: codeSchema })
   .strict();
+/**
+ * Limits are server-side configuration: a request that tries to set one is refused with this message
+ * rather than silently obeyed (or silently ignored).
+ */
+export const operatorSetLimit = (name: string, where: string) =>
+  z.never({ error: `${name} is not accepted from requests: it is set by an operator (${where})` }).optional();
+
+/** An operator's hold: `orderId` only names it (it need not be an order); `userId` counts against the SKU's limit. */
 export const reservationBody = z
   .object({
     orderId: codeSchema,
     qty: quantitySchema,
     warehouse: codeSchema.optional(),
     userId: codeSchema.optional(),
-    maxPerUser: quantitySchema.optional(),
+    reason: z.string().trim().min(1).max(200).optional(),
+    maxPerUser: operatorSetLimit("maxPerUser", "PUT /v1/inventory/{sku}/purchase-limit"),
   })
-  .strict()
-  .refine((b) => b.maxPerUser === undefined || b.userId !== undefined, {
-    path: ["userId"],
-    message: "userId is required with maxPerUser",
-  });
+  .strict();
+/** The SKU's purchase limit per buyer; `null` lifts it. */
+export const purchaseLimitBody = z.object({ maxPerUser: quantitySchema.nullable() }).strict();
+export const purchaseLimitSchema = z.object({ sku: z.string(), maxPerUser: z.number().nullable() });
 export const adjustmentBody = z
-  .object({ warehouse: codeSchema, countedQty: countSchema, reason: z.string().trim().min(1).max(200) })
+  .object({ warehouse: codeSchema, countedQty: countSchema, reason: reasonText })
   .strict();
 export const safetyStockBody = z.object({ warehouse: codeSchema, qty: countSchema }).strict();
 

@@ -33,6 +33,8 @@ export function parseQuery<T extends z.ZodType>(c: Context, schema: T): z.infer<
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_:-]{1,100}$/;
 
+export function idempotencyKey(c: Context, required: true): string;
+export function idempotencyKey(c: Context, required: boolean): string | undefined;
 export function idempotencyKey(c: Context, required: boolean): string | undefined {
   const key = c.req.header("idempotency-key");
   if (key === undefined) {

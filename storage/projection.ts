@@ -1,5 +1,5 @@
 import type postgres from "postgres";
-import type { ActorRef, LogBatch } from "../actors/runtime/protocol.ts";
+import type { ActorRef, LogBatch } from "../actors/runtime/index.ts";
 
 /** One event-log message as a projection sees it. */
 export interface ProjectedBatch {

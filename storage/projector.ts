@@ -1,9 +1,7 @@
-import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
+import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
-import type { Logger } from "../actors/runtime/log.ts";
-import type { MetricsRegistry } from "../actors/runtime/metrics.ts";
-import type { LogBatch } from "../actors/runtime/protocol.ts";
-import type { Subjects } from "../actors/runtime/shard.ts";
+import type { Logger, MetricsRegistry, Subjects } from "../actors/runtime/index.ts";
+import { EventLogReader } from "./jetstream/event-log-reader.ts";
 import type { Sql } from "./postgres/database.ts";
 import type { ProjectedBatch, ReadModelProjection } from "./projection.ts";
 
@@ -27,9 +25,8 @@ export interface ProjectorStatus {
  */
 export class Projector {
   readonly #sql: Sql;
-  readonly #js: JetStreamClient;
+  readonly #reader: EventLogReader;
   readonly #jsm: JetStreamManager;
-  readonly #subjects: Subjects;
   readonly #stream: string;
   readonly #projections: ReadModelProjection[];
   readonly #lease: KV;
@@ -57,9 +54,8 @@ export class Projector {
     metrics?: MetricsRegistry;
   }) {
     this.#sql = deps.sql;
-    this.#js = deps.js;
+    this.#reader = new EventLogReader(deps);
     this.#jsm = deps.jsm;
-    this.#subjects = deps.subjects;
     this.#stream = deps.stream;
     this.#projections = deps.projections;
     this.#lease = deps.lease;
@@ -157,13 +153,7 @@ export class Projector {
     this.#running = true;
     try {
       this.#offset = await this.storedOffset();
-      const consumer = await this.#js.consumers.get(this.#stream, {
-        filter_subjects: this.#subjects.allEvents(),
-        ...(this.#offset > 0
-          ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: this.#offset + 1 }
-          : { deliver_policy: DeliverPolicy.All }),
-      });
-      const messages = await consumer.consume({ max_messages: 2_000 });
+      const messages = await this.#reader.follow(this.#offset + 1);
       this.#messages = messages;
       // Group commit for read models: messages keep arriving while a transaction is in flight, and the
       // next transaction takes all of them. One message per transaction could not keep up (fsync each).
@@ -184,11 +174,11 @@ export class Projector {
         }
         flushing = undefined;
       };
-      for await (const msg of messages) {
+      for await (const entry of messages) {
         if (failure) throw failure;
-        const ref = this.#subjects.parse(msg.subject);
-        if (ref) buffer.push({ seq: msg.seq, time: msg.time, ref, batch: msg.json<LogBatch>() });
-        lastSeq = msg.seq;
+        if (entry.ref)
+          buffer.push({ seq: entry.seq, time: entry.time, ref: entry.ref, batch: entry.batch() });
+        lastSeq = entry.seq;
         flushing ??= flushAll();
         // Backpressure: never hold more than a few flushes' worth in memory.
         if (buffer.length >= FLUSH_MAX * 4) await flushing;

@@ -349,7 +349,14 @@ test("gateway - /readyz is 200 with its checks", async () => {
   expect(res.status).toBe(200);
   const report = res.body as { ready: boolean; checks: Record<string, { ok: boolean; detail?: string }> };
   expect(report.ready).toBe(true);
-  expect(Object.keys(report.checks).sort()).toEqual(["nats", "postgres", "projector", "redis", "shards"]);
+  expect(Object.keys(report.checks).sort()).toEqual([
+    "event log storage",
+    "nats",
+    "postgres",
+    "projector",
+    "redis",
+    "shards",
+  ]);
   for (const check of Object.values(report.checks)) expect(check.ok).toBe(true);
 });
 
@@ -446,7 +453,8 @@ test("gateway - a receipt is audited as sku.receive by admin with its request id
     target: `sku/${sku}`,
     request_id: "audit-receipt-1",
   });
-  expect(rows[0]!.detail).toMatchObject({ commandId: "receipt:audit-r1", ok: true, events: 1 });
+  // Command ids are scoped to the caller: the same key from another user is another command.
+  expect(rows[0]!.detail).toMatchObject({ commandId: "receipt:admin:audit-r1", ok: true, events: 1 });
   // The retry of the same receipt is not audited twice.
   expect((await receive(sku, 3, "audit-r1")).status).toBe(201);
   await node.projector!.caughtUp(15_000);

@@ -86,19 +86,19 @@ function protectedRoutes(sku = SKU): Route[] {
       method: "POST",
       path: inv("/reservations", sku),
       body: () => ({ orderId: `o-${freshKey()}`, qty: 1, warehouse: WH }),
-      permission: "inventory:write",
+      permission: "inventory:hold",
     },
     {
       name: "release",
       method: "DELETE",
       path: inv(`/reservations/${SEED_ORDER}`, sku),
-      permission: "inventory:write",
+      permission: "inventory:hold",
     },
     {
       name: "commit",
       method: "POST",
       path: inv(`/reservations/${SEED_ORDER}/commit`, sku),
-      permission: "inventory:write",
+      permission: "inventory:hold",
     },
     {
       name: "adjustments",
@@ -301,7 +301,6 @@ const bodyFields: Record<string, Record<string, FieldSpec>> = {
     qty: { required: true, bad: badQuantity },
     warehouse: { required: false, bad: badCode },
     userId: { required: false, bad: badCode },
-    maxPerUser: { required: false, bad: badQuantity },
   },
   adjustments: {
     warehouse: { required: true, bad: badCode },

@@ -78,7 +78,7 @@ test("inventory - the read model and ledger follow the log exactly once", async 
   const rows = await node.sql`SELECT physical, reserved, sellable FROM inventory_stock WHERE sku = 'HOT-1'`;
   expect(rows.map((r) => ({ ...r }))).toEqual([{ physical: "500", reserved: "500", sellable: "0" }]);
   const ledger = await node.sql`SELECT count(*)::int AS n, sum(reserved_delta)::int AS reserved
-    FROM stock_ledger WHERE sku = 'HOT-1' AND movement = 'reservation'`;
+    FROM stock_ledger WHERE sku = 'HOT-1' AND movement = 'hold'`;
   expect(ledger[0]).toEqual({ n: 500, reserved: 500 });
   const page = await api.call("GET", "/v1/inventory/HOT-1/ledger?limit=2");
   const body = page.body as { items: Array<{ movement: string }>; nextCursor: string };

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { shardOf } from "../actors/runtime/shard.ts";
+import { shardOf } from "../actors/runtime/index.ts";
 import type { HubNode } from "../hub-node.ts";
 import {
   ApiClient,

@@ -161,6 +161,34 @@ test("orders - amount mismatch in a verified callback is rejected and recorded",
   );
 });
 
+test("orders - a refused wrong-amount callback does not poison the genuine callback of the same transaction", async () => {
+  const placed = (await place("k-4b", [{ sku: "SKU-A", qty: 1 }])).body as { orderId: string };
+  const { paymentId } = (
+    await api.call("POST", "/v1/payments", { orderId: placed.orderId, channel: "unionpay" })
+  ).body as { paymentId: string };
+  // A validly signed callback for the same channel transaction, but with the wrong amount: refused.
+  const wrong = await api.call("POST", `/v1/payments/${paymentId}/simulate`, { status: "paid", amount: 1 });
+  expect({ status: wrong.status, body: wrong.body }).toEqual({ status: 500, body: "fail" });
+  // Then the genuine callback: accepted, and the order is paid (it would auto-cancel otherwise).
+  const genuine = await api.call("POST", `/v1/payments/${paymentId}/simulate`, { status: "paid" });
+  expect({ status: genuine.status, body: genuine.body }).toEqual({ status: 200, body: "ok" });
+  await waitFor(
+    async () =>
+      ((await api.call("GET", `/v1/orders/${placed.orderId}`)).body as { status: string }).status ===
+      "awaiting_shipment",
+    5_000,
+    `order ${placed.orderId} paid by the genuine callback`,
+  );
+  const p = (await api.call("GET", `/v1/payments/${paymentId}`)).body as Record<string, unknown>;
+  expect(p).toMatchObject({ status: "paid", rejectedCallbacks: 1 });
+  // The wrong callback again is still refused, and changes nothing.
+  const again = await api.call("POST", `/v1/payments/${paymentId}/simulate`, { status: "paid", amount: 1 });
+  expect(again.status).toBeGreaterThanOrEqual(400);
+  expect(((await api.call("GET", `/v1/payments/${paymentId}`)).body as { status: string }).status).toBe(
+    "paid",
+  );
+});
+
 test("orders - ship deducts stock, receipt completes and earns points; illegal transitions are 409 with the state", async () => {
   const placed = (await place("k-5", [{ sku: "SKU-C", qty: 2 }], "user-5")).body as { orderId: string };
   const before = await stock("SKU-C");
@@ -312,11 +340,14 @@ test("orders - the shipment plan splits an order by warehouse; paid orders to on
   expect(merge.groups[0]!.orders.sort()).toEqual([split.orderId, second.orderId].sort());
 });
 
-test("orders - per-user limits and points at checkout go through the member actor", async () => {
+test("orders - per-user limits (set by an operator on the SKU) and points at checkout", async () => {
+  const limit = (maxPerUser: number | null) =>
+    api.call("PUT", "/v1/inventory/SKU-A/purchase-limit", { maxPerUser });
+  expect((await limit(1)).status).toBe(200);
   const first = await api.call(
     "POST",
     "/v1/orders",
-    { userId: "user-lim", lines: [{ sku: "SKU-A", qty: 1 }], address, maxPerUser: 1 },
+    { userId: "user-lim", lines: [{ sku: "SKU-A", qty: 1 }], address },
     { "idempotency-key": "lim-1" },
   );
   expect(first.status).toBe(201);
@@ -324,11 +355,12 @@ test("orders - per-user limits and points at checkout go through the member acto
   const second = await api.call(
     "POST",
     "/v1/orders",
-    { userId: "user-lim", lines: [{ sku: "SKU-A", qty: 1 }], address, maxPerUser: 1 },
+    { userId: "user-lim", lines: [{ sku: "SKU-A", qty: 1 }], address },
     { "idempotency-key": "lim-2" },
   );
   expect(second.status).toBe(409);
   expect((await stock("SKU-A")).reserved).toBe(reservedAfterFirst);
+  expect((await limit(null)).status).toBe(200);
   // No points yet: spending some is refused and nothing is reserved.
   const broke = await api.call(
     "POST",

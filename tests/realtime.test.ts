@@ -40,7 +40,7 @@ beforeAll(async () => {
     );
     await apiA.call("PUT", `/v1/skus/${sku}/price`, { listPrice: 1_000 });
   }
-});
+}, 30_000);
 
 afterAll(async () => {
   for (const s of sockets) s.close();

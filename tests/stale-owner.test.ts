@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { jetstream } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
-import type { LogBatch } from "../actors/runtime/protocol.ts";
-import { Subjects, shardOf } from "../actors/runtime/shard.ts";
+import type { LogBatch } from "../actors/runtime/index.ts";
+import { Subjects, shardOf } from "../actors/runtime/index.ts";
 import type { HubNode } from "../hub-node.ts";
 import { streamNames } from "../storage/jetstream/streams.ts";
 import {

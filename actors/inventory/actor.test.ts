@@ -1,15 +1,14 @@
 import { describe, expect, test } from "bun:test";
-import { ActorInstance } from "../runtime/actor-instance.ts";
-import { DomainError, type DomainErrorKind } from "../runtime/errors.ts";
-import type { Decision } from "../runtime/kind.ts";
-import type { ActorRef, Reply } from "../runtime/protocol.ts";
-import { MemoryEventStore, MemoryTimerIndex } from "../runtime/testing/memory-event-store.ts";
+import type { ActorRef, Decision, Reply } from "../runtime/index.ts";
+import { ActorInstance, DomainError, type DomainErrorKind } from "../runtime/index.ts";
+import { MemoryEventStore, MemoryTimerIndex } from "../runtime/testing/index.ts";
 import { inventoryHandlers } from "./actor.ts";
 import { type InventoryCommand, inventoryCommandSchema, MAX_UNITS } from "./commands.ts";
 import { type InventoryEvent, inventoryEventSchema } from "./events.ts";
 import { skuKind } from "./index.ts";
 import {
   applyInventoryEvent,
+  encodeInventoryState,
   type InventoryState,
   initialInventory,
   inventoryStateSchema,
@@ -143,7 +142,7 @@ describe("inventory - reserve", () => {
     const error = refused(state, { type: "reserve", orderId: "O-2", qty: 7 }, "insufficient_stock");
     expect(error.details).toEqual({ sku: SKU, requested: 7, sellable: 6 });
     expect(stockView(SKU, state).reserved).toBe(2);
-    expect(state.reservations["O-2"]).toBeUndefined();
+    expect(state.reservations.get("O-2")).toBeUndefined();
     // Exactly the sellable amount still works.
     run(state, { type: "reserve", orderId: "O-3", qty: 6 });
     expect(stockView(SKU, state).sellable).toBe(0);
@@ -219,7 +218,7 @@ describe("inventory - release and commit", () => {
       },
     ]);
     expect(stockView(SKU, state)).toMatchObject({ physical: 8, reserved: 0, sellable: 8 });
-    expect(state.closed["O-1"]).toBe("released");
+    expect(state.closed.get("O-1")).toBe("released");
   });
 
   test("inventory - commit deducts physical and reserved", () => {
@@ -235,8 +234,8 @@ describe("inventory - release and commit", () => {
     });
     expect(stock(state, "WH-A")).toMatchObject({ physical: 1, reserved: 0, sellable: 1 });
     expect(stock(state, "WH-B")).toMatchObject({ physical: 0, reserved: 0, sellable: 0 });
-    expect(state.reservations["O-1"]).toBeUndefined();
-    expect(state.closed["O-1"]).toBe("committed");
+    expect(state.reservations.get("O-1")).toBeUndefined();
+    expect(state.closed.get("O-1")).toBe("committed");
   });
 
   test("inventory - release after commit and commit after release are conflicts", () => {
@@ -434,7 +433,24 @@ describe("inventory - replay", () => {
     for (const command of commands) events.push(...run(live, command).events);
     const replayed = JSON.parse(JSON.stringify(events)).reduce(applyInventoryEvent, initialInventory());
     expect(replayed).toEqual(live);
-    expect(inventoryStateSchema.parse(JSON.parse(JSON.stringify(live)))).toEqual(live);
+    expect(inventoryStateSchema.parse(JSON.parse(JSON.stringify(encodeInventoryState(live))))).toEqual(live);
+  });
+
+  test("inventory - a snapshot written before state used maps (plain objects) still restores", () => {
+    const old = {
+      warehouses: { "WH-A": { physical: 5, reserved: 2, inTransit: 0, safetyStock: 0 } },
+      reservations: { "O-1": { lines: [{ warehouse: "WH-A", qty: 2 }], userId: "U-1" } },
+      perUser: { "U-1": 2 },
+      closed: { "O-0": "committed" },
+    };
+    const state = inventoryStateSchema.parse(JSON.parse(JSON.stringify(old)));
+    expect(state.reservations.get("O-1")).toEqual({ lines: [{ warehouse: "WH-A", qty: 2 }], userId: "U-1" });
+    expect(state.perUser.get("U-1")).toBe(2);
+    expect(state.closed.get("O-0")).toBe("committed");
+    expect(stockView(SKU, state).sellable).toBe(3);
+    // Even older snapshots had no per-user counters at all.
+    const { perUser: _none, ...older } = old;
+    expect(inventoryStateSchema.parse(older).perUser.size).toBe(0);
   });
 });
 

@@ -1,10 +1,11 @@
-import { DomainError } from "../runtime/errors.ts";
-import type { Decision } from "../runtime/kind.ts";
+import type { Decision } from "../runtime/index.ts";
+import { DomainError } from "../runtime/index.ts";
 import { type InventoryCommand, MAX_UNITS } from "./commands.ts";
 import type { InventoryEvent, ReservationLine } from "./events.ts";
 import {
   applyInventoryEvent,
   type InventoryState,
+  initialInventory,
   type StockView,
   sellable,
   stockView,
@@ -17,10 +18,10 @@ type Result = Decision<InventoryEvent>;
 
 /** Sellable units over every warehouse (a reservation's hot path needs only this, not the sorted view). */
 const totalSellable = (state: InventoryState): number =>
-  Object.values(state.warehouses).reduce((n, s) => n + sellable(s), 0);
+  [...state.warehouses.values()].reduce((n, s) => n + sellable(s), 0);
 
 const stockOf = (state: InventoryState, warehouse: string): WarehouseStock =>
-  state.warehouses[warehouse] ?? { physical: 0, reserved: 0, inTransit: 0, safetyStock: 0 };
+  state.warehouses.get(warehouse) ?? { physical: 0, reserved: 0, inTransit: 0, safetyStock: 0 };
 
 /**
  * Appends a `lowStock` event for every warehouse whose sellable stock crosses below its safety stock
@@ -32,19 +33,22 @@ function decided(state: InventoryState, sku: string, events: InventoryEvent[], e
     if ("warehouse" in e) touched.add(e.warehouse);
     if ("lines" in e) for (const line of e.lines) touched.add(line.warehouse);
   }
-  const preview: InventoryState = { warehouses: {}, reservations: {}, closed: {} };
-  for (const w of touched) preview.warehouses[w] = { ...stockOf(state, w) };
+  const preview = initialInventory();
+  for (const w of touched) preview.warehouses.set(w, { ...stockOf(state, w) });
   for (const e of events) applyInventoryEvent(preview, e);
   const all = [...events];
   // Each side is judged against its own safety stock, so raising the safety stock can be the crossing.
   const low = (s: WarehouseStock) => s.safetyStock > 0 && sellable(s) < s.safetyStock;
   for (const w of touched) {
-    const after = preview.warehouses[w]!;
+    const after = preview.warehouses.get(w)!;
     if (low(after) && !low(stockOf(state, w))) {
       all.push({ type: "lowStock", warehouse: w, sellable: sellable(after), safetyStock: after.safetyStock });
     }
   }
-  const merged: InventoryState = { ...state, warehouses: { ...state.warehouses, ...preview.warehouses } };
+  const merged: InventoryState = {
+    ...state,
+    warehouses: new Map([...state.warehouses, ...preview.warehouses]),
+  };
   // Order-level replies stay small (they are logged and remembered per order); stock operations return the stock.
   return {
     events: all,
@@ -89,7 +93,7 @@ export const inventoryHandlers = {
   reserve: (state: InventoryState, c: Cmd<"reserve">, ctx: Ctx): Result => {
     // Idempotent by order id as well as by command id: a workflow may re-send its reservation after the
     // command id was pruned; the same request for a reservation already held gets the same answer.
-    const held = state.reservations[c.orderId];
+    const held = state.reservations.get(c.orderId);
     if (
       held &&
       !held.hold === !c.hold &&
@@ -98,7 +102,7 @@ export const inventoryHandlers = {
     ) {
       return { events: [], reply: { orderId: c.orderId, lines: held.lines, sellable: totalSellable(state) } };
     }
-    if (held || state.closed[c.orderId]) {
+    if (held || state.closed.has(c.orderId)) {
       throw new DomainError("conflict", `order ${c.orderId} already has a reservation on ${ctx.id}`, {
         orderId: c.orderId,
       });
@@ -107,7 +111,7 @@ export const inventoryHandlers = {
     const maxPerUser = state.maxPerUser;
     const buyer = maxPerUser !== undefined ? c.userId : undefined;
     if (buyer !== undefined && maxPerUser !== undefined) {
-      const held = (state.perUser && Object.hasOwn(state.perUser, buyer) ? state.perUser[buyer] : 0) ?? 0;
+      const held = state.perUser.get(buyer) ?? 0;
       if (held + c.qty > maxPerUser) {
         throw new DomainError("conflict", `user ${buyer} may hold at most ${maxPerUser} of ${ctx.id}`, {
           reason: "per_user_limit",
@@ -190,7 +194,7 @@ export const inventoryHandlers = {
 
   adjust: (state: InventoryState, c: Cmd<"adjust">, ctx: Ctx): Result => {
     const delta = c.countedQty - stockOf(state, c.warehouse).physical;
-    if (delta === 0 && state.warehouses[c.warehouse])
+    if (delta === 0 && state.warehouses.has(c.warehouse))
       return { events: [], reply: { stock: stockView(ctx.id, state) } };
     return decided(state, ctx.id, [
       { type: "adjusted", warehouse: c.warehouse, countedQty: c.countedQty, delta, reason: c.reason },
@@ -199,7 +203,7 @@ export const inventoryHandlers = {
 
   setSafetyStock: (state: InventoryState, c: Cmd<"setSafetyStock">, ctx: Ctx): Result => {
     const previous = stockOf(state, c.warehouse).safetyStock;
-    if (previous === c.qty && state.warehouses[c.warehouse]) {
+    if (previous === c.qty && state.warehouses.has(c.warehouse)) {
       return { events: [], reply: { stock: stockView(ctx.id, state) } };
     }
     return decided(state, ctx.id, [{ type: "safetyStockSet", warehouse: c.warehouse, qty: c.qty, previous }]);
@@ -215,7 +219,7 @@ export const inventoryHandlers = {
 
 /** The open reservation `orderId`; `hold` says which kind the caller may touch (an operator's or an order's). */
 function openReservation(state: InventoryState, orderId: string, sku: string, action: string, hold?: true) {
-  const open = state.reservations[orderId];
+  const open = state.reservations.get(orderId);
   if (open && !open.hold !== !hold) {
     throw new DomainError(
       "conflict",
@@ -226,7 +230,7 @@ function openReservation(state: InventoryState, orderId: string, sku: string, ac
     );
   }
   if (open) return open;
-  const closed = state.closed[orderId];
+  const closed = state.closed.get(orderId);
   if (closed) {
     throw new DomainError("conflict", `cannot ${action}: reservation for ${orderId} was already ${closed}`, {
       orderId,
@@ -242,7 +246,7 @@ function openReservation(state: InventoryState, orderId: string, sku: string, ac
  */
 function allocate(state: InventoryState, qty: number, warehouse?: string): ReservationLine[] | undefined {
   if (warehouse) return sellable(stockOf(state, warehouse)) >= qty ? [{ warehouse, qty }] : undefined;
-  const candidates = Object.entries(state.warehouses)
+  const candidates = [...state.warehouses]
     .map(([w, s]) => ({ warehouse: w, free: sellable(s) }))
     .filter((c) => c.free > 0)
     .sort((a, b) => b.free - a.free || a.warehouse.localeCompare(b.warehouse));

@@ -1,16 +1,12 @@
 import { z } from "zod";
-
-/** Codes for warehouses, order ids and SKUs: safe as subject tokens and URL segments. */
-export const codeSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_:-]{0,63}$/, "use 1–64 letters, digits, '_', ':' or '-'");
+import { idSchema as codeSchema, text } from "../shared/index.ts";
 
 /** One command moves at most a million units; totals stay far inside safe integers. */
 export const quantitySchema = z.number().int().positive().max(1_000_000);
 export const countSchema = z.number().int().min(0).max(1_000_000_000);
 export const MAX_UNITS = 1_000_000_000;
 
-const reason = z.string().trim().min(1).max(200);
+const reason = text({ max: 200 });
 
 export const inventoryCommandSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("get") }),

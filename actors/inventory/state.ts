@@ -1,5 +1,7 @@
 import { z } from "zod";
+import { mapEntries, mapSchema } from "../shared/index.ts";
 import type { InventoryEvent, ReservationLine } from "./events.ts";
+import { stockMovement } from "./movements.ts";
 
 export interface WarehouseStock {
   physical: number;
@@ -8,16 +10,17 @@ export interface WarehouseStock {
   safetyStock: number;
 }
 
+/** Keyed by ids from outside, so `Map`s: an order id `constructor` is just an order id (see `mapSchema`). */
 export interface InventoryState {
-  warehouses: Record<string, WarehouseStock>;
+  warehouses: Map<string, WarehouseStock>;
   /** Open reservations by order id. */
-  reservations: Record<string, { lines: ReservationLine[]; userId?: string; hold?: true }>;
+  reservations: Map<string, { lines: ReservationLine[]; userId?: string; hold?: true }>;
   /** Units held or bought per buyer, for reservations made with a user id (per-user limits). */
-  perUser?: Record<string, number>;
+  perUser: Map<string, number>;
   /** Operator-set: units one buyer may hold or have bought; buyers are counted only while it is set. */
   maxPerUser?: number;
   /** How closed reservations ended, so a late release of a shipped order is a conflict, not a 404. */
-  closed: Record<string, "released" | "committed">;
+  closed: Map<string, "released" | "committed">;
 }
 
 const stockSchema = z.object({
@@ -27,24 +30,39 @@ const stockSchema = z.object({
   safetyStock: z.number().int().min(0),
 });
 
-/** The SKU actor's state, checked when a snapshot is restored. */
-export const inventoryStateSchema = z.object({
-  warehouses: z.record(z.string(), stockSchema),
-  reservations: z.record(
-    z.string(),
+/**
+ * The SKU actor's state as a snapshot holds it, checked when a snapshot is restored. Reads both the
+ * `[key, value]` lists `encodeInventoryState` writes and the plain objects of older snapshots.
+ */
+export const inventoryStateSchema: z.ZodType<InventoryState> = z.object({
+  warehouses: mapSchema(stockSchema),
+  reservations: mapSchema(
     z.object({
       lines: z.array(z.object({ warehouse: z.string(), qty: z.number().int() })),
       userId: z.string().optional(),
       hold: z.literal(true).optional(),
     }),
   ),
-  perUser: z.record(z.string(), z.number().int()).optional(),
+  perUser: mapSchema(z.number().int())
+    .optional()
+    .transform((m) => m ?? new Map<string, number>()),
   maxPerUser: z.number().int().positive().optional(),
-  closed: z.record(z.string(), z.enum(["released", "committed"])),
+  closed: mapSchema(z.enum(["released", "committed"])),
 });
 
+/** The snapshot form of the state: JSON cannot hold a `Map`. */
+export function encodeInventoryState(state: InventoryState): unknown {
+  return {
+    warehouses: mapEntries(state.warehouses),
+    reservations: mapEntries(state.reservations),
+    perUser: mapEntries(state.perUser),
+    closed: mapEntries(state.closed),
+    ...(state.maxPerUser !== undefined ? { maxPerUser: state.maxPerUser } : {}),
+  };
+}
+
 export function initialInventory(): InventoryState {
-  return { warehouses: {}, reservations: {}, closed: {} };
+  return { warehouses: new Map(), reservations: new Map(), perUser: new Map(), closed: new Map() };
 }
 
 const empty = (): WarehouseStock => ({ physical: 0, reserved: 0, inTransit: 0, safetyStock: 0 });
@@ -55,64 +73,48 @@ export function sellable(stock: WarehouseStock): number {
 }
 
 function at(state: InventoryState, warehouse: string): WarehouseStock {
-  let stock = state.warehouses[warehouse];
+  let stock = state.warehouses.get(warehouse);
   if (!stock) {
     stock = empty();
-    state.warehouses[warehouse] = stock;
+    state.warehouses.set(warehouse, stock);
   }
   return stock;
 }
 
 /** Applies one event. Updates `state` in place (see `ActorKind.apply`) and returns it. */
 export function applyInventoryEvent(state: InventoryState, event: InventoryEvent): InventoryState {
+  // Stock figures move by the one shared rule; this function keeps only what the actor itself remembers.
+  for (const move of stockMovement(event)) {
+    const stock = at(state, move.warehouse);
+    stock.physical += move.physical;
+    stock.reserved += move.reserved;
+    stock.inTransit += move.inTransit;
+    if (move.safetyStock !== undefined) stock.safetyStock = move.safetyStock;
+  }
   switch (event.type) {
-    case "received": {
-      const stock = at(state, event.warehouse);
-      stock.physical += event.qty;
-      stock.inTransit -= event.fromTransit;
-      break;
-    }
-    case "inboundAnnounced":
-      at(state, event.warehouse).inTransit += event.qty;
-      break;
     case "reserved":
-      for (const line of event.lines) at(state, line.warehouse).reserved += line.qty;
-      state.reservations[event.orderId] = {
+      state.reservations.set(event.orderId, {
         lines: event.lines,
         ...(event.userId ? { userId: event.userId } : {}),
         ...(event.hold ? { hold: true as const } : {}),
-      };
-      if (event.userId) {
-        state.perUser ??= {};
-        state.perUser[event.userId] = (state.perUser[event.userId] ?? 0) + totalQty(event.lines);
-      }
+      });
+      if (event.userId)
+        state.perUser.set(event.userId, (state.perUser.get(event.userId) ?? 0) + totalQty(event.lines));
       break;
     case "released":
-      for (const line of event.lines) at(state, line.warehouse).reserved -= line.qty;
       releaseBuyer(state, event.orderId, event.lines);
-      delete state.reservations[event.orderId];
-      state.closed[event.orderId] = "released";
+      state.reservations.delete(event.orderId);
+      state.closed.set(event.orderId, "released");
       break;
     case "committed":
-      for (const line of event.lines) {
-        const stock = at(state, line.warehouse);
-        stock.reserved -= line.qty;
-        stock.physical -= line.qty;
-      }
-      delete state.reservations[event.orderId];
-      state.closed[event.orderId] = "committed";
-      break;
-    case "adjusted":
-      at(state, event.warehouse).physical = event.countedQty;
-      break;
-    case "safetyStockSet":
-      at(state, event.warehouse).safetyStock = event.qty;
-      break;
-    case "lowStock":
+      state.reservations.delete(event.orderId);
+      state.closed.set(event.orderId, "committed");
       break;
     case "purchaseLimitSet":
       if (event.maxPerUser === null) delete state.maxPerUser;
       else state.maxPerUser = event.maxPerUser;
+      break;
+    default:
       break;
   }
   return state;
@@ -124,11 +126,11 @@ function totalQty(lines: ReservationLine[]): number {
 
 /** A released reservation gives its units back to the buyer's allowance; a committed one keeps counting. */
 function releaseBuyer(state: InventoryState, orderId: string, lines: ReservationLine[]): void {
-  const userId = state.reservations[orderId]?.userId;
-  if (!userId || !state.perUser) return;
-  const left = (state.perUser[userId] ?? 0) - totalQty(lines);
-  if (left > 0) state.perUser[userId] = left;
-  else delete state.perUser[userId];
+  const userId = state.reservations.get(orderId)?.userId;
+  if (!userId) return;
+  const left = (state.perUser.get(userId) ?? 0) - totalQty(lines);
+  if (left > 0) state.perUser.set(userId, left);
+  else state.perUser.delete(userId);
 }
 
 export interface StockView {
@@ -142,7 +144,7 @@ export interface StockView {
 }
 
 export function stockView(sku: string, state: InventoryState): StockView {
-  const warehouses = Object.entries(state.warehouses)
+  const warehouses = [...state.warehouses]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([warehouse, s]) => ({ warehouse, ...s, sellable: sellable(s) }));
   const sum = (pick: (w: (typeof warehouses)[number]) => number) =>

@@ -308,8 +308,8 @@ describe("member - cancelOrder", () => {
       released: [{ sku: "SKU-1", qty: 2 }],
       pointsRefunded: 600,
     });
-    expect(state.skuCounts).toEqual({});
-    expect(state.campaignCounts).toEqual({});
+    expect(state.skuCounts).toEqual(new Map());
+    expect(state.campaignCounts).toEqual(new Map());
     expect(run(state, { type: "cancelOrder", orderId: "O-1" })).toEqual({ events: [], reply: d.reply });
     expect(state.points).toBe(1_000);
   });

@@ -1,5 +1,5 @@
-import { DomainError } from "../runtime/errors.ts";
-import type { Decision } from "../runtime/kind.ts";
+import type { Decision } from "../runtime/index.ts";
+import { DomainError } from "../runtime/index.ts";
 import { MAX_POINTS, type MemberCommand, type PurchaseLimits } from "./commands.ts";
 import { Draft } from "./draft.ts";
 import type { MemberEvent } from "./events.ts";

@@ -1,24 +1,16 @@
 import { z } from "zod";
+import { idSchema as codeSchema, MAX_AMOUNT, moneySchema, safeRecordSchema, text } from "../shared/index.ts";
 
-/**
- * Codes for users, orders, SKUs and campaigns: safe as subject tokens and URL segments. The same rule as
- * the SKU actor's; repeated here because domain modules do not import each other.
- */
-export const codeSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_:-]{0,63}$/, "use 1–64 letters, digits, '_', ':' or '-'");
-
-/** 100 million yuan in fen: above any real order, and products with it stay inside safe integers. */
-export const MAX_AMOUNT = 10_000_000_000;
+export { MAX_AMOUNT };
 /** A points balance never exceeds this, so sums and products of balances stay exact. */
 export const MAX_POINTS = 1_000_000_000_000;
 
-export const amountSchema = z.number().int().min(0).max(MAX_AMOUNT);
+export const amountSchema = moneySchema;
 const quantity = z.number().int().positive().max(1_000_000);
 /** A limit of 0 is allowed: "not available to this member". */
 const limit = z.number().int().min(0).max(1_000_000_000);
 const points = z.number().int().min(0).max(1_000_000_000);
-const reason = z.string().trim().min(1).max(200);
+const reason = text({ max: 200 });
 
 export const purchaseLineSchema = z.object({ sku: codeSchema, qty: quantity });
 const lines = z.array(purchaseLineSchema).min(1).max(200);
@@ -28,7 +20,7 @@ const lines = z.array(purchaseLineSchema).min(1).max(200);
  * keeps the counters, not the policy. `perCampaign` counts units across every SKU of the campaign.
  */
 export const purchaseLimitsSchema = z.object({
-  perSku: z.record(codeSchema, limit).optional(),
+  perSku: safeRecordSchema(limit, codeSchema).optional(),
   perCampaign: limit.optional(),
 });
 

@@ -1,4 +1,4 @@
-import type { Decision } from "../runtime/kind.ts";
+import type { Decision } from "../runtime/index.ts";
 import type { MemberEvent } from "./events.ts";
 import { levelFor, type MemberLevel } from "./levels.ts";
 import type { MemberState } from "./state.ts";

@@ -1,9 +1,15 @@
-import { defineKind } from "../runtime/kind.ts";
+import { defineKind } from "../runtime/index.ts";
 import { createMemberHandlers } from "./actor.ts";
 import { type MemberCommand, memberCommandSchema } from "./commands.ts";
 import { type MemberEvent, memberEventSchema } from "./events.ts";
 import { DEFAULT_LEVELS, type MemberLevel, memberLevelsSchema } from "./levels.ts";
-import { applyMemberEvent, initialMember, type MemberState, memberStateSchema } from "./state.ts";
+import {
+  applyMemberEvent,
+  encodeMemberState,
+  initialMember,
+  type MemberState,
+  memberStateSchema,
+} from "./state.ts";
 
 /**
  * The member actor: one per user id, holding levels, points, purchase-limit counters and order references.
@@ -22,6 +28,7 @@ export function createMemberKind(levels: readonly MemberLevel[] = DEFAULT_LEVELS
     commands: memberCommandSchema,
     events: memberEventSchema,
     state: memberStateSchema,
+    encodeState: encodeMemberState,
     initialState: () => initialMember(ladder[0]!.name),
     apply: applyMemberEvent,
     handlers: createMemberHandlers(ladder),
@@ -34,7 +41,6 @@ export const memberKind = createMemberKind();
 export { createMemberHandlers } from "./actor.ts";
 export {
   amountSchema,
-  codeSchema,
   MAX_AMOUNT,
   MAX_POINTS,
   type MemberCommand,

@@ -1,4 +1,5 @@
-import { DomainError } from "../runtime/errors.ts";
+import { DomainError } from "../runtime/index.ts";
+import { ownValue } from "../shared/index.ts";
 import type { PurchaseLimits, PurchaseLine } from "./commands.ts";
 import { benefitsOf, type LevelBenefits, levelFor, type MemberLevel, nextLevel } from "./levels.ts";
 import type { MemberState, OrderRef, PointsSummary } from "./state.ts";
@@ -37,11 +38,12 @@ export function checkLimits(
   campaignId: string | undefined,
   limits: PurchaseLimits,
 ): Remaining {
-  const remaining: Remaining = { perSku: {} };
+  const perSku = new Map<string, number>();
+  let perCampaign: number | undefined;
   for (const line of lines) {
-    const max = limits.perSku?.[line.sku];
+    const max = ownValue(limits.perSku, line.sku);
     if (max === undefined) continue;
-    const purchased = state.skuCounts[line.sku] ?? 0;
+    const purchased = state.skuCounts.get(line.sku) ?? 0;
     if (purchased + line.qty > max) {
       throw new DomainError("conflict", `at most ${max} of ${line.sku} per member`, {
         reason: "sku_limit",
@@ -51,11 +53,11 @@ export function checkLimits(
         requested: line.qty,
       });
     }
-    remaining.perSku[line.sku] = max - purchased - line.qty;
+    perSku.set(line.sku, max - purchased - line.qty);
   }
   if (campaignId && limits.perCampaign !== undefined) {
     const max = limits.perCampaign;
-    const purchased = state.campaignCounts[campaignId] ?? 0;
+    const purchased = state.campaignCounts.get(campaignId) ?? 0;
     const requested = lines.reduce((n, l) => n + l.qty, 0);
     if (purchased + requested > max) {
       throw new DomainError("conflict", `at most ${max} units of campaign ${campaignId} per member`, {
@@ -66,9 +68,9 @@ export function checkLimits(
         requested,
       });
     }
-    remaining.perCampaign = max - purchased - requested;
+    perCampaign = max - purchased - requested;
   }
-  return remaining;
+  return { perSku: Object.fromEntries(perSku), ...(perCampaign !== undefined ? { perCampaign } : {}) };
 }
 
 /**
@@ -135,7 +137,10 @@ export function profileOf(
     points: state.points,
     pointsSummary: { ...state.pointsSummary },
     lifetimeSpend: state.lifetimeSpend,
-    purchases: { perSku: { ...state.skuCounts }, perCampaign: { ...state.campaignCounts } },
+    purchases: {
+      perSku: Object.fromEntries(state.skuCounts),
+      perCampaign: Object.fromEntries(state.campaignCounts),
+    },
     openOrders: state.orders.filter((o) => o.status === "recorded").length,
     orders: (latest > 0 ? state.orders.slice(-latest) : []).reverse().map((o) => ({
       orderId: o.orderId,

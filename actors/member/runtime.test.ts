@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { ActorInstance } from "../runtime/actor-instance.ts";
-import type { ActorRef, Reply } from "../runtime/protocol.ts";
-import { MemoryEventStore, MemoryTimerIndex } from "../runtime/testing/memory-event-store.ts";
+import type { ActorRef, Reply } from "../runtime/index.ts";
+import { ActorInstance } from "../runtime/index.ts";
+import { MemoryEventStore, MemoryTimerIndex } from "../runtime/testing/index.ts";
 import type { MemberCommand } from "./commands.ts";
 import { memberKind } from "./index.ts";
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { mapEntries, mapSchema } from "../shared/index.ts";
 import type { MemberEvent } from "./events.ts";
 
 /** Order references kept per member: enough for after-sales windows and the profile page. */
@@ -60,9 +61,9 @@ export const memberStateSchema = z.object({
   /** Fen paid on completed orders, net of refunds. */
   lifetimeSpend: count,
   /** Units per SKU in open and completed orders: what per-SKU limits count against. */
-  skuCounts: z.record(z.string(), z.number().int().positive()),
+  skuCounts: mapSchema(z.number().int().positive()),
   /** Units per campaign in open and completed orders. */
-  campaignCounts: z.record(z.string(), z.number().int().positive()),
+  campaignCounts: mapSchema(z.number().int().positive()),
   /** Oldest first. An array, not a record: digit-only order ids would reorder an object's keys. */
   orders: z.array(orderSchema),
 });
@@ -72,6 +73,15 @@ export type OrderRef = z.infer<typeof orderSchema>;
 export type RefundRecord = z.infer<typeof refundSchema>;
 export type PointsSummary = z.infer<typeof summarySchema>;
 
+/** The snapshot form of the state: JSON cannot hold a `Map` (`memberStateSchema` reads it back). */
+export function encodeMemberState(state: MemberState): unknown {
+  return {
+    ...state,
+    skuCounts: mapEntries(state.skuCounts),
+    campaignCounts: mapEntries(state.campaignCounts),
+  };
+}
+
 export function initialMember(level = "regular"): MemberState {
   return {
     joinedAt: null,
@@ -80,8 +90,8 @@ export function initialMember(level = "regular"): MemberState {
     points: 0,
     pointsSummary: { earned: 0, spent: 0, refunded: 0, reversed: 0, adjusted: 0 },
     lifetimeSpend: 0,
-    skuCounts: {},
-    campaignCounts: {},
+    skuCounts: new Map(),
+    campaignCounts: new Map(),
     orders: [],
   };
 }
@@ -104,10 +114,10 @@ export function findRefund(
 export const totalQty = (lines: ReadonlyArray<{ qty: number }>): number =>
   lines.reduce((n, l) => n + l.qty, 0);
 
-function bump(counts: Record<string, number>, key: string, delta: number): void {
-  const next = (counts[key] ?? 0) + delta;
-  if (next > 0) counts[key] = next;
-  else delete counts[key];
+function bump(counts: Map<string, number>, key: string, delta: number): void {
+  const next = (counts.get(key) ?? 0) + delta;
+  if (next > 0) counts.set(key, next);
+  else counts.delete(key);
 }
 
 /** Keeps the latest references; only closed orders go, since an open one still holds counters and points. */

@@ -2,8 +2,9 @@
  * Helpers for the member tests: run a decision the way the runtime does, and check on every step the
  * invariants the event log promises. Plain errors (no test framework import) so this stays ordinary code.
  */
-import { DomainError } from "../runtime/errors.ts";
-import type { Decision } from "../runtime/kind.ts";
+
+import type { Decision } from "../runtime/index.ts";
+import { DomainError } from "../runtime/index.ts";
 import { type MemberCommand, memberCommandSchema } from "./commands.ts";
 import { type MemberEvent, memberEventSchema } from "./events.ts";
 import { type createMemberKind, memberKind } from "./index.ts";

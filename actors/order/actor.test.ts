@@ -1,11 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import type { z } from "zod";
-import { inventoryCommandSchema } from "../inventory/commands.ts";
-import { memberCommandSchema } from "../member/commands.ts";
-import { paymentCommandSchema } from "../payment/kind.ts";
-import { DomainError, type DomainErrorKind } from "../runtime/errors.ts";
-import type { DecideContext, Decision, Effect, Resolution } from "../runtime/kind.ts";
-import type { Reply } from "../runtime/protocol.ts";
+import { inventoryCommandSchema } from "../inventory/index.ts";
+import { memberCommandSchema } from "../member/index.ts";
+import { paymentCommandSchema } from "../payment/index.ts";
+import type { DecideContext, Decision, Effect, Reply, Resolution } from "../runtime/index.ts";
+import { DomainError, type DomainErrorKind } from "../runtime/index.ts";
 import { type OrderCommand, orderCommandSchema } from "./commands.ts";
 import { type OrderEvent, orderEventSchema } from "./events.ts";
 import { orderKind } from "./index.ts";

@@ -1,6 +1,5 @@
-import { DomainError } from "../runtime/errors.ts";
-import type { DecideContext, Decision, Effect } from "../runtime/kind.ts";
-import type { Reply } from "../runtime/protocol.ts";
+import type { DecideContext, Decision, Effect, Reply } from "../runtime/index.ts";
+import { DomainError } from "../runtime/index.ts";
 import type { OrderCommand } from "./commands.ts";
 import type { OrderEvent } from "./events.ts";
 import type { OrderState, OrderStatus } from "./state.ts";
@@ -306,7 +305,12 @@ export function onOrderEffect(
               sku: target,
               allocation: (result.reply.value as { lines: Array<{ warehouse: string; qty: number }> }).lines,
             }
-          : { type: "lineRefused", sku: target, reason: result.reply.error.message },
+          : {
+              type: "lineRefused",
+              sku: target,
+              reason: result.reply.error.message,
+              ...(result.reply.error.details?.reason === "per_user_limit" ? { limit: true as const } : {}),
+            },
       );
     } else {
       events.push(
@@ -430,11 +434,15 @@ function settlePlacement(
   }
   // All or nothing: one part short cancels the order and gives back whatever was taken.
   const refusedLine = state.lines.find((_, i) => lineStates[i] === "refused");
-  // A SKU's purchase limit is a conflict, not a shortage: say so when it is the answer in hand.
-  const limited =
+  // A SKU's purchase limit is a conflict, not a shortage (the line refused now, or one refused earlier).
+  const limitedNow =
     action === "reserve" && !result.reply.ok && result.reply.error.details?.reason === "per_user_limit";
-  const reason = limited
-    ? (result.reply as { error: { message: string } }).error.message
+  const limitedLine = limitedNow
+    ? state.lines.find((l) => l.sku === target)
+    : state.lines.find((l, i) => lineStates[i] === "refused" && l.limited);
+  const limited = limitedLine !== undefined;
+  const reason = limitedLine
+    ? `purchase limit reached for ${limitedLine.sku}`
     : refusedLine
       ? `insufficient stock for ${refusedLine.sku}`
       : "member purchase limit or points refused";

@@ -1,15 +1,14 @@
 import { z } from "zod";
-import { codeSchema } from "../inventory/commands.ts";
+import { idSchema as codeSchema, moneySchema, text } from "../shared/index.ts";
 
-/** Money in minor units (fen); never a float. Per order at most 100 million yuan. */
-export const moneySchema = z.number().int().min(0).max(10_000_000_000);
+export { moneySchema };
 
 export const addressSchema = z
   .object({
-    region: z.string().trim().min(1).max(100),
-    detail: z.string().trim().min(1).max(300),
+    region: text({ max: 100 }),
+    detail: text({ max: 300 }),
     phone: z.string().regex(/^\+?[0-9 -]{5,20}$/, "a phone number"),
-    name: z.string().trim().min(1).max(100),
+    name: text({ max: 100 }),
   })
   .strict();
 
@@ -26,7 +25,7 @@ export const orderCommandSchema = z.discriminatedUnion("type", [
     userId: codeSchema,
     lines: z.array(orderLineSchema).min(1).max(100),
     address: addressSchema,
-    channel: z.string().min(1).max(40),
+    channel: text({ max: 40, trim: false }),
     discount: moneySchema.default(0),
     freight: moneySchema.default(0),
     paymentTimeoutMs: z.number().int().positive(),
@@ -38,17 +37,17 @@ export const orderCommandSchema = z.discriminatedUnion("type", [
     campaignId: codeSchema.optional(),
     maxPerCampaign: z.number().int().positive().optional(),
   }),
-  z.object({ type: z.literal("cancel"), reason: z.string().min(1).max(200) }),
+  z.object({ type: z.literal("cancel"), reason: text({ max: 200, trim: false }) }),
   z.object({
     type: z.literal("markPaid"),
     paymentId: codeSchema,
-    channel: z.string(),
+    channel: text({ max: 40, trim: false }),
     amount: moneySchema,
   }),
   z.object({
     type: z.literal("ship"),
-    carrier: z.string().trim().min(1).max(40),
-    trackingNo: z.string().trim().min(1).max(64),
+    carrier: text({ max: 40 }),
+    trackingNo: text({ max: 64 }),
     autoCompleteMs: z.number().int().positive(),
   }),
   z.object({ type: z.literal("confirmReceipt") }),
@@ -56,13 +55,14 @@ export const orderCommandSchema = z.discriminatedUnion("type", [
   z.object({
     type: z.literal("requestAfterSales"),
     kind: z.enum(["refund_only", "return_and_refund"]),
-    reason: z.string().trim().min(1).max(500),
+    reason: text({ max: 500 }),
     amount: moneySchema.optional(),
   }),
   z.object({
     type: z.literal("decideAfterSales"),
     approve: z.boolean(),
-    note: z.string().max(500).optional(),
+    /** Free text for the customer; may span lines. */
+    note: text({ max: 500, min: 0, trim: false, multiline: true }).optional(),
   }),
   z.object({
     type: z.literal("receiveReturn"),

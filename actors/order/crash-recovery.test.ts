@@ -7,9 +7,8 @@
 import { describe, expect, test } from "bun:test";
 import { type InventoryState, skuKind, stockView } from "../inventory/index.ts";
 import { type MemberState, memberKind } from "../member/index.ts";
-import type { InstanceOptions } from "../runtime/actor-instance.ts";
-import type { Reply } from "../runtime/protocol.ts";
-import { MemoryCluster } from "../runtime/testing/memory-cluster.ts";
+import type { InstanceOptions, Reply } from "../runtime/index.ts";
+import { MemoryCluster } from "../runtime/testing/index.ts";
 import { orderKind } from "./index.ts";
 import type { OrderState } from "./state.ts";
 
@@ -125,7 +124,7 @@ async function assertInvariants(
     );
     const expected = holding.reduce((n, { state }) => n + state.lines.find((l) => l.sku === sku)!.qty, 0);
     expect({ sku, reserved: view.reserved }).toEqual({ sku, reserved: expected });
-    expect({ sku, reservations: Object.keys(inventory.reservations).sort() }).toEqual({
+    expect({ sku, reservations: [...inventory.reservations.keys()].sort() }).toEqual({
       sku,
       reservations: holding.map((o) => o.id).sort(),
     });
@@ -354,7 +353,7 @@ for (const snapshotEvery of [1_000, 1]) {
       expect(count(cluster, "sku", SHORT, "reserved")).toBe(0);
       const member = cluster.durableState<MemberState>(memberKind, USER);
       expect(member.orders.map((o) => [o.orderId, o.status])).toEqual([[ORDER, "cancelled"]]);
-      expect(member.skuCounts).toEqual({});
+      expect(member.skuCounts).toEqual(new Map());
       const order = orderOf(cluster);
       expect(order.lines.map((l) => l.state)).toEqual(["released", "released", "refused"]);
       expect(order.member).toBe("released");

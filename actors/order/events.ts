@@ -26,7 +26,13 @@ export const orderEventSchema = z.discriminatedUnion("type", [
     ...who,
   }),
   z.object({ type: z.literal("lineReserved"), sku: z.string(), allocation }),
-  z.object({ type: z.literal("lineRefused"), sku: z.string(), reason: z.string() }),
+  z.object({
+    type: z.literal("lineRefused"),
+    sku: z.string(),
+    reason: z.string(),
+    /** The SKU's purchase limit refused the line (added field: a conflict, not a shortage). */
+    limit: z.literal(true).optional(),
+  }),
   z.object({ type: z.literal("memberRecorded") }),
   z.object({ type: z.literal("memberRefused"), reason: z.string() }),
   z.object({ type: z.literal("memberReleased") }),

@@ -1,4 +1,4 @@
-import { defineKind } from "../runtime/kind.ts";
+import { defineKind } from "../runtime/index.ts";
 import { onOrderEffect, onOrderTimer, orderHandlers } from "./actor.ts";
 import { type OrderCommand, orderCommandSchema } from "./commands.ts";
 import { type OrderEvent, orderEventSchema } from "./events.ts";

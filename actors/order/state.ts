@@ -23,7 +23,14 @@ export interface OrderState {
   status: OrderStatus;
   userId: string;
   channel: string;
-  lines: Array<OrderLine & { state: LineState; allocation: Array<{ warehouse: string; qty: number }> }>;
+  lines: Array<
+    OrderLine & {
+      state: LineState;
+      allocation: Array<{ warehouse: string; qty: number }>;
+      /** Refused by the SKU's purchase limit rather than for stock. */
+      limited?: true;
+    }
+  >;
   address: Address | null;
   amounts: { items: number; discount: number; freight: number; total: number };
   expiresAt: number | null;
@@ -102,7 +109,7 @@ export function applyOrderEvent(state: OrderState, event: OrderEvent): OrderStat
       Object.assign(line(state, event.sku), { state: "reserved", allocation: event.allocation });
       break;
     case "lineRefused":
-      line(state, event.sku).state = "refused";
+      Object.assign(line(state, event.sku), { state: "refused", ...(event.limit ? { limited: true } : {}) });
       break;
     case "memberRecorded":
       state.member = "recorded";

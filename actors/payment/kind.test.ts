@@ -1,8 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { orderCommandSchema } from "../order/commands.ts";
-import { DomainError, type DomainErrorKind } from "../runtime/errors.ts";
-import type { DecideContext, Decision } from "../runtime/kind.ts";
-import type { Reply } from "../runtime/protocol.ts";
+import { orderCommandSchema } from "../order/index.ts";
+import type { DecideContext, Decision, Reply } from "../runtime/index.ts";
+import { DomainError, type DomainErrorKind } from "../runtime/index.ts";
 import {
   type PaymentCommand,
   type PaymentEvent,

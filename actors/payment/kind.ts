@@ -1,9 +1,7 @@
 import { z } from "zod";
-import { codeSchema } from "../inventory/commands.ts";
-import { moneySchema } from "../order/commands.ts";
-import { DomainError } from "../runtime/errors.ts";
-import { type DecideContext, type Decision, defineKind } from "../runtime/kind.ts";
-import type { Reply } from "../runtime/protocol.ts";
+import type { Reply } from "../runtime/index.ts";
+import { type DecideContext, type Decision, DomainError, defineKind } from "../runtime/index.ts";
+import { idSchema as codeSchema, moneySchema, reportedTimeSchema, text } from "../shared/index.ts";
 
 /**
  * The payment actor: one per payment attempt of an order. It accepts a verified channel callback once,
@@ -21,14 +19,14 @@ export const paymentCommandSchema = z.discriminatedUnion("type", [
   }),
   z.object({
     type: z.literal("confirm"),
-    channelTxnId: z.string().min(1).max(64),
+    channelTxnId: text({ max: 64, trim: false }),
     amount: moneySchema,
     status: z.enum(["paid", "failed"]),
-    paidAt: z.string(),
+    paidAt: reportedTimeSchema,
   }),
   z.object({
     type: z.literal("refund"),
-    refundId: z.string().min(1).max(80),
+    refundId: text({ max: 80, trim: false }),
     amount: moneySchema.refine((n) => n > 0),
   }),
 ]);

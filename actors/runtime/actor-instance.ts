@@ -1,5 +1,5 @@
 import { DomainError, type ErrorBody, RuntimeError } from "./errors.ts";
-import { type EventStore, StaleWriteError, type TimerIndex } from "./event-store.ts";
+import { type EventStore, StaleWriteError, StorageFullError, type TimerIndex } from "./event-store.ts";
 import type { AnyActorKind, DecideContext, Decision } from "./kind.ts";
 import {
   type ActorRef,
@@ -40,6 +40,8 @@ export interface InstanceHost {
   now(): number;
   onAppend(commands: number, events: number, millis: number): void;
   onError(ref: ActorRef, message: string, error: unknown): void;
+  /** A stored snapshot could not be restored and was set aside (the actor replayed its log instead). */
+  onSnapshotRejected?(ref: ActorRef, error: unknown): void;
   /** Sends an effect to another actor (retrying through handovers); needed only by kinds that use effects. */
   send?(to: { kind: string; id: string }, cmd: LoggedEffect[2], commandId: string): Promise<Reply>;
 }
@@ -180,9 +182,14 @@ export class ActorInstance {
   }
 
   async #load(): Promise<void> {
-    const loaded = await this.#host.store.load(this.ref);
+    let loaded = await this.#host.store.load(this.ref);
     this.#reset();
-    if (loaded.snapshot) this.#restore(loaded.snapshot);
+    if (loaded.snapshot && !this.#tryRestore(loaded.snapshot)) {
+      // A snapshot this code cannot read (a bug, an old format, a damaged write) must never brick the
+      // actor: the log is the truth, so replay all of it.
+      loaded = await this.#host.store.load(this.ref, { withoutSnapshot: true });
+      this.#reset();
+    }
     for (const stored of loaded.batches) this.#fold(stored);
     this.#seq = loaded.lastSeq;
     this.#batchesSinceSnapshot = loaded.batches.length;
@@ -197,6 +204,17 @@ export class ActorInstance {
     this.#timers.clear();
     this.#effects.clear();
     this.#seq = 0;
+  }
+
+  #tryRestore(snapshot: SnapshotRecord): boolean {
+    try {
+      this.#restore(snapshot);
+      return true;
+    } catch (error) {
+      if (this.#host.onSnapshotRejected) this.#host.onSnapshotRejected(this.ref, error);
+      else this.#host.onError(this.ref, "snapshot rejected; replaying the log from the start", error);
+      return false;
+    }
   }
 
   #restore(snapshot: SnapshotRecord): void {
@@ -278,11 +296,16 @@ export class ActorInstance {
         this.#seq = await this.#host.store.append(this.ref, log, this.#seq);
       } catch (error) {
         const stale = error instanceof StaleWriteError;
+        const full = error instanceof StorageFullError;
         if (!stale) this.#host.onError(this.ref, "append failed", error);
         await this.#failBatch(
           batch,
-          stale ? "moved" : "unavailable",
-          stale ? "actor was written elsewhere; retry" : "event log unavailable; retry",
+          stale ? "moved" : full ? "storage_full" : "unavailable",
+          stale
+            ? "actor was written elsewhere; retry"
+            : full
+              ? "event log is full; nothing was written"
+              : "event log unavailable; retry",
         );
         return;
       }
@@ -352,8 +375,14 @@ export class ActorInstance {
   }
 
   /** A failed append: answer exactly this batch with a retryable error and rebuild from the log. */
-  async #failBatch(batch: Pending[], kind: "moved" | "unavailable", message: string): Promise<void> {
-    for (const p of batch) p.respond(fail(new RuntimeError(kind, message, 100).toBody()));
+  async #failBatch(
+    batch: Pending[],
+    kind: "moved" | "unavailable" | "storage_full",
+    message: string,
+  ): Promise<void> {
+    // Storage full lasts until an operator frees space: tell callers to come back later, not at once.
+    const retryAfterMs = kind === "storage_full" ? 5_000 : 100;
+    for (const p of batch) p.respond(fail(new RuntimeError(kind, message, retryAfterMs).toBody()));
     if (this.#status === "closed") return; // closing is final: a closed instance never serves again
     this.#status = "loading";
     try {
@@ -572,7 +601,7 @@ export class ActorInstance {
     if (this.#snapshotInFlight || this.#status !== "ready") return;
     const snapshot: SnapshotRecord = {
       seq: this.#seq,
-      state: this.#state,
+      state: this.#kind.encodeState ? this.#kind.encodeState(this.#state) : this.#state,
       idem: [...this.#idem].map(([id, e]) => {
         if (e.fp !== undefined) return [id, e.reply, e.at, e.pending ? 1 : 0, e.fp];
         return e.pending ? [id, e.reply, e.at, 1] : [id, e.reply, e.at];

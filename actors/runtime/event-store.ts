@@ -8,12 +8,20 @@ export interface LoadedActor {
   lastSeq: number;
 }
 
+export interface LoadOptions {
+  withoutSnapshot?: boolean;
+}
+
 /**
  * The durable log behind every actor. `append` is a compare-and-set on the actor's last sequence:
  * that check, not timing, is what fences a stale owner.
  */
 export interface EventStore {
-  load(ref: ActorRef): Promise<LoadedActor>;
+  /**
+   * The newest snapshot and the batches after it; with `withoutSnapshot`, no snapshot and every batch from
+   * the start (used when a snapshot cannot be restored).
+   */
+  load(ref: ActorRef, options?: LoadOptions): Promise<LoadedActor>;
   /** Appends and returns the new sequence; throws `StaleWriteError` when `expectedSeq` is not the last. */
   append(ref: ActorRef, batch: LogBatch, expectedSeq: number): Promise<number>;
   /**
@@ -35,5 +43,13 @@ export class StaleWriteError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "StaleWriteError";
+  }
+}
+
+/** The event log is out of space (its size limit or JetStream's store): nothing was appended. */
+export class StorageFullError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "StorageFullError";
   }
 }

@@ -1,6 +1,15 @@
 export { ActorClient, type ActorClientOptions, type SendOptions } from "./actor-client.ts";
 export { ActorInstance, type InstanceHost, type InstanceOptions } from "./actor-instance.ts";
-export { ActorNode, type ActorNodeOptions, defaultInstanceOptions } from "./actor-node.ts";
+export {
+  ActorNode,
+  type ActorNodeOptions,
+  clusterCoverage,
+  defaultInstanceOptions,
+  type LeaseBuckets,
+  openLeaseBuckets,
+} from "./actor-node.ts";
+export { type ConnectionState, ConnectionWatch } from "./connection-watch.ts";
+export { DeadlineError, withDeadline } from "./deadline.ts";
 export {
   DomainError,
   type DomainErrorKind,
@@ -11,7 +20,14 @@ export {
   RuntimeError,
   type RuntimeErrorKind,
 } from "./errors.ts";
-export { type EventStore, type LoadedActor, StaleWriteError, type TimerIndex } from "./event-store.ts";
+export {
+  type EventStore,
+  type LoadedActor,
+  type LoadOptions,
+  StaleWriteError,
+  StorageFullError,
+  type TimerIndex,
+} from "./event-store.ts";
 export {
   type ActorKind,
   type AnyActorKind,
@@ -38,6 +54,15 @@ export {
   type StoredBatch,
   TIMER_COMMAND,
 } from "./protocol.ts";
-export { ACTOR_ID_PATTERN, fnv1a32, isValidActorId, Subjects, shardOf } from "./shard.ts";
+export {
+  ACTOR_ID_MAX_LENGTH,
+  ACTOR_ID_PATTERN,
+  fnv1a32,
+  idPattern,
+  isValidActorId,
+  KIND_PATTERN,
+  Subjects,
+  shardOf,
+} from "./shard.ts";
 export { ShardLeases } from "./shard-leases.ts";
 export { WakeSchedule } from "./wake-schedule.ts";

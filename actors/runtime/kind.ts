@@ -92,8 +92,16 @@ export interface ActorKind<S, C extends { type: string }, E extends { type: stri
    * is persisted, so a buggy handler fails its batch instead of writing a record that replay cannot read.
    */
   events?: z.ZodType<E>;
-  /** Schema of the state, checked when a snapshot is restored. */
+  /**
+   * Schema of the state as a snapshot holds it, checked (and decoded) when a snapshot is restored. A
+   * snapshot that fails it is set aside: the actor replays its log from the start instead.
+   */
   state?: z.ZodType<S>;
+  /**
+   * The snapshot form of the state, when the state is not plain JSON (e.g. it holds `Map`s). Must return a
+   * value `state` decodes back to an equal state. Called synchronously when a snapshot is taken.
+   */
+  encodeState?(state: S): unknown;
   initialState(id: string): S;
   apply(state: S, event: E): S;
   handlers: { [T in C["type"]]: (state: S, command: CommandOf<C, T>, ctx: DecideContext) => Decision<E> };

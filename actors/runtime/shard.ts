@@ -26,8 +26,17 @@ export function shardOf(id: string, shardCount: number): number {
   return fnv1a32(id) % shardCount;
 }
 
-/** Actor ids and kinds become subject tokens, so they may not contain `.`, `*`, `>` or spaces. */
-export const ACTOR_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_:-]{0,95}$/;
+/**
+ * The one id rule of the project: ids become subject tokens and URL segments, so they may not contain
+ * `.`, `*`, `>`, `/` or spaces. Only the length differs by use: an actor id may be longer than an id a
+ * client sends, because actors derive ids from client ids (`<orderId>-r1`).
+ */
+export function idPattern(maxLength: number): RegExp {
+  return new RegExp(`^[A-Za-z0-9][A-Za-z0-9_:-]{0,${maxLength - 1}}$`);
+}
+
+export const ACTOR_ID_MAX_LENGTH = 96;
+export const ACTOR_ID_PATTERN = idPattern(ACTOR_ID_MAX_LENGTH);
 export const KIND_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
 
 export function isValidActorId(id: string): boolean {

@@ -1,6 +1,8 @@
 import type { Context } from "hono";
 import type { GatewayKit } from "../app.ts";
+import { can, principalOf } from "../auth.ts";
 import { pagedRead } from "../cursor.ts";
+import { idempotentCommand } from "../idempotency.ts";
 import type { ActorCommand, InventoryReadModel, WarehouseDirectory } from "../ports.ts";
 import { ProblemError } from "../problem.ts";
 import * as s from "../schemas.ts";
@@ -10,6 +12,9 @@ export interface InventoryRouteDeps {
   warehouses: WarehouseDirectory;
   inventory: InventoryReadModel;
 }
+
+/** The permission to ship: committing a hold deducts physical stock, exactly like a shipment. */
+const SHIP_PERMISSION = "order:fulfil";
 
 interface StockReply {
   stock: unknown;
@@ -66,7 +71,13 @@ export function inventoryRoutes(deps: InventoryRouteDeps) {
         const key = idempotencyKey(c, true);
         const body = await parseBody(c, s.receiptBody);
         await knownWarehouse(body.warehouse);
-        const value = await skuCommand<StockReply>(c, sku, { type: "receive", ...body }, `receipt:${key}`);
+        const value = await kit.command<StockReply>(
+          c,
+          "sku",
+          sku,
+          { type: "receive", ...body },
+          idempotentCommand(c, "receipt", key, body),
+        );
         return c.json(value.stock, 201);
       },
     );
@@ -87,7 +98,13 @@ export function inventoryRoutes(deps: InventoryRouteDeps) {
         const body = await parseBody(c, s.inboundBody);
         await knownWarehouse(body.warehouse);
         const cmd = { type: "announceInbound", ...body };
-        const value = await skuCommand<StockReply>(c, sku, cmd, `inbound:${key}`);
+        const value = await kit.command<StockReply>(
+          c,
+          "sku",
+          sku,
+          cmd,
+          idempotentCommand(c, "inbound", key, body),
+        );
         return c.json(value.stock, 201);
       },
     );
@@ -95,50 +112,87 @@ export function inventoryRoutes(deps: InventoryRouteDeps) {
       {
         method: "post",
         path: "/v1/inventory/:sku/reservations",
-        summary: "Reserve stock for an order (idempotent per orderId)",
+        summary:
+          "Hold stock (operator action; orderId names the hold and need not be an order; idempotent per orderId)",
         tag: "Inventory",
-        permission: "inventory:write",
+        permission: "inventory:hold",
         body: s.reservationBody,
         response: {
           status: 201,
-          description: "Reserved: { orderId, lines, sellable }; 409 insufficient-stock",
+          description: "Held: { orderId, lines, sellable }; 409 insufficient-stock",
         },
       },
       async (c) => {
         const sku = skuParam(c);
-        const body = await parseBody(c, s.reservationBody);
+        const { maxPerUser: _refused, ...body } = await parseBody(c, s.reservationBody);
         await knownWarehouse(body.warehouse);
-        return c.json(await skuCommand(c, sku, { type: "reserve", ...body }, `reserve:${body.orderId}`), 201);
+        const cmd = { type: "reserve", ...body, hold: true };
+        return c.json(await skuCommand(c, sku, cmd, `reserve:${body.orderId}`), 201);
       },
     );
     define(
       {
         method: "delete",
         path: "/v1/inventory/:sku/reservations/:orderId",
-        summary: "Release an order's reservation",
+        summary: "Release a hold (an order's reservation is released by cancelling the order)",
         tag: "Inventory",
-        permission: "inventory:write",
+        permission: "inventory:hold",
         response: { status: 200, description: "Released" },
       },
       async (c) => {
         const sku = skuParam(c);
         const orderId = orderParam(c);
-        return c.json(await skuCommand(c, sku, { type: "release", orderId }, `release:${orderId}`));
+        const cmd = { type: "release", orderId, hold: true };
+        return c.json(await skuCommand(c, sku, cmd, `release:${orderId}`));
       },
     );
     define(
       {
         method: "post",
         path: "/v1/inventory/:sku/reservations/:orderId/commit",
-        summary: "Deduct a reservation on shipment",
+        summary: "Ship a hold: deducts its stock (needs order:fulfil as well, the permission to ship)",
         tag: "Inventory",
-        permission: "inventory:write",
+        permission: "inventory:hold",
         response: { status: 200, description: "Committed" },
       },
       async (c) => {
         const sku = skuParam(c);
         const orderId = orderParam(c);
-        return c.json(await skuCommand(c, sku, { type: "commit", orderId }, `commit:${orderId}`));
+        // Stock leaves the building only for someone allowed to ship; holding it is not enough.
+        if (!can(principalOf(c), SHIP_PERMISSION)) {
+          throw new ProblemError(
+            403,
+            "forbidden",
+            `committing a hold requires permission ${SHIP_PERMISSION}`,
+            {
+              permission: SHIP_PERMISSION,
+            },
+          );
+        }
+        const cmd = { type: "commit", orderId, hold: true };
+        return c.json(await skuCommand(c, sku, cmd, `commit:${orderId}`));
+      },
+    );
+    define(
+      {
+        method: "put",
+        path: "/v1/inventory/:sku/purchase-limit",
+        summary: "Set the units one buyer may hold or have bought of this SKU (null lifts the limit)",
+        tag: "Inventory",
+        permission: "inventory:write",
+        body: s.purchaseLimitBody,
+        idempotencyKey: "optional",
+        response: { status: 200, schema: s.purchaseLimitSchema, description: "The limit now in force" },
+      },
+      async (c) => {
+        const sku = skuParam(c);
+        const key = idempotencyKey(c, false);
+        const body = await parseBody(c, s.purchaseLimitBody);
+        const cmd = { type: "setPurchaseLimit", maxPerUser: body.maxPerUser };
+        const options = key
+          ? idempotentCommand(c, "limit", key, body)
+          : { id: `limit:${crypto.randomUUID()}` };
+        return c.json(await kit.command(c, "sku", sku, cmd, options));
       },
     );
     define(
@@ -154,10 +208,13 @@ export function inventoryRoutes(deps: InventoryRouteDeps) {
       },
       async (c) => {
         const sku = skuParam(c);
-        const key = idempotencyKey(c, false) ?? crypto.randomUUID();
+        const key = idempotencyKey(c, false);
         const body = await parseBody(c, s.adjustmentBody);
         await knownWarehouse(body.warehouse);
-        const value = await skuCommand<StockReply>(c, sku, { type: "adjust", ...body }, `adjust:${key}`);
+        const options = key
+          ? idempotentCommand(c, "adjust", key, body)
+          : { id: `adjust:${crypto.randomUUID()}` };
+        const value = await kit.command<StockReply>(c, "sku", sku, { type: "adjust", ...body }, options);
         return c.json(value.stock, 201);
       },
     );
@@ -174,11 +231,14 @@ export function inventoryRoutes(deps: InventoryRouteDeps) {
       },
       async (c) => {
         const sku = skuParam(c);
-        const key = idempotencyKey(c, false) ?? crypto.randomUUID();
+        const key = idempotencyKey(c, false);
         const body = await parseBody(c, s.safetyStockBody);
         await knownWarehouse(body.warehouse);
         const cmd = { type: "setSafetyStock", ...body };
-        const value = await skuCommand<StockReply>(c, sku, cmd, `safety:${key}`);
+        const options = key
+          ? idempotentCommand(c, "safety", key, body)
+          : { id: `safety:${crypto.randomUUID()}` };
+        const value = await kit.command<StockReply>(c, "sku", sku, cmd, options);
         return c.json(value.stock);
       },
     );

@@ -1,4 +1,4 @@
-import type { MetricsRegistry } from "../../actors/runtime/metrics.ts";
+import type { MetricsRegistry } from "../../actors/runtime/index.ts";
 import type { GatewayKit } from "../app.ts";
 import { DOCS_HTML, openApiDocument } from "../openapi.ts";
 import type { ReadinessReport } from "../ports.ts";

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import type { z } from "zod";
 import type { GatewayKit } from "../app.ts";
+import { idempotentCommand } from "../idempotency.ts";
 import type { ActorCommand } from "../ports.ts";
 import { codeSchema } from "../schemas.ts";
 import { idempotencyKey, parseBody, parseParam } from "../validate.ts";
@@ -23,8 +24,10 @@ export function orderLifecycleRoutes(deps: OrderLifecycleRouteDeps) {
         const id = parseParam(c.req.param("orderId"), codeSchema, "orderId");
         const key = idempotencyKey(c, false);
         const cmd = await toCommand(c);
-        const commandId = `${cmd.type}:${key ?? crypto.randomUUID()}`;
-        return c.json(await kit.command(c, "order", id, cmd, { id: commandId }));
+        const options = key
+          ? idempotentCommand(c, cmd.type, key, cmd)
+          : { id: `${cmd.type}:${crypto.randomUUID()}` };
+        return c.json(await kit.command(c, "order", id, cmd, options));
       });
     const transition = <S extends z.ZodType>(
       path: string,

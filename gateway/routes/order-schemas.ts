@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { addressSchema, moneySchema } from "../../actors/order/index.ts";
-import { codeSchema } from "../schemas.ts";
+import { codeSchema, operatorSetLimit } from "../schemas.ts";
 
 /** Request shapes of the order routes (the OpenAPI document is generated from these). */
 export const placeBody = z
@@ -15,10 +15,12 @@ export const placeBody = z
       .string()
       .regex(/^[a-z][a-z0-9_-]{0,39}$/)
       .default("web"),
-    maxPerUser: z.number().int().positive().max(10_000).optional(),
+    /** The buyer's choice; only what the items can absorb is spent (the order actor caps it). */
     pointsToSpend: z.number().int().positive().max(1_000_000_000).optional(),
     campaignId: codeSchema.optional(),
-    maxPerCampaign: z.number().int().positive().max(10_000).optional(),
+    // Purchase limits are business rules, never the caller's: refused with a message saying where they live.
+    maxPerUser: operatorSetLimit("maxPerUser", "PUT /v1/inventory/{sku}/purchase-limit"),
+    maxPerCampaign: operatorSetLimit("maxPerCampaign", "campaign configuration, with promotions"),
   })
   .strict();
 export const listQuery = z

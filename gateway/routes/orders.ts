@@ -11,6 +11,7 @@ import {
 import type { GatewayKit } from "../app.ts";
 import { can, principalOf } from "../auth.ts";
 import { pagedRead } from "../cursor.ts";
+import { idempotentCommand } from "../idempotency.ts";
 import type { OrderReadModel, PriceBook } from "../ports.ts";
 import { ProblemError } from "../problem.ts";
 import { codeSchema } from "../schemas.ts";
@@ -30,10 +31,13 @@ interface OrderView {
   lines: AllocatedLine[];
 }
 
-/** Order ids come from the caller's idempotency key, so a retried POST reaches the same order actor. */
-export function orderIdFor(userId: string, key: string): string {
+/**
+ * Order ids come from the caller (the authenticated principal) and its idempotency key, so a retried POST
+ * reaches the same order actor, and a key reused with another body reaches it too and is refused there.
+ */
+export function orderIdFor(principal: string, key: string): string {
   return `O${createHash("sha256")
-    .update(`${userId}\u0000${key}`)
+    .update(`${principal}\u0000${key}`)
     .digest("base64url")
     .slice(0, 22)
     .replace(/[^A-Za-z0-9]/g, "x")}`;
@@ -67,7 +71,7 @@ export function orderRoutes(deps: OrderRouteDeps) {
         },
       },
       async (c) => {
-        const key = idempotencyKey(c, true) ?? "";
+        const key = idempotencyKey(c, true);
         const body = await parseBody(c, placeBody);
         const skus = body.lines.map((l) => l.sku);
         if (new Set(skus).size !== skus.length)
@@ -85,7 +89,7 @@ export function orderRoutes(deps: OrderRouteDeps) {
         const placed = await command(
           c,
           "order",
-          orderIdFor(body.userId, key),
+          orderIdFor(kit.meta(c).by, key),
           {
             type: "place",
             userId: body.userId,
@@ -95,12 +99,10 @@ export function orderRoutes(deps: OrderRouteDeps) {
             discount: 0,
             freight: 0,
             paymentTimeoutMs: deps.paymentTimeoutMs,
-            ...(body.maxPerUser ? { maxPerUser: body.maxPerUser } : {}),
             ...(body.pointsToSpend ? { pointsToSpend: body.pointsToSpend } : {}),
             ...(body.campaignId ? { campaignId: body.campaignId } : {}),
-            ...(body.maxPerCampaign ? { maxPerCampaign: body.maxPerCampaign } : {}),
           },
-          { id: `place:${key}` },
+          idempotentCommand(c, "place", key, body),
         );
         return c.json(placed, 201);
       },

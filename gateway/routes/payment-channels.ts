@@ -5,4 +5,4 @@ import { CHANNEL_NAMES, type ChannelName } from "../../actors/payment/channels/i
 export const channelNamed = (name: string | undefined): ChannelName | undefined =>
   CHANNEL_NAMES.find((known) => known === name);
 
-export const channelEnum = z.enum(CHANNEL_NAMES as [ChannelName, ...ChannelName[]]);
+export const channelEnum = z.enum(CHANNEL_NAMES);

@@ -152,7 +152,10 @@ export function paymentRoutes(deps: PaymentRouteDeps) {
           status: verified.status,
           paidAt: verified.paidAt,
         },
-        { id: `callback:${verified.channelTxnId}:${verified.status}`, meta },
+        // The id names what the callback says, not only which transaction: a refused callback (a wrong
+        // amount) must not answer for the genuine one of the same transaction, while a channel's
+        // retries of one callback still share one id and one answer.
+        { id: `callback:${verified.channelTxnId}:${verified.status}:${verified.amount}`, meta },
       );
       return replyWith(c, channel, reply.accepted !== false);
     };

@@ -28,17 +28,30 @@ test("auth route - a right password gets a token that opens the API; a wrong one
   expect(gw.actors.sent[0]?.options.meta?.by).toBe("alice");
 });
 
-test("auth route - the 21st login attempt in a window is 429 with Retry-After, even with the right password", async () => {
+test("auth route - a blocked address or username is 429 with Retry-After before the password is checked", async () => {
   const gw = fakeGateway();
   gw.users.add("bob", "pw", []);
-  for (let i = 0; i < 20; i++) {
-    const res = await gw.app.request("/v1/auth/token", post({ username: "bob", password: "wrong" }));
-    expect(res.status).toBe(401);
-  }
-  const limited = await gw.app.request("/v1/auth/token", post({ username: "bob", password: "pw" }));
+  gw.loginThrottle.verdict = { allowed: false, retryAfterSeconds: 42 };
+  const limited = await gw.app.request("/v1/auth/token", post({ username: "bob", password: "pw" }), {
+    clientAddress: "10.9.9.9",
+  });
   expect(limited.status).toBe(429);
-  expect(limited.headers.get("retry-after")).toBe("60");
-  expect(gw.limiter.hits.get("login:bob")).toBe(21);
+  expect(limited.headers.get("retry-after")).toBe("42");
+  expect(gw.loginThrottle.attempts).toEqual([{ address: "10.9.9.9", username: "bob" }]);
+  expect(gw.loginThrottle.succeededFor).toEqual([]);
+});
+
+test("auth route - only a successful login is taken back from the failure counters", async () => {
+  const gw = fakeGateway();
+  gw.users.add("bob", "pw", []);
+  expect((await gw.app.request("/v1/auth/token", post({ username: "bob", password: "no" }))).status).toBe(
+    401,
+  );
+  expect((await gw.app.request("/v1/auth/token", post({ username: "bob", password: "pw" }))).status).toBe(
+    200,
+  );
+  expect(gw.loginThrottle.attempts.map((a) => a.address)).toEqual(["unknown", "unknown"]);
+  expect(gw.loginThrottle.succeededFor).toEqual(["bob"]);
 });
 
 test("order routes - placing prices every line from the price book and derives the order id from the key", async () => {
@@ -188,4 +201,28 @@ test("payment routes - an unknown channel's callback is 404 and needs no token",
   const res = await gw.app.request("/v1/payments/callbacks/paypal", { method: "POST", body: "x" });
   expect(res.status).toBe(404);
   expect(gw.audit.entries).toEqual([]);
+});
+
+test("warehouse routes - PUT is 201 when it creates and 200 when it updates; the list pages by code", async () => {
+  const gw = fakeGateway();
+  const auth = await gw.bearer(["warehouse:*"]);
+  const put = (name: string) =>
+    gw.app.request("/v1/warehouses/WH-1", { ...post({ name, region: "east" }, auth), method: "PUT" });
+  expect((await put("first")).status).toBe(201);
+  const updated = await put("second");
+  expect(updated.status).toBe(200);
+  expect(await updated.json()).toMatchObject({ code: "WH-1", name: "second" });
+  const list = await gw.app.request("/v1/warehouses?limit=1", { headers: auth });
+  expect(await list.json()).toMatchObject({ items: [{ code: "WH-1" }], nextCursor: "WH-1" });
+});
+
+test("price routes - a price is set per SKU and used by the next order; a negative price is 400", async () => {
+  const gw = fakeGateway();
+  const auth = await gw.bearer(["product:write"]);
+  const put = (listPrice: number) =>
+    gw.app.request("/v1/skus/A/price", { ...post({ listPrice }, auth), method: "PUT" });
+  expect((await put(-1)).status).toBe(400);
+  const res = await put(1999);
+  expect(await res.json()).toEqual({ sku: "A", listPrice: 1999, currency: "CNY" });
+  expect(gw.prices.prices.get("A")).toBe(1999);
 });

@@ -1,4 +1,7 @@
 import type { Sql } from "../postgres/database.ts";
+import { decodeCursor, encodeCursor, InvalidCursorError } from "./cursor.ts";
+
+export { decodeCursor, encodeCursor, InvalidCursorError };
 
 export interface LedgerEntry {
   sku: string;
@@ -55,22 +58,4 @@ export class InventoryQueries {
       nextCursor: rows.length > limit && last ? encodeCursor(Number(last.seq), Number(last.idx)) : null,
     };
   }
-}
-
-/** A cursor this API did not hand out. */
-export class InvalidCursorError extends Error {
-  constructor(cursor: string) {
-    super(`cursor ${cursor.slice(0, 40)} is not one this API returned`);
-    this.name = "InvalidCursorError";
-  }
-}
-
-export function encodeCursor(seq: number, idx: number): string {
-  return Buffer.from(`${seq}:${idx}`).toString("base64url");
-}
-
-export function decodeCursor(cursor: string): { seq: number; idx: number } | undefined {
-  const match = /^(\d{1,15}):(\d{1,9})$/.exec(Buffer.from(cursor, "base64url").toString());
-  if (!match) return undefined;
-  return { seq: Number(match[1]), idx: Number(match[2]) };
 }

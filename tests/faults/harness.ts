@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
-import type { LogBatch } from "../../actors/runtime/protocol.ts";
+import type { LogBatch } from "../../actors/runtime/index.ts";
 import type { HubNode } from "../../hub-node.ts";
 import {
   type ServiceHandle,

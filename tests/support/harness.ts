@@ -3,15 +3,18 @@
  * in its own namespace (subjects, streams, KV buckets, Redis keys and Postgres schema).
  */
 import { randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
+import { dirname } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { connect } from "@nats-io/transport-node";
 import Redis from "ioredis";
 import postgres from "postgres";
-import { silentLogger } from "../../actors/runtime/log.ts";
+import { silentLogger } from "../../actors/runtime/index.ts";
 import { type Config, loadConfig } from "../../config.ts";
 import { type HubNode, startHubNode } from "../../hub-node.ts";
 import { streamNames } from "../../storage/jetstream/streams.ts";
+import { defaultSecretsKeyFile } from "../../storage/secrets.ts";
 
 export const NATS_URL = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
 export const DATABASE_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -59,6 +62,8 @@ export function testConfig(namespace: string, overrides: Record<string, string> 
       LEASE_TTL: "2000",
       LOG_LEVEL: "warn",
       PORT: "0",
+      // Each stream's max_bytes is reserved on the shared server: keep test namespaces small.
+      EVENTS_MAX_BYTES: "256MiB",
       ...overrides,
     },
   );
@@ -96,6 +101,7 @@ export function processEnv(namespace: string, extra: Record<string, string> = {}
     JWT_SECRET,
     LEASE_TTL: "2000",
     LOG_LEVEL: "warn",
+    EVENTS_MAX_BYTES: "256MiB",
     ...extra,
   };
 }
@@ -117,6 +123,8 @@ export async function cleanupNamespace(namespace: string, natsUrl = NATS_URL): P
   const sql = postgres(DATABASE_URL, { max: 1, onnotice: () => undefined });
   await sql.unsafe(`DROP SCHEMA IF EXISTS "${namespace}" CASCADE`).catch(() => undefined);
   await sql.end();
+  // The secrets key a node generated for this namespace (storage/secrets.ts).
+  rmSync(dirname(defaultSecretsKeyFile(namespace)), { recursive: true, force: true });
   const redis = new Redis(REDIS_URL, { lazyConnect: true });
   await redis.connect().catch(() => undefined);
   const keys = await redis.keys(`${namespace}:*`).catch(() => [] as string[]);

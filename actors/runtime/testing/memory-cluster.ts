@@ -60,6 +60,8 @@ export class MemoryCluster {
   readonly wakes: Array<{ ref: ActorRef; dueAt: number }> = [];
   /** Every `onError` call, in order. */
   readonly errors: Array<{ ref: ActorRef; message: string; error: unknown }> = [];
+  /** Every snapshot an activation set aside (it failed the kind's state schema), in order. */
+  readonly snapshotRejections: Array<{ ref: ActorRef; error: unknown }> = [];
   /** Every effect put on the wire, in order (re-sends and retries included). */
   readonly sent: WireMessage[] = [];
   /** Messages currently stopped by `hold`. */
@@ -231,6 +233,9 @@ export class MemoryCluster {
       onAppend: () => undefined,
       onError: (target, message, error) => {
         this.errors.push({ ref: target, message, error });
+      },
+      onSnapshotRejected: (target, error) => {
+        this.snapshotRejections.push({ ref: target, error });
       },
       send: (to, cmd, commandId) => {
         if (!host.self) throw new Error("sent before the instance existed");

@@ -3,7 +3,13 @@
  * (one global sequence, a compare-and-set on the actor's last sequence, the newest snapshot per actor)
  * plus hooks to make appends fail or wait.
  */
-import { type EventStore, type LoadedActor, StaleWriteError, type TimerIndex } from "../event-store.ts";
+import {
+  type EventStore,
+  type LoadedActor,
+  type LoadOptions,
+  StaleWriteError,
+  type TimerIndex,
+} from "../event-store.ts";
 import {
   type ActorRef,
   actorKey,
@@ -92,9 +98,9 @@ export class MemoryEventStore implements EventStore {
     return this.#logs.get(actorKey(ref))?.at(-1)?.seq ?? 0;
   }
 
-  async load(ref: ActorRef): Promise<LoadedActor> {
+  async load(ref: ActorRef, options: LoadOptions = {}): Promise<LoadedActor> {
     this.loads++;
-    const snapshot = this.snapshot(ref);
+    const snapshot = options.withoutSnapshot ? undefined : this.snapshot(ref);
     const after = snapshot?.seq ?? 0;
     return {
       snapshot,

@@ -1,0 +1,9 @@
+/** The payment module's public face: the payment actor, its commands and events, and the channels. */
+export {
+  type PaymentCommand,
+  type PaymentEvent,
+  type PaymentState,
+  paymentCommandSchema,
+  paymentEventSchema,
+  paymentKind,
+} from "./kind.ts";

@@ -1,0 +1,9 @@
+/**
+ * The shared kernel: what every domain speaks the same way (ids, money, time, text, keyed collections).
+ * Domains import this and each other's `index.ts`, never each other's internals.
+ */
+export { ID_MAX_LENGTH, ID_PATTERN, idSchema, isValidId } from "./ids.ts";
+export { mapEntries, mapSchema, mapToObject, ownValue, safeRecordSchema } from "./keyed.ts";
+export { MAX_AMOUNT, moneySchema } from "./money.ts";
+export { isCleanText, type TextOptions, text, textProblem } from "./text.ts";
+export { epochMillisSchema, isoTime, reportedTimeSchema } from "./time.ts";

@@ -1,0 +1,14 @@
+import { z } from "zod";
+import { text } from "./text.ts";
+
+/** A wall-clock instant as epoch milliseconds, the form events carry (`at`, `expiresAt`). */
+export const epochMillisSchema = z.number().int().min(0);
+
+/**
+ * A timestamp a channel or client reports as text (e.g. `paidAt`): kept as sent for the audit trail, so
+ * only bounded and free of control characters, not parsed.
+ */
+export const reportedTimeSchema = text({ max: 64, min: 0 });
+
+/** Epoch milliseconds to the ISO form every reply uses. */
+export const isoTime = (epochMillis: number): string => new Date(epochMillis).toISOString();

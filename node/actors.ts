@@ -1,0 +1,67 @@
+import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { skuKind } from "../actors/inventory/index.ts";
+import { memberKind } from "../actors/member/index.ts";
+import { orderKind } from "../actors/order/index.ts";
+import { paymentKind } from "../actors/payment/index.ts";
+import {
+  ActorNode,
+  type ConnectionWatch,
+  defaultInstanceOptions,
+  type Logger,
+  type MetricsRegistry,
+  type Subjects,
+} from "../actors/runtime/index.ts";
+import type { Config } from "../config.ts";
+import { JetStreamEventStore, JetStreamTimerIndex } from "../storage/jetstream/jetstream-event-store.ts";
+import type { StreamNames } from "../storage/jetstream/streams.ts";
+
+/** Every domain actor kind this build hosts. The runtime only ever sees this list. */
+export const ACTOR_KINDS = [skuKind, orderKind, paymentKind, memberKind];
+
+export interface ActorHostInfrastructure {
+  config: Config;
+  nodeId: string;
+  nc: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  subjects: Subjects;
+  streams: StreamNames;
+  log: Logger;
+  metrics: MetricsRegistry;
+  /** The NATS connection's health, shared with the client and readiness. */
+  connection: ConnectionWatch;
+}
+
+/** The `actors` role: hosts the actor kinds on the shards this node leases, events in JetStream. */
+export async function startActorHost(infra: ActorHostInfrastructure): Promise<ActorNode> {
+  const { config, js, jsm, subjects, streams } = infra;
+  const actorNode = new ActorNode(
+    infra.nc,
+    ACTOR_KINDS,
+    {
+      store: new JetStreamEventStore(js, jsm, subjects, streams, { timeoutMs: config.NATS_TIMEOUT }),
+      timerIndex: new JetStreamTimerIndex(js, subjects, streams),
+    },
+    {
+      namespace: config.HUB_NAMESPACE,
+      nodeId: infra.nodeId,
+      shardCount: config.SHARD_COUNT,
+      leaseTtlMs: config.LEASE_TTL,
+      heartbeatTtlMs: config.NODE_HEARTBEAT_TTL,
+      natsTimeoutMs: config.NATS_TIMEOUT,
+      idleMs: config.ACTOR_IDLE,
+      maxActive: config.ACTOR_MAX_ACTIVE,
+      maxPending: config.NODE_MAX_PENDING,
+      instance: {
+        ...defaultInstanceOptions,
+        mailboxMax: config.MAILBOX_MAX,
+        snapshotEvery: config.SNAPSHOT_EVERY,
+        idempotencyRetentionMs: config.IDEMPOTENCY_RETENTION,
+      },
+    },
+    { log: infra.log, metrics: infra.metrics, connection: infra.connection },
+  );
+  await actorNode.start();
+  return actorNode;
+}

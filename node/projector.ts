@@ -1,0 +1,35 @@
+import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
+import type { KV } from "@nats-io/kv";
+import type { Logger, MetricsRegistry, Subjects } from "../actors/runtime/index.ts";
+import type { Config } from "../config.ts";
+import type { Sql } from "../storage/postgres/database.ts";
+import { Projector } from "../storage/projector.ts";
+import { auditProjection } from "../storage/read-models/audit-projection.ts";
+import { inventoryProjection } from "../storage/read-models/inventory-projection.ts";
+import { ledgerProjection } from "../storage/read-models/ledger-projection.ts";
+import { orderProjection } from "../storage/read-models/order-projection.ts";
+
+/** Every read model this build maintains from the event log. */
+export const PROJECTIONS = [inventoryProjection, orderProjection, ledgerProjection, auditProjection];
+
+export interface ProjectorInfrastructure {
+  config: Config;
+  nodeId: string;
+  sql: Sql;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  subjects: Subjects;
+  stream: string;
+  /** The singleton lease: one projector in the cluster runs, the others stand by. */
+  lease: KV;
+  log: Logger;
+  metrics: MetricsRegistry;
+}
+
+/** The `projector` role: keeps the Postgres read models up to date from the event log. */
+export async function startProjector(infra: ProjectorInfrastructure): Promise<Projector> {
+  const { config, ...deps } = infra;
+  const projector = new Projector({ ...deps, projections: PROJECTIONS });
+  await projector.start(config.LEASE_TTL);
+  return projector;
+}

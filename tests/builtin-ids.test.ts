@@ -1,0 +1,225 @@
+/**
+ * Issue 8, defect 2: ids equal to JavaScript built-in property names (`constructor`, `__proto__`, ...)
+ * once hit `{}` maps in actor state: a release answered 503, per-user and per-campaign limits were
+ * bypassed, and a snapshot lost entries or failed validation so the actor never came back. This property
+ * drives every actor kind with such ids, snapshots after every batch, restarts every actor from its
+ * snapshot, and checks the answers, the limits and that the restored state is the state the log says.
+ */
+import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
+import { type InventoryState, skuKind, stockView } from "../actors/inventory/index.ts";
+import { type MemberState, memberKind } from "../actors/member/index.ts";
+import { orderKind } from "../actors/order/index.ts";
+import { paymentKind } from "../actors/payment/index.ts";
+import type { AnyActorKind, Reply } from "../actors/runtime/index.ts";
+import { MemoryCluster } from "../actors/runtime/testing/index.ts";
+import { idSchema } from "../actors/shared/index.ts";
+
+/** Names on `Object.prototype` that pass the id rule (`__proto__` does not: ids start with a letter or digit). */
+const BUILTIN_NAMES = [
+  "constructor",
+  "toString",
+  "hasOwnProperty",
+  "valueOf",
+  "isPrototypeOf",
+  "propertyIsEnumerable",
+  "toLocaleString",
+] as const;
+const T0 = 1_700_000_000_000;
+const ADDRESS = {
+  region: "Shanghai",
+  detail: "1 Century Avenue",
+  phone: "+86 138 0000 0000",
+  name: "Li Lei",
+};
+
+function expectOk(reply: Reply, what: string): unknown {
+  if (!reply.ok) throw new Error(`${what} failed: ${JSON.stringify(reply.error)}`);
+  return reply.value;
+}
+
+function expectRefused(reply: Reply, kind: string, what: string): void {
+  if (reply.ok || reply.error.kind !== kind)
+    throw new Error(`${what}: expected ${kind}, got ${JSON.stringify(reply)}`);
+}
+
+/** Restarts the actor from its snapshot and checks it equals the state the whole log replays to. */
+async function restartMatchesLog(cluster: MemoryCluster, kind: AnyActorKind, id: string): Promise<void> {
+  await cluster.settle();
+  const snapshot = cluster.store.snapshot(cluster.ref(kind.name, id));
+  if (!snapshot) throw new Error(`no snapshot of ${kind.name}/${id}`);
+  const decoded = kind.state ? kind.state.parse(snapshot.state) : snapshot.state;
+  // Snapshots are written in the background, so the newest may trail the log: compare at its sequence.
+  let replayed = kind.initialState(id);
+  for (const { seq, batch } of cluster.store.batches(cluster.ref(kind.name, id)))
+    if (seq <= snapshot.seq) for (const event of batch.ev) replayed = kind.apply(replayed, event);
+  expect({ actor: `${kind.name}/${id}`, state: decoded }).toEqual({
+    actor: `${kind.name}/${id}`,
+    state: replayed,
+  });
+  await cluster.restart(kind.name, id);
+  expect(cluster.snapshotRejections).toEqual([]);
+}
+
+const world = () =>
+  new MemoryCluster([skuKind, memberKind, orderKind, paymentKind], {
+    clock: T0,
+    instance: { snapshotEvery: 1 },
+  });
+
+describe("built-in property names as ids", () => {
+  test("builtin ids - `__proto__` and other underscore names are not ids at all", () => {
+    for (const id of ["__proto__", "__defineGetter__"])
+      expect({ id, valid: idSchema.safeParse(id).success }).toEqual({ id, valid: false });
+  });
+
+  test("builtin ids - the SKU actor: reservations, per-user limits and snapshots", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...BUILTIN_NAMES),
+        fc.integer({ min: 1, max: 4 }),
+        async (name, qty) => {
+          const cluster = world();
+          const sku = (id: string, cmd: Record<string, unknown>) =>
+            cluster.command("sku", name, { id, cmd: cmd as { type: string } });
+          expectOk(await sku("r1", { type: "receive", warehouse: name, qty: 20 }), "receive");
+          expectOk(
+            await sku("m1", { type: "setPurchaseLimit", maxPerUser: qty + 1 }),
+            "set the purchase limit",
+          );
+          const reserve = (orderId: string, n: number) => ({
+            type: "reserve",
+            orderId,
+            qty: n,
+            userId: name,
+          });
+          expectOk(await sku("v1", reserve(name, qty)), `reserve order ${name}`);
+          // The buyer named like a built-in holds `qty` already: two more units pass their limit.
+          expectRefused(await sku("v2", reserve("other", 2)), "conflict", "per-user limit");
+          // An order that was never reserved is not found, whatever its name.
+          expectRefused(
+            await sku("x1", { type: "commit", orderId: "hasOwnProperty-not" }),
+            "not_found",
+            "commit",
+          );
+          await restartMatchesLog(cluster, skuKind, name);
+          expectOk(await sku("l1", { type: "release", orderId: name, reason: "test" }), `release ${name}`);
+          expectRefused(await sku("l2", { type: "release", orderId: name }), "conflict", "second release");
+          expectOk(await sku("v3", reserve("o-3", qty + 1)), "reserve up to the limit after the release");
+          expectOk(await sku("c3", { type: "commit", orderId: "o-3" }), "commit");
+          await restartMatchesLog(cluster, skuKind, name);
+          const view = stockView(name, cluster.durableState<InventoryState>(skuKind, name));
+          expect({ physical: view.physical, reserved: view.reserved }).toEqual({
+            physical: 19 - qty,
+            reserved: 0,
+          });
+          const got = expectOk(await sku("g", { type: "get" }), "get") as { physical: number };
+          expect(got.physical).toBe(19 - qty);
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  test("builtin ids - the member actor: per-SKU and per-campaign limits and snapshots", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...BUILTIN_NAMES),
+        fc.constantFrom(...BUILTIN_NAMES),
+        async (user, sku) => {
+          const cluster = world();
+          const member = (id: string, cmd: Record<string, unknown>) =>
+            cluster.command("member", user, { id, cmd: cmd as { type: string } });
+          // Built from entries: a literal `{ __proto__: 2 }` would set the prototype, not a key.
+          const limits = { perSku: Object.fromEntries([[sku, 2]]), perCampaign: 3 };
+          const record = (orderId: string, qty: number) => ({
+            type: "recordOrder",
+            orderId,
+            lines: [{ sku, qty }],
+            amount: 100,
+            campaignId: sku,
+            limits,
+          });
+          expectOk(await member("m1", record(user, 2)), "record the first order");
+          expectRefused(await member("m2", record("o-2", 1)), "conflict", "per-SKU limit");
+          await restartMatchesLog(cluster, memberKind, user);
+          expectOk(await member("m3", { type: "cancelOrder", orderId: user }), `cancel ${user}`);
+          expectOk(await member("m4", record("o-4", 2)), "record after the cancel");
+          await restartMatchesLog(cluster, memberKind, user);
+          const state = cluster.durableState<MemberState>(memberKind, user);
+          expect([...state.skuCounts]).toEqual([[sku, 2]]);
+          expect([...state.campaignCounts]).toEqual([[sku, 2]]);
+          const profile = expectOk(await member("g", { type: "get" }), "get") as {
+            purchases: { perSku: Record<string, number> };
+          };
+          expect(Object.entries(profile.purchases.perSku)).toEqual([[sku, 2]]);
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  test("builtin ids - orders and payments: place, pay, cancel and restart through every kind", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...BUILTIN_NAMES), fc.boolean(), async (name, pay) => {
+        const cluster = world();
+        expectOk(
+          await cluster.command("sku", name, { id: "r", cmd: { type: "receive", warehouse: name, qty: 5 } }),
+          "receive",
+        );
+        const placed = await cluster.command("order", name, {
+          id: "place",
+          cmd: {
+            type: "place",
+            userId: name,
+            lines: [{ sku: name, qty: 2, unitPrice: 1_000 }],
+            address: ADDRESS,
+            channel: name,
+            paymentTimeoutMs: 60_000,
+            maxPerUser: 3,
+            campaignId: name,
+            maxPerCampaign: 3,
+          },
+        });
+        expect(expectOk(placed, `place ${name}`)).toMatchObject({ status: "pending_payment" });
+        if (pay) {
+          expectOk(
+            await cluster.command("payment", name, {
+              id: "p1",
+              cmd: { type: "create", orderId: name, userId: name, amount: 2_000, channel: "wechat" },
+            }),
+            "create payment",
+          );
+          const confirm = {
+            type: "confirm",
+            channelTxnId: name,
+            amount: 2_000,
+            status: "paid",
+            paidAt: "now",
+          };
+          expectOk(await cluster.command("payment", name, { id: "p2", cmd: confirm }), "confirm payment");
+          await cluster.settle();
+          const order = expectOk(await cluster.command("order", name, { cmd: { type: "get" } }), "get order");
+          expect(order).toMatchObject({ status: "awaiting_shipment" });
+        } else {
+          expectOk(
+            await cluster.command("order", name, {
+              id: "c",
+              cmd: { type: "cancel", reason: "changed mind" },
+            }),
+            "cancel",
+          );
+          await cluster.settle();
+          const view = stockView(name, cluster.durableState<InventoryState>(skuKind, name));
+          expect(view.reserved).toBe(0);
+        }
+        for (const kind of [skuKind, memberKind, orderKind, paymentKind] as AnyActorKind[]) {
+          if (kind === paymentKind && !pay) continue;
+          await restartMatchesLog(cluster, kind, name);
+        }
+        expect(cluster.errors).toEqual([]);
+      }),
+      { numRuns: 25 },
+    );
+  });
+});
