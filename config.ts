@@ -62,7 +62,7 @@ export const configSchema = z.object({
   PG_CONNECT_TIMEOUT: duration.default(2_000),
   PG_STATEMENT_TIMEOUT: duration.default(5_000),
   /** A route's query or transaction unanswered after this long answers 503 (a paused or lost server). */
-  PG_QUERY_DEADLINE: duration.default(1_500),
+  PG_QUERY_DEADLINE: duration.default(1_000),
   PG_IDLE_TIMEOUT: duration.default(60_000),
   PG_MAX_LIFETIME: duration.default(30 * 60_000),
   /** Longest pause between reconnect attempts while Postgres is away. */

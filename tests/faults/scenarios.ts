@@ -10,6 +10,7 @@ import {
   cleanupFaultNamespace,
   Load,
   type LoggedBatch,
+  LoopStallMonitor,
   type PrivateService,
   type PrivateStack,
   readEventLog,
@@ -31,8 +32,11 @@ export interface ScenarioFigures {
   answers: Record<string, number>;
   /** Answers during the outage, by op and status. */
   during: Record<string, number>;
-  /** Slowest answer of a route that needs the faulty dependency, during the outage (ms). */
+  /** Slowest answer of a route that needs the faulty dependency, during the outage (ms), and which. */
   slowestDependentMs: number;
+  slowestDependent: string;
+  /** Longest event-loop stall of the test process during the scenario (a busy machine delays timers). */
+  loopStallMs: number;
   /** 503 answers without Retry-After, 500s, transport errors (must all be 0). */
   missingRetryAfter: number;
   serverErrors: number;
@@ -186,6 +190,7 @@ export async function postgresOutage(
   outageMs: number,
 ): Promise<ScenarioFigures> {
   const pg = rig.stack.postgres as PrivateService;
+  const stalls = new LoopStallMonitor();
   const load = mixedLoad(rig.api, `${fault}${Date.now().toString(36)}`);
   await waitFor(() => load.answers.length >= 60, 20_000, "load warming up");
   const faultAt = load.now();
@@ -220,12 +225,20 @@ export async function postgresOutage(
   const check = checkAgainstLog(answers, log);
   const during = answers.filter((a) => a.at >= faultAt && a.at < healAt);
   const dependent = during.filter((a) => a.op !== "reserve");
+  const slowest = dependent.reduce<Answer | undefined>(
+    (max, a) => (!max || a.ms > max.ms ? a : max),
+    undefined,
+  );
   return {
     scenario: `postgres-${fault}`,
     outageMs,
     answers: tally(answers),
     during: tally(during),
-    slowestDependentMs: Math.round(Math.max(0, ...dependent.map((a) => a.ms))),
+    loopStallMs: stalls.stop(),
+    slowestDependentMs: Math.round(slowest?.ms ?? 0),
+    slowestDependent: slowest
+      ? `${slowest.op} ${slowest.status} at ${Math.round(slowest.at - faultAt)} ms`
+      : "",
     missingRetryAfter: answers.filter((a) => a.status === 503 && !a.retryAfter).length,
     serverErrors:
       answers.filter((a) => a.status >= 500 && a.status !== 503).length +
