@@ -7,9 +7,12 @@ import type { Server as SocketServer } from "socket.io";
 import {
   ActorClient,
   type ActorNode,
+  ConnectionWatch,
+  clusterCoverage,
   createLogger,
   type Logger,
   MetricsRegistry,
+  openLeaseBuckets,
   Subjects,
 } from "./actors/runtime/index.ts";
 import type { Config } from "./config.ts";
@@ -24,6 +27,7 @@ import { readinessCheck } from "./node/readiness.ts";
 import { startRealtime } from "./node/realtime.ts";
 import { type HttpServer, serve } from "./platform/serve.ts";
 import type { RealtimeHub } from "./realtime/hub.ts";
+import { EventLogUsage } from "./storage/jetstream/event-log-usage.ts";
 import { ensureStreams } from "./storage/jetstream/streams.ts";
 import type { Sql } from "./storage/postgres/database.ts";
 import type { Projector } from "./storage/projector.ts";
@@ -62,16 +66,31 @@ export async function startHubNode(
   const subjects = new Subjects(config.HUB_NAMESPACE);
 
   const nc = await connectNats(config, nodeId);
-  const js = jetstream(nc, { timeout: 5_000 });
-  const jsm = await jetstreamManager(nc);
-  const streams = await ensureStreams(jsm, subjects, { duplicateWindowMs: config.EVENTS_DUPLICATE_WINDOW });
+  // Every NATS call has a deadline (NATS_TIMEOUT); the watch lets callers fail fast while NATS is away.
+  // "Slow" at half the deadline: a command can still be answered 503 well within two seconds.
+  const connection = new ConnectionWatch(nc, {
+    slowAfterMs: Math.max(250, Math.min(1_000, config.NATS_TIMEOUT / 2)),
+  });
+  const js = jetstream(nc, { timeout: config.NATS_TIMEOUT });
+  const jsm = await jetstreamManager(nc, { timeout: config.NATS_TIMEOUT });
+  const streams = await ensureStreams(jsm, subjects, {
+    duplicateWindowMs: config.EVENTS_DUPLICATE_WINDOW,
+    eventsMaxBytes: config.EVENTS_MAX_BYTES,
+  });
+  const eventLogUsage = new EventLogUsage(jsm, streams.events, { timeoutMs: config.NATS_TIMEOUT });
+  eventLogUsage.start();
+  eventLogUsage.registerMetrics(metrics);
   const sql = await openMigratedDatabase(config);
   const redis = await connectRedis(config);
   const { users, jwtSecret, secrets, notice } = await bootstrapIdentity(config, sql, log);
 
-  const kvm = new Kvm(nc);
+  const kvm = new Kvm(js);
   const ns = config.HUB_NAMESPACE;
-  const leasesBucket = await kvm.create(`${ns}_shard_leases`, { ttl: config.LEASE_TTL, history: 1 });
+  const leaseBuckets = await openLeaseBuckets(nc, ns, {
+    leaseTtlMs: config.LEASE_TTL,
+    heartbeatTtlMs: Math.min(config.NODE_HEARTBEAT_TTL, config.LEASE_TTL),
+    timeoutMs: config.NATS_TIMEOUT,
+  });
   const singletons = await kvm.create(`${ns}_singletons`, { ttl: config.LEASE_TTL, history: 1 });
 
   const client = new ActorClient(nc, {
@@ -79,10 +98,11 @@ export async function startHubNode(
     shardCount: config.SHARD_COUNT,
     attemptTimeoutMs: config.COMMAND_ATTEMPT_TIMEOUT,
     deadlineMs: config.COMMAND_DEADLINE,
+    connection,
   });
 
   const actorNode = roles.has("actors")
-    ? await startActorHost({ config, nodeId, nc, js, jsm, subjects, streams, log, metrics })
+    ? await startActorHost({ config, nodeId, nc, js, jsm, subjects, streams, log, metrics, connection })
     : undefined;
   const projector = roles.has("projector")
     ? await startProjector({
@@ -100,13 +120,14 @@ export async function startHubNode(
     : undefined;
 
   const readiness = readinessCheck({
-    nc,
+    roles,
+    connection,
     sql,
     redis,
-    leases: leasesBucket,
-    shardCount: config.SHARD_COUNT,
+    coverage: () => clusterCoverage(leaseBuckets, config.SHARD_COUNT, config.NATS_TIMEOUT),
     actorNode,
     projector,
+    eventLog: eventLogUsage,
   });
 
   // Permissions, disabled users and revocations are read from the user store on every check (cached
@@ -166,6 +187,8 @@ export async function startHubNode(
       await server?.stop();
       await projector?.stop();
       await actorNode?.stop();
+      eventLogUsage.stop();
+      connection.stop();
       await nc.drain().catch(() => undefined);
       await sql.end({ timeout: 2 });
       redis.disconnect();

@@ -133,7 +133,13 @@ export interface PaymentRisk {
 }
 
 export interface ReadinessReport {
+  /** False only when this node cannot serve what it claims (answered 503). */
   ready: boolean;
+  /** `degraded`: serving, but something an operator should look at (listed in `reasons`). */
+  status?: "ready" | "degraded" | "unavailable";
+  reasons?: string[];
+  /** What works: `writes`, `read models`, `login`, `realtime` (those this node's roles provide). */
+  capabilities?: Record<string, { ok: boolean; detail?: string }>;
   checks: Record<string, { ok: boolean; detail?: string }>;
 }
 

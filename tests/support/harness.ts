@@ -15,6 +15,7 @@ import { type Config, loadConfig } from "../../config.ts";
 import { type HubNode, startHubNode } from "../../hub-node.ts";
 import { streamNames } from "../../storage/jetstream/streams.ts";
 import { defaultSecretsKeyFile } from "../../storage/secrets.ts";
+import { contractLog } from "./contract.ts";
 
 export const NATS_URL = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
 export const DATABASE_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -62,6 +63,8 @@ export function testConfig(namespace: string, overrides: Record<string, string> 
       LEASE_TTL: "2000",
       LOG_LEVEL: "warn",
       PORT: "0",
+      // Each stream's max_bytes is reserved on the shared server: keep test namespaces small.
+      EVENTS_MAX_BYTES: "256MiB",
       ...overrides,
     },
   );
@@ -99,6 +102,7 @@ export function processEnv(namespace: string, extra: Record<string, string> = {}
     JWT_SECRET,
     LEASE_TTL: "2000",
     LOG_LEVEL: "warn",
+    EVENTS_MAX_BYTES: "256MiB",
     ...extra,
   };
 }
@@ -152,6 +156,15 @@ export class ApiClient {
     this.#target = target;
   }
 
+  /** The server's own OpenAPI document, fetched without being recorded. */
+  async #openApi(): Promise<Record<string, unknown>> {
+    const res =
+      typeof this.#target === "string"
+        ? await fetch(`${this.#target}/openapi.json`)
+        : await this.#target.request("/openapi.json");
+    return (await res.json()) as Record<string, unknown>;
+  }
+
   async login(username = "admin", password = ADMIN_PASSWORD): Promise<string> {
     const res = await this.call("POST", "/v1/auth/token", { username, password }, {}, false);
     if (res.status !== 200) throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
@@ -180,6 +193,10 @@ export class ApiClient {
         ? await fetch(`${this.#target}${path}`, init)
         : await this.#target.request(path, init);
     const text = await res.text();
+    contractLog.record(
+      { method, path, status: res.status, contentType: res.headers.get("content-type"), body: text },
+      () => this.#openApi(),
+    );
     let parsed: unknown = text;
     try {
       parsed = JSON.parse(text);
