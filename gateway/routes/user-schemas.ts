@@ -70,3 +70,23 @@ export const meSchema = z.object({
   permissions: z.array(z.string()),
   tokenExpiresAt: z.string(),
 });
+
+export const roleSchema = z.object({
+  name: z.string(),
+  permissions: z.array(z.string()),
+  description: z.string(),
+  builtIn: z.boolean(),
+});
+export const roleListSchema = z.object({ items: z.array(roleSchema) });
+export const userListSchema = z.object({
+  items: z.array(
+    z.object({
+      username: z.string(),
+      roles: z.array(z.string()),
+      disabled: z.boolean(),
+      createdAt: z.string(),
+      updatedAt: z.string(),
+    }),
+  ),
+  nextCursor: z.string().nullable(),
+});

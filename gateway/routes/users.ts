@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { BuiltInRoleError, UnknownRoleError } from "../../storage/user-errors.ts";
 import type { GatewayKit } from "../app.ts";
-import type { StaffDirectory } from "../ports.ts";
+import type { StaffDirectory, StaffUser } from "../ports.ts";
 
 export type { StaffDirectory };
 
@@ -13,8 +13,11 @@ import {
   meSchema,
   passwordBody,
   roleBody,
+  roleListSchema,
   roleNameSchema,
+  roleSchema,
   updateUserBody,
+  userListSchema,
   usernameSchema,
   userPageQuery,
   userSchema,
@@ -40,10 +43,17 @@ export function userRoutes(deps: UserRouteDeps) {
       }
       throw error;
     };
+    // What the API shows of a user: never the token version or anything about the password.
+    const shown = (user: StaffUser) => ({
+      username: user.username,
+      roles: user.roles,
+      permissions: user.permissions,
+      disabled: user.disabled,
+    });
     const found = async (username: string) => {
       const user = await deps.users.find(username);
       if (!user) throw new ProblemError(404, "not-found", `no user ${username}`);
-      return user;
+      return shown(user);
     };
 
     define(
@@ -95,6 +105,7 @@ export function userRoutes(deps: UserRouteDeps) {
         tag: "Users",
         permission: "user:read",
         query: userPageQuery,
+        response: { status: 200, schema: userListSchema, description: "A page of users" },
       },
       async (c) => {
         const q = parseQuery(c, userPageQuery);
@@ -141,7 +152,7 @@ export function userRoutes(deps: UserRouteDeps) {
         const user = await deps.users.update(username, change, audit(c)).catch(unknownRole);
         if (!user) throw new ProblemError(404, "not-found", `no user ${username}`);
         deps.tokens.forget(username);
-        return c.json(user);
+        return c.json(shown(user));
       },
     );
 
@@ -192,6 +203,7 @@ export function userRoutes(deps: UserRouteDeps) {
         summary: "Roles and their permissions (built-in roles are defined by the code)",
         tag: "Users",
         permission: "user:read",
+        response: { status: 200, schema: roleListSchema, description: "Every role" },
       },
       async (c) => c.json({ items: await deps.users.roles() }),
     );
@@ -204,7 +216,11 @@ export function userRoutes(deps: UserRouteDeps) {
         tag: "Users",
         permission: "user:write",
         body: roleBody,
-        response: { status: 200, description: "The role (201 when created); 409 for a built-in role" },
+        response: { status: 200, schema: roleSchema, description: "The role, replaced" },
+        responses: [
+          { status: 201, schema: roleSchema, description: "The role, created" },
+          { status: 409, description: "A built-in role (defined by the code)" },
+        ],
       },
       async (c) => {
         const name = parseParam(c.req.param("name"), roleNameSchema, "name");
