@@ -14,7 +14,6 @@ import type {
   ActorCommand,
   ActorGateway,
   AuditLog,
-  CommandMeta,
   OrderFilter,
   OrderReadModel,
   PaymentLedger,
@@ -32,7 +31,7 @@ export interface SentCommand {
   kind: string;
   id: string;
   cmd: ActorCommand;
-  options: { meta?: CommandMeta; id?: string; readOnly?: boolean };
+  options: Parameters<ActorGateway["request"]>[3];
 }
 
 /** Records every command and answers with `respond` (default: the actor does not know the command). */

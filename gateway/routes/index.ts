@@ -15,6 +15,7 @@ import type {
   WarehouseDirectory,
 } from "../ports.ts";
 import { authRoutes } from "./auth.ts";
+import { holdRoutes } from "./holds.ts";
 import { inventoryRoutes } from "./inventory.ts";
 import { memberRoutes } from "./members.ts";
 import { opsRoutes } from "./ops.ts";
@@ -61,5 +62,6 @@ export function gatewayRoutes(ports: GatewayPorts): RouteModule[] {
     authRoutes(ports),
     warehouseRoutes(ports),
     inventoryRoutes(ports),
+    holdRoutes(ports),
   ];
 }
