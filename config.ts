@@ -16,6 +16,26 @@ const duration = z
     return Number(match[1]) * unit;
   });
 
+/** Sizes such as `512KiB`, `64MiB`, `10GiB` (1024-based) or `500MB` (1000-based); a bare number is bytes. */
+const byteSize = z
+  .string()
+  .regex(/^\d+(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?$/, "a size such as 512KiB, 64MiB, 10GiB")
+  .transform((v) => {
+    const match = /^(\d+)([A-Za-z]+)?$/.exec(v)!;
+    const units: Record<string, number> = {
+      B: 1,
+      KB: 1e3,
+      MB: 1e6,
+      GB: 1e9,
+      TB: 1e12,
+      KiB: 2 ** 10,
+      MiB: 2 ** 20,
+      GiB: 2 ** 30,
+      TiB: 2 ** 40,
+    };
+    return Number(match[1]) * units[match[2] ?? "B"]!;
+  });
+
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 export const configSchema = z.object({
@@ -45,6 +65,15 @@ export const configSchema = z.object({
     .default("hub"),
   SHARD_COUNT: int(1, 4096).default(64),
   LEASE_TTL: duration.default(6_000),
+  /**
+   * A node whose heartbeat is this old is dead: its shards are taken over without waiting for their
+   * leases to expire, and a node that cannot heartbeat stops serving. Capped at LEASE_TTL.
+   */
+  NODE_HEARTBEAT_TTL: duration.default(3_000),
+  /** Deadline of every NATS call: requests, JetStream publishes, KV operations, stream info, pings. */
+  NATS_TIMEOUT: duration.default(1_500),
+  /** Size limit of the event stream; writes are refused with `storage-full` (507) when it is reached. */
+  EVENTS_MAX_BYTES: byteSize.default(10 * 2 ** 30),
   ACTOR_IDLE: duration.default(120_000),
   ACTOR_MAX_ACTIVE: int(10, 10_000_000).default(50_000),
   MAILBOX_MAX: int(1, 1_000_000).default(10_000),
@@ -79,6 +108,14 @@ export const configSchema = z.object({
   JWT_SECRET: z.string().min(32).optional(),
   TOKEN_TTL: duration.default(8 * 3_600_000),
   ADMIN_PASSWORD: z.string().min(8).optional(),
+  /** Seals secrets kept in Postgres (JWT key, channel keys); without it a key file is generated once. */
+  HUB_SECRETS_KEY: z.string().min(32).optional(),
+  /** Where the generated secrets key lives when HUB_SECRETS_KEY is not set (default .data/<namespace>/secrets.key). */
+  HUB_SECRETS_KEY_FILE: z.string().min(1).optional(),
+  /** Failed logins per client address and per username within LOGIN_FAILURE_WINDOW before 429. */
+  LOGIN_MAX_FAILURES_PER_ADDRESS: int(1, 1_000_000).default(10),
+  LOGIN_MAX_FAILURES_PER_USER: int(1, 1_000_000).default(20),
+  LOGIN_FAILURE_WINDOW: duration.default(15 * 60_000),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
 });
 

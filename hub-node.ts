@@ -7,16 +7,19 @@ import type { Server as SocketServer } from "socket.io";
 import {
   ActorClient,
   type ActorNode,
+  ConnectionWatch,
+  clusterCoverage,
   createLogger,
   type Logger,
   MetricsRegistry,
+  openLeaseBuckets,
   Subjects,
 } from "./actors/runtime/index.ts";
 import type { Config } from "./config.ts";
 import type { createApp } from "./gateway/app.ts";
 import { TokenService } from "./gateway/auth.ts";
 import { startActorHost } from "./node/actors.ts";
-import { bootstrapIdentity } from "./node/bootstrap.ts";
+import { bootstrapIdentity, printNotice } from "./node/bootstrap.ts";
 import { connectNats, connectRedis, openMigratedDatabase } from "./node/connections.ts";
 import { composeGateway } from "./node/gateway.ts";
 import { startProjector } from "./node/projector.ts";
@@ -24,6 +27,7 @@ import { readinessCheck } from "./node/readiness.ts";
 import { startRealtime } from "./node/realtime.ts";
 import { type HttpServer, serve } from "./platform/serve.ts";
 import type { RealtimeHub } from "./realtime/hub.ts";
+import { EventLogUsage } from "./storage/jetstream/event-log-usage.ts";
 import { ensureStreams } from "./storage/jetstream/streams.ts";
 import type { Sql } from "./storage/postgres/database.ts";
 import type { Projector } from "./storage/projector.ts";
@@ -62,16 +66,31 @@ export async function startHubNode(
   const subjects = new Subjects(config.HUB_NAMESPACE);
 
   const nc = await connectNats(config, nodeId);
-  const js = jetstream(nc, { timeout: 5_000 });
-  const jsm = await jetstreamManager(nc);
-  const streams = await ensureStreams(jsm, subjects, { duplicateWindowMs: config.EVENTS_DUPLICATE_WINDOW });
+  // Every NATS call has a deadline (NATS_TIMEOUT); the watch lets callers fail fast while NATS is away.
+  // "Slow" at half the deadline: a command can still be answered 503 well within two seconds.
+  const connection = new ConnectionWatch(nc, {
+    slowAfterMs: Math.max(250, Math.min(1_000, config.NATS_TIMEOUT / 2)),
+  });
+  const js = jetstream(nc, { timeout: config.NATS_TIMEOUT });
+  const jsm = await jetstreamManager(nc, { timeout: config.NATS_TIMEOUT });
+  const streams = await ensureStreams(jsm, subjects, {
+    duplicateWindowMs: config.EVENTS_DUPLICATE_WINDOW,
+    eventsMaxBytes: config.EVENTS_MAX_BYTES,
+  });
+  const eventLogUsage = new EventLogUsage(jsm, streams.events, { timeoutMs: config.NATS_TIMEOUT });
+  eventLogUsage.start();
+  eventLogUsage.registerMetrics(metrics);
   const sql = await openMigratedDatabase(config);
   const redis = await connectRedis(config);
-  const { users, jwtSecret } = await bootstrapIdentity(config, sql);
+  const { users, jwtSecret, secrets, notice } = await bootstrapIdentity(config, sql, log);
 
-  const kvm = new Kvm(nc);
+  const kvm = new Kvm(js);
   const ns = config.HUB_NAMESPACE;
-  const leasesBucket = await kvm.create(`${ns}_shard_leases`, { ttl: config.LEASE_TTL, history: 1 });
+  const leaseBuckets = await openLeaseBuckets(nc, ns, {
+    leaseTtlMs: config.LEASE_TTL,
+    heartbeatTtlMs: Math.min(config.NODE_HEARTBEAT_TTL, config.LEASE_TTL),
+    timeoutMs: config.NATS_TIMEOUT,
+  });
   const singletons = await kvm.create(`${ns}_singletons`, { ttl: config.LEASE_TTL, history: 1 });
 
   const client = new ActorClient(nc, {
@@ -79,10 +98,11 @@ export async function startHubNode(
     shardCount: config.SHARD_COUNT,
     attemptTimeoutMs: config.COMMAND_ATTEMPT_TIMEOUT,
     deadlineMs: config.COMMAND_DEADLINE,
+    connection,
   });
 
   const actorNode = roles.has("actors")
-    ? await startActorHost({ config, nodeId, nc, js, jsm, subjects, streams, log, metrics })
+    ? await startActorHost({ config, nodeId, nc, js, jsm, subjects, streams, log, metrics, connection })
     : undefined;
   const projector = roles.has("projector")
     ? await startProjector({
@@ -100,16 +120,19 @@ export async function startHubNode(
     : undefined;
 
   const readiness = readinessCheck({
-    nc,
+    roles,
+    connection,
     sql,
     redis,
-    leases: leasesBucket,
-    shardCount: config.SHARD_COUNT,
+    coverage: () => clusterCoverage(leaseBuckets, config.SHARD_COUNT, config.NATS_TIMEOUT),
     actorNode,
     projector,
+    eventLog: eventLogUsage,
   });
 
-  const tokens = new TokenService(jwtSecret, config.TOKEN_TTL);
+  // Permissions, disabled users and revocations are read from the user store on every check (cached
+  // for ACCOUNT_CACHE_MS), so they apply within seconds on every node.
+  const tokens = new TokenService(jwtSecret, config.TOKEN_TTL, users);
   let realtime: RealtimeHub | undefined;
   let socketServer: SocketServer | undefined;
   if (roles.has("realtime")) {
@@ -131,6 +154,7 @@ export async function startHubNode(
       actors: client,
       users,
       tokens,
+      secrets,
       metrics,
       log,
       readiness,
@@ -144,6 +168,7 @@ export async function startHubNode(
       log.info("listening", { url: `http://${config.HOST}:${server.port}`, roles: [...roles] });
     }
   }
+  if (notice) printNoticeWhenSettled(notice, actorNode, config.SHARD_COUNT);
 
   return {
     config,
@@ -162,9 +187,24 @@ export async function startHubNode(
       await server?.stop();
       await projector?.stop();
       await actorNode?.stop();
+      eventLogUsage.stop();
+      connection.stop();
       await nc.drain().catch(() => undefined);
       await sql.end({ timeout: 2 });
       redis.disconnect();
     },
   };
+}
+
+/**
+ * The first-start password (or the ADMIN_PASSWORD warning) would scroll away under the "shard acquired"
+ * lines that follow start-up; it is printed once those have settled (every shard owned, or after 20 s).
+ */
+function printNoticeWhenSettled(lines: string[], actorNode: ActorNode | undefined, shardCount: number): void {
+  const deadline = Date.now() + 20_000;
+  const poll = () => {
+    if (!actorNode || actorNode.coveredShards >= shardCount || Date.now() > deadline) printNotice(lines);
+    else setTimeout(poll, 250).unref();
+  };
+  poll();
 }

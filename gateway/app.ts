@@ -2,9 +2,10 @@ import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Logger, MetricsRegistry } from "../actors/runtime/index.ts";
 import { principalOf, requireAuth, requirePermission, type TokenService } from "./auth.ts";
-import type { RouteDoc } from "./openapi.ts";
+import { DOCS_HTML, type RouteDoc } from "./openapi.ts";
 import type { ActorCommand, ActorGateway, CommandMeta } from "./ports.ts";
 import { ProblemError, problemFromErrorBody, renderProblem } from "./problem.ts";
+import { securityHeaders } from "./security-headers.ts";
 
 /** What a route module gets to declare its routes (documented, authorized, validated the same way). */
 export interface GatewayKit {
@@ -70,6 +71,7 @@ export function createApp(deps: GatewayDeps): Hono {
     [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
   );
 
+  app.use("*", securityHeaders([DOCS_HTML]));
   app.use("*", async (c, next) => {
     const incoming = c.req.header("x-request-id");
     const requestId = incoming && /^[\w.:-]{1,100}$/.test(incoming) ? incoming : crypto.randomUUID();

@@ -3,65 +3,198 @@ import { sign, verify } from "hono/jwt";
 import { ProblemError } from "./problem.ts";
 
 const VERIFIED_CACHE_MAX = 10_000;
+const ACCOUNT_CACHE_MAX = 10_000;
+/** How long a user's state (roles, disabled, token version) is trusted before it is read again. */
+export const ACCOUNT_CACHE_MS = 2_000;
+/** While the user store is unreachable, the last state read is used this long, then requests get 503. */
+const ACCOUNT_STALE_MAX_MS = 60_000;
+const ACCOUNT_LOOKUP_DEADLINE_MS = 2_000;
 
+/** What a request or socket acts as: the user, their CURRENT permissions, and the token's identity. */
 export interface Principal {
   username: string;
   permissions: string[];
+  roles: string[];
+  /** The user's token version the token was issued under; bumping it revokes every older token. */
+  tokenVersion: number;
+  /** When the token expires (ms since the epoch). */
+  expiresAt: number;
 }
 
-/** Signs and checks bearer tokens (HS256 JWT carrying the user's permissions). */
+/** The current state of an account, as the token check needs it. */
+export interface AccountState {
+  roles: string[];
+  permissions: string[];
+  disabled: boolean;
+  tokenVersion: number;
+}
+
+export interface AccountSource {
+  account(username: string): Promise<AccountState | undefined>;
+}
+
+interface VerifiedToken {
+  username: string;
+  tokenVersion: number;
+  exp: number;
+}
+
+interface CachedAccount {
+  state: AccountState | undefined;
+  readAt: number;
+}
+
+/**
+ * Signs and checks bearer tokens. A token (HS256 JWT) names the user and the user's token version only;
+ * permissions are NOT baked in. Every check reads the account's current roles, `disabled` flag and
+ * token version through a short cache (`ACCOUNT_CACHE_MS`), so a role change, a disabled user or a
+ * revocation (token version bumped) takes effect on every node within that time, without a shared
+ * blacklist.
+ */
 export class TokenService {
   readonly #secret: string;
   readonly #ttlMs: number;
-  readonly #verified = new Map<string, { principal: Principal; exp: number }>();
-  constructor(secret: string, ttlMs: number) {
+  readonly #accounts: AccountSource;
+  readonly #cacheMs: number;
+  readonly #verified = new Map<string, VerifiedToken>();
+  readonly #cache = new Map<string, CachedAccount>();
+  readonly #inflight = new Map<string, Promise<AccountState | undefined>>();
+
+  constructor(secret: string, ttlMs: number, accounts: AccountSource, options: { cacheMs?: number } = {}) {
     this.#secret = secret;
     this.#ttlMs = ttlMs;
+    this.#accounts = accounts;
+    this.#cacheMs = options.cacheMs ?? ACCOUNT_CACHE_MS;
   }
 
-  async issue(principal: Principal): Promise<{ token: string; expiresAt: string }> {
+  async issue(user: {
+    username: string;
+    tokenVersion: number;
+  }): Promise<{ token: string; expiresAt: string }> {
     const now = Math.floor(Date.now() / 1000);
     const exp = now + Math.floor(this.#ttlMs / 1000);
     const token = await sign(
-      { sub: principal.username, perms: principal.permissions, iat: now, exp },
+      { sub: user.username, ver: user.tokenVersion, iat: now, exp },
       this.#secret,
       "HS256",
     );
     return { token, expiresAt: new Date(exp * 1000).toISOString() };
   }
 
+  /** The principal of a bearer token with the user's current permissions; 401 `unauthorized` if not valid. */
   async check(token: string): Promise<Principal> {
-    // Verified tokens are cached until they expire: an HMAC check per request is a measurable share of a
-    // hot route's CPU, and a token's claims never change.
-    const cached = this.#verified.get(token);
-    if (cached && cached.exp * 1000 > Date.now()) return cached.principal;
-    if (cached) this.#verified.delete(token);
-    const principal = await this.#verify(token);
-    if (this.#verified.size >= VERIFIED_CACHE_MAX) this.#verified.delete(this.#verified.keys().next().value!);
-    this.#verified.set(token, principal);
-    return principal.principal;
+    const verified = await this.#verifySignature(token);
+    if (verified.exp * 1000 <= Date.now()) throw new ProblemError(401, "unauthorized", "token expired");
+    const state = await this.#account(verified.username);
+    const refusal = refusalOf(state, verified.tokenVersion);
+    if (refusal || !state) throw new ProblemError(401, "unauthorized", refusal ?? "token revoked");
+    return {
+      username: verified.username,
+      permissions: state.permissions,
+      roles: state.roles,
+      tokenVersion: verified.tokenVersion,
+      expiresAt: verified.exp * 1000,
+    };
   }
 
-  async #verify(token: string): Promise<{ principal: Principal; exp: number }> {
+  /**
+   * For long-lived connections (Socket.IO): false once the principal's token has expired, its user is
+   * disabled or removed, or its tokens were revoked. Reads through the same short cache as `check`, so
+   * calling it every second or two per socket is cheap. While the user store is unreachable it answers
+   * from the last known state (at most `ACCOUNT_STALE_MAX_MS` old) and then true: a database outage is
+   * not a reason to drop every dashboard.
+   */
+  async isStillValid(
+    principal: Pick<Principal, "username" | "tokenVersion" | "expiresAt">,
+  ): Promise<boolean> {
+    if (principal.expiresAt <= Date.now()) return false;
+    try {
+      return refusalOf(await this.#account(principal.username), principal.tokenVersion) === undefined;
+    } catch {
+      return true;
+    }
+  }
+
+  /** Forgets what this node knows about a user (after a change made here); other nodes follow within the cache time. */
+  forget(username: string): void {
+    this.#cache.delete(username);
+  }
+
+  async #account(username: string): Promise<AccountState | undefined> {
+    const cached = this.#cache.get(username);
+    const now = Date.now();
+    if (cached && now - cached.readAt < this.#cacheMs) return cached.state;
+    let pending = this.#inflight.get(username);
+    if (!pending) {
+      pending = this.#read(username).finally(() => this.#inflight.delete(username));
+      this.#inflight.set(username, pending);
+    }
+    try {
+      return await pending;
+    } catch {
+      // Revocations are written to the same store, so while it is unreachable none can be missed beyond
+      // the ones made in the last cache interval.
+      if (cached && now - cached.readAt < ACCOUNT_STALE_MAX_MS) return cached.state;
+      throw new ProblemError(503, "unavailable", "cannot check the token right now", {}, 2);
+    }
+  }
+
+  async #read(username: string): Promise<AccountState | undefined> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const state = await Promise.race([
+        this.#accounts.account(username),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error("account lookup deadline")), ACCOUNT_LOOKUP_DEADLINE_MS);
+        }),
+      ]);
+      if (this.#cache.size >= ACCOUNT_CACHE_MAX && !this.#cache.has(username)) {
+        this.#cache.delete(this.#cache.keys().next().value!);
+      }
+      this.#cache.set(username, { state, readAt: Date.now() });
+      return state;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #verifySignature(token: string): Promise<VerifiedToken> {
+    // Verified signatures are cached until the token expires: an HMAC check per request is a measurable
+    // share of a hot route's CPU, and a token's claims never change (the account's state is read apart).
+    const cached = this.#verified.get(token);
+    if (cached) return cached;
+    let verified: VerifiedToken;
     try {
       const payload = await verify(token, this.#secret, "HS256");
-      // Tokens without an expiry are refused: every token we issue has one.
+      // Tokens without an expiry or a token version are refused: every token we issue has both.
       if (
         typeof payload.sub !== "string" ||
-        !Array.isArray(payload.perms) ||
+        typeof payload.ver !== "number" ||
         typeof payload.exp !== "number"
       ) {
         throw new Error("claims");
       }
-      return {
-        principal: { username: payload.sub, permissions: payload.perms as string[] },
-        exp: payload.exp,
-      };
+      verified = { username: payload.sub, tokenVersion: payload.ver, exp: payload.exp };
     } catch (error) {
       const expired = String((error as Error)?.name).includes("Expired");
       throw new ProblemError(401, "unauthorized", expired ? "token expired" : "invalid token");
     }
+    if (this.#verified.size >= VERIFIED_CACHE_MAX) {
+      const now = Date.now();
+      for (const [key, entry] of this.#verified) if (entry.exp * 1000 <= now) this.#verified.delete(key);
+      if (this.#verified.size >= VERIFIED_CACHE_MAX)
+        this.#verified.delete(this.#verified.keys().next().value!);
+    }
+    this.#verified.set(token, verified);
+    return verified;
   }
+}
+
+function refusalOf(state: AccountState | undefined, tokenVersion: number): string | undefined {
+  if (!state) return "user no longer exists";
+  if (state.disabled) return "user is disabled";
+  if (state.tokenVersion !== tokenVersion) return "token revoked";
+  return undefined;
 }
 
 export function requireAuth(tokens: TokenService): MiddlewareHandler {
@@ -79,7 +212,7 @@ export function principalOf(c: Context): Principal {
 }
 
 /** RBAC at the button level: `area:action`, with `*` and `area:*` wildcards. */
-export function can(principal: Principal, permission: string): boolean {
+export function can(principal: Pick<Principal, "permissions">, permission: string): boolean {
   const [area] = permission.split(":");
   return principal.permissions.some((p) => p === "*" || p === permission || p === `${area}:*`);
 }

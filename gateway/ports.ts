@@ -42,11 +42,18 @@ export interface RateLimiter {
 }
 
 export interface UserDirectory {
-  /** The user when the password matches, otherwise undefined. */
-  verify(
-    username: string,
-    password: string,
-  ): Promise<{ username: string; permissions: string[] } | undefined>;
+  /** The user when the password matches and the user is enabled, otherwise undefined. */
+  verify(username: string, password: string): Promise<{ username: string; tokenVersion: number } | undefined>;
+}
+
+export type LoginVerdict = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+
+/** Login throttling per client address and per username, shared by every gateway node (Redis). */
+export interface LoginThrottle {
+  /** Counts the attempt as a failure in advance, or refuses it while the address or username is blocked. */
+  begin(address: string, username: string): Promise<LoginVerdict>;
+  /** Takes a successful attempt's count back: only failures count. */
+  succeeded(address: string, username: string): Promise<void>;
 }
 
 export interface Warehouse {
@@ -126,6 +133,12 @@ export interface PaymentRisk {
 }
 
 export interface ReadinessReport {
+  /** False only when this node cannot serve what it claims (answered 503). */
   ready: boolean;
+  /** `degraded`: serving, but something an operator should look at (listed in `reasons`). */
+  status?: "ready" | "degraded" | "unavailable";
+  reasons?: string[];
+  /** What works: `writes`, `read models`, `login`, `realtime` (those this node's roles provide). */
+  capabilities?: Record<string, { ok: boolean; detail?: string }>;
   checks: Record<string, { ok: boolean; detail?: string }>;
 }

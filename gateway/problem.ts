@@ -56,6 +56,7 @@ const TITLES: Record<string, string> = {
   overloaded: "Too busy; retry later",
   "rate-limited": "Too many requests",
   unavailable: "Temporarily unavailable; retry",
+  "storage-full": "The event log is full; writes are refused until space is freed",
   internal: "Internal error",
 };
 
@@ -71,6 +72,7 @@ const KIND_TO_HTTP: Record<ErrorKind, [ContentfulStatusCode, string]> = {
   unavailable: [503, "unavailable"],
   moved: [503, "unavailable"],
   timeout: [503, "unavailable"],
+  storage_full: [507, "storage-full"],
 };
 
 export function problemFromErrorBody(error: ErrorBody): ProblemError {

@@ -9,11 +9,13 @@ import type { Reply } from "../actors/runtime/index.ts";
 import { MetricsRegistry, silentLogger } from "../actors/runtime/index.ts";
 import { InvalidCursorError } from "../storage/read-models/cursor.ts";
 import { createApp } from "./app.ts";
-import { TokenService } from "./auth.ts";
+import { type AccountSource, type AccountState, TokenService } from "./auth.ts";
 import type {
   ActorCommand,
   ActorGateway,
   AuditLog,
+  LoginThrottle,
+  LoginVerdict,
   OrderFilter,
   OrderReadModel,
   PaymentLedger,
@@ -26,6 +28,7 @@ import type {
   WarehouseDirectory,
 } from "./ports.ts";
 import { type GatewayPorts, gatewayRoutes } from "./routes/index.ts";
+import type { StaffDirectory } from "./routes/users.ts";
 
 export interface SentCommand {
   kind: string;
@@ -57,15 +60,43 @@ export class MemoryRateLimiter implements RateLimiter {
   }
 }
 
-export class MemoryUsers implements UserDirectory {
-  readonly #users = new Map<string, { password: string; permissions: string[] }>();
+/** Users for login and for the token check (permissions come from the account, not the token). */
+export class MemoryUsers implements UserDirectory, AccountSource {
+  readonly #users = new Map<string, { password: string } & AccountState>();
   add(username: string, password: string, permissions: string[]): this {
-    this.#users.set(username, { password, permissions });
+    this.#users.set(username, { password, permissions, roles: [], disabled: false, tokenVersion: 0 });
     return this;
   }
   async verify(username: string, password: string) {
     const user = this.#users.get(username);
-    return user && user.password === password ? { username, permissions: user.permissions } : undefined;
+    return user && user.password === password && !user.disabled
+      ? { username, tokenVersion: user.tokenVersion }
+      : undefined;
+  }
+  async account(username: string): Promise<AccountState | undefined> {
+    const user = this.#users.get(username);
+    return (
+      user && {
+        roles: user.roles,
+        permissions: user.permissions,
+        disabled: user.disabled,
+        tokenVersion: user.tokenVersion,
+      }
+    );
+  }
+}
+
+/** Answers `verdict` to every login attempt; records attempts and the successes taken back. */
+export class MemoryLoginThrottle implements LoginThrottle {
+  verdict: LoginVerdict = { allowed: true };
+  readonly attempts: Array<{ address: string; username: string }> = [];
+  readonly succeededFor: string[] = [];
+  async begin(address: string, username: string): Promise<LoginVerdict> {
+    this.attempts.push({ address, username });
+    return this.verdict;
+  }
+  async succeeded(_address: string, username: string): Promise<void> {
+    this.succeededFor.push(username);
   }
 }
 
@@ -144,6 +175,7 @@ export interface FakeGateway {
   app: Hono;
   actors: RecordingActors;
   limiter: MemoryRateLimiter;
+  loginThrottle: MemoryLoginThrottle;
   users: MemoryUsers;
   warehouses: MemoryWarehouses;
   prices: MemoryPriceBook;
@@ -163,6 +195,7 @@ export interface FakeGateway {
 export function fakeGateway(options: { channels?: Record<ChannelName, SimulatedChannel> } = {}): FakeGateway {
   const actors = new RecordingActors();
   const limiter = new MemoryRateLimiter();
+  const loginThrottle = new MemoryLoginThrottle();
   const users = new MemoryUsers();
   const warehouses = new MemoryWarehouses();
   const prices = new MemoryPriceBook();
@@ -170,13 +203,15 @@ export function fakeGateway(options: { channels?: Record<ChannelName, SimulatedC
   const audit = new MemoryAuditLog();
   const risk = new FixedRisk();
   const ledger = new MemoryPaymentLedger();
-  const tokens = new TokenService(TEST_TOKEN_SECRET, 60_000);
+  const tokens = new TokenService(TEST_TOKEN_SECRET, 60_000, users, { cacheMs: 0 });
   const metrics = new MetricsRegistry();
   const ports: GatewayPorts = {
     readiness: async () => ({ ready: true, checks: { fake: { ok: true } } }),
     metrics,
     users,
+    staff: missingStaff(),
     tokens,
+    loginThrottle,
     limiter,
     warehouses,
     inventory: {
@@ -198,10 +233,26 @@ export function fakeGateway(options: { channels?: Record<ChannelName, SimulatedC
     autoCompleteMs: 60_000,
   };
   const app = createApp({ routeModules: gatewayRoutes(ports), actors, tokens, metrics, log: silentLogger });
-  const bearer = async (permissions: string[], username = "tester") => ({
-    authorization: `Bearer ${(await tokens.issue({ username, permissions })).token}`,
-  });
-  return { app, actors, limiter, users, warehouses, prices, orders, audit, risk, ledger, tokens, bearer };
+  // The token names the user; the permissions are the account's (set here, read on every check).
+  const bearer = async (permissions: string[], username = "tester") => {
+    users.add(username, `${username}-password`, permissions);
+    return { authorization: `Bearer ${(await tokens.issue({ username, tokenVersion: 0 })).token}` };
+  };
+  return {
+    app,
+    actors,
+    limiter,
+    loginThrottle,
+    users,
+    warehouses,
+    prices,
+    orders,
+    audit,
+    risk,
+    ledger,
+    tokens,
+    bearer,
+  };
 }
 
 /** Channels that fail loudly if a test reaches them without passing real ones. */
@@ -223,4 +274,21 @@ function missingChannels(): Record<ChannelName, SimulatedChannel> {
     };
   };
   return { wechat: missing("wechat"), alipay: missing("alipay"), unionpay: missing("unionpay") };
+}
+
+/** The staff routes are covered over a real node (tests/users-api.test.ts); here they fail loudly. */
+function missingStaff(): StaffDirectory {
+  const fail = (): never => {
+    throw new Error("fakeGateway: the staff directory is not faked");
+  };
+  return {
+    add: fail,
+    update: fail,
+    setPassword: fail,
+    revokeTokens: fail,
+    find: fail,
+    list: fail,
+    roles: fail,
+    putRole: fail,
+  };
 }

@@ -6,6 +6,7 @@ import { orderKind } from "../actors/order/index.ts";
 import { paymentKind } from "../actors/payment/index.ts";
 import {
   ActorNode,
+  type ConnectionWatch,
   defaultInstanceOptions,
   type Logger,
   type MetricsRegistry,
@@ -28,6 +29,8 @@ export interface ActorHostInfrastructure {
   streams: StreamNames;
   log: Logger;
   metrics: MetricsRegistry;
+  /** The NATS connection's health, shared with the client and readiness. */
+  connection: ConnectionWatch;
 }
 
 /** The `actors` role: hosts the actor kinds on the shards this node leases, events in JetStream. */
@@ -37,7 +40,7 @@ export async function startActorHost(infra: ActorHostInfrastructure): Promise<Ac
     infra.nc,
     ACTOR_KINDS,
     {
-      store: new JetStreamEventStore(js, jsm, subjects, streams),
+      store: new JetStreamEventStore(js, jsm, subjects, streams, { timeoutMs: config.NATS_TIMEOUT }),
       timerIndex: new JetStreamTimerIndex(js, subjects, streams),
     },
     {
@@ -45,6 +48,8 @@ export async function startActorHost(infra: ActorHostInfrastructure): Promise<Ac
       nodeId: infra.nodeId,
       shardCount: config.SHARD_COUNT,
       leaseTtlMs: config.LEASE_TTL,
+      heartbeatTtlMs: config.NODE_HEARTBEAT_TTL,
+      natsTimeoutMs: config.NATS_TIMEOUT,
       idleMs: config.ACTOR_IDLE,
       maxActive: config.ACTOR_MAX_ACTIVE,
       maxPending: config.NODE_MAX_PENDING,
@@ -55,7 +60,7 @@ export async function startActorHost(infra: ActorHostInfrastructure): Promise<Ac
         idempotencyRetentionMs: config.IDEMPOTENCY_RETENTION,
       },
     },
-    { log: infra.log, metrics: infra.metrics },
+    { log: infra.log, metrics: infra.metrics, connection: infra.connection },
   );
   await actorNode.start();
   return actorNode;

@@ -12,9 +12,11 @@ import type { Sql } from "../storage/postgres/database.ts";
 import { PostgresPriceBook } from "../storage/prices.ts";
 import { InventoryQueries } from "../storage/read-models/inventory-queries.ts";
 import { OrderQueries } from "../storage/read-models/order-queries.ts";
+import type { SecretBox } from "../storage/secrets.ts";
 import type { UserStore } from "../storage/users.ts";
 import { PostgresWarehouseDirectory } from "../storage/warehouses.ts";
 import { channelKeys } from "./channel-keys.ts";
+import { RedisLoginThrottle } from "./login-limiter.ts";
 import { PaymentRiskRulesCheck } from "./payment-risk.ts";
 import { RedisRateLimiter } from "./rate-limiter.ts";
 
@@ -25,6 +27,7 @@ export interface GatewayInfrastructure {
   actors: ActorClient;
   users: UserStore;
   tokens: TokenService;
+  secrets: SecretBox;
   metrics: MetricsRegistry;
   log: Logger;
   readiness(): Promise<ReadinessReport>;
@@ -39,14 +42,20 @@ export async function composeGateway(infra: GatewayInfrastructure) {
     readiness: infra.readiness,
     metrics: infra.metrics,
     users: infra.users,
+    staff: infra.users,
     tokens: infra.tokens,
     limiter,
+    loginThrottle: new RedisLoginThrottle(redis, ns, {
+      maxFailuresPerAddress: config.LOGIN_MAX_FAILURES_PER_ADDRESS,
+      maxFailuresPerUser: config.LOGIN_MAX_FAILURES_PER_USER,
+      windowMs: config.LOGIN_FAILURE_WINDOW,
+    }),
     warehouses: new PostgresWarehouseDirectory(sql, redis, ns),
     inventory: new InventoryQueries(sql),
     prices: new PostgresPriceBook(sql),
     orders: new OrderQueries(sql),
     payments: {
-      channels: createChannels(await channelKeys(sql)),
+      channels: createChannels(await channelKeys(sql, infra.secrets)),
       ledger: new PostgresPaymentLedger(sql),
       risk: new PaymentRiskRulesCheck(
         {

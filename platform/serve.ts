@@ -6,23 +6,43 @@
 import { Server as BunEngine } from "@socket.io/bun-engine";
 import type { Server as SocketServer } from "socket.io";
 
+/** What the adapter knows about a request beyond the Request itself (Hono's `c.env`). */
+export interface RequestEnv {
+  /** The TCP peer's address (behind a reverse proxy: the proxy's). */
+  clientAddress?: string;
+}
+
 export interface HttpServer {
   port: number;
   stop(): Promise<void>;
+}
+
+interface BunServerLike {
+  requestIP?: (request: Request) => { address: string } | null;
 }
 
 interface BunLike {
   serve: (options: unknown) => { port: number; stop: (force?: boolean) => Promise<void> | void };
 }
 
+function envOf(request: Request, server: unknown): RequestEnv {
+  const address = (server as BunServerLike | undefined)?.requestIP?.(request)?.address;
+  return address ? { clientAddress: address } : {};
+}
+
 export function serve(
-  fetch: (request: Request) => Response | Promise<Response>,
+  fetch: (request: Request, env: RequestEnv) => Response | Promise<Response>,
   options: { port: number; hostname: string; socketServer?: SocketServer },
 ): HttpServer {
   const bun = (globalThis as { Bun?: BunLike }).Bun;
   if (!bun) throw new Error("this adapter needs Bun: run with `npx bun` (installed by npm install)");
   if (!options.socketServer) {
-    const server = bun.serve({ fetch, port: options.port, hostname: options.hostname, idleTimeout: 60 });
+    const server = bun.serve({
+      fetch: (request: Request, bunServer: unknown) => fetch(request, envOf(request, bunServer)),
+      port: options.port,
+      hostname: options.hostname,
+      idleTimeout: 60,
+    });
     return { port: server.port, stop: async () => void (await server.stop(true)) };
   }
   const engine = new BunEngine({ path: "/socket.io/" });
@@ -37,7 +57,7 @@ export function serve(
       if (new URL(request.url).pathname.startsWith("/socket.io/")) {
         return engine.handleRequest(request, bunServer as Parameters<typeof engine.handleRequest>[1]);
       }
-      return fetch(request);
+      return fetch(request, envOf(request, bunServer));
     },
     websocket,
   });

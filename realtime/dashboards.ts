@@ -1,3 +1,4 @@
+import { type InventoryEvent, stockMovement } from "../actors/inventory/index.ts";
 import { maskOrderEvents } from "../actors/order/index.ts";
 
 /** Which actor kinds feed which dashboard, and the permission a viewer needs. */
@@ -40,30 +41,16 @@ export interface StockDelta {
   warehouse?: string;
 }
 
-type InventoryEventLike = {
-  type: string;
-  qty?: number;
-  fromTransit?: number;
-  delta?: number;
-  lines?: Array<{ qty: number }>;
-  warehouse?: string;
-};
-
-/** The stock change a batch of SKU events makes (for the coalesced live view). */
-export function stockDelta(sku: string, id: number, events: InventoryEventLike[]): StockDelta {
+/** The stock change a batch of SKU events makes (for the coalesced live view), by the SKU's own rule. */
+export function stockDelta(sku: string, id: number, events: ReadonlyArray<{ type: string }>): StockDelta {
   const d: StockDelta = { sku, upTo: id, physical: 0, reserved: 0, inTransit: 0 };
-  const sum = (lines?: Array<{ qty: number }>) => (lines ?? []).reduce((n, l) => n + l.qty, 0);
-  for (const e of events) {
-    if (e.type === "received") {
-      d.physical += e.qty ?? 0;
-      d.inTransit -= e.fromTransit ?? 0;
-    } else if (e.type === "inboundAnnounced") d.inTransit += e.qty ?? 0;
-    else if (e.type === "reserved") d.reserved += sum(e.lines);
-    else if (e.type === "released") d.reserved -= sum(e.lines);
-    else if (e.type === "committed") {
-      d.reserved -= sum(e.lines);
-      d.physical -= sum(e.lines);
-    } else if (e.type === "adjusted") d.physical += e.delta ?? 0;
+  // The log holds only events the SKU actor validated before appending them.
+  for (const e of events as InventoryEvent[]) {
+    for (const move of stockMovement(e)) {
+      d.physical += move.physical;
+      d.reserved += move.reserved;
+      d.inTransit += move.inTransit;
+    }
   }
   return d;
 }

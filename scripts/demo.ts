@@ -10,6 +10,7 @@
  */
 import { loadConfig } from "../config.ts";
 import { startHubNode } from "../hub-node.ts";
+import { cancelOrder, payOrder, shipOrder } from "./demo-shopper.ts";
 
 const PORT = process.env.PORT ?? "3000";
 const ADMIN_PASSWORD = process.env.ADMIN_PASSWORD ?? "demo-admin-password";
@@ -190,19 +191,11 @@ const runId = Date.now().toString(36);
 let seq = 0;
 
 async function pay(orderId: string, total: number): Promise<boolean> {
-  const channel = chance(0.6) ? "alipay" : "wechat";
-  const created = await call("POST", "/v1/payments", { orderId, channel });
-  if (created.status !== 201) return false;
-  const paymentId = created.body.paymentId as string;
-  if (chance(0.03)) {
-    // A tampered callback (wrong amount): refused and recorded; the real one follows.
-    await call("POST", `/v1/payments/${paymentId}/simulate`, { status: "paid", amount: total + 1 });
-    stats.rejected++;
-  }
-  const paid = await call("POST", `/v1/payments/${paymentId}/simulate`, { status: "paid" });
-  if (paid.status !== 200) return false;
-  stats.paid++;
-  return true;
+  const tamper = chance(0.03);
+  const paid = await payOrder(call, { orderId, total }, chance(0.6) ? "alipay" : "wechat", tamper);
+  if (tamper) stats.rejected++;
+  if (paid) stats.paid++;
+  return paid;
 }
 
 async function oneOrder(): Promise<void> {
@@ -235,17 +228,13 @@ async function oneOrder(): Promise<void> {
       if (!(await pay(orderId, total))) return;
       if (chance(0.6))
         later(5_000 + rand(15_000), async () => {
-          const shipped = await call("POST", `/v1/orders/${orderId}/ship`, {
-            carrier: ["SF", "ZTO", "YTO", "JD"][rand(4)],
-            trackingNo: `T${Date.now()}${rand(1_000)}`,
-          });
-          if (shipped.status === 200) stats.shipped++;
+          const carrier = ["SF", "ZTO", "YTO", "JD"][rand(4)]!;
+          if (await shipOrder(call, orderId, carrier, `T${Date.now()}${rand(1_000)}`)) stats.shipped++;
         });
     });
   } else if (chance(0.5)) {
     later(1_000 + rand(5_000), async () => {
-      const cancelled = await call("POST", `/v1/orders/${orderId}/cancel`, { reason: "buyer changed mind" });
-      if (cancelled.status === 200) stats.cancelled++;
+      if (await cancelOrder(call, orderId, "buyer changed mind")) stats.cancelled++;
     });
   } // else: left unpaid, it cancels itself at the payment timeout
 }

@@ -61,6 +61,8 @@ export const BUILTIN_ROLES: ReadonlyMap<string, { permissions: readonly string[]
         permissions: [
           "order:read",
           "order:write",
+          "order:fulfil",
+          "order:approve",
           "customer:pii",
           "member:read",
           "payment:read",
@@ -322,11 +324,4 @@ async function auditRow(
 ): Promise<void> {
   await sql`INSERT INTO audit_log (principal, action, target, request_id, detail)
     VALUES (${audit.by}, ${action}, ${target}, ${audit.requestId}, ${sql.json(detail as never)})`;
-}
-
-/** A setting created once and shared by every node (e.g. the JWT secret when none is configured). */
-export async function sharedSetting(sql: Sql, key: string, create: () => string): Promise<string> {
-  await sql`INSERT INTO settings (key, value) VALUES (${key}, ${create()}) ON CONFLICT (key) DO NOTHING`;
-  const rows = await sql`SELECT value FROM settings WHERE key = ${key}`;
-  return rows[0]!.value as string;
 }

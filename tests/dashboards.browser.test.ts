@@ -8,6 +8,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { io, type Socket } from "socket.io-client";
 import type { HubNode } from "../hub-node.ts";
+import { type DemoCall, payOrder, shipOrder } from "../scripts/demo-shopper.ts";
 import {
   ADMIN_PASSWORD,
   ApiClient,
@@ -206,6 +207,105 @@ test("dashboards - orders: KPIs, funnel and latest orders follow placed and paid
   await shot("orders");
 }, 20_000);
 
+test("dashboards - the orders chart and orders/min open with the read model's last ten minutes", async () => {
+  const placed = [];
+  for (let i = 0; i < 3; i++) placed.push(await placeOrder("DB-2"));
+  await pay(placed[0]!.orderId);
+  // Everything is in the read model before the page opens: what the chart shows comes from the snapshot.
+  await node.projector!.caughtUp();
+  await openDashboard("orders", ["orders"]);
+  const opened = await page.evaluate(() => {
+    const w = window as unknown as {
+      __hub: { received: number[]; state: { buckets: Record<string, { placed: number; paid: number }> } };
+      __chart?: { data: number[][] };
+    };
+    const sum = (xs: number[]) => xs.reduce((n, x) => n + (x ?? 0), 0);
+    return {
+      live: w.__hub.received.length,
+      placed: sum(Object.values(w.__hub.state.buckets).map((b) => b.placed)),
+      paid: sum(Object.values(w.__hub.state.buckets).map((b) => b.paid)),
+      chartPlaced: w.__chart ? sum(w.__chart.data[1]!) : null,
+    };
+  });
+  const detail = JSON.stringify(opened);
+  expect(opened.live, detail).toBe(0);
+  // At least the orders of this file so far (all within the last ten minutes).
+  expect(opened.placed, detail).toBeGreaterThanOrEqual(seq);
+  expect(opened.paid, detail).toBeGreaterThanOrEqual(4);
+  await until(
+    () =>
+      Number(document.querySelector('[data-testid="kpi-orders-per-min"]')?.getAttribute("data-value")) >= 3,
+    "orders/min from the snapshot",
+  );
+  await page.waitForFunction(
+    (n) => {
+      const chart = (window as unknown as { __chart: { data: number[][] } }).__chart;
+      return chart.data[1]!.reduce((a, b) => a + (b ?? 0), 0) >= n;
+    },
+    seq,
+    { timeout: 3_000, polling: 100 },
+  );
+}, 20_000);
+
+test("dashboards - chart legend and axes, and server reasons, follow the page language", async () => {
+  await openDashboard("orders", ["orders"]);
+  // A tampered callback (wrong amount) is refused: the alert carries the server's reason.
+  const order = await placeOrder("DB-2");
+  const created = await api.call("POST", "/v1/payments", { orderId: order.orderId, channel: "alipay" });
+  expect(created.status).toBe(201);
+  const { paymentId } = created.body as { paymentId: string };
+  await api.call("POST", `/v1/payments/${paymentId}/simulate`, { status: "paid", amount: order.total + 1 });
+  const detail = () =>
+    page
+      .locator('[data-testid="alert-item"][data-kind="alertCallbackRejected"] [data-testid="alert-detail"]')
+      .first()
+      .textContent({ timeout: 2_000 });
+  await until(
+    () => document.querySelector('[data-testid="alert-item"][data-kind="alertCallbackRejected"]'),
+    "the rejected-callback alert",
+  );
+  const legend = () => page.locator('[data-testid="orders-chart"] .u-legend').textContent({ timeout: 2_000 });
+  const axisLabels = () =>
+    page.evaluate(() =>
+      (window as unknown as { __chart: { axes: Array<{ label?: string }> } }).__chart.axes.map(
+        (a) => a.label,
+      ),
+    );
+  expect(await detail()).toContain("金额不符");
+  expect(await legend()).toContain("下单");
+  expect(await legend()).toContain("时间");
+  expect(await axisLabels()).toEqual(["时间", "订单数"]);
+  await page.selectOption('[data-testid="lang-switch"]', "en");
+  expect(await detail()).toContain("amount mismatch");
+  expect(await legend()).toContain("Placed");
+  expect(await legend()).toContain("Time");
+  expect(await legend()).not.toContain("下单");
+  expect(await axisLabels()).toEqual(["Time", "Orders"]);
+  await shot("orders-en");
+  await page.selectOption('[data-testid="lang-switch"]', "zh-CN");
+  expect(await legend()).toContain("支付");
+}, 20_000);
+
+test("dashboards - demo shoppers: a WeChat payment (its callback answers 204) counts as paid, and the order ships", async () => {
+  const call: DemoCall = async (method, path, body, key) => {
+    const res = await api.call(method, path, body, key ? { "idempotency-key": key } : {});
+    return {
+      status: res.status,
+      body: (typeof res.body === "object" && res.body ? res.body : {}) as Record<string, unknown>,
+    };
+  };
+  const order = await placeOrder("DB-2");
+  expect(await payOrder(call, order, "wechat")).toBe(true);
+  await waitFor(
+    async () =>
+      ((await api.call("GET", `/v1/orders/${order.orderId}`)).body as { status: string }).status ===
+      "awaiting_shipment",
+    5_000,
+    "the WeChat-paid order to await shipment",
+  );
+  expect(await shipOrder(call, order.orderId, "SF", `T-${order.orderId}`)).toBe(true);
+}, 20_000);
+
 test("dashboards - inventory: live physical/reserved per SKU, low-stock alert, sell-through", async () => {
   await openDashboard("inventory", ["inventory"]);
   const row = (sku: string) => page.locator(`[data-testid="sku-row-${sku}"]`);
@@ -253,6 +353,31 @@ test("dashboards - inventory: live physical/reserved per SKU, low-stock alert, s
     "the hottest SKU's sell-through",
   );
   await shot("inventory");
+}, 20_000);
+
+test("dashboards - after a reload, sell-through counts from the sale's starting stock and standing alerts keep their time", async () => {
+  await node.projector!.caughtUp();
+  await openDashboard("inventory", ["inventory"]);
+  await until(
+    () => document.querySelector('[data-testid="sell-through"]')?.getAttribute("data-sku") === "DB-1",
+    "DB-1's sell-through from the snapshot",
+  );
+  // DB-1 opened with 500 and sold before 40 more arrived: the sale is measured against 500, not 540.
+  const sell = page.locator('[data-testid="sell-through"]');
+  expect(await sell.locator(".sell-meta span").textContent()).toEndWith("/ 500");
+  expect(await sell.getAttribute("data-start")).toBe("500");
+  const row = page.locator('[data-testid="sku-row-DB-1"]');
+  const physical = Number(await row.getAttribute("data-physical"));
+  const reserved = Number(await row.getAttribute("data-reserved"));
+  expect(physical).toBe(540);
+  expect(Number(await sell.getAttribute("data-ratio"))).toBeCloseTo((500 - (physical - reserved)) / 500, 3);
+  const when = await page
+    .locator('[data-testid="alert-item"][data-sku="DB-LOW"] .when')
+    .first()
+    .textContent();
+  expect(when, "a standing low-stock alert from the snapshot shows when it was raised").toMatch(
+    /\d{2}:\d{2}:\d{2}/,
+  );
 }, 20_000);
 
 test("dashboards - logistics and warehouse show their honest empty state, in both languages", async () => {

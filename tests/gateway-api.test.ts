@@ -349,7 +349,14 @@ test("gateway - /readyz is 200 with its checks", async () => {
   expect(res.status).toBe(200);
   const report = res.body as { ready: boolean; checks: Record<string, { ok: boolean; detail?: string }> };
   expect(report.ready).toBe(true);
-  expect(Object.keys(report.checks).sort()).toEqual(["nats", "postgres", "projector", "redis", "shards"]);
+  expect(Object.keys(report.checks).sort()).toEqual([
+    "event log storage",
+    "nats",
+    "postgres",
+    "projector",
+    "redis",
+    "shards",
+  ]);
   for (const check of Object.values(report.checks)) expect(check.ok).toBe(true);
 });
 

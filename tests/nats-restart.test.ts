@@ -10,6 +10,7 @@ import {
   requireServices,
   startTestNode,
   testNamespace,
+  waitFor,
 } from "./support/harness.ts";
 
 // A private NATS on its own port and data folder: the shared server is never touched.
@@ -75,10 +76,18 @@ test("durability - restarting nats-server under load loses no acknowledged write
     `nats restart: acknowledged ${acknowledged.size}, unanswered ${unanswered.size} of ${ATTEMPTS}`,
   );
 
-  // Settle the unanswered ones by retrying with the same order id (effectively once).
+  // Settle the unanswered ones by retrying with the same order id (effectively once). A 503 right after
+  // the restart means "unknown yet, retry": the client keeps retrying, as a real one would.
   for (const orderId of unanswered) {
-    const retry = await api.call("POST", `/v1/inventory/${sku}/reservations`, { orderId, qty: 1 });
-    expect(retry.status).toBe(201);
+    let last: { status: number; body: unknown } | undefined;
+    await waitFor(
+      async () => {
+        last = await api.call("POST", `/v1/inventory/${sku}/reservations`, { orderId, qty: 1 });
+        return last.status === 201;
+      },
+      15_000,
+      `a retry of ${orderId} to be acknowledged (last answer ${last?.status} ${JSON.stringify(last?.body)})`,
+    );
     acknowledged.add(orderId);
   }
   const stock = (await api.call("GET", `/v1/inventory/${sku}`)).body as {

@@ -26,7 +26,14 @@ test("startup - `bun main.ts` with every role serves /readyz 200, and stops clea
     "/readyz to answer 200",
   );
   expect(report?.ready).toBe(true);
-  expect(Object.keys(report!.checks).sort()).toEqual(["nats", "postgres", "projector", "redis", "shards"]);
+  expect(Object.keys(report!.checks).sort()).toEqual([
+    "event log storage",
+    "nats",
+    "postgres",
+    "projector",
+    "redis",
+    "shards",
+  ]);
   proc.kill("SIGTERM");
   expect(await proc.exited).toBe(0);
   proc = undefined;

@@ -30,4 +30,5 @@ export {
   quantitySchema,
 } from "./commands.ts";
 export { type InventoryEvent, inventoryEventSchema, type ReservationLine } from "./events.ts";
+export { type MovementKind, type StockMovement, stockMovement } from "./movements.ts";
 export { type InventoryState, type StockView, sellable, stockView, type WarehouseStock } from "./state.ts";

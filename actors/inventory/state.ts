@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { mapEntries, mapSchema } from "../shared/index.ts";
 import type { InventoryEvent, ReservationLine } from "./events.ts";
+import { stockMovement } from "./movements.ts";
 
 export interface WarehouseStock {
   physical: number;
@@ -82,18 +83,16 @@ function at(state: InventoryState, warehouse: string): WarehouseStock {
 
 /** Applies one event. Updates `state` in place (see `ActorKind.apply`) and returns it. */
 export function applyInventoryEvent(state: InventoryState, event: InventoryEvent): InventoryState {
+  // Stock figures move by the one shared rule; this function keeps only what the actor itself remembers.
+  for (const move of stockMovement(event)) {
+    const stock = at(state, move.warehouse);
+    stock.physical += move.physical;
+    stock.reserved += move.reserved;
+    stock.inTransit += move.inTransit;
+    if (move.safetyStock !== undefined) stock.safetyStock = move.safetyStock;
+  }
   switch (event.type) {
-    case "received": {
-      const stock = at(state, event.warehouse);
-      stock.physical += event.qty;
-      stock.inTransit -= event.fromTransit;
-      break;
-    }
-    case "inboundAnnounced":
-      at(state, event.warehouse).inTransit += event.qty;
-      break;
     case "reserved":
-      for (const line of event.lines) at(state, line.warehouse).reserved += line.qty;
       state.reservations.set(event.orderId, {
         lines: event.lines,
         ...(event.userId ? { userId: event.userId } : {}),
@@ -103,31 +102,19 @@ export function applyInventoryEvent(state: InventoryState, event: InventoryEvent
         state.perUser.set(event.userId, (state.perUser.get(event.userId) ?? 0) + totalQty(event.lines));
       break;
     case "released":
-      for (const line of event.lines) at(state, line.warehouse).reserved -= line.qty;
       releaseBuyer(state, event.orderId, event.lines);
       state.reservations.delete(event.orderId);
       state.closed.set(event.orderId, "released");
       break;
     case "committed":
-      for (const line of event.lines) {
-        const stock = at(state, line.warehouse);
-        stock.reserved -= line.qty;
-        stock.physical -= line.qty;
-      }
       state.reservations.delete(event.orderId);
       state.closed.set(event.orderId, "committed");
-      break;
-    case "adjusted":
-      at(state, event.warehouse).physical = event.countedQty;
-      break;
-    case "safetyStockSet":
-      at(state, event.warehouse).safetyStock = event.qty;
-      break;
-    case "lowStock":
       break;
     case "purchaseLimitSet":
       if (event.maxPerUser === null) delete state.maxPerUser;
       else state.maxPerUser = event.maxPerUser;
+      break;
+    default:
       break;
   }
   return state;

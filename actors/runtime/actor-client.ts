@@ -1,4 +1,5 @@
 import type { NatsConnection } from "@nats-io/transport-node";
+import type { ConnectionWatch } from "./connection-watch.ts";
 import { DomainError, errorFromBody, RuntimeError } from "./errors.ts";
 import type { CommandMeta } from "./kind.ts";
 import type { CommandEnvelope, Reply } from "./protocol.ts";
@@ -13,6 +14,11 @@ export interface ActorClientOptions {
   deadlineMs: number;
   /** Coalesce commands for the same actor issued in the same tick into one request (default true). */
   coalesce?: boolean;
+  /**
+   * The connection's health. With it, a command is answered `unavailable` at once while NATS is down or
+   * stalled (and an attempt in flight is abandoned the moment it goes), instead of after the deadline.
+   */
+  connection?: ConnectionWatch;
 }
 
 export interface SendOptions {
@@ -31,10 +37,14 @@ const MAX_COALESCED = 256;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Sends commands to actors wherever they live. Retries "no responders", `moved`, `unavailable` and
- * timeouts with backoff until the deadline (a shard handover looks exactly like that), always with
- * the same command id, so a retry never applies twice. `overloaded` is not retried: backpressure
- * belongs to the caller.
+ * Sends commands to actors wherever they live. Retries "no responders", `moved` and attempt timeouts
+ * with backoff until the deadline (a shard handover looks exactly like that), always with the same
+ * command id, so a retry never applies twice. Not retried: `overloaded` (backpressure belongs to the
+ * caller), `unavailable` and `storage_full` from the owner (its event log refused or timed out: the owner
+ * already spent its NATS deadline, and retrying would only push the answer past what a caller waits),
+ * and anything while our own NATS connection is down or stalled (nothing can be appended then).
+ *
+ * None of these answers says the command did not happen: a 503 means "unknown, retry with the same id".
  *
  * @example
  * const stock = await client.send("sku", "SKU-1", { type: "get" }, { readOnly: true });
@@ -79,20 +89,25 @@ export class ActorClient {
     const deadline = Date.now() + this.#options.deadlineMs;
     let backoff = 25;
     let lastProblem = "no answer";
+    const connection = this.#options.connection;
     for (;;) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) break;
+      if (connection && connection.state !== "up") {
+        lastProblem = `NATS connection ${connection.state}`;
+        break;
+      }
       try {
-        const reply = await this.#send(
+        const reply = await this.#attempt(
           subject,
           envelope,
           Math.min(this.#options.attemptTimeoutMs, remaining),
         );
-        if (reply.ok || !["moved", "unavailable"].includes(reply.error.kind)) return reply;
+        if (reply.ok || reply.error.kind !== "moved") return reply;
         lastProblem = reply.error.message;
       } catch (error) {
         lastProblem = describe(error);
-        if (isClosed(error)) break;
+        if (isClosed(error) || error instanceof ConnectionLost) break;
       }
       await sleep(Math.min(backoff, Math.max(0, deadline - Date.now())));
       backoff = Math.min(backoff * 2, 500);
@@ -105,6 +120,25 @@ export class ActorClient {
         1_000,
       ).toBody(),
     };
+  }
+
+  /** One attempt, abandoned as soon as the connection goes down or stalls (its answer could never come in time). */
+  async #attempt(subject: string, envelope: CommandEnvelope, timeoutMs: number): Promise<Reply> {
+    const connection = this.#options.connection;
+    const sent = this.#send(subject, envelope, timeoutMs);
+    if (!connection) return sent;
+    const lost = connection.whenNotUp();
+    try {
+      return await Promise.race([
+        sent,
+        lost.promise.then((state) => {
+          throw new ConnectionLost(state);
+        }),
+      ]);
+    } finally {
+      lost.cancel();
+      sent.catch(() => undefined);
+    }
   }
 
   /**
@@ -163,6 +197,13 @@ interface Queued {
   timeoutMs: number;
   resolve(reply: Reply): void;
   reject(error: unknown): void;
+}
+
+class ConnectionLost extends Error {
+  constructor(state: string) {
+    super(`NATS connection ${state} while waiting for the answer`);
+    this.name = "ConnectionLost";
+  }
 }
 
 function describe(error: unknown): string {

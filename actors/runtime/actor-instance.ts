@@ -1,5 +1,5 @@
 import { DomainError, type ErrorBody, RuntimeError } from "./errors.ts";
-import { type EventStore, StaleWriteError, type TimerIndex } from "./event-store.ts";
+import { type EventStore, StaleWriteError, StorageFullError, type TimerIndex } from "./event-store.ts";
 import type { AnyActorKind, DecideContext, Decision } from "./kind.ts";
 import {
   type ActorRef,
@@ -296,11 +296,16 @@ export class ActorInstance {
         this.#seq = await this.#host.store.append(this.ref, log, this.#seq);
       } catch (error) {
         const stale = error instanceof StaleWriteError;
+        const full = error instanceof StorageFullError;
         if (!stale) this.#host.onError(this.ref, "append failed", error);
         await this.#failBatch(
           batch,
-          stale ? "moved" : "unavailable",
-          stale ? "actor was written elsewhere; retry" : "event log unavailable; retry",
+          stale ? "moved" : full ? "storage_full" : "unavailable",
+          stale
+            ? "actor was written elsewhere; retry"
+            : full
+              ? "event log is full; nothing was written"
+              : "event log unavailable; retry",
         );
         return;
       }
@@ -370,8 +375,14 @@ export class ActorInstance {
   }
 
   /** A failed append: answer exactly this batch with a retryable error and rebuild from the log. */
-  async #failBatch(batch: Pending[], kind: "moved" | "unavailable", message: string): Promise<void> {
-    for (const p of batch) p.respond(fail(new RuntimeError(kind, message, 100).toBody()));
+  async #failBatch(
+    batch: Pending[],
+    kind: "moved" | "unavailable" | "storage_full",
+    message: string,
+  ): Promise<void> {
+    // Storage full lasts until an operator frees space: tell callers to come back later, not at once.
+    const retryAfterMs = kind === "storage_full" ? 5_000 : 100;
+    for (const p of batch) p.respond(fail(new RuntimeError(kind, message, retryAfterMs).toBody()));
     if (this.#status === "closed") return; // closing is final: a closed instance never serves again
     this.#status = "loading";
     try {

@@ -1,7 +1,11 @@
-import { Kvm } from "@nats-io/kv";
+import { randomBytes } from "node:crypto";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { type KV, Kvm } from "@nats-io/kv";
 import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
 import { ActorClient } from "./actor-client.ts";
 import { ActorInstance, type InstanceHost, type InstanceOptions } from "./actor-instance.ts";
+import { ConnectionWatch } from "./connection-watch.ts";
+import { withDeadline } from "./deadline.ts";
 import { RuntimeError } from "./errors.ts";
 import type { EventStore, TimerIndex } from "./event-store.ts";
 import type { AnyActorKind } from "./kind.ts";
@@ -9,7 +13,7 @@ import { type Logger, silentLogger } from "./log.ts";
 import type { MetricsRegistry } from "./metrics.ts";
 import { type ActorRef, actorKey, type CommandEnvelope, type Reply, TIMER_COMMAND } from "./protocol.ts";
 import { isValidActorId, Subjects } from "./shard.ts";
-import { ShardLeases } from "./shard-leases.ts";
+import { ShardLeases, scanLeases } from "./shard-leases.ts";
 import { WakeSchedule } from "./wake-schedule.ts";
 
 export interface ActorNodeOptions {
@@ -17,6 +21,10 @@ export interface ActorNodeOptions {
   nodeId: string;
   shardCount: number;
   leaseTtlMs: number;
+  /** Lifetime of this node's heartbeat (default min(3 s, lease TTL)): dead owners are detected from it. */
+  heartbeatTtlMs?: number;
+  /** Deadline of each NATS call the node makes itself (KV, stream info, timer loads); default 1.5 s. */
+  natsTimeoutMs?: number;
   /** Passivate an actor after this long without commands. */
   idleMs: number;
   /** Most actors in memory; beyond it the least recently used idle ones passivate (guarantee 6). */
@@ -56,6 +64,11 @@ export class ActorNode {
   /** Sends actors' effects to other actors, wherever they live. */
   readonly #effectsClient: ActorClient;
   #pending = 0;
+  readonly #natsTimeoutMs: number;
+  /** The NATS connection's health, shared with the node's clients and readiness. */
+  readonly connection: ConnectionWatch;
+  readonly #ownsConnectionWatch: boolean;
+  #offConnection: (() => void) | undefined;
   #metrics: {
     appends: (c: number, e: number, ms: number) => void;
     snapshotRejected: (kind: string) => void;
@@ -66,7 +79,7 @@ export class ActorNode {
     kinds: AnyActorKind[],
     storage: { store: EventStore; timerIndex: TimerIndex },
     options: ActorNodeOptions,
-    deps: { log?: Logger; metrics?: MetricsRegistry } = {},
+    deps: { log?: Logger; metrics?: MetricsRegistry; connection?: ConnectionWatch } = {},
   ) {
     this.#nc = nc;
     for (const kind of kinds) this.#kinds.set(kind.name, kind);
@@ -76,11 +89,15 @@ export class ActorNode {
     this.subjects = new Subjects(options.namespace);
     this.#wakes = new WakeSchedule((ref) => this.#deliverTimer(ref));
     this.#metrics = { appends: () => undefined, snapshotRejected: () => undefined };
+    this.#natsTimeoutMs = options.natsTimeoutMs ?? 1_500;
+    this.connection = deps.connection ?? new ConnectionWatch(nc, { slowAfterMs: this.#natsTimeoutMs });
+    this.#ownsConnectionWatch = deps.connection === undefined;
     this.#effectsClient = new ActorClient(nc, {
       namespace: options.namespace,
       shardCount: options.shardCount,
       attemptTimeoutMs: 2_000,
       deadlineMs: Math.max(15_000, options.leaseTtlMs * 3),
+      connection: this.connection,
     });
     this.#host = {
       nodeId: options.nodeId,
@@ -113,23 +130,39 @@ export class ActorNode {
   get ownedShards(): number[] {
     return this.#leases?.owned() ?? [];
   }
+  /** Owned shards this node may write for right now (lease and heartbeat both fresh). */
+  get validShards(): number[] {
+    return this.#leases?.valid() ?? [];
+  }
   get coveredShards(): number {
     return this.#leases?.covered ?? 0;
   }
 
   async start(): Promise<void> {
-    const kvm = new Kvm(this.#nc);
-    const ns = this.#options.namespace.replace(/\W/g, "_");
-    const bucket = { ttl: this.#options.leaseTtlMs, history: 1 };
-    const leases = await kvm.create(`${ns}_shard_leases`, bucket);
-    const nodes = await kvm.create(`${ns}_nodes`, bucket);
+    const timeout = this.#natsTimeoutMs;
+    const heartbeatTtlMs = Math.min(this.#options.heartbeatTtlMs ?? 3_000, this.#options.leaseTtlMs);
+    const buckets = await openLeaseBuckets(this.#nc, this.#options.namespace, {
+      leaseTtlMs: this.#options.leaseTtlMs,
+      heartbeatTtlMs,
+      timeoutMs: timeout,
+    });
+    const { leases, nodes, listNodes } = buckets;
     this.#leases = new ShardLeases(leases, nodes, {
       nodeId: this.#options.nodeId,
+      incarnation: randomBytes(6).toString("hex"),
       shardCount: this.#options.shardCount,
       ttlMs: this.#options.leaseTtlMs,
+      heartbeatTtlMs,
+      timeoutMs: timeout,
+      listNodes,
+      connection: this.connection,
       onAcquired: (shard) => this.#serveShard(shard),
       onReleased: (shard, reason) => this.#stopShard(shard, reason),
       onError: (message, error) => this.#log.warn(message, { error }),
+    });
+    // The moment NATS is back, renew and take back our shards (no wait for the next round).
+    this.#offConnection = this.connection.onChange((state) => {
+      if (state === "up") void this.#leases?.tick();
     });
     await this.#leases.start();
     const sweepMs = Math.max(50, Math.min(1_000, Math.floor(this.#options.idleMs / 2)));
@@ -139,17 +172,21 @@ export class ActorNode {
   /** Graceful stop: finish in-flight appends, hand shards back, snapshot what is worth it. */
   async stop(): Promise<void> {
     if (this.#sweeper) clearInterval(this.#sweeper);
+    this.#offConnection?.();
     await this.#leases?.stop();
     this.#wakes.stop();
+    if (this.#ownsConnectionWatch) this.connection.stop();
   }
 
   /** Stops serving without releasing leases, like a crash; tests use it to exercise failover in-process. */
   async crash(): Promise<void> {
     if (this.#sweeper) clearInterval(this.#sweeper);
     this.#leases?.abandon();
+    this.#offConnection?.();
     for (const sub of this.#subscriptions.values()) sub.unsubscribe();
     this.#subscriptions.clear();
-    for (const instance of this.#instances.values()) instance.close("node crashed", "unavailable");
+    // Callers see what a real crash looks like to them: no owner, retry elsewhere.
+    for (const instance of this.#instances.values()) instance.close("node crashed", "moved");
     this.#instances.clear();
     this.#wakes.stop();
   }
@@ -206,7 +243,11 @@ export class ActorNode {
     });
     this.#subscriptions.set(shard, sub);
     // Timers of passivated actors live in the index; arm them for this node.
-    const timers = await this.#timerIndex.loadShard(shard);
+    const timers = await withDeadline(
+      this.#timerIndex.loadShard(shard),
+      Math.max(5_000, this.#natsTimeoutMs * 3),
+      `loading timers of shard ${shard}`,
+    );
     for (const { ref, dueAt } of timers) if (dueAt > 0) this.#wakes.set(ref, dueAt);
     this.#log.info("shard acquired", { shard, timers: timers.length });
   }
@@ -317,7 +358,59 @@ export class ActorNode {
     this.#metrics.snapshotRejected = (kind) => rejected.inc({ kind });
     metrics.gauge("hub_actors_active", "Actors in memory on this node", () => this.#instances.size);
     metrics.gauge("hub_actor_commands_pending", "Commands queued on this node", () => this.#pending);
-    metrics.gauge("hub_shards_owned", "Shards this node serves", () => this.ownedShards.length);
+    metrics.gauge("hub_shards_owned", "Shards this node holds a lease on", () => this.ownedShards.length);
+    metrics.gauge(
+      "hub_shards_valid",
+      "Shards this node may write for now (lease and heartbeat fresh)",
+      () => this.validShards.length,
+    );
     metrics.gauge("hub_timers_scheduled", "Durable timers armed on this node", () => this.#wakes.size);
   }
+}
+
+export interface LeaseBuckets {
+  leases: KV;
+  nodes: KV;
+  /** Node ids with a heartbeat key, from one stream-info request (no watcher that can stall). */
+  listNodes(): Promise<string[]>;
+}
+
+/**
+ * The lease bucket (max age = lease TTL) and the heartbeat bucket (max age = heartbeat TTL), opened with
+ * a deadline on every call. Both are separate streams from the event log, so a full event log (which has
+ * its own size limit) leaves them room to work.
+ */
+export async function openLeaseBuckets(
+  nc: NatsConnection,
+  namespace: string,
+  options: { leaseTtlMs: number; heartbeatTtlMs: number; timeoutMs: number },
+): Promise<LeaseBuckets> {
+  const js = jetstream(nc, { timeout: options.timeoutMs });
+  const jsm = await jetstreamManager(nc, { timeout: options.timeoutMs });
+  const kvm = new Kvm(js);
+  const ns = namespace.replace(/\W/g, "_");
+  const leases = await kvm.create(`${ns}_shard_leases`, { ttl: options.leaseTtlMs, history: 1 });
+  const nodesBucket = `${ns}_nodes`;
+  const nodes = await kvm.create(nodesBucket, { ttl: options.heartbeatTtlMs, history: 1 });
+  // The KV client never changes an existing bucket, and the heartbeat lifetime is configuration.
+  const stream = `KV_${nodesBucket}`;
+  const info = await jsm.streams.info(stream);
+  const maxAge = options.heartbeatTtlMs * 1_000_000;
+  if (info.config.max_age !== maxAge) await jsm.streams.update(stream, { ...info.config, max_age: maxAge });
+  const prefix = `$KV.${nodesBucket}.`;
+  const listNodes = async () => {
+    const state = (await jsm.streams.info(stream, { subjects_filter: `${prefix}>` })).state;
+    return Object.keys(state.subjects ?? {}).map((subject) => subject.slice(prefix.length));
+  };
+  return { leases, nodes, listNodes };
+}
+
+/** How many shards have a live owner (a holder with a live heartbeat), for readiness. */
+export async function clusterCoverage(
+  buckets: LeaseBuckets,
+  shardCount: number,
+  timeoutMs: number,
+): Promise<{ live: number; shardCount: number }> {
+  const scan = await scanLeases({ ...buckets, shardCount, timeoutMs });
+  return { live: scan.leases.filter((l) => l.live).length, shardCount };
 }

@@ -15,8 +15,11 @@ export const DOMAIN_ERROR_KINDS = [
 ] as const;
 export type DomainErrorKind = (typeof DOMAIN_ERROR_KINDS)[number];
 
-/** Raised by the runtime; every one of these is safe to retry with the same command id. */
-export const RUNTIME_ERROR_KINDS = ["overloaded", "unavailable", "moved", "timeout"] as const;
+/**
+ * Raised by the runtime; every one of these is safe to retry with the same command id. `storage_full`:
+ * the event log refused the append because its size limit (or JetStream's store) is reached.
+ */
+export const RUNTIME_ERROR_KINDS = ["overloaded", "unavailable", "moved", "timeout", "storage_full"] as const;
 export type RuntimeErrorKind = (typeof RUNTIME_ERROR_KINDS)[number];
 
 export type ErrorKind = DomainErrorKind | RuntimeErrorKind;

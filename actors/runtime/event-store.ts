@@ -45,3 +45,11 @@ export class StaleWriteError extends Error {
     this.name = "StaleWriteError";
   }
 }
+
+/** The event log is out of space (its size limit or JetStream's store): nothing was appended. */
+export class StorageFullError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "StorageFullError";
+  }
+}

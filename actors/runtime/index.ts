@@ -1,6 +1,15 @@
 export { ActorClient, type ActorClientOptions, type SendOptions } from "./actor-client.ts";
 export { ActorInstance, type InstanceHost, type InstanceOptions } from "./actor-instance.ts";
-export { ActorNode, type ActorNodeOptions, defaultInstanceOptions } from "./actor-node.ts";
+export {
+  ActorNode,
+  type ActorNodeOptions,
+  clusterCoverage,
+  defaultInstanceOptions,
+  type LeaseBuckets,
+  openLeaseBuckets,
+} from "./actor-node.ts";
+export { type ConnectionState, ConnectionWatch } from "./connection-watch.ts";
+export { DeadlineError, withDeadline } from "./deadline.ts";
 export {
   DomainError,
   type DomainErrorKind,
@@ -16,6 +25,7 @@ export {
   type LoadedActor,
   type LoadOptions,
   StaleWriteError,
+  StorageFullError,
   type TimerIndex,
 } from "./event-store.ts";
 export {

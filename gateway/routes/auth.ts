@@ -1,6 +1,7 @@
+import type { Context } from "hono";
 import type { GatewayKit } from "../app.ts";
 import type { TokenService } from "../auth.ts";
-import type { RateLimiter, UserDirectory } from "../ports.ts";
+import type { LoginThrottle, UserDirectory } from "../ports.ts";
 import { ProblemError } from "../problem.ts";
 import * as s from "../schemas.ts";
 import { parseBody } from "../validate.ts";
@@ -8,13 +9,23 @@ import { parseBody } from "../validate.ts";
 export interface AuthRouteDeps {
   users: UserDirectory;
   tokens: TokenService;
-  /** Counts login attempts per username across all gateway nodes. */
-  limiter: RateLimiter;
+  /** Failed logins per client address and per username, across all gateway nodes. */
+  loginThrottle: LoginThrottle;
 }
 
-const LOGIN_ATTEMPTS_PER_MINUTE = 20;
+/**
+ * The peer address of the request, as the platform adapter hands it over (`env.clientAddress`); behind a
+ * reverse proxy that is the proxy. `app.request` callers (tests) may pass it as the env argument.
+ */
+export function clientAddress(c: Context): string {
+  const env = c.env as { clientAddress?: unknown } | undefined;
+  return typeof env?.clientAddress === "string" && env.clientAddress ? env.clientAddress : "unknown";
+}
 
-/** Login: username and password for a bearer token, limited per username against guessing. */
+/**
+ * Login: username and password for a bearer token. Throttled per client address and per username,
+ * counting failures only; the password check itself runs off the event loop (platform/password.ts).
+ */
 export function authRoutes(deps: AuthRouteDeps) {
   return ({ define }: GatewayKit) => {
     define(
@@ -25,17 +36,39 @@ export function authRoutes(deps: AuthRouteDeps) {
         tag: "Auth",
         public: true,
         body: s.tokenRequest,
-        response: { status: 200, schema: s.tokenResponse, description: "Signed JWT" },
+        response: {
+          status: 200,
+          schema: s.tokenResponse,
+          description: "Signed JWT; 429 after repeated failures",
+        },
       },
       async (c) => {
         const body = await parseBody(c, s.tokenRequest);
-        const attempts = await deps.limiter.hit(`login:${body.username}`, 60);
-        if (attempts > LOGIN_ATTEMPTS_PER_MINUTE) {
-          throw new ProblemError(429, "rate-limited", "too many login attempts; wait a minute", {}, 60);
+        const address = clientAddress(c);
+        const verdict = await deps.loginThrottle.begin(address, body.username).catch(() => {
+          // Without the counters there is no guessing protection: refuse logins rather than allow
+          // unlimited guesses. Existing tokens keep working.
+          throw new ProblemError(
+            503,
+            "unavailable",
+            "login is unavailable: the rate-limit store is unreachable",
+            {},
+            5,
+          );
+        });
+        if (!verdict.allowed) {
+          throw new ProblemError(
+            429,
+            "rate-limited",
+            `too many failed logins; retry in ${verdict.retryAfterSeconds} s`,
+            {},
+            verdict.retryAfterSeconds,
+          );
         }
         const user = await deps.users.verify(body.username, body.password);
         if (!user) throw new ProblemError(401, "unauthorized", "wrong username or password");
-        return c.json(await deps.tokens.issue({ username: user.username, permissions: user.permissions }));
+        await deps.loginThrottle.succeeded(address, body.username).catch(() => undefined);
+        return c.json(await deps.tokens.issue(user));
       },
     );
   };

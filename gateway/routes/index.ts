@@ -5,6 +5,7 @@ import type { TokenService } from "../auth.ts";
 import type {
   AuditLog,
   InventoryReadModel,
+  LoginThrottle,
   OrderReadModel,
   PaymentLedger,
   PaymentRisk,
@@ -24,6 +25,7 @@ import { orderRoutes } from "./orders.ts";
 import { paymentStatementRoutes } from "./payment-statements.ts";
 import { paymentRoutes } from "./payments.ts";
 import { priceRoutes } from "./prices.ts";
+import { type StaffDirectory, userRoutes } from "./users.ts";
 import { warehouseRoutes } from "./warehouses.ts";
 
 /** Everything the routes of this gateway need, as ports (see `gateway/ports.ts`). */
@@ -31,7 +33,10 @@ export interface GatewayPorts {
   readiness(): Promise<ReadinessReport>;
   metrics: MetricsRegistry;
   users: UserDirectory;
+  /** Staff accounts and roles (the same store as `users` in production). */
+  staff: StaffDirectory;
   tokens: TokenService;
+  loginThrottle: LoginThrottle;
   limiter: RateLimiter;
   warehouses: WarehouseDirectory;
   inventory: InventoryReadModel;
@@ -60,6 +65,7 @@ export function gatewayRoutes(ports: GatewayPorts): RouteModule[] {
     paymentStatementRoutes(ports.payments),
     opsRoutes(ports),
     authRoutes(ports),
+    userRoutes({ users: ports.staff, tokens: ports.tokens }),
     warehouseRoutes(ports),
     inventoryRoutes(ports),
     holdRoutes(ports),

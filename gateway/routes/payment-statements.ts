@@ -21,6 +21,19 @@ const reconcileBody = z
   })
   .strict();
 
+const reconciliationReportSchema = z.looseObject({
+  id: z.string(),
+  channel: channelEnum,
+  date: z.string(),
+  matched: z.number().int(),
+  missing: z.array(z.looseObject({ paymentId: z.string(), amount: z.number().int() })),
+  extra: z.array(z.looseObject({ paymentId: z.string(), amount: z.number().int() })),
+  amountMismatches: z.array(
+    z.looseObject({ paymentId: z.string(), ledger: z.number(), statement: z.number() }),
+  ),
+  statusMismatches: z.array(z.looseObject({ paymentId: z.string() })),
+});
+
 /** Daily statements: the simulated channels' statement files, and reconciling one against the ledger. */
 export function paymentStatementRoutes(deps: PaymentStatementRouteDeps) {
   return ({ define }: GatewayKit) => {
@@ -32,6 +45,7 @@ export function paymentStatementRoutes(deps: PaymentStatementRouteDeps) {
         tag: "Payments",
         permission: "payment:read",
         query: statementQuery,
+        response: { status: 200, contentType: "text/csv", schema: z.string(), description: "The CSV file" },
       },
       async (c) => {
         const name = channelNamed(c.req.param("channel"));
@@ -55,6 +69,7 @@ export function paymentStatementRoutes(deps: PaymentStatementRouteDeps) {
         body: reconcileBody,
         response: {
           status: 201,
+          schema: reconciliationReportSchema,
           description: "The report: matched, missing, extra, amount and status differences",
         },
       },

@@ -28,17 +28,30 @@ test("auth route - a right password gets a token that opens the API; a wrong one
   expect(gw.actors.sent[0]?.options.meta?.by).toBe("alice");
 });
 
-test("auth route - the 21st login attempt in a window is 429 with Retry-After, even with the right password", async () => {
+test("auth route - a blocked address or username is 429 with Retry-After before the password is checked", async () => {
   const gw = fakeGateway();
   gw.users.add("bob", "pw", []);
-  for (let i = 0; i < 20; i++) {
-    const res = await gw.app.request("/v1/auth/token", post({ username: "bob", password: "wrong" }));
-    expect(res.status).toBe(401);
-  }
-  const limited = await gw.app.request("/v1/auth/token", post({ username: "bob", password: "pw" }));
+  gw.loginThrottle.verdict = { allowed: false, retryAfterSeconds: 42 };
+  const limited = await gw.app.request("/v1/auth/token", post({ username: "bob", password: "pw" }), {
+    clientAddress: "10.9.9.9",
+  });
   expect(limited.status).toBe(429);
-  expect(limited.headers.get("retry-after")).toBe("60");
-  expect(gw.limiter.hits.get("login:bob")).toBe(21);
+  expect(limited.headers.get("retry-after")).toBe("42");
+  expect(gw.loginThrottle.attempts).toEqual([{ address: "10.9.9.9", username: "bob" }]);
+  expect(gw.loginThrottle.succeededFor).toEqual([]);
+});
+
+test("auth route - only a successful login is taken back from the failure counters", async () => {
+  const gw = fakeGateway();
+  gw.users.add("bob", "pw", []);
+  expect((await gw.app.request("/v1/auth/token", post({ username: "bob", password: "no" }))).status).toBe(
+    401,
+  );
+  expect((await gw.app.request("/v1/auth/token", post({ username: "bob", password: "pw" }))).status).toBe(
+    200,
+  );
+  expect(gw.loginThrottle.attempts.map((a) => a.address)).toEqual(["unknown", "unknown"]);
+  expect(gw.loginThrottle.succeededFor).toEqual(["bob"]);
 });
 
 test("order routes - placing prices every line from the price book and derives the order id from the key", async () => {

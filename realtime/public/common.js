@@ -205,8 +205,20 @@ export function connectHub({ dashboards, onSnapshot, onEvent, onStock, onAlert }
       });
     }
   });
+  // The hub ends a session whose token expired or was revoked: sign in again, do not reconnect with it.
+  let sessionEnded = false;
+  socket.on("session", (status) => {
+    if (status?.ok !== false) return;
+    sessionEnded = true;
+    hub.sessionEnded = status.reason;
+    socket.disconnect(); // no reconnecting with a token the hub refuses
+    setConnState("expired");
+    session.clear();
+    setTimeout(() => requireToken(), 1_500);
+  });
   socket.on("disconnect", (reason) => {
     hub.disconnects.push(reason);
+    if (sessionEnded) return;
     if (reason === "io server disconnect") {
       // The hub drops a client that falls behind (or whose replay failed): reconnect and resume from lastId.
       setConnState("reconnecting");

@@ -77,6 +77,23 @@ export const DICT = {
     status_returned: "已退货",
     low: "低",
     ok: "正常",
+    conn_expired: "会话已失效，请重新登录",
+    axisTime: "时间",
+    axisOrders: "订单数",
+    reason_payment_timeout: "超时未支付",
+    reason_amount_mismatch: "金额不符",
+    reason_channel_failure: "支付渠道报告失败",
+    reason_order_cancelled: "订单已取消",
+    reason_placement_failed: "下单失败",
+    reason_refunded_before_shipment: "发货前已退款",
+    reason_member_refused: "会员限购或积分不足",
+    reason_buyer_changed_mind: "买家改变主意",
+    reason_insufficient_stock_for: "{sku} 库存不足",
+    reason_missing_signature: "缺少签名",
+    reason_bad_signature: "签名错误",
+    reason_unknown_key: "未知的签名证书",
+    reason_stale: "回调已过期",
+    reason_malformed: "回调格式错误",
   },
   en: {
     appTitle: "Business Hub · Live Dashboards",
@@ -155,6 +172,23 @@ export const DICT = {
     status_returned: "Returned",
     low: "Low",
     ok: "OK",
+    conn_expired: "Session ended, please sign in again",
+    axisTime: "Time",
+    axisOrders: "Orders",
+    reason_payment_timeout: "not paid in time",
+    reason_amount_mismatch: "amount mismatch",
+    reason_channel_failure: "the payment channel reported a failure",
+    reason_order_cancelled: "order cancelled",
+    reason_placement_failed: "placement failed",
+    reason_refunded_before_shipment: "refunded before shipment",
+    reason_member_refused: "member purchase limit or points refused",
+    reason_buyer_changed_mind: "buyer changed their mind",
+    reason_insufficient_stock_for: "insufficient stock for {sku}",
+    reason_missing_signature: "missing signature",
+    reason_bad_signature: "bad signature",
+    reason_unknown_key: "unknown signing certificate",
+    reason_stale: "stale callback",
+    reason_malformed: "malformed callback",
   },
 };
 
@@ -184,4 +218,34 @@ export function setLang(lang) {
   localStorage.setItem("hub.lang", lang);
   applyI18n();
   window.dispatchEvent(new CustomEvent("langchange", { detail: lang }));
+}
+
+/** The reasons the server writes into events (English, stable), as keys of the dictionary. */
+const REASONS = new Map([
+  ["payment timeout", "reason_payment_timeout"],
+  ["amount mismatch", "reason_amount_mismatch"],
+  ["channel reported failure", "reason_channel_failure"],
+  ["order cancelled", "reason_order_cancelled"],
+  ["placement failed", "reason_placement_failed"],
+  ["refunded before shipment", "reason_refunded_before_shipment"],
+  ["member purchase limit or points refused", "reason_member_refused"],
+  ["buyer changed mind", "reason_buyer_changed_mind"],
+  ["missing_signature", "reason_missing_signature"],
+  ["bad_signature", "reason_bad_signature"],
+  ["unknown_key", "reason_unknown_key"],
+  ["stale", "reason_stale"],
+  ["malformed", "reason_malformed"],
+]);
+
+/**
+ * A server reason in the page's language. Reasons a person typed (a cancellation note) are shown as
+ * they were written.
+ */
+export function reasonText(reason) {
+  if (typeof reason !== "string" || reason === "") return "";
+  const key = REASONS.get(reason);
+  if (key) return t(key);
+  const shortage = /^insufficient stock for (.+)$/.exec(reason);
+  if (shortage) return t("reason_insufficient_stock_for").replace("{sku}", shortage[1]);
+  return reason;
 }

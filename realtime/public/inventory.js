@@ -19,7 +19,8 @@ function blank(sku) {
     safetyStock: 0,
     sellable: 0,
     base: { physical: 0, reserved: 0, sellable: 0 },
-    peak: 0,
+    /** Physical stock when the sale started (just before the first reservation today); null before. */
+    saleStart: null,
     activity: [],
   };
 }
@@ -28,7 +29,6 @@ function blank(sku) {
 function refresh(s) {
   s.sellable = Math.max(0, s.base.sellable + (s.physical - s.base.physical) - (s.reserved - s.base.reserved));
   s.lowStock = s.safetyStock > 0 && s.sellable < s.safetyStock;
-  s.peak = Math.max(s.peak, s.physical);
 }
 
 function applySnapshot(data, asOf) {
@@ -37,14 +37,14 @@ function applySnapshot(data, asOf) {
   state.skus = {};
   state.alerts = [];
   for (const row of data?.skus ?? []) {
-    const s = { ...blank(row.sku), ...row, peak: row.physical };
+    const s = { ...blank(row.sku), ...row, saleStart: row.saleStart ?? null };
     s.base = { physical: row.physical, reserved: row.reserved, sellable: row.sellable };
     refresh(s);
     s.lowStock = Boolean(row.lowStock) || s.lowStock;
     state.skus[row.sku] = s;
-    if (s.lowStock)
-      state.alerts.push({ sku: row.sku, at: null, sellable: row.sellable, safetyStock: row.safetyStock });
   }
+  // The alerts standing in the read model, each with the time of the change that left the stock low.
+  for (const a of data?.lowStockAlerts ?? []) state.alerts.push({ ...a });
   render();
 }
 
@@ -54,6 +54,8 @@ function applyStock(msg) {
   for (const d of msg.deltas) {
     const s = state.skus[d.sku] ?? blank(d.sku);
     state.skus[d.sku] = s;
+    // First reservation seen for a SKU the snapshot had no sale for: the sale starts from this stock.
+    if (s.saleStart === null && d.reserved > 0) s.saleStart = s.physical;
     s.physical += d.physical;
     s.reserved += d.reserved;
     s.inTransit += d.inTransit;
@@ -156,17 +158,20 @@ function renderTable(rows) {
 
 function renderSell(rows) {
   const box = document.getElementById("sell");
-  const hottest = rows[0];
-  if (!hottest || hottest.peak <= 0) {
+  // The hottest SKU that is on sale today (has a starting stock to measure against).
+  const hottest = rows.find((s) => s.saleStart > 0);
+  if (!hottest || !(hottest.saleStart > 0)) {
     box.replaceChildren(el("div", { class: "empty", text: t("noData") }));
     box.dataset.sku = "";
     return;
   }
   const available = Math.max(0, hottest.physical - hottest.reserved);
-  const claimed = Math.max(0, hottest.peak - available);
-  const ratio = Math.min(1, claimed / hottest.peak);
+  // Claimed out of the stock the sale started with (a restock during the sale does not reset it).
+  const claimed = Math.min(hottest.saleStart, Math.max(0, hottest.saleStart - available));
+  const ratio = claimed / hottest.saleStart;
   box.dataset.sku = hottest.sku;
   box.dataset.ratio = ratio.toFixed(4);
+  box.dataset.start = String(hottest.saleStart);
   box.replaceChildren(
     el(
       "div",
@@ -182,7 +187,7 @@ function renderSell(rows) {
     el(
       "div",
       { class: "sell-meta" },
-      el("span", { text: `${int(claimed)} / ${int(hottest.peak)}` }),
+      el("span", { text: `${int(claimed)} / ${int(hottest.saleStart)}` }),
       el("strong", { text: percent(ratio) }),
     ),
   );

@@ -10,7 +10,7 @@ import {
   renderHeader,
   statusLabel,
 } from "./common.js";
-import { applyI18n, t } from "./i18n.js";
+import { applyI18n, currentLang, reasonText, t } from "./i18n.js";
 
 const FUNNEL_MAIN = ["placing", "pending_payment", "awaiting_shipment", "shipped", "completed"];
 const FUNNEL_SIDE = ["cancelled", "refunded"];
@@ -35,7 +35,7 @@ const state = {
   latest: [],
   statusOf: {},
   beforeAfterSales: {},
-  placedAt: [],
+  /** Placed and paid per 10-second bucket (key: bucket start, ms), seeded from the snapshot's history. */
   buckets: {},
   alerts: [],
 };
@@ -59,6 +59,7 @@ function bucket(at, field) {
   state.buckets[key] = b;
 }
 
+/** `detail` is a function so an alert re-renders in the page's language after a switch. */
 function alert(level, kindKey, at, detail) {
   state.alerts.unshift({ level, kind: kindKey, at, detail });
   state.alerts.length = Math.min(state.alerts.length, ALERTS_MAX);
@@ -71,6 +72,9 @@ function applySnapshot(data, asOf) {
   state.latest = (data?.latest ?? []).map((o) => ({ ...o, createdAt: Date.parse(o.createdAt) }));
   state.statusOf = {};
   for (const o of state.latest) state.statusOf[o.orderId] = o.status;
+  // The chart and orders/min start from the read model's last ten minutes, then move with live events.
+  state.buckets = {};
+  for (const b of data?.history?.buckets ?? []) state.buckets[b.at] = { placed: b.placed, paid: b.paid };
   render();
 }
 
@@ -80,7 +84,12 @@ function applyEvent(msg) {
     const at = typeof e.at === "number" ? e.at : msg.at;
     if (msg.kind === "payment") {
       if (e.type === "callbackRejected")
-        alert("error", "alertCallbackRejected", at, `${id} · ${e.reason ?? ""} · ${money(e.amount)}`);
+        alert(
+          "error",
+          "alertCallbackRejected",
+          at,
+          () => `${id} · ${reasonText(e.reason)} · ${money(e.amount)}`,
+        );
       continue;
     }
     switch (e.type) {
@@ -96,7 +105,6 @@ function applyEvent(msg) {
           fresh: true,
         });
         state.latest.length = Math.min(state.latest.length, LATEST_MAX);
-        state.placedAt.push(at);
         bucket(at, "placed");
         break;
       case "awaitingPayment":
@@ -104,11 +112,11 @@ function applyEvent(msg) {
         break;
       case "placementFailed":
         move(id, "cancelled", PREVIOUS[e.type]);
-        alert("warning", "alertPlacementFailed", at, `${id} · ${e.reason ?? ""}`);
+        alert("warning", "alertPlacementFailed", at, () => `${id} · ${reasonText(e.reason)}`);
         break;
       case "cancelled":
         move(id, "cancelled", PREVIOUS[e.type]);
-        if (e.reason === "payment timeout") alert("warning", "alertPaymentTimeout", at, id);
+        if (e.reason === "payment timeout") alert("warning", "alertPaymentTimeout", at, () => id);
         break;
       case "paid":
         state.today.paid += 1;
@@ -164,9 +172,10 @@ function setValue(testid, text, raw) {
 }
 
 function renderKpis() {
-  const now = Date.now();
-  state.placedAt = state.placedAt.filter((at) => at > now - WINDOW_MS);
-  const perMin = state.placedAt.filter((at) => at > now - 60_000).length;
+  // Orders placed in the last minute, to the 10-second bucket.
+  const since = Math.floor((Date.now() - 60_000) / BUCKET_MS) * BUCKET_MS;
+  let perMin = 0;
+  for (const [at, b] of Object.entries(state.buckets)) if (Number(at) > since) perMin += b.placed;
   const { orders, paid, gmv, refunds } = state.today;
   setValue("kpi-orders-per-min", int(perMin), perMin);
   setValue("kpi-gmv", money(gmv), gmv);
@@ -238,7 +247,7 @@ function renderAlerts() {
         { class: a.level, "data-testid": "alert-item", "data-kind": a.kind },
         el("span", { class: "when", text: clock(a.at) }),
         el("strong", { text: t(a.kind) }),
-        el("span", { class: "mono", text: a.detail }),
+        el("span", { class: "mono", "data-testid": "alert-detail", text: a.detail() }),
       ),
     ),
   );
@@ -259,6 +268,15 @@ function chartData() {
   return [xs, placed, paid];
 }
 
+/** An x-axis tick (seconds) as hours and minutes in the page's language. */
+function axisTime(seconds) {
+  return new Date(seconds * 1000).toLocaleTimeString(currentLang() === "en" ? "en-GB" : "zh-CN", {
+    hour: "2-digit",
+    minute: "2-digit",
+    hour12: false,
+  });
+}
+
 function buildChart() {
   const target = document.getElementById("chart");
   chart?.destroy();
@@ -267,16 +285,21 @@ function buildChart() {
       width: Math.max(320, target.clientWidth),
       height: 240,
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(5, Math.ceil(max * 1.2))] } },
+      // Legend and axes in the page's language: uPlot's own defaults are English ("Time", month names).
       series: [
-        {},
+        { label: t("axisTime"), value: (_u, v) => (v === null ? "—" : clock(v * 1000)) },
         { label: t("seriesPlaced"), stroke: "#2f6bff", fill: "rgba(47,107,255,0.12)", width: 2 },
         { label: t("seriesPaid"), stroke: "#17a35b", width: 2 },
       ],
-      axes: [{ stroke: "#6b7487" }, { stroke: "#6b7487", grid: { stroke: "#eef1f7" } }],
+      axes: [
+        { stroke: "#6b7487", label: t("axisTime"), values: (_u, splits) => splits.map(axisTime) },
+        { stroke: "#6b7487", label: t("axisOrders"), grid: { stroke: "#eef1f7" } },
+      ],
     },
     chartData(),
     target,
   );
+  window.__chart = chart;
 }
 
 function render() {

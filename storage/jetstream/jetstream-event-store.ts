@@ -13,6 +13,7 @@ import {
   type LoadedActor,
   type LoadOptions,
   StaleWriteError,
+  StorageFullError,
   type TimerIndex,
 } from "../../actors/runtime/index.ts";
 import type { StreamNames } from "./streams.ts";
@@ -36,12 +37,20 @@ export class JetStreamEventStore implements EventStore {
   readonly #jsm: JetStreamManager;
   readonly #subjects: Subjects;
   readonly #streams: StreamNames;
+  readonly #timeoutMs: number;
 
-  constructor(js: JetStreamClient, jsm: JetStreamManager, subjects: Subjects, streams: StreamNames) {
+  constructor(
+    js: JetStreamClient,
+    jsm: JetStreamManager,
+    subjects: Subjects,
+    streams: StreamNames,
+    options: { timeoutMs?: number } = {},
+  ) {
     this.#js = js;
     this.#jsm = jsm;
     this.#subjects = subjects;
     this.#streams = streams;
+    this.#timeoutMs = options.timeoutMs ?? 5_000;
   }
 
   async load(ref: ActorRef, options: LoadOptions = {}): Promise<LoadedActor> {
@@ -66,7 +75,7 @@ export class JetStreamEventStore implements EventStore {
       const ack = await this.#js.publish(subject, encoder.encode(JSON.stringify(batch)), {
         expect: { lastSubjectSequence: expectedSeq },
         msgID: `${ref.kind}.${ref.id}.${expectedSeq}`,
-        timeout: 5_000,
+        timeout: this.#timeoutMs,
       });
       if (ack.duplicate) {
         // Our own earlier publish of this very batch may have landed, or a stale owner's with the same
@@ -78,7 +87,7 @@ export class JetStreamEventStore implements EventStore {
       if (String((error as Error)?.message).includes("wrong last sequence")) {
         throw new StaleWriteError(`${ref.kind}/${ref.id} was written after sequence ${expectedSeq}`);
       }
-      throw error;
+      throw asStorageFull(error);
     }
   }
 
@@ -150,7 +159,11 @@ export class JetStreamTimerIndex implements TimerIndex {
   }
 
   async set(ref: ActorRef, dueAt: number): Promise<void> {
-    await this.#js.publish(this.#subjects.timerIndex(ref.shard, ref.kind, ref.id), String(dueAt));
+    await this.#js
+      .publish(this.#subjects.timerIndex(ref.shard, ref.kind, ref.id), String(dueAt))
+      .catch((error) => {
+        throw asStorageFull(error);
+      });
   }
 
   async loadShard(shard: number): Promise<Array<{ ref: ActorRef; dueAt: number }>> {
@@ -173,4 +186,24 @@ export class JetStreamTimerIndex implements TimerIndex {
     await consumer.delete().catch(() => undefined);
     return out;
   }
+}
+
+/**
+ * JetStream's refusals for lack of space: the stream's own `max_bytes` with discard-new (10077, "maximum
+ * bytes exceeded") and the server's store exhausted (10023, "insufficient resources"). Both are definite
+ * refusals (nothing was stored), unlike a timeout.
+ */
+export function isStorageFull(error: unknown): boolean {
+  const e = error as { code?: number; message?: string } | undefined;
+  const message = String(e?.message ?? "");
+  return (
+    e?.code === 10077 ||
+    e?.code === 10023 ||
+    message.includes("maximum bytes exceeded") ||
+    message.includes("insufficient resources")
+  );
+}
+
+function asStorageFull(error: unknown): unknown {
+  return isStorageFull(error) ? new StorageFullError((error as Error).message) : error;
 }

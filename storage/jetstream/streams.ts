@@ -1,4 +1,4 @@
-import { type JetStreamManager, RetentionPolicy, StorageType } from "@nats-io/jetstream";
+import { DiscardPolicy, type JetStreamManager, RetentionPolicy, StorageType } from "@nats-io/jetstream";
 import type { Subjects } from "../../actors/runtime/index.ts";
 
 export interface StreamNames {
@@ -15,11 +15,17 @@ export function streamNames(namespace: string): StreamNames {
 /**
  * Creates (or updates) the three streams. Events are the durable log (file storage, kept); snapshots
  * and the timer index keep only the newest message per subject and serve direct gets.
+ *
+ * `eventsMaxBytes` caps the event stream with discard-new: when it is reached JetStream refuses appends
+ * ("maximum bytes exceeded") and never drops old events. The cap is what keeps the event log from eating
+ * the space the lease buckets and snapshots need (JetStream reserves a stream's max_bytes at creation).
+ * Only the size limit and the discard policy change on an existing stream: name, subjects, batch format
+ * stay the public contract.
  */
 export async function ensureStreams(
   jsm: JetStreamManager,
   subjects: Subjects,
-  options: { duplicateWindowMs: number },
+  options: { duplicateWindowMs: number; eventsMaxBytes?: number },
 ): Promise<StreamNames> {
   const names = streamNames(subjects.namespace);
   const nanos = (ms: number) => ms * 1_000_000;
@@ -31,6 +37,9 @@ export async function ensureStreams(
     allow_direct: true,
     duplicate_window: nanos(options.duplicateWindowMs),
     num_replicas: 1,
+    ...(options.eventsMaxBytes
+      ? { max_bytes: options.eventsMaxBytes, discard: DiscardPolicy.New }
+      : { max_bytes: -1, discard: DiscardPolicy.Old }),
   });
   await upsert(jsm, {
     name: names.snapshots,

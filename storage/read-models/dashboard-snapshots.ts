@@ -26,6 +26,20 @@ export class PostgresDashboardSnapshots {
           WHERE created_at >= now() - interval '1 day' GROUP BY status`;
         const latest = await tx`SELECT order_id, user_id, status, total_amount, created_at FROM orders
           ORDER BY created_at DESC, order_id DESC LIMIT 20`;
+        // The chart's last ten minutes in 10-second buckets, so it opens with history instead of empty.
+        // Paid orders were placed at most a day earlier (the funnel's window), which bounds the scan.
+        const placed = await tx`
+          SELECT (floor(extract(epoch FROM created_at) / 10) * 10000)::bigint AS at, count(*)::int AS n
+          FROM orders WHERE created_at >= now() - interval '10 minutes' GROUP BY 1`;
+        const paid = await tx`
+          SELECT (floor(extract(epoch FROM paid_at) / 10) * 10000)::bigint AS at, count(*)::int AS n
+          FROM orders WHERE created_at >= now() - interval '1 day' AND paid_at >= now() - interval '10 minutes'
+          GROUP BY 1`;
+        const buckets = new Map<number, { at: number; placed: number; paid: number }>();
+        const bucket = (at: number) =>
+          buckets.get(at) ?? buckets.set(at, { at, placed: 0, paid: 0 }).get(at)!;
+        for (const r of placed) bucket(Number(r.at)).placed = r.n;
+        for (const r of paid) bucket(Number(r.at)).paid = r.n;
         return {
           asOf,
           data: {
@@ -43,6 +57,10 @@ export class PostgresDashboardSnapshots {
               total: Number(r.total_amount),
               createdAt: (r.created_at as Date).toISOString(),
             })),
+            history: {
+              bucketMs: 10_000,
+              buckets: [...buckets.values()].sort((a, b) => a.at - b.at),
+            },
           },
         };
       }
@@ -51,6 +69,19 @@ export class PostgresDashboardSnapshots {
           SELECT sku, sum(physical)::bigint AS physical, sum(reserved)::bigint AS reserved, sum(in_transit)::bigint AS in_transit,
             sum(sellable)::bigint AS sellable, sum(safety_stock)::bigint AS safety, bool_or(low_stock) AS low, max(updated_at) AS at
           FROM inventory_stock GROUP BY sku ORDER BY max(updated_at) DESC LIMIT 50`;
+        // A sale's progress is measured against the stock it started with: physical stock just before the
+        // SKU's first reservation (or hold) today (now minus every physical movement since), not the highest seen.
+        const starts = await tx`
+          SELECT f.sku, COALESCE((SELECT sum(l.physical_delta) FROM stock_ledger l
+            WHERE l.sku = f.sku AND l.seq >= f.seq), 0)::bigint AS moved
+          FROM (SELECT sku, min(seq) AS seq FROM stock_ledger
+            WHERE movement IN ('reservation', 'hold') AND sku = ANY(${skus.map((r) => r.sku as string)})
+              AND at >= date_trunc('day', now() AT TIME ZONE 'Asia/Shanghai') AT TIME ZONE 'Asia/Shanghai'
+            GROUP BY sku) f`;
+        const movedSinceStart = new Map(starts.map((r) => [r.sku as string, Number(r.moved)]));
+        // Alerts as they stand, each with the time of the change that left the stock low.
+        const low = await tx`SELECT sku, warehouse, sellable, safety_stock, updated_at FROM inventory_stock
+          WHERE low_stock ORDER BY updated_at DESC LIMIT 50`;
         return {
           asOf,
           data: {
@@ -62,6 +93,14 @@ export class PostgresDashboardSnapshots {
               sellable: Number(r.sellable),
               safetyStock: Number(r.safety),
               lowStock: r.low,
+              saleStart: movedSinceStart.has(r.sku) ? Number(r.physical) - movedSinceStart.get(r.sku)! : null,
+            })),
+            lowStockAlerts: low.map((r) => ({
+              sku: r.sku,
+              warehouse: r.warehouse,
+              sellable: Number(r.sellable),
+              safetyStock: Number(r.safety_stock),
+              at: (r.updated_at as Date).getTime(),
             })),
           },
         };

@@ -1,4 +1,4 @@
-import type { InventoryEvent } from "../../actors/inventory/index.ts";
+import { type InventoryEvent, stockMovement } from "../../actors/inventory/index.ts";
 import type { ProjectedBatch, ProjectionTx, ReadModelProjection } from "../projection.ts";
 
 interface LedgerRow {
@@ -43,7 +43,7 @@ export const inventoryProjection: ReadModelProjection = {
       for (const cmd of batch.cmds) {
         for (let k = 0; k < cmd.n; k++) {
           const event = batch.ev[eventIndex++] as InventoryEvent;
-          for (const move of movements(event)) {
+          for (const move of stockMovement(event)) {
             const key = `${ref.id}\u0000${move.warehouse}`;
             const d = deltas.get(key) ?? {
               sku: ref.id,
@@ -58,7 +58,7 @@ export const inventoryProjection: ReadModelProjection = {
             d.physical += move.physical;
             d.reserved += move.reserved;
             d.in_transit += move.inTransit;
-            if (move.safety !== undefined) d.safety = move.safety;
+            if (move.safetyStock !== undefined) d.safety = move.safetyStock;
             d.version = seq;
             d.at = at;
             deltas.set(key, d);
@@ -104,94 +104,3 @@ export const inventoryProjection: ReadModelProjection = {
     }
   },
 };
-
-interface Movement {
-  warehouse: string;
-  movement: string;
-  physical: number;
-  reserved: number;
-  inTransit: number;
-  safety?: number;
-  orderId?: string;
-  reference?: string;
-  reason?: string;
-}
-
-function movements(event: InventoryEvent): Movement[] {
-  const zero = { physical: 0, reserved: 0, inTransit: 0 };
-  switch (event.type) {
-    case "received":
-      return [
-        {
-          ...zero,
-          warehouse: event.warehouse,
-          movement: "receipt",
-          physical: event.qty,
-          inTransit: -event.fromTransit,
-          reason: event.reason,
-          ...(event.reference ? { reference: event.reference } : {}),
-        },
-      ];
-    case "inboundAnnounced":
-      return [
-        {
-          ...zero,
-          warehouse: event.warehouse,
-          movement: "inbound_announced",
-          inTransit: event.qty,
-          reference: event.reference,
-        },
-      ];
-    case "reserved":
-      return event.lines.map((l) => ({
-        ...zero,
-        warehouse: l.warehouse,
-        // An operator's hold shows as one in the ledger, with the operator's reason.
-        movement: event.hold ? "hold" : "reservation",
-        reserved: l.qty,
-        orderId: event.orderId,
-        ...(event.reason ? { reason: event.reason } : {}),
-      }));
-    case "released":
-      return event.lines.map((l) => ({
-        ...zero,
-        warehouse: l.warehouse,
-        movement: event.hold ? "hold_release" : "release",
-        reserved: -l.qty,
-        orderId: event.orderId,
-        reason: event.reason,
-      }));
-    case "committed":
-      return event.lines.map((l) => ({
-        ...zero,
-        warehouse: l.warehouse,
-        movement: event.hold ? "hold_shipment" : "shipment",
-        reserved: -l.qty,
-        physical: -l.qty,
-        orderId: event.orderId,
-      }));
-    case "adjusted":
-      return [
-        {
-          ...zero,
-          warehouse: event.warehouse,
-          movement: "adjustment",
-          physical: event.delta,
-          reason: event.reason,
-        },
-      ];
-    case "safetyStockSet":
-      return [
-        {
-          ...zero,
-          warehouse: event.warehouse,
-          movement: "safety_stock",
-          safety: event.qty,
-          reason: `safety stock ${event.previous} → ${event.qty}`,
-        },
-      ];
-    case "lowStock":
-    case "purchaseLimitSet":
-      return [];
-  }
-}

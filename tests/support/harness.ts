@@ -3,6 +3,8 @@
  * in its own namespace (subjects, streams, KV buckets, Redis keys and Postgres schema).
  */
 import { randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
+import { dirname } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { connect } from "@nats-io/transport-node";
@@ -12,6 +14,8 @@ import { silentLogger } from "../../actors/runtime/index.ts";
 import { type Config, loadConfig } from "../../config.ts";
 import { type HubNode, startHubNode } from "../../hub-node.ts";
 import { streamNames } from "../../storage/jetstream/streams.ts";
+import { defaultSecretsKeyFile } from "../../storage/secrets.ts";
+import { contractLog } from "./contract.ts";
 
 export const NATS_URL = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
 export const DATABASE_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -59,6 +63,8 @@ export function testConfig(namespace: string, overrides: Record<string, string> 
       LEASE_TTL: "2000",
       LOG_LEVEL: "warn",
       PORT: "0",
+      // Each stream's max_bytes is reserved on the shared server: keep test namespaces small.
+      EVENTS_MAX_BYTES: "256MiB",
       ...overrides,
     },
   );
@@ -96,6 +102,7 @@ export function processEnv(namespace: string, extra: Record<string, string> = {}
     JWT_SECRET,
     LEASE_TTL: "2000",
     LOG_LEVEL: "warn",
+    EVENTS_MAX_BYTES: "256MiB",
     ...extra,
   };
 }
@@ -117,6 +124,8 @@ export async function cleanupNamespace(namespace: string, natsUrl = NATS_URL): P
   const sql = postgres(DATABASE_URL, { max: 1, onnotice: () => undefined });
   await sql.unsafe(`DROP SCHEMA IF EXISTS "${namespace}" CASCADE`).catch(() => undefined);
   await sql.end();
+  // The secrets key a node generated for this namespace (storage/secrets.ts).
+  rmSync(dirname(defaultSecretsKeyFile(namespace)), { recursive: true, force: true });
   const redis = new Redis(REDIS_URL, { lazyConnect: true });
   await redis.connect().catch(() => undefined);
   const keys = await redis.keys(`${namespace}:*`).catch(() => [] as string[]);
@@ -147,6 +156,15 @@ export class ApiClient {
     this.#target = target;
   }
 
+  /** The server's own OpenAPI document, fetched without being recorded. */
+  async #openApi(): Promise<Record<string, unknown>> {
+    const res =
+      typeof this.#target === "string"
+        ? await fetch(`${this.#target}/openapi.json`)
+        : await this.#target.request("/openapi.json");
+    return (await res.json()) as Record<string, unknown>;
+  }
+
   async login(username = "admin", password = ADMIN_PASSWORD): Promise<string> {
     const res = await this.call("POST", "/v1/auth/token", { username, password }, {}, false);
     if (res.status !== 200) throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
@@ -175,6 +193,10 @@ export class ApiClient {
         ? await fetch(`${this.#target}${path}`, init)
         : await this.#target.request(path, init);
     const text = await res.text();
+    contractLog.record(
+      { method, path, status: res.status, contentType: res.headers.get("content-type"), body: text },
+      () => this.#openApi(),
+    );
     let parsed: unknown = text;
     try {
       parsed = JSON.parse(text);

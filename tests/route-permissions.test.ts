@@ -1,0 +1,162 @@
+/**
+ * Every documented route × every built-in role against ONE permission table (issue 8): no token is 401,
+ * a role without the route's permission is 403 `forbidden`, a role with it is never 401/403. Routes are
+ * read from the running app's /openapi.json, so a new route is covered (or fails here) automatically.
+ */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import type { HubNode } from "../hub-node.ts";
+import {
+  ApiClient,
+  cleanupNamespace,
+  requireServices,
+  startTestNode,
+  testNamespace,
+} from "./support/harness.ts";
+
+/**
+ * THE permission table: which built-in roles hold each permission (`admin` holds `*`, so everything).
+ * A route whose permission is missing here fails the test until it is added.
+ */
+const WHO_HOLDS: ReadonlyMap<string, readonly string[]> = new Map([
+  ["inventory:read", ["inventory_manager", "order_manager", "operator", "viewer"]],
+  ["inventory:write", ["inventory_manager"]],
+  ["inventory:hold", ["inventory_manager"]],
+  ["warehouse:read", ["inventory_manager", "order_manager", "viewer"]],
+  ["warehouse:write", ["inventory_manager"]],
+  ["product:write", ["inventory_manager"]],
+  ["order:read", ["order_manager", "finance", "customer_service", "operator"]],
+  ["order:write", ["order_manager"]],
+  ["order:fulfil", ["order_manager"]],
+  ["order:approve", ["order_manager"]],
+  ["customer:pii", ["order_manager", "customer_service"]],
+  ["member:read", ["order_manager", "customer_service"]],
+  ["payment:read", ["order_manager", "finance", "customer_service"]],
+  ["payment:write", ["finance"]],
+  ["payment:reconcile", ["finance"]],
+  ["payment:simulate", []],
+  ["ops:read", ["operator"]],
+  ["ops:write", ["operator"]],
+  ["audit:read", ["inventory_manager", "finance", "operator", "user_admin"]],
+  ["user:read", ["user_admin"]],
+  ["user:write", ["user_admin"]],
+]);
+const ROLES = [
+  "admin",
+  "inventory_manager",
+  "order_manager",
+  "finance",
+  "customer_service",
+  "operator",
+  "user_admin",
+  "viewer",
+];
+
+const ns = testNamespace("route-perms");
+let node: HubNode;
+const clients = new Map<string, ApiClient>();
+
+interface Operation {
+  method: string;
+  path: string;
+  permission: string | undefined;
+  public: boolean;
+}
+
+beforeAll(async () => {
+  await requireServices();
+  node = await startTestNode(ns);
+  const admin = new ApiClient(node.app!);
+  await admin.login();
+  clients.set("admin", admin);
+  for (const role of ROLES.filter((r) => r !== "admin")) {
+    const username = `as-${role.replaceAll("_", "-")}`;
+    const created = await admin.call("POST", "/v1/users", {
+      username,
+      password: `${username}-pw`,
+      roles: [role],
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const client = new ApiClient(node.app!);
+    await client.login(username, `${username}-pw`);
+    clients.set(role, client);
+  }
+});
+
+afterAll(async () => {
+  await node?.stop();
+  await cleanupNamespace(ns);
+});
+
+async function operations(): Promise<Operation[]> {
+  const doc = (await clients.get("admin")!.call("GET", "/openapi.json")).body as {
+    paths: Record<string, Record<string, { "x-permission"?: string; security?: unknown[] }>>;
+  };
+  return Object.entries(doc.paths).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([method, op]) => ({
+      method: method.toUpperCase(),
+      path: path.replace(/\{\w+\}/g, "perm-x1"),
+      permission: op["x-permission"],
+      public: Array.isArray(op.security) && op.security.length === 0,
+    })),
+  );
+}
+
+const holds = (role: string, permission: string) =>
+  role === "admin" || (WHO_HOLDS.get(permission) ?? []).includes(role);
+
+test("permissions - the built-in roles are exactly the permission table", async () => {
+  const roles = (await clients.get("admin")!.call("GET", "/v1/roles")).body as {
+    items: Array<{ name: string; permissions: string[]; builtIn: boolean }>;
+  };
+  const builtIn = new Map(
+    roles.items.filter((r) => r.builtIn).map((r) => [r.name, [...r.permissions].sort()]),
+  );
+  expect([...builtIn.keys()].sort()).toEqual([...ROLES].sort());
+  for (const role of ROLES.filter((r) => r !== "admin")) {
+    const fromTable = [...WHO_HOLDS].filter(([, holders]) => holders.includes(role)).map(([p]) => p);
+    expect(builtIn.get(role), role).toEqual(fromTable.sort());
+  }
+  expect(builtIn.get("admin")).toEqual(["*"]);
+});
+
+test("permissions - every route × every built-in role: 401 without a token, 403 without the permission, otherwise neither", async () => {
+  const ops = await operations();
+  expect(ops.length).toBeGreaterThan(30);
+  const mismatches: string[] = [];
+  const anonymous = new ApiClient(node.app!);
+  for (const op of ops) {
+    const send = (client: ApiClient) =>
+      client.call(op.method, op.path, op.method === "GET" || op.method === "DELETE" ? undefined : {}, {
+        "idempotency-key": "route-permissions",
+      });
+    const describe = (who: string, res: { status: number; body: unknown }, wanted: string) =>
+      `${op.method} ${op.path} [${op.permission ?? (op.public ? "public" : "any user")}] as ${who}: ${res.status} (wanted ${wanted}) ${JSON.stringify(res.body).slice(0, 160)}`;
+
+    if (!op.public && op.permission === undefined && op.path !== "/v1/me") {
+      mismatches.push(`${op.method} ${op.path}: neither public nor guarded by a permission`);
+    }
+    if (op.permission && !WHO_HOLDS.has(op.permission)) {
+      mismatches.push(`${op.method} ${op.path}: permission ${op.permission} is not in the table`);
+    }
+    const anon = await send(anonymous);
+    if (!op.public && anon.status !== 401) mismatches.push(describe("nobody", anon, "401"));
+    if (op.public && (anon.status === 401 || anon.status === 403 || anon.status >= 500)) {
+      mismatches.push(describe("nobody", anon, "not 401/403/5xx"));
+    }
+    if (op.public) continue;
+    for (const role of ROLES) {
+      const res = await send(clients.get(role)!);
+      const allowed = op.permission === undefined || holds(role, op.permission);
+      if (allowed && (res.status === 401 || res.status === 403 || res.status >= 500)) {
+        mismatches.push(describe(role, res, "2xx or 4xx other than 401/403"));
+      }
+      if (!allowed) {
+        const body = res.body as { type?: string; permission?: string };
+        if (res.status !== 403 || !body.type?.endsWith("/forbidden") || body.permission !== op.permission) {
+          mismatches.push(describe(role, res, "403 forbidden"));
+        }
+      }
+    }
+  }
+  expect(mismatches, mismatches.join("\n")).toEqual([]);
+});
