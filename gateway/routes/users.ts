@@ -1,118 +1,28 @@
 import type { Context } from "hono";
-import { z } from "zod";
-import { MAX_PASSWORD_BYTES } from "../../platform/password.ts";
-import { BuiltInRoleError, UnknownRoleError } from "../../storage/users.ts";
+import { BuiltInRoleError, UnknownRoleError } from "../../storage/user-errors.ts";
 import type { GatewayKit } from "../app.ts";
 import { principalOf, type TokenService } from "../auth.ts";
+import type { StaffDirectory } from "../ports.ts";
 import { ProblemError } from "../problem.ts";
 import { parseBody, parseParam, parseQuery } from "../validate.ts";
+import {
+  createUserBody,
+  meSchema,
+  passwordBody,
+  roleBody,
+  roleNameSchema,
+  updateUserBody,
+  usernameSchema,
+  userPageQuery,
+  userSchema,
+} from "./user-schemas.ts";
 
-/**
- * What the staff and roles routes need from the user store (Postgres in production). Throws
- * `UnknownRoleError` for a role that does not exist and `BuiltInRoleError` for editing a built-in role.
- */
-export interface StaffDirectory {
-  add(user: { username: string; password: string; roles: string[] }, audit: Audit): Promise<boolean>;
-  update(
-    username: string,
-    change: { roles?: string[]; disabled?: boolean },
-    audit: Audit,
-  ): Promise<StaffUser | undefined>;
-  setPassword(username: string, password: string, audit: Audit): Promise<boolean>;
-  revokeTokens(username: string, audit: Audit): Promise<boolean>;
-  find(username: string): Promise<StaffUser | undefined>;
-  list(opts: { limit: number; after?: string }): Promise<Array<{ username: string }>>;
-  roles(): Promise<Array<{ name: string; permissions: string[]; description: string; builtIn: boolean }>>;
-  putRole(
-    role: { name: string; permissions: string[]; description?: string },
-    audit: Audit,
-  ): Promise<{ created: boolean; role: object }>;
-}
-
-interface Audit {
-  by: string;
-  requestId: string | null;
-}
-
-interface StaffUser {
-  username: string;
-  roles: string[];
-  permissions: string[];
-  disabled: boolean;
-}
+export type { StaffDirectory } from "../ports.ts";
 
 export interface UserRouteDeps {
   users: StaffDirectory;
   tokens: Pick<TokenService, "forget">;
 }
-
-/** C0 and C1 control characters (and DEL): never part of a password or a description. */
-const hasControl = (v: string) => {
-  for (const ch of v) {
-    const code = ch.codePointAt(0)!;
-    if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) return true;
-  }
-  return false;
-};
-
-export const usernameSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/, "1–64 letters, digits, '_', '.', '@' or '-'");
-const roleNameSchema = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, "1–64 lowercase letters, digits or '_'");
-const permissionSchema = z
-  .string()
-  .regex(/^(\*|[a-z][a-z0-9_]{0,31}:(\*|[a-z][a-z0-9_]{0,31}))$/, "area:action, area:* or *");
-/** bcrypt reads at most 72 bytes: a longer password would silently be cut, so it is refused. */
-export const passwordSchema = z
-  .string()
-  .min(8, "at least 8 characters")
-  .refine((v) => Buffer.byteLength(v, "utf8") <= MAX_PASSWORD_BYTES, `at most ${MAX_PASSWORD_BYTES} bytes`)
-  .refine((v) => !hasControl(v), "no control characters");
-const roleList = z
-  .array(roleNameSchema)
-  .max(20)
-  .refine((v) => new Set(v).size === v.length, "roles must be distinct");
-
-export const createUserBody = z
-  .object({ username: usernameSchema, password: passwordSchema, roles: roleList })
-  .strict();
-export const updateUserBody = z
-  .object({ roles: roleList.optional(), disabled: z.boolean().optional() })
-  .strict()
-  .refine((v) => v.roles !== undefined || v.disabled !== undefined, "send roles and/or disabled");
-export const passwordBody = z.object({ password: passwordSchema }).strict();
-export const roleBody = z
-  .object({
-    permissions: z
-      .array(permissionSchema)
-      .max(200)
-      .refine((v) => new Set(v).size === v.length, "permissions must be distinct"),
-    description: z
-      .string()
-      .max(200)
-      .refine((v) => !hasControl(v), "no control characters")
-      .optional(),
-  })
-  .strict();
-const userPageQuery = z
-  .object({
-    limit: z.coerce.number().int().min(1).max(500).default(50),
-    cursor: usernameSchema.optional(),
-  })
-  .strict();
-
-const userSchema = z.object({
-  username: z.string(),
-  roles: z.array(z.string()),
-  permissions: z.array(z.string()),
-  disabled: z.boolean(),
-});
-const meSchema = z.object({
-  username: z.string(),
-  roles: z.array(z.string()),
-  permissions: z.array(z.string()),
-  tokenExpiresAt: z.string(),
-});
 
 /**
  * Staff accounts and roles, administered through the API (`user:read`, `user:write`). Every change is
