@@ -66,9 +66,22 @@ export const PROBLEM_SCHEMA: JsonSchema = {
   additionalProperties: true,
 };
 
-/** zod → JSON Schema without the per-schema `$schema` (the document's dialect already says it). */
+/**
+ * zod → JSON Schema without the per-schema `$schema` (the document's dialect already says it). For
+ * responses, a plain `z.object` lists what the body has at least (clients ignore members they do not
+ * know); only `z.strictObject` promises nothing more.
+ */
 function jsonSchema(schema: z.ZodType, io: "input" | "output" = "output"): JsonSchema {
-  const { $schema: _, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: "any" }) as JsonSchema;
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, {
+    io,
+    unrepresentable: "any",
+    override: (ctx) => {
+      const def = ctx.zodSchema._zod.def as { type: string; catchall?: unknown };
+      if (io === "output" && def.type === "object" && def.catchall === undefined) {
+        delete ctx.jsonSchema.additionalProperties;
+      }
+    },
+  }) as JsonSchema;
   return rest;
 }
 
