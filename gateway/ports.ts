@@ -165,7 +165,7 @@ export interface StaffDirectory {
   ): Promise<{ created: boolean; role: object }>;
 }
 
-export interface StaffAudit {
+interface StaffAudit {
   by: string;
   requestId: string | null;
 }

@@ -4,28 +4,129 @@
  * node stays covered by `tests/gateway-api.test.ts` and friends.
  */
 import type { Hono } from "hono";
-import type { ChannelName, SimulatedChannel } from "../actors/payment/channels/index.ts";
+import type { ChannelName, SimulatedChannel, StatementEntry } from "../actors/payment/channels/index.ts";
+import type { Reply } from "../actors/runtime/index.ts";
 import { MetricsRegistry, silentLogger } from "../actors/runtime/index.ts";
 import { InvalidCursorError } from "../storage/read-models/cursor.ts";
 import { createApp } from "./app.ts";
 import { TokenService } from "./auth.ts";
-import {
-  FixedRisk,
-  MemoryAuditLog,
-  MemoryLoginThrottle,
-  MemoryOrders,
-  MemoryPaymentLedger,
-  MemoryPriceBook,
-  MemoryRateLimiter,
-  MemoryUsers,
-  MemoryWarehouses,
-  missingChannels,
-  missingStaff,
-  RecordingActors,
-} from "./fakes.ts";
+import type {
+  ActorCommand,
+  ActorGateway,
+  AuditLog,
+  OrderFilter,
+  OrderReadModel,
+  PaymentLedger,
+  PaymentRisk,
+  PriceBook,
+  RateLimiter,
+  RiskVerdict,
+  Warehouse,
+  WarehouseDirectory,
+} from "./ports.ts";
 import { type GatewayPorts, gatewayRoutes } from "./routes/index.ts";
+import { MemoryLoginThrottle, MemoryUsers, missingStaff } from "./testing-identity.ts";
 
-export * from "./fakes.ts";
+export { MemoryLoginThrottle, MemoryUsers };
+
+export interface SentCommand {
+  kind: string;
+  id: string;
+  cmd: ActorCommand;
+  options: Parameters<ActorGateway["request"]>[3];
+}
+
+/** Records every command and answers with `respond` (default: the actor does not know the command). */
+export class RecordingActors implements ActorGateway {
+  readonly sent: SentCommand[] = [];
+  respond: (sent: SentCommand) => Reply | Promise<Reply> = (sent) => ({
+    ok: false,
+    error: { kind: "not_found", message: `no fake answer for ${sent.kind}/${sent.id} ${sent.cmd.type}` },
+  });
+  async request(kind: string, id: string, cmd: ActorCommand, options: SentCommand["options"]) {
+    const sent = { kind, id, cmd, options };
+    this.sent.push(sent);
+    return this.respond(sent);
+  }
+}
+
+export class MemoryRateLimiter implements RateLimiter {
+  readonly hits = new Map<string, number>();
+  async hit(key: string): Promise<number> {
+    const count = (this.hits.get(key) ?? 0) + 1;
+    this.hits.set(key, count);
+    return count;
+  }
+}
+
+export class MemoryWarehouses implements WarehouseDirectory {
+  readonly #byCode = new Map<string, Warehouse>();
+  async upsert(w: { code: string; name: string; region: string }) {
+    const now = new Date(0).toISOString();
+    const created = !this.#byCode.has(w.code);
+    const warehouse = { ...w, createdAt: this.#byCode.get(w.code)?.createdAt ?? now, updatedAt: now };
+    this.#byCode.set(w.code, warehouse);
+    return { created, warehouse };
+  }
+  async list({ limit, after }: { limit: number; after?: string }) {
+    const codes = [...this.#byCode.keys()].sort().filter((code) => !after || code > after);
+    return codes.slice(0, limit).flatMap((code) => this.#byCode.get(code) ?? []);
+  }
+  async exists(code: string) {
+    return this.#byCode.has(code);
+  }
+}
+
+export class MemoryPriceBook implements PriceBook {
+  readonly prices = new Map<string, number>();
+  async set(sku: string, listPrice: number) {
+    this.prices.set(sku, listPrice);
+    return { sku, listPrice, currency: "CNY" };
+  }
+  async get(skus: string[]) {
+    return new Map(skus.flatMap((sku) => (this.prices.has(sku) ? [[sku, this.prices.get(sku) ?? 0]] : [])));
+  }
+}
+
+/** The orders read model as a list of rows; filters on user and status, like the real one. */
+export class MemoryOrders implements OrderReadModel {
+  readonly rows: Array<{ orderId: string; userId: string; status: string }> = [];
+  async list(filter: OrderFilter) {
+    if (filter.cursor) throw new InvalidCursorError(filter.cursor);
+    const items = this.rows.filter(
+      (row) =>
+        (!filter.userId || row.userId === filter.userId) && (!filter.status || row.status === filter.status),
+    );
+    return { items: items.slice(0, filter.limit), nextCursor: null };
+  }
+  async stats() {
+    return [];
+  }
+}
+
+export class MemoryAuditLog implements AuditLog {
+  readonly entries: Array<Parameters<AuditLog["record"]>[0]> = [];
+  async record(entry: Parameters<AuditLog["record"]>[0]) {
+    this.entries.push(entry);
+  }
+}
+
+export class FixedRisk implements PaymentRisk {
+  verdict: RiskVerdict = { allowed: true };
+  async assess() {
+    return this.verdict;
+  }
+}
+
+export class MemoryPaymentLedger implements PaymentLedger {
+  readonly movements: StatementEntry[] = [];
+  async channelMovements() {
+    return this.movements;
+  }
+  async reconcile(options: { channel: ChannelName; date: string; statement: StatementEntry[] }) {
+    return { channel: options.channel, date: options.date, lines: options.statement.length };
+  }
+}
 
 export const TEST_TOKEN_SECRET = "gateway-unit-tests-only-gateway-unit-tests-only";
 
@@ -111,4 +212,25 @@ export function fakeGateway(options: { channels?: Record<ChannelName, SimulatedC
     tokens,
     bearer,
   };
+}
+
+/** Channels that fail loudly if a test reaches them without passing real ones. */
+function missingChannels(): Record<ChannelName, SimulatedChannel> {
+  const missing = (name: ChannelName): SimulatedChannel => {
+    const fail = (): never => {
+      throw new Error(`fakeGateway: pass channels to reach the ${name} channel`);
+    };
+    return {
+      name,
+      createPayment: fail,
+      verifyCallback: fail,
+      refund: fail,
+      parseStatement: fail,
+      callbackReply: fail,
+      simulateCallback: fail,
+      statement: fail,
+      acceptPayment: fail,
+    };
+  };
+  return { wechat: missing("wechat"), alipay: missing("alipay"), unionpay: missing("unionpay") };
 }

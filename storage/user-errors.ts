@@ -1,5 +1,4 @@
-/** Refusals of the user store; driver-free, so the gateway can recognise them without a store. */
-
+/** Refusals of the user store, in a module without drivers so the gateway can recognise them. */
 export class UnknownRoleError extends Error {
   readonly roles: string[];
   constructor(roles: string[]) {

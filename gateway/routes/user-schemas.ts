@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { MAX_PASSWORD_BYTES } from "../../platform/password.ts";
 
-/** Request and response shapes of the staff and roles routes. */
 /** C0 and C1 control characters (and DEL): never part of a password or a description. */
 const hasControl = (v: string) => {
   for (const ch of v) {
@@ -17,7 +16,7 @@ export const usernameSchema = z
 export const roleNameSchema = z
   .string()
   .regex(/^[a-z][a-z0-9_]{0,63}$/, "1–64 lowercase letters, digits or '_'");
-export const permissionSchema = z
+const permissionSchema = z
   .string()
   .regex(/^(\*|[a-z][a-z0-9_]{0,31}:(\*|[a-z][a-z0-9_]{0,31}))$/, "area:action, area:* or *");
 /** bcrypt reads at most 72 bytes: a longer password would silently be cut, so it is refused. */
@@ -26,7 +25,7 @@ export const passwordSchema = z
   .min(8, "at least 8 characters")
   .refine((v) => Buffer.byteLength(v, "utf8") <= MAX_PASSWORD_BYTES, `at most ${MAX_PASSWORD_BYTES} bytes`)
   .refine((v) => !hasControl(v), "no control characters");
-export const roleList = z
+const roleList = z
   .array(roleNameSchema)
   .max(20)
   .refine((v) => new Set(v).size === v.length, "roles must be distinct");
@@ -70,4 +69,24 @@ export const meSchema = z.object({
   roles: z.array(z.string()),
   permissions: z.array(z.string()),
   tokenExpiresAt: z.string(),
+});
+
+export const roleSchema = z.object({
+  name: z.string(),
+  permissions: z.array(z.string()),
+  description: z.string(),
+  builtIn: z.boolean(),
+});
+export const roleListSchema = z.object({ items: z.array(roleSchema) });
+export const userListSchema = z.object({
+  items: z.array(
+    z.object({
+      username: z.string(),
+      roles: z.array(z.string()),
+      disabled: z.boolean(),
+      createdAt: z.string(),
+      updatedAt: z.string(),
+    }),
+  ),
+  nextCursor: z.string().nullable(),
 });

@@ -1,8 +1,11 @@
 import type { Context } from "hono";
 import { BuiltInRoleError, UnknownRoleError } from "../../storage/user-errors.ts";
 import type { GatewayKit } from "../app.ts";
+import type { StaffDirectory, StaffUser } from "../ports.ts";
+
+export type { StaffDirectory };
+
 import { principalOf, type TokenService } from "../auth.ts";
-import type { StaffDirectory } from "../ports.ts";
 import { ProblemError } from "../problem.ts";
 import { parseBody, parseParam, parseQuery } from "../validate.ts";
 import {
@@ -10,14 +13,15 @@ import {
   meSchema,
   passwordBody,
   roleBody,
+  roleListSchema,
   roleNameSchema,
+  roleSchema,
   updateUserBody,
+  userListSchema,
   usernameSchema,
   userPageQuery,
   userSchema,
 } from "./user-schemas.ts";
-
-export type { StaffDirectory } from "../ports.ts";
 
 export interface UserRouteDeps {
   users: StaffDirectory;
@@ -39,10 +43,17 @@ export function userRoutes(deps: UserRouteDeps) {
       }
       throw error;
     };
+    // What the API shows of a user: never the token version or anything about the password.
+    const shown = (user: StaffUser) => ({
+      username: user.username,
+      roles: user.roles,
+      permissions: user.permissions,
+      disabled: user.disabled,
+    });
     const found = async (username: string) => {
       const user = await deps.users.find(username);
       if (!user) throw new ProblemError(404, "not-found", `no user ${username}`);
-      return user;
+      return shown(user);
     };
 
     define(
@@ -94,6 +105,7 @@ export function userRoutes(deps: UserRouteDeps) {
         tag: "Users",
         permission: "user:read",
         query: userPageQuery,
+        response: { status: 200, schema: userListSchema, description: "A page of users" },
       },
       async (c) => {
         const q = parseQuery(c, userPageQuery);
@@ -140,7 +152,7 @@ export function userRoutes(deps: UserRouteDeps) {
         const user = await deps.users.update(username, change, audit(c)).catch(unknownRole);
         if (!user) throw new ProblemError(404, "not-found", `no user ${username}`);
         deps.tokens.forget(username);
-        return c.json(user);
+        return c.json(shown(user));
       },
     );
 
@@ -191,6 +203,7 @@ export function userRoutes(deps: UserRouteDeps) {
         summary: "Roles and their permissions (built-in roles are defined by the code)",
         tag: "Users",
         permission: "user:read",
+        response: { status: 200, schema: roleListSchema, description: "Every role" },
       },
       async (c) => c.json({ items: await deps.users.roles() }),
     );
@@ -203,8 +216,11 @@ export function userRoutes(deps: UserRouteDeps) {
         tag: "Users",
         permission: "user:write",
         body: roleBody,
-        response: { status: 200, description: "The role, replaced; 409 for a built-in role" },
-        responses: [{ status: 201, description: "The role, created" }],
+        response: { status: 200, schema: roleSchema, description: "The role, replaced" },
+        responses: [
+          { status: 201, schema: roleSchema, description: "The role, created" },
+          { status: 409, description: "A built-in role (defined by the code)" },
+        ],
       },
       async (c) => {
         const name = parseParam(c.req.param("name"), roleNameSchema, "name");
