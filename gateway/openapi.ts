@@ -1,5 +1,19 @@
 import { z } from "zod";
-import { problemSchema } from "./schemas.ts";
+
+/** One documented answer of a route. */
+export interface ResponseDoc {
+  status: number;
+  description: string;
+  /**
+   * The body: a zod schema of the JSON (or, with `contentType`, of the text) sent. Omit for a body that
+   * is empty (204). A JSON response without a schema is documented as "an object", no more.
+   */
+  schema?: z.ZodType;
+  /** Media type of a non-JSON body, e.g. `text/csv`. Default `application/json`. */
+  contentType?: string;
+  /** Several media types for one status (a callback answers in the calling channel's own format). */
+  content?: Record<string, z.ZodType>;
+}
 
 export interface RouteDoc {
   method: "get" | "post" | "put" | "patch" | "delete";
@@ -7,19 +21,104 @@ export interface RouteDoc {
   path: string;
   summary: string;
   tag: string;
+  /** Default: derived from method and path (`GET /v1/inventory/:sku` → `getInventoryBySku`). */
+  operationId?: string;
   permission?: string;
   body?: z.ZodType;
   query?: z.ZodObject;
-  response?: { status: number; schema?: z.ZodType; description: string };
+  /** The success answer (200 when omitted). */
+  response?: ResponseDoc;
+  /** Further answers besides `response`: other success statuses, or an error status with its own format. */
+  responses?: ResponseDoc[];
   idempotencyKey?: "required" | "optional";
   public?: boolean;
 }
 
+type JsonSchema = Record<string, unknown>;
+
+const PROBLEM_REF = { $ref: "#/components/schemas/Problem" };
+
+/**
+ * RFC 9457 problem details as this server sends them: the standard members, the ones every problem
+ * carries here (`instance`, `requestId`), the validation ones (`field`, `errors`), and any extension a
+ * domain refusal adds (`sku`, `orderStatus`, …), hence `additionalProperties`.
+ */
+export const PROBLEM_SCHEMA: JsonSchema = {
+  type: "object",
+  required: ["type", "title", "status"],
+  properties: {
+    type: { type: "string", format: "uri", description: "Ends in a stable slug clients may switch on" },
+    title: { type: "string" },
+    status: { type: "integer", minimum: 400, maximum: 599 },
+    detail: { type: "string" },
+    instance: { type: "string", description: "The request path" },
+    requestId: { type: "string", description: "Same as the x-request-id header" },
+    field: { type: "string", description: "The request field at fault, as a dotted path" },
+    errors: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["field", "message"],
+        properties: { field: { type: "string" }, message: { type: "string" } },
+      },
+    },
+  },
+  additionalProperties: true,
+};
+
+/**
+ * zod → JSON Schema without the per-schema `$schema` (the document's dialect already says it). For
+ * responses, a plain `z.object` lists what the body has at least (clients ignore members they do not
+ * know); only `z.strictObject` promises nothing more.
+ */
+function jsonSchema(schema: z.ZodType, io: "input" | "output" = "output"): JsonSchema {
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, {
+    io,
+    unrepresentable: "any",
+    override: (ctx) => {
+      const def = ctx.zodSchema._zod.def as { type: string; catchall?: unknown };
+      if (io === "output" && def.type === "object" && def.catchall === undefined) {
+        delete ctx.jsonSchema.additionalProperties;
+      }
+    },
+  }) as JsonSchema;
+  return rest;
+}
+
+/** `post /v1/payments/callbacks/:channel` → `postPaymentsCallbacksByChannel`. */
+export function operationIdFor(method: string, path: string): string {
+  const words = path
+    .split("/")
+    .filter((part) => part !== "" && part !== "v1")
+    .map((part) => (part.startsWith(":") ? `by-${part.slice(1)}` : part))
+    .flatMap((part) => part.split(/[^A-Za-z0-9]+/))
+    .filter(Boolean);
+  return [method, ...words].map((w, i) => (i === 0 ? w : w[0]!.toUpperCase() + w.slice(1))).join("");
+}
+
+function responseObject(doc: ResponseDoc): JsonSchema {
+  const content: Record<string, { schema: JsonSchema }> = {};
+  if (doc.content) {
+    for (const [type, schema] of Object.entries(doc.content)) content[type] = { schema: jsonSchema(schema) };
+  } else if (doc.schema) {
+    content[doc.contentType ?? "application/json"] = { schema: jsonSchema(doc.schema) };
+  } else if (doc.status !== 204) {
+    content[doc.contentType ?? "application/json"] = { schema: { type: "object" } };
+  }
+  // The server may answer any error status with a problem too (bad input, overload, a fault).
+  if (doc.status >= 400) content["application/problem+json"] = { schema: PROBLEM_REF };
+  return { description: doc.description, ...(Object.keys(content).length ? { content } : {}) };
+}
+
 /** Builds the OpenAPI 3.1 document from the same zod schemas the routes validate with. */
-export function openApiDocument(routes: RouteDoc[]): Record<string, unknown> {
+export function openApiDocument(routes: readonly RouteDoc[]): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
+  const operationIds = new Set<string>();
   for (const r of routes) {
     const path = r.path.replace(/:(\w+)/g, "{$1}");
+    const operationId = r.operationId ?? operationIdFor(r.method, r.path);
+    if (operationIds.has(operationId)) throw new Error(`duplicate operationId ${operationId} (${path})`);
+    operationIds.add(operationId);
     const params = [...r.path.matchAll(/:(\w+)/g)].map((m) => ({
       name: m[1],
       in: "path",
@@ -31,7 +130,7 @@ export function openApiDocument(routes: RouteDoc[]): Record<string, unknown> {
           name,
           in: "query",
           required: false,
-          schema: z.toJSONSchema(schema as z.ZodType, { io: "input", unrepresentable: "any" }),
+          schema: jsonSchema(schema as z.ZodType, "input"),
         }))
       : [];
     const headers = r.idempotencyKey
@@ -44,9 +143,17 @@ export function openApiDocument(routes: RouteDoc[]): Record<string, unknown> {
           },
         ]
       : [];
-    const problem = { "application/problem+json": { schema: z.toJSONSchema(problemSchema) } };
+    const problem = {
+      description: "Problem (RFC 9457)",
+      content: { "application/problem+json": { schema: PROBLEM_REF } },
+    };
+    const responses: Record<string, unknown> = {};
+    for (const doc of [r.response ?? { status: 200, description: "OK" }, ...(r.responses ?? [])]) {
+      responses[String(doc.status)] = responseObject(doc);
+    }
     paths[path] ??= {};
     paths[path][r.method] = {
+      operationId,
       summary: r.summary,
       tags: [r.tag],
       ...(r.permission
@@ -58,30 +165,11 @@ export function openApiDocument(routes: RouteDoc[]): Record<string, unknown> {
         ? {
             requestBody: {
               required: true,
-              content: {
-                "application/json": {
-                  schema: z.toJSONSchema(r.body, { io: "input", unrepresentable: "any" }),
-                },
-              },
+              content: { "application/json": { schema: jsonSchema(r.body, "input") } },
             },
           }
         : {}),
-      responses: {
-        [String(r.response?.status ?? 200)]: {
-          description: r.response?.description ?? "OK",
-          ...(r.response?.schema
-            ? {
-                content: {
-                  "application/json": {
-                    schema: z.toJSONSchema(r.response.schema, { unrepresentable: "any" }),
-                  },
-                },
-              }
-            : {}),
-        },
-        "4XX": { description: "Problem (RFC 9457)", content: problem },
-        "5XX": { description: "Problem (RFC 9457)", content: problem },
-      },
+      responses: { ...responses, "4XX": problem, "5XX": problem },
     };
   }
   return {
@@ -93,7 +181,12 @@ export function openApiDocument(routes: RouteDoc[]): Record<string, unknown> {
         "Real-time e-commerce back office. Errors are application/problem+json with a stable `type`. " +
         "Get a token from POST /v1/auth/token and send it as `Authorization: Bearer <token>`.",
     },
-    components: { securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } } },
+    // Relative: the API is served by whichever gateway serves this document.
+    servers: [{ url: "/", description: "This gateway" }],
+    components: {
+      schemas: { Problem: PROBLEM_SCHEMA },
+      securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } },
+    },
     security: [{ bearer: [] }],
     paths,
   };

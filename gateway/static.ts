@@ -4,19 +4,20 @@ import { fileURLToPath } from "node:url";
 import type { Hono } from "hono";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const TYPES: Record<string, string> = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".css": "text/css; charset=utf-8",
-  ".svg": "image/svg+xml",
-  ".json": "application/json",
-};
+// Maps, not objects: a requested name such as `constructor` must find nothing, not `Object.prototype`'s.
+const TYPES = new Map([
+  [".html", "text/html; charset=utf-8"],
+  [".js", "text/javascript; charset=utf-8"],
+  [".css", "text/css; charset=utf-8"],
+  [".svg", "image/svg+xml"],
+  [".json", "application/json"],
+]);
 /** Third-party browser code, served from node_modules so pages never load anything from a CDN. */
-const VENDOR: Record<string, string> = {
-  "uPlot.iife.min.js": "node_modules/uplot/dist/uPlot.iife.min.js",
-  "uPlot.min.css": "node_modules/uplot/dist/uPlot.min.css",
-  "socket.io.min.js": "node_modules/socket.io-client/dist/socket.io.min.js",
-};
+const VENDOR = new Map([
+  ["uPlot.iife.min.js", "node_modules/uplot/dist/uPlot.iife.min.js"],
+  ["uPlot.min.css", "node_modules/uplot/dist/uPlot.min.css"],
+  ["socket.io.min.js", "node_modules/socket.io-client/dist/socket.io.min.js"],
+]);
 
 /** The dashboards: static files from realtime/public (names are whitelisted, never joined from input). */
 export function serveDashboards(app: Hono): void {
@@ -26,7 +27,7 @@ export function serveDashboards(app: Hono): void {
     if (!hit) {
       hit = {
         body: await readFile(join(ROOT, path), "utf8"),
-        type: TYPES[extname(path)] ?? "application/octet-stream",
+        type: TYPES.get(extname(path)) ?? "application/octet-stream",
       };
       cache.set(path, hit);
     }
@@ -38,7 +39,7 @@ export function serveDashboards(app: Hono): void {
     return c.body(f.body, 200, { "content-type": f.type });
   });
   app.get("/dashboard/vendor/:name", async (c) => {
-    const path = VENDOR[c.req.param("name")];
+    const path = VENDOR.get(c.req.param("name"));
     if (!path) return c.notFound();
     const f = await file(path);
     return c.body(f.body, 200, { "content-type": f.type, "cache-control": "public, max-age=86400" });

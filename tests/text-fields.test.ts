@@ -11,6 +11,7 @@ import { inventoryCommandSchema } from "../actors/inventory/index.ts";
 import { memberCommandSchema } from "../actors/member/index.ts";
 import { orderCommandSchema } from "../actors/order/index.ts";
 import { paymentCommandSchema } from "../actors/payment/index.ts";
+import * as orders from "../gateway/routes/order-schemas.ts";
 import * as gateway from "../gateway/schemas.ts";
 
 const ADDRESS = {
@@ -114,6 +115,14 @@ const ROWS: Row[] = [
     { warehouse: "WH", countedQty: 1, reason: "x" },
     ["reason"],
   ],
+  ...(["status", "channel", "cursor"] as const).map(
+    (f): Row => [`gateway order filter ${f}`, orders.listQuery, { [f]: "x" }, [f]],
+  ),
+  ["gateway order cancel reason", orders.cancelBody, { reason: "x" }, ["reason"]],
+  ["gateway ship carrier", orders.shipBody, { carrier: "SF", trackingNo: "1" }, ["carrier"]],
+  ["gateway ship tracking", orders.shipBody, { carrier: "SF", trackingNo: "1" }, ["trackingNo"]],
+  ["gateway after-sales reason", orders.afterSalesBody, { kind: "refund_only", reason: "x" }, ["reason"]],
+  ["gateway decision note", orders.decisionBody, { approve: true, note: "x" }, ["note"]],
 ];
 
 const FORBIDDEN = fc.constantFrom("\u0000", "\u0007", "\u001b", "\u007f", "\u0085", "\u009f", "\ud800");

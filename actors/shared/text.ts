@@ -22,6 +22,8 @@ export interface TextOptions {
   trim?: boolean;
   /** Allow tab, line feed and carriage return (multi-line notes); every other control stays refused. */
   multiline?: boolean;
+  /** Normalise to NFC (default true); off only for documents kept byte for byte (e.g. a channel's statement). */
+  normalize?: boolean;
 }
 
 /** Why a text was refused, or undefined when it is acceptable (before length checks). */
@@ -43,12 +45,12 @@ export function textProblem(value: string, multiline = false): string | undefine
  * reason.safeParse("a\u0000b").success // → false
  */
 export function text(options: TextOptions) {
-  const { max, min = 1, trim = true, multiline = false } = options;
+  const { max, min = 1, trim = true, multiline = false, normalize = true } = options;
   let schema = z.string().refine((value) => textProblem(value, multiline) === undefined, {
     error: (issue) => textProblem(String(issue.input), multiline) ?? "invalid text",
     abort: true,
   });
-  schema = schema.overwrite((value) => value.normalize("NFC"));
+  if (normalize) schema = schema.overwrite((value) => value.normalize("NFC"));
   if (trim) schema = schema.trim();
   return schema.min(min).max(max);
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { addressSchema, moneySchema } from "../../actors/order/index.ts";
-import { codeSchema, operatorSetLimit } from "../schemas.ts";
+import { text } from "../../actors/shared/index.ts";
+import { codeSchema, filterText, operatorSetLimit, reasonText } from "../schemas.ts";
 
 /** Request shapes of the order routes (the OpenAPI document is generated from these). */
 export const placeBody = z
@@ -25,16 +26,16 @@ export const placeBody = z
   .strict();
 export const listQuery = z
   .object({
-    status: z.string().max(40).optional(),
+    status: filterText(40).optional(),
     userId: codeSchema.optional(),
     sku: codeSchema.optional(),
-    channel: z.string().max(40).optional(),
+    channel: filterText(40).optional(),
     from: z.coerce.date().optional(),
     to: z.coerce.date().optional(),
     minTotal: z.coerce.number().int().min(0).optional(),
     maxTotal: z.coerce.number().int().min(0).optional(),
     limit: z.coerce.number().int().min(1).max(200).default(50),
-    cursor: z.string().max(200).optional(),
+    cursor: filterText(200).optional(),
   })
   .strict();
 export const statsQuery = z
@@ -43,20 +44,18 @@ export const statsQuery = z
 export const mergeQuery = z.object({ userId: codeSchema }).strict();
 export const addressBody = z.object({ address: addressSchema }).strict();
 
-export const cancelBody = z
-  .object({ reason: z.string().trim().min(1).max(200).default("cancelled by request") })
-  .strict();
-export const shipBody = z
-  .object({ carrier: z.string().trim().min(1).max(40), trackingNo: z.string().trim().min(1).max(64) })
-  .strict();
+export const cancelBody = z.object({ reason: reasonText.default("cancelled by request") }).strict();
+export const shipBody = z.object({ carrier: text({ max: 40 }), trackingNo: text({ max: 64 }) }).strict();
 export const afterSalesBody = z
   .object({
     kind: z.enum(["refund_only", "return_and_refund"]),
-    reason: z.string().trim().min(1).max(500),
+    reason: text({ max: 500 }),
     amount: moneySchema.optional(),
   })
   .strict();
-export const decisionBody = z.object({ approve: z.boolean(), note: z.string().max(500).optional() }).strict();
+export const decisionBody = z
+  .object({ approve: z.boolean(), note: text({ max: 500, min: 0, trim: false, multiline: true }).optional() })
+  .strict();
 export const receiveBody = z
   .object({ warehouse: codeSchema, disposition: z.enum(["restock", "scrap"]) })
   .strict();

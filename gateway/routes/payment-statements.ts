@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { ChannelName, SimulatedChannel } from "../../actors/payment/channels/index.ts";
+import { text } from "../../actors/shared/index.ts";
 import type { GatewayKit } from "../app.ts";
 import type { PaymentLedger } from "../ports.ts";
 import { ProblemError } from "../problem.ts";
@@ -17,9 +18,23 @@ const reconcileBody = z
   .object({
     channel: channelEnum,
     date: z.string().regex(dayPattern, "a day as YYYY-MM-DD"),
-    statement: z.string().min(1).max(5_000_000),
+    /** A channel statement file: lines of text, so line breaks are allowed, other controls are not. */
+    statement: text({ max: 5_000_000, trim: false, multiline: true, normalize: false }),
   })
   .strict();
+
+const reconciliationReportSchema = z.looseObject({
+  id: z.string(),
+  channel: channelEnum,
+  date: z.string(),
+  matched: z.number().int(),
+  missing: z.array(z.looseObject({ paymentId: z.string(), amount: z.number().int() })),
+  extra: z.array(z.looseObject({ paymentId: z.string(), amount: z.number().int() })),
+  amountMismatches: z.array(
+    z.looseObject({ paymentId: z.string(), ledger: z.number(), statement: z.number() }),
+  ),
+  statusMismatches: z.array(z.looseObject({ paymentId: z.string() })),
+});
 
 /** Daily statements: the simulated channels' statement files, and reconciling one against the ledger. */
 export function paymentStatementRoutes(deps: PaymentStatementRouteDeps) {
@@ -32,6 +47,7 @@ export function paymentStatementRoutes(deps: PaymentStatementRouteDeps) {
         tag: "Payments",
         permission: "payment:read",
         query: statementQuery,
+        response: { status: 200, contentType: "text/csv", schema: z.string(), description: "The CSV file" },
       },
       async (c) => {
         const name = channelNamed(c.req.param("channel"));
@@ -55,6 +71,7 @@ export function paymentStatementRoutes(deps: PaymentStatementRouteDeps) {
         body: reconcileBody,
         response: {
           status: 201,
+          schema: reconciliationReportSchema,
           description: "The report: matched, missing, extra, amount and status differences",
         },
       },

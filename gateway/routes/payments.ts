@@ -12,7 +12,13 @@ import type { AuditLog, PaymentRisk, RiskVerdict } from "../ports.ts";
 import { ProblemError } from "../problem.ts";
 import { codeSchema } from "../schemas.ts";
 import { parseBody, parseParam } from "../validate.ts";
-import { channelEnum, channelNamed } from "./payment-channels.ts";
+import {
+  callbackResponseDocs,
+  channelEnum,
+  channelNamed,
+  paymentStartedSchema,
+  paymentViewSchema,
+} from "./payment-channels.ts";
 
 export interface PaymentRouteDeps {
   channels: Record<ChannelName, SimulatedChannel>;
@@ -66,7 +72,11 @@ export function paymentRoutes(deps: PaymentRouteDeps) {
         tag: "Payments",
         permission: "payment:write",
         body: createBody,
-        response: { status: 201, description: "{ paymentId, channel, params }" },
+        response: {
+          status: 201,
+          schema: paymentStartedSchema,
+          description: "The payment and the client's params",
+        },
       },
       async (c) => {
         const body = await parseBody(c, createBody);
@@ -108,6 +118,7 @@ export function paymentRoutes(deps: PaymentRouteDeps) {
         summary: "A payment and its refunds",
         tag: "Payments",
         permission: "payment:read",
+        response: { status: 200, schema: paymentViewSchema, description: "The payment" },
       },
       async (c) =>
         c.json(await kit.read(c, "payment", parseParam(c.req.param("paymentId"), codeSchema, "paymentId"))),
@@ -167,6 +178,7 @@ export function paymentRoutes(deps: PaymentRouteDeps) {
         summary: "Channel callback (no bearer token: the channel's RSA signature is the auth)",
         tag: "Payments",
         public: true,
+        ...callbackResponseDocs,
       },
       async (c) => {
         const name = channelNamed(c.req.param("channel"));
@@ -187,6 +199,7 @@ export function paymentRoutes(deps: PaymentRouteDeps) {
         tag: "Payments",
         permission: "payment:simulate",
         body: simulateBody,
+        ...callbackResponseDocs,
       },
       async (c) => {
         const paymentId = parseParam(c.req.param("paymentId"), codeSchema, "paymentId");

@@ -293,7 +293,8 @@ export function userRoutes(deps: UserRouteDeps) {
         tag: "Users",
         permission: "user:write",
         body: roleBody,
-        response: { status: 200, description: "The role (201 when created); 409 for a built-in role" },
+        response: { status: 200, description: "The role, replaced; 409 for a built-in role" },
+        responses: [{ status: 201, description: "The role, created" }],
       },
       async (c) => {
         const name = parseParam(c.req.param("name"), roleNameSchema, "name");

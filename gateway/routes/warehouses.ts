@@ -18,7 +18,8 @@ export function warehouseRoutes(deps: WarehouseRouteDeps) {
         tag: "Warehouses",
         permission: "warehouse:write",
         body: s.warehouseBody,
-        response: { status: 200, schema: s.warehouseSchema, description: "The warehouse (201 when created)" },
+        response: { status: 200, schema: s.warehouseSchema, description: "The warehouse, updated" },
+        responses: [{ status: 201, schema: s.warehouseSchema, description: "The warehouse, created" }],
       },
       async (c) => {
         const code = parseParam(c.req.param("code"), s.codeSchema, "code");

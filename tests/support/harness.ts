@@ -15,6 +15,7 @@ import { type Config, loadConfig } from "../../config.ts";
 import { type HubNode, startHubNode } from "../../hub-node.ts";
 import { streamNames } from "../../storage/jetstream/streams.ts";
 import { defaultSecretsKeyFile } from "../../storage/secrets.ts";
+import { contractLog } from "./contract.ts";
 
 export const NATS_URL = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
 export const DATABASE_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -155,6 +156,15 @@ export class ApiClient {
     this.#target = target;
   }
 
+  /** The server's own OpenAPI document, fetched without being recorded. */
+  async #openApi(): Promise<Record<string, unknown>> {
+    const res =
+      typeof this.#target === "string"
+        ? await fetch(`${this.#target}/openapi.json`)
+        : await this.#target.request("/openapi.json");
+    return (await res.json()) as Record<string, unknown>;
+  }
+
   async login(username = "admin", password = ADMIN_PASSWORD): Promise<string> {
     const res = await this.call("POST", "/v1/auth/token", { username, password }, {}, false);
     if (res.status !== 200) throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
@@ -183,6 +193,10 @@ export class ApiClient {
         ? await fetch(`${this.#target}${path}`, init)
         : await this.#target.request(path, init);
     const text = await res.text();
+    contractLog.record(
+      { method, path, status: res.status, contentType: res.headers.get("content-type"), body: text },
+      () => this.#openApi(),
+    );
     let parsed: unknown = text;
     try {
       parsed = JSON.parse(text);

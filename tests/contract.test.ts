@@ -1,0 +1,218 @@
+/**
+ * The API contract: `/openapi.json` is complete (operation ids, a schema per documented response,
+ * `Problem` on every error, servers), and the validator every API test runs through (see
+ * `support/contract-hooks.ts`) really fails on a response that deviates from it.
+ */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { z } from "zod";
+import { openApiDocument, type RouteDoc } from "../gateway/openapi.ts";
+import type { HubNode } from "../hub-node.ts";
+import { ContractValidator, contractLog, type Exchange } from "./support/contract.ts";
+import { cleanupNamespace, requireServices, startTestNode, testNamespace } from "./support/harness.ts";
+
+const ns = testNamespace("contract");
+let node: HubNode;
+let spec: Record<string, unknown>;
+
+beforeAll(async () => {
+  await requireServices();
+  node = await startTestNode(ns);
+  spec = (await (await node.app!.request("/openapi.json")).json()) as Record<string, unknown>;
+});
+
+afterAll(async () => {
+  await node?.stop();
+  await cleanupNamespace(ns);
+});
+
+/** A two-route document the planted deviations are checked against. */
+const planted = new ContractValidator(
+  openApiDocument([
+    {
+      method: "put",
+      path: "/v1/things/:id",
+      summary: "Upsert a thing",
+      tag: "Things",
+      response: {
+        status: 200,
+        schema: z.object({ id: z.string(), qty: z.number().int() }),
+        description: "Updated",
+      },
+      responses: [
+        { status: 201, schema: z.object({ id: z.string(), qty: z.number().int() }), description: "Created" },
+      ],
+    },
+    {
+      method: "delete",
+      path: "/v1/things/:id",
+      summary: "Remove a thing",
+      tag: "Things",
+      response: { status: 204, description: "Removed" },
+    },
+  ] satisfies RouteDoc[]) as Record<string, unknown>,
+);
+
+const json = "application/json";
+const problem = (status: number, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({
+    type: "https://business-hub.dev/problems/conflict",
+    title: "Conflicts with the current state",
+    status,
+    detail: "no",
+    instance: "/v1/things/a",
+    requestId: "r-1",
+    ...extra,
+  });
+
+test("contract - conforming responses pass the validator, problems with extension members included", () => {
+  const ok: Exchange[] = [
+    { method: "PUT", path: "/v1/things/a", status: 200, contentType: json, body: '{"id":"a","qty":1}' },
+    { method: "PUT", path: "/v1/things/a?x=1", status: 201, contentType: json, body: '{"id":"a","qty":1}' },
+    { method: "DELETE", path: "/v1/things/a", status: 204, contentType: null, body: "" },
+    {
+      method: "PUT",
+      path: "/v1/things/a",
+      status: 409,
+      contentType: "application/problem+json",
+      body: problem(409, { sku: "SKU-1", errors: [{ field: "qty", message: "too big" }] }),
+    },
+    {
+      method: "GET",
+      path: "/v1/nowhere",
+      status: 404,
+      contentType: "application/problem+json",
+      body: problem(404),
+    },
+    { method: "GET", path: "/healthz", status: 200, contentType: json, body: '{"status":"ok"}' },
+  ];
+  expect(ok.map((x) => planted.check(x))).toEqual(ok.map(() => undefined));
+});
+
+test("contract - a planted deviation fails: wrong status, media type, body, empty-body promise or undocumented route", () => {
+  const deviations: Array<[Exchange, string]> = [
+    [
+      { method: "PUT", path: "/v1/things/a", status: 202, contentType: json, body: "{}" },
+      "status 202 is not documented",
+    ],
+    [
+      { method: "PUT", path: "/v1/things/a", status: 200, contentType: "text/plain", body: "a" },
+      "content-type",
+    ],
+    [
+      { method: "PUT", path: "/v1/things/a", status: 200, contentType: json, body: '{"id":"a","qty":1.5}' },
+      "/qty must be integer",
+    ],
+    [
+      { method: "PUT", path: "/v1/things/a", status: 200, contentType: json, body: "not json" },
+      "is not JSON",
+    ],
+    [
+      { method: "DELETE", path: "/v1/things/a", status: 204, contentType: json, body: "{}" },
+      "without a body",
+    ],
+    [{ method: "POST", path: "/v1/things/a", status: 200, contentType: json, body: "{}" }, "no operation"],
+    [
+      {
+        method: "PUT",
+        path: "/v1/things/a",
+        status: 409,
+        contentType: "application/problem+json",
+        body: '{"title":"x"}',
+      },
+      "must have required property 'type'",
+    ],
+    [
+      { method: "PUT", path: "/v1/things/a", status: 500, contentType: "text/plain", body: "oops" },
+      "content-type",
+    ],
+  ];
+  for (const [exchange, expected] of deviations) {
+    const found = planted.check(exchange);
+    if (!found?.includes(expected)) {
+      throw new Error(
+        `expected a deviation containing ${JSON.stringify(expected)} for ${JSON.stringify(exchange)}, got ${found}`,
+      );
+    }
+  }
+});
+
+test("contract - the recorder every API test goes through reports a planted deviation against the real document", async () => {
+  // What ApiClient does for each response; the hooks then fail the test with these deviations.
+  contractLog.record(
+    { method: "GET", path: "/v1/payments/P1", status: 202, contentType: json, body: "{}" },
+    async () => spec,
+  );
+  contractLog.record(
+    {
+      method: "POST",
+      path: "/v1/payments/callbacks/alipay",
+      status: 200,
+      contentType: "text/plain",
+      body: "success",
+    },
+    async () => spec,
+  );
+  const deviations = await contractLog.drain();
+  expect(deviations).toHaveLength(1);
+  expect(deviations[0]).toContain("GET /v1/payments/P1 → 202: status 202 is not documented");
+});
+
+type Operation = {
+  operationId?: string;
+  responses: Record<string, { content?: Record<string, { schema?: unknown }> }>;
+};
+
+test("contract - /openapi.json: unique operationIds, a schema per documented response, Problem on every error, servers", () => {
+  expect(spec.openapi).toBe("3.1.0");
+  expect((spec.servers as unknown[]).length).toBeGreaterThan(0);
+  const problemSchema = (
+    spec.components as {
+      schemas: Record<string, { properties: Record<string, unknown>; additionalProperties: unknown }>;
+    }
+  ).schemas.Problem!;
+  for (const member of ["type", "title", "status", "detail", "instance", "requestId", "field", "errors"]) {
+    expect(problemSchema.properties).toHaveProperty(member);
+  }
+  expect(problemSchema.additionalProperties).toBe(true); // `sku`, `orderStatus`, … are extension members
+  const ids = new Set<string>();
+  const faults: string[] = [];
+  for (const [path, methods] of Object.entries(spec.paths as Record<string, Record<string, Operation>>)) {
+    for (const [method, op] of Object.entries(methods)) {
+      const where = `${method.toUpperCase()} ${path}`;
+      if (!op.operationId) faults.push(`${where}: no operationId`);
+      else if (ids.has(op.operationId)) faults.push(`${where}: duplicate operationId ${op.operationId}`);
+      else ids.add(op.operationId);
+      for (const [status, response] of Object.entries(op.responses)) {
+        if (status === "204") {
+          if (response.content) faults.push(`${where} ${status}: a 204 with a body`);
+          continue;
+        }
+        const media = Object.entries(response.content ?? {});
+        if (media.length === 0) faults.push(`${where} ${status}: no content`);
+        for (const [type, { schema }] of media)
+          if (!schema) faults.push(`${where} ${status} ${type}: no schema`);
+        if (/^[45]/.test(status)) {
+          const ref = (response.content?.["application/problem+json"]?.schema as { $ref?: string })?.$ref;
+          if (ref !== "#/components/schemas/Problem") faults.push(`${where} ${status}: not a Problem`);
+        }
+      }
+      for (const range of ["4XX", "5XX"]) if (!op.responses[range]) faults.push(`${where}: no ${range}`);
+    }
+  }
+  expect(faults).toEqual([]);
+  expect(ids.size).toBeGreaterThan(20);
+});
+
+test("contract - creating routes answer 201 and callbacks document the channels' own replies", () => {
+  const paths = spec.paths as Record<string, Record<string, Operation>>;
+  expect(Object.keys(paths["/v1/payments"]!.post!.responses)).toContain("201");
+  const callback = paths["/v1/payments/callbacks/{channel}"]!.post!.responses;
+  expect(Object.keys(callback).sort()).toEqual(["200", "204", "400", "4XX", "500", "5XX"]);
+  expect(Object.keys(callback["200"]!.content!)).toEqual(["text/plain"]);
+  expect(callback["204"]!.content).toBeUndefined();
+  expect(Object.keys(callback["500"]!.content!).sort()).toEqual([
+    "application/json",
+    "application/problem+json",
+    "text/plain",
+  ]);
+});
