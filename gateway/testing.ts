@@ -14,6 +14,7 @@ import type {
   ActorCommand,
   ActorGateway,
   AuditLog,
+  CommandMeta,
   OrderFilter,
   OrderReadModel,
   PaymentLedger,
@@ -33,7 +34,7 @@ export interface SentCommand {
   kind: string;
   id: string;
   cmd: ActorCommand;
-  options: Parameters<ActorGateway["request"]>[3];
+  options: { meta?: CommandMeta; id?: string; fingerprint?: string; readOnly?: boolean };
 }
 
 /** Records every command and answers with `respond` (default: the actor does not know the command). */
