@@ -91,3 +91,24 @@ export const problemSchema = z.object({
   requestId: z.string().optional(),
 });
 export { codeSchema };
+
+/**
+ * Times a client may send in queries and bodies: JavaScript dates reach ±275,760 years and Postgres
+ * refuses much of that range (and year 0), which used to surface as 500s. Bounded to what a back office
+ * means by a date.
+ */
+const EARLIEST = new Date(Date.UTC(1970, 0, 1));
+const LATEST = new Date(Date.UTC(9999, 11, 31, 23, 59, 59, 999));
+export const instantSchema = z.coerce
+  .date({ error: "a date (YYYY-MM-DD) or an ISO 8601 time" })
+  .min(EARLIEST, "not before 1970-01-01")
+  .max(LATEST, "not after 9999-12-31");
+
+/** A calendar day as `YYYY-MM-DD` that exists (no `2026-02-30`), within the same bounds. */
+export const calendarDaySchema = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, "a day as YYYY-MM-DD")
+  .refine((day) => {
+    const parsed = new Date(`${day}T00:00:00Z`);
+    return !Number.isNaN(parsed.getTime()) && parsed.toISOString().startsWith(day) && parsed >= EARLIEST;
+  }, "not a calendar day between 1970-01-01 and 9999-12-31");

@@ -145,10 +145,12 @@ export class ConnectionWatch {
     this.#nc.flush().then(
       () => {
         if (this.#pingId !== id || this.#pingSentAt === undefined) return; // reset by a disconnect: stale
+        const now = performance.now();
+        // The shifted start discounts event-loop stalls: only the server's (or network's) time counts.
+        const serverMs = now - this.#pingSentAt;
         this.#pingSentAt = undefined;
-        this.#lastRttMs = performance.now() - sentAt;
-        // Judged by the overdue check, which discounts event-loop stalls; a fast answer means up again.
-        if (this.#connected && this.#lastRttMs <= this.#options.slowAfterMs) this.#set("up");
+        this.#lastRttMs = now - sentAt;
+        if (this.#connected && serverMs <= this.#options.slowAfterMs) this.#set("up");
       },
       () => {
         if (this.#pingId === id) this.#pingSentAt = undefined;

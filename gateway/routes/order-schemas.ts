@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { addressSchema, moneySchema } from "../../actors/order/index.ts";
 import { text } from "../../actors/shared/index.ts";
-import { codeSchema, filterText, operatorSetLimit, reasonText } from "../schemas.ts";
+import { codeSchema, filterText, instantSchema, operatorSetLimit, reasonText } from "../schemas.ts";
 
 /** Request shapes of the order routes (the OpenAPI document is generated from these). */
 export const placeBody = z
@@ -30,8 +30,8 @@ export const listQuery = z
     userId: codeSchema.optional(),
     sku: codeSchema.optional(),
     channel: filterText(40).optional(),
-    from: z.coerce.date().optional(),
-    to: z.coerce.date().optional(),
+    from: instantSchema.optional(),
+    to: instantSchema.optional(),
     minTotal: z.coerce.number().int().min(0).optional(),
     maxTotal: z.coerce.number().int().min(0).optional(),
     limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -39,7 +39,7 @@ export const listQuery = z
   })
   .strict();
 export const statsQuery = z
-  .object({ from: z.coerce.date(), to: z.coerce.date(), interval: z.enum(["hour", "day"]).default("day") })
+  .object({ from: instantSchema, to: instantSchema, interval: z.enum(["hour", "day"]).default("day") })
   .strict();
 export const mergeQuery = z.object({ userId: codeSchema }).strict();
 export const addressBody = z.object({ address: addressSchema }).strict();

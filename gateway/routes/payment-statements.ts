@@ -4,6 +4,7 @@ import { text } from "../../actors/shared/index.ts";
 import type { GatewayKit } from "../app.ts";
 import type { PaymentLedger } from "../ports.ts";
 import { ProblemError } from "../problem.ts";
+import { calendarDaySchema } from "../schemas.ts";
 import { parseBody, parseQuery } from "../validate.ts";
 import { channelEnum, channelNamed } from "./payment-channels.ts";
 
@@ -12,12 +13,12 @@ export interface PaymentStatementRouteDeps {
   ledger: PaymentLedger;
 }
 
-const dayPattern = /^\d{4}-\d{2}-\d{2}$/;
-const statementQuery = z.object({ date: z.string().regex(dayPattern, "a day as YYYY-MM-DD") }).strict();
+// A real calendar day: `2026-02-30` or `0000-01-01` used to reach Postgres and come back as a 500.
+const statementQuery = z.object({ date: calendarDaySchema }).strict();
 const reconcileBody = z
   .object({
     channel: channelEnum,
-    date: z.string().regex(dayPattern, "a day as YYYY-MM-DD"),
+    date: calendarDaySchema,
     /** A channel statement file: lines of text, so line breaks are allowed, other controls are not. */
     statement: text({ max: 5_000_000, trim: false, multiline: true, normalize: false }),
   })
