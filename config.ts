@@ -58,6 +58,18 @@ export const configSchema = z.object({
   NATS_URL: z.string().default("nats://127.0.0.1:4222"),
   DATABASE_URL: z.string().default("postgres://postgres@127.0.0.1:5432/postgres"),
   REDIS_URL: z.string().default("redis://127.0.0.1:6379"),
+  /** Postgres deadlines: opening a connection, server-side per statement, client-side per HTTP query. */
+  PG_CONNECT_TIMEOUT: duration.default(2_000),
+  PG_STATEMENT_TIMEOUT: duration.default(5_000),
+  /** A route's query or transaction unanswered after this long answers 503 (a paused or lost server). */
+  PG_QUERY_DEADLINE: duration.default(1_000),
+  PG_IDLE_TIMEOUT: duration.default(60_000),
+  PG_MAX_LIFETIME: duration.default(30 * 60_000),
+  /** Longest pause between reconnect attempts while Postgres is away. */
+  PG_RECONNECT_MAX: duration.default(500),
+  /** Redis deadlines: a command unanswered after this long fails (503 where a route needs Redis). */
+  REDIS_COMMAND_TIMEOUT: duration.default(1_000),
+  REDIS_CONNECT_TIMEOUT: duration.default(1_000),
   /** Prefix of every subject, stream, bucket, Redis key and the Postgres schema name. */
   HUB_NAMESPACE: z
     .string()

@@ -29,7 +29,7 @@ import { type HttpServer, serve } from "./platform/serve.ts";
 import type { RealtimeHub } from "./realtime/hub.ts";
 import { EventLogUsage } from "./storage/jetstream/event-log-usage.ts";
 import { ensureStreams } from "./storage/jetstream/streams.ts";
-import type { Sql } from "./storage/postgres/database.ts";
+import { type Sql, withQueryDeadline } from "./storage/postgres/database.ts";
 import type { Projector } from "./storage/projector.ts";
 
 /** Every domain actor kind this build hosts (kept here for callers that import it from the root). */
@@ -81,8 +81,11 @@ export async function startHubNode(
   eventLogUsage.start();
   eventLogUsage.registerMetrics(metrics);
   const sql = await openMigratedDatabase(config);
-  const redis = await connectRedis(config);
-  const { users, jwtSecret, secrets, notice } = await bootstrapIdentity(config, sql, log);
+  // What serves requests waits at most PG_QUERY_DEADLINE per query, then answers 503 (the projector,
+  // whose transactions are bounded by statement_timeout, keeps the plain pool).
+  const requestSql = withQueryDeadline(sql, config.PG_QUERY_DEADLINE);
+  const redis = await connectRedis(config, log);
+  const { users, jwtSecret, secrets, notice } = await bootstrapIdentity(config, requestSql, log);
 
   const kvm = new Kvm(js);
   const ns = config.HUB_NAMESPACE;
@@ -139,7 +142,18 @@ export async function startHubNode(
     if (!roles.has("gateway"))
       log.warn("the realtime role serves sockets on the gateway's port; add the gateway role");
     else {
-      const infra = { config, js, jsm, subjects, stream: streams.events, sql, redis, tokens, log, metrics };
+      const infra = {
+        config,
+        js,
+        jsm,
+        subjects,
+        stream: streams.events,
+        sql: requestSql,
+        redis,
+        tokens,
+        log,
+        metrics,
+      };
       ({ realtime, socketServer } = await startRealtime(infra));
     }
   }
@@ -149,7 +163,7 @@ export async function startHubNode(
   if (roles.has("gateway")) {
     app = await composeGateway({
       config,
-      sql,
+      sql: requestSql,
       redis,
       actors: client,
       users,

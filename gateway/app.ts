@@ -1,10 +1,11 @@
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Logger, MetricsRegistry } from "../actors/runtime/index.ts";
+import { asDependencyUnavailable } from "../platform/dependency.ts";
 import { principalOf, requireAuth, requirePermission, type TokenService } from "./auth.ts";
 import { DOCS_HTML, type RouteDoc } from "./openapi.ts";
 import type { ActorCommand, ActorGateway, CommandMeta } from "./ports.ts";
-import { ProblemError, problemFromErrorBody, renderProblem } from "./problem.ts";
+import { dependencyProblem, ProblemError, problemFromErrorBody, renderProblem } from "./problem.ts";
 import { securityHeaders } from "./security-headers.ts";
 
 /** What a route module gets to declare its routes (documented, authorized, validated the same way). */
@@ -105,6 +106,8 @@ export function createApp(deps: GatewayDeps): Hono {
 
   app.onError((error, c) => {
     if (error instanceof ProblemError) return renderProblem(c, error);
+    const unavailable = asDependencyUnavailable(error);
+    if (unavailable) return renderProblem(c, dependencyProblem(unavailable));
     deps.log.error("unhandled error", { path: c.req.path, error });
     return renderProblem(
       c,

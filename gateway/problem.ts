@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
 import type { ErrorBody, ErrorKind } from "../actors/runtime/index.ts";
+import type { DependencyUnavailableError } from "../platform/dependency.ts";
 
 export const PROBLEM_BASE = "https://business-hub.dev/problems/";
 
@@ -125,4 +126,15 @@ export function renderProblem(c: Context, error: ProblemError): Response {
   const headers: Record<string, string> = { "content-type": "application/problem+json" };
   if (error.retryAfterSeconds !== undefined) headers["retry-after"] = String(error.retryAfterSeconds);
   return c.body(JSON.stringify(body), error.status, headers);
+}
+
+/** A dependency this route needs is down or too slow: 503 with Retry-After, never a 500 or a hang. */
+export function dependencyProblem(error: DependencyUnavailableError): ProblemError {
+  return new ProblemError(
+    503,
+    "unavailable",
+    `${error.dependency} is unavailable; retry later`,
+    { dependency: error.dependency },
+    error.retryAfterSeconds,
+  );
 }

@@ -8,6 +8,7 @@ import { can, type TokenService } from "../gateway/auth.ts";
 import { RealtimeHub } from "../realtime/hub.ts";
 import type { Sql } from "../storage/postgres/database.ts";
 import { PostgresDashboardSnapshots } from "../storage/read-models/dashboard-snapshots.ts";
+import { reportRedisErrors } from "./connections.ts";
 
 export interface RealtimeInfrastructure {
   config: Config;
@@ -27,12 +28,22 @@ export async function startRealtime(
   infra: RealtimeInfrastructure,
 ): Promise<{ socketServer: SocketServer; realtime: RealtimeHub }> {
   const { config, redis, tokens } = infra;
+  // The adapter (un)subscribes without handling a rejection: its clients wait for the connection (they
+  // resubscribe after a Redis restart) instead of failing commands fast like the request-path client.
+  const adapterClient = (name: string) =>
+    reportRedisErrors(
+      redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined }),
+      name,
+      infra.log,
+    );
   const socketServer = new SocketServer({ serveClient: false, pingInterval: 10_000, pingTimeout: 8_000 });
   // The Redis adapter makes io-wide broadcasts reach every node; dashboard events reach every node
   // straight from the event log (ordered and resumable), so they are sent per socket.
   // Its channels live under the namespace: nodes of another namespace on the same Redis never hear them.
   socketServer.adapter(
-    createAdapter(redis.duplicate(), redis.duplicate(), { key: `${config.HUB_NAMESPACE}:socket.io` }),
+    createAdapter(adapterClient("socket.io pub"), adapterClient("socket.io sub"), {
+      key: `${config.HUB_NAMESPACE}:socket.io`,
+    }),
   );
   const realtime = new RealtimeHub({
     io: socketServer,

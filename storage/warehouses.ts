@@ -42,7 +42,7 @@ export class PostgresWarehouseDirectory implements WarehouseDirectory {
         VALUES (${by}, 'warehouse.upsert', ${`warehouse/${w.code}`}, ${requestId}, ${tx.json({ name: w.name, region: w.region })})`;
       return result;
     });
-    await this.#redis.sadd(this.#key, w.code);
+    await this.#cache((redis) => redis.sadd(this.#key, w.code));
     this.#known.add(w.code);
     const row = rows[0]!;
     return { created: Boolean(row.created), warehouse: toWarehouse(row) };
@@ -55,16 +55,28 @@ export class PostgresWarehouseDirectory implements WarehouseDirectory {
     return rows.map(toWarehouse);
   }
 
-  /** Positive answers are cached in process (warehouses are never deleted); misses ask Redis, then Postgres. */
+  /**
+   * Positive answers are cached in process (warehouses are never deleted); misses ask Redis, then
+   * Postgres. Redis is only a cache here: when it is down, Postgres answers.
+   */
   async exists(code: string): Promise<boolean> {
     if (this.#known.has(code)) return true;
-    let found = (await this.#redis.sismember(this.#key, code)) === 1;
+    let found = (await this.#cache((redis) => redis.sismember(this.#key, code))) === 1;
     if (!found) {
       found = (await this.#sql`SELECT 1 FROM warehouses WHERE code = ${code}`).length > 0;
-      if (found) await this.#redis.sadd(this.#key, code);
+      if (found) await this.#cache((redis) => redis.sadd(this.#key, code));
     }
     if (found) this.#known.add(code);
     return found;
+  }
+
+  /** A cache call that degrades to "no answer" when Redis is down or slow (its deadline still applies). */
+  async #cache<T>(call: (redis: Redis) => Promise<T>): Promise<T | undefined> {
+    try {
+      return await call(this.#redis);
+    } catch {
+      return undefined;
+    }
   }
 }
 

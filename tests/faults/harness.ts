@@ -400,3 +400,27 @@ export async function timed<T>(
   clearTimeout(timer);
   return { ...result, ms: performance.now() - started };
 }
+
+/**
+ * The longest event-loop stall seen while running (a 20 ms tick that came late). On a busy machine a
+ * stall delays every timer, deadlines included; timing assertions allow for the stall that was measured.
+ */
+export class LoopStallMonitor {
+  #max = 0;
+  #last = performance.now();
+  readonly #timer = setInterval(() => {
+    const now = performance.now();
+    this.#max = Math.max(this.#max, now - this.#last - 20);
+    this.#last = now;
+  }, 20);
+
+  /** ms of the longest stall so far. */
+  get maxStallMs(): number {
+    return Math.round(this.#max);
+  }
+
+  stop(): number {
+    clearInterval(this.#timer);
+    return this.maxStallMs;
+  }
+}
