@@ -34,7 +34,7 @@ export interface SentCommand {
   kind: string;
   id: string;
   cmd: ActorCommand;
-  options: { meta?: CommandMeta; id?: string; readOnly?: boolean };
+  options: { meta?: CommandMeta; id?: string; fingerprint?: string; readOnly?: boolean };
 }
 
 /** Records every command and answers with `respond` (default: the actor does not know the command). */
