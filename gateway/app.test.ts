@@ -59,7 +59,12 @@ test("gateway kit - commands carry who asked, the request id and the idempotency
       kind: "sku",
       id: "SKU-1",
       cmd: { type: "receive", warehouse: "WH-1", qty: 5 },
-      options: { meta: { by: "alice", requestId: "req-1" }, id: "receipt:k-1", readOnly: false },
+      // The key is scoped to the caller and bound to this request's fingerprint (issue 8, defect 5).
+      options: {
+        meta: { by: "alice", requestId: "req-1" },
+        id: "receipt:alice:k-1",
+        fingerprint: expect.any(String),
+      },
     },
   ]);
 });

@@ -1,6 +1,6 @@
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import type { Logger, MetricsRegistry } from "../actors/runtime/index.ts";
+import { DomainError, type Logger, type MetricsRegistry } from "../actors/runtime/index.ts";
 import { asDependencyUnavailable } from "../platform/dependency.ts";
 import { principalOf, requireAuth, requirePermission, type TokenService } from "./auth.ts";
 import { DOCS_HTML, type RouteDoc } from "./openapi.ts";
@@ -106,6 +106,9 @@ export function createApp(deps: GatewayDeps): Hono {
 
   app.onError((error, c) => {
     if (error instanceof ProblemError) return renderProblem(c, error);
+    // A refusal raised before any actor was asked (e.g. an invalid actor id from a signed callback) is
+    // still the caller's problem, never a 500.
+    if (error instanceof DomainError) return renderProblem(c, problemFromErrorBody(error.toBody()));
     const unavailable = asDependencyUnavailable(error);
     if (unavailable) return renderProblem(c, dependencyProblem(unavailable));
     deps.log.error("unhandled error", { path: c.req.path, error });

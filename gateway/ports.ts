@@ -142,3 +142,37 @@ export interface ReadinessReport {
   capabilities?: Record<string, { ok: boolean; detail?: string }>;
   checks: Record<string, { ok: boolean; detail?: string }>;
 }
+
+/**
+ * What the staff and roles routes need from the user store (Postgres in production). Throws
+ * `UnknownRoleError` for a role that does not exist and `BuiltInRoleError` for editing a built-in role.
+ */
+export interface StaffDirectory {
+  add(user: { username: string; password: string; roles: string[] }, audit: StaffAudit): Promise<boolean>;
+  update(
+    username: string,
+    change: { roles?: string[]; disabled?: boolean },
+    audit: StaffAudit,
+  ): Promise<StaffUser | undefined>;
+  setPassword(username: string, password: string, audit: StaffAudit): Promise<boolean>;
+  revokeTokens(username: string, audit: StaffAudit): Promise<boolean>;
+  find(username: string): Promise<StaffUser | undefined>;
+  list(opts: { limit: number; after?: string }): Promise<Array<{ username: string }>>;
+  roles(): Promise<Array<{ name: string; permissions: string[]; description: string; builtIn: boolean }>>;
+  putRole(
+    role: { name: string; permissions: string[]; description?: string },
+    audit: StaffAudit,
+  ): Promise<{ created: boolean; role: object }>;
+}
+
+interface StaffAudit {
+  by: string;
+  requestId: string | null;
+}
+
+export interface StaffUser {
+  username: string;
+  roles: string[];
+  permissions: string[];
+  disabled: boolean;
+}

@@ -9,14 +9,12 @@ import type { Reply } from "../actors/runtime/index.ts";
 import { MetricsRegistry, silentLogger } from "../actors/runtime/index.ts";
 import { InvalidCursorError } from "../storage/read-models/cursor.ts";
 import { createApp } from "./app.ts";
-import { type AccountSource, type AccountState, TokenService } from "./auth.ts";
+import { TokenService } from "./auth.ts";
 import type {
   ActorCommand,
   ActorGateway,
   AuditLog,
   CommandMeta,
-  LoginThrottle,
-  LoginVerdict,
   OrderFilter,
   OrderReadModel,
   PaymentLedger,
@@ -24,18 +22,19 @@ import type {
   PriceBook,
   RateLimiter,
   RiskVerdict,
-  UserDirectory,
   Warehouse,
   WarehouseDirectory,
 } from "./ports.ts";
 import { type GatewayPorts, gatewayRoutes } from "./routes/index.ts";
-import type { StaffDirectory } from "./routes/users.ts";
+import { MemoryLoginThrottle, MemoryUsers, missingStaff } from "./testing-identity.ts";
+
+export { MemoryLoginThrottle, MemoryUsers };
 
 export interface SentCommand {
   kind: string;
   id: string;
   cmd: ActorCommand;
-  options: { meta?: CommandMeta; id?: string; readOnly?: boolean };
+  options: { meta?: CommandMeta; id?: string; fingerprint?: string; readOnly?: boolean };
 }
 
 /** Records every command and answers with `respond` (default: the actor does not know the command). */
@@ -58,46 +57,6 @@ export class MemoryRateLimiter implements RateLimiter {
     const count = (this.hits.get(key) ?? 0) + 1;
     this.hits.set(key, count);
     return count;
-  }
-}
-
-/** Users for login and for the token check (permissions come from the account, not the token). */
-export class MemoryUsers implements UserDirectory, AccountSource {
-  readonly #users = new Map<string, { password: string } & AccountState>();
-  add(username: string, password: string, permissions: string[]): this {
-    this.#users.set(username, { password, permissions, roles: [], disabled: false, tokenVersion: 0 });
-    return this;
-  }
-  async verify(username: string, password: string) {
-    const user = this.#users.get(username);
-    return user && user.password === password && !user.disabled
-      ? { username, tokenVersion: user.tokenVersion }
-      : undefined;
-  }
-  async account(username: string): Promise<AccountState | undefined> {
-    const user = this.#users.get(username);
-    return (
-      user && {
-        roles: user.roles,
-        permissions: user.permissions,
-        disabled: user.disabled,
-        tokenVersion: user.tokenVersion,
-      }
-    );
-  }
-}
-
-/** Answers `verdict` to every login attempt; records attempts and the successes taken back. */
-export class MemoryLoginThrottle implements LoginThrottle {
-  verdict: LoginVerdict = { allowed: true };
-  readonly attempts: Array<{ address: string; username: string }> = [];
-  readonly succeededFor: string[] = [];
-  async begin(address: string, username: string): Promise<LoginVerdict> {
-    this.attempts.push({ address, username });
-    return this.verdict;
-  }
-  async succeeded(_address: string, username: string): Promise<void> {
-    this.succeededFor.push(username);
   }
 }
 
@@ -276,21 +235,4 @@ function missingChannels(): Record<ChannelName, SimulatedChannel> {
     };
   };
   return { wechat: missing("wechat"), alipay: missing("alipay"), unionpay: missing("unionpay") };
-}
-
-/** The staff routes are covered over a real node (tests/users-api.test.ts); here they fail loudly. */
-function missingStaff(): StaffDirectory {
-  const fail = (): never => {
-    throw new Error("fakeGateway: the staff directory is not faked");
-  };
-  return {
-    add: fail,
-    update: fail,
-    setPassword: fail,
-    revokeTokens: fail,
-    find: fail,
-    list: fail,
-    roles: fail,
-    putRole: fail,
-  };
 }

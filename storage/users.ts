@@ -1,6 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { createPasswordHasher, type PasswordHasher } from "../platform/password.ts";
 import type { Sql } from "./postgres/database.ts";
+import { BuiltInRoleError, UnknownRoleError } from "./user-errors.ts";
+
+export { BuiltInRoleError, UnknownRoleError };
 
 export interface UserRecord {
   username: string;
@@ -99,20 +102,6 @@ export const BUILTIN_ROLES: ReadonlyMap<string, { permissions: readonly string[]
     ],
     ["viewer", { permissions: ["inventory:read", "warehouse:read"], description: "Read only: stock" }],
   ]);
-
-export class UnknownRoleError extends Error {
-  readonly roles: string[];
-  constructor(roles: string[]) {
-    super(`unknown role(s): ${roles.join(", ")}`);
-    this.roles = roles;
-  }
-}
-
-export class BuiltInRoleError extends Error {
-  constructor(name: string) {
-    super(`role ${name} is built in and defined by the code; create a custom role instead`);
-  }
-}
 
 /** Staff accounts and roles in Postgres. Passwords are hashed off the event loop by the given hasher. */
 export class UserStore {

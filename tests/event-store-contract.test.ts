@@ -167,7 +167,7 @@ function eventStoreContract(name: string, open: () => Promise<Stores>): void {
       await store().saveSnapshot(ref, snapshotAt(seqs[2]!, { big }));
       const loaded = await store().load(ref);
       expect(loaded.snapshot?.seq).toBe(seqs[2]!);
-      expect((loaded.snapshot?.state as { big: string[] }).big).toEqual(big);
+      expect((loaded.snapshot!.state as { big: string[] }).big).toEqual(big);
       expect(loaded.batches).toEqual([]);
     });
 

@@ -234,7 +234,7 @@ test("faults - NATS killed 5 s under load: 503 within 2 s, /readyz truthful with
   // Settle the unknown outcomes (503) by retrying with the same order id, then compare with the log.
   await settle(api, traffic.answers);
   checkAgainstLog(traffic.answers, await reservedInLog(ns, NATS));
-}, 90_000);
+}, 120_000);
 
 test("faults - a 1 s network delay: 503 within 2 s during it, every shard served again within 5 s after it ends", async () => {
   const ns = testNamespace("natsdelay");
@@ -285,7 +285,7 @@ test("faults - a 1 s network delay: 503 within 2 s during it, every shard served
   } finally {
     await proxy.close();
   }
-}, 90_000);
+}, 120_000);
 
 test("faults - event stream full: storage-full problem within 2 s, 80 % warning in /metrics and /readyz, leases kept", async () => {
   const ns = testNamespace("natsfull");
@@ -334,4 +334,4 @@ test("faults - event stream full: storage-full problem within 2 s, 80 % warning 
   console.log(
     `storage full: 507 after ${full.ms.toFixed(0)} ms, warning seen, shards kept ${node.actorNode!.validShards.length}/${shardsBefore}`,
   );
-}, 90_000);
+}, 120_000);

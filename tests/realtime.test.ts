@@ -153,7 +153,7 @@ test("realtime - a reconnecting client resumes from its last id without a gap or
   expect(ack.resumedFrom).toBe(lastId + 1);
   await waitFor(() => clientIds.at(-1) === controlIds.at(-1), 5_000, "the resumed client to catch up");
   const fromFirst = controlIds.slice(controlIds.indexOf(clientIds[0]!));
-  expect(clientIds).toEqual(fromFirst);
+  expect(clientIds, JSON.stringify({ lastId, clientIds, controlIds })).toEqual(fromFirst);
 });
 
 test("realtime - a hot SKU's stock is coalesced per client, and the deltas add up exactly", async () => {
@@ -391,5 +391,56 @@ test("realtime - stopping a node of another namespace on the same Redis leaves t
   } finally {
     if (!otherStopped) await other.stop();
     await cleanupNamespace(otherNs);
+  }
+}, 20_000);
+
+test("realtime - sockets are dropped within seconds when their user is disabled or their tokens are revoked", async () => {
+  const staff = async (username: string) => {
+    const created = await apiA.call("POST", "/v1/users", {
+      username,
+      password: "staff-password-1",
+      roles: ["viewer"],
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const staffToken = await new ApiClient(`http://127.0.0.1:${nodeA.server!.port}`).login(
+      username,
+      "staff-password-1",
+    );
+    const socket = connect(nodeB, { token: staffToken });
+    const ended: Array<{ ok: boolean; reason: string }> = [];
+    socket.on("session", (s) => ended.push(s));
+    let droppedAt = 0;
+    socket.on("disconnect", () => {
+      droppedAt = Date.now();
+    });
+    await connected(socket);
+    expect((await subscribe(socket, { dashboard: "inventory" })).ok).toBe(true);
+    return { socket, staffToken, ended, droppedAt: () => droppedAt };
+  };
+  const disabled = await staff("rt-disabled");
+  const revoked = await staff("rt-revoked");
+
+  const changedAt = Date.now();
+  const disabling = await apiA.call("PATCH", "/v1/users/rt-disabled", { disabled: true });
+  expect(disabling.status, JSON.stringify(disabling.body)).toBe(200);
+  const revoking = await apiA.call("DELETE", "/v1/users/rt-revoked/tokens");
+  expect(revoking.status, JSON.stringify(revoking.body)).toBe(204);
+
+  await waitFor(
+    () => disabled.droppedAt() > 0 && revoked.droppedAt() > 0,
+    8_000,
+    "both sockets to be dropped after the change",
+  );
+  console.log(
+    `realtime: disabled user's socket dropped after ${disabled.droppedAt() - changedAt} ms, revoked token's after ${revoked.droppedAt() - changedAt} ms`,
+  );
+  expect(disabled.droppedAt() - changedAt).toBeLessThanOrEqual(5_000);
+  expect(revoked.droppedAt() - changedAt).toBeLessThanOrEqual(5_000);
+  expect(disabled.ended).toEqual([{ ok: false, reason: "token revoked or expired" }]);
+  expect(revoked.ended).toEqual([{ ok: false, reason: "token revoked or expired" }]);
+  for (const { staffToken } of [disabled, revoked]) {
+    const again = connect(nodeB, { token: staffToken });
+    const refused = await new Promise<Error>((resolve) => again.on("connect_error", resolve));
+    expect(refused.message).toContain("unauthorized");
   }
 }, 20_000);

@@ -74,7 +74,7 @@ test("order routes - placing prices every line from the price book and derives t
   expect(placed.status).toBe(201);
   const sent = gw.actors.sent[0];
   expect(sent?.kind).toBe("order");
-  expect(sent?.options.id).toBe("place:place-1");
+  expect(sent?.options.id).toBe("place:tester:place-1"); // scoped to the caller (issue 8, defect 5)
   expect(sent?.cmd).toMatchObject({
     type: "place",
     userId: "u1",

@@ -1,118 +1,32 @@
 import type { Context } from "hono";
-import { z } from "zod";
-import { MAX_PASSWORD_BYTES } from "../../platform/password.ts";
-import { BuiltInRoleError, UnknownRoleError } from "../../storage/users.ts";
+import { BuiltInRoleError, UnknownRoleError } from "../../storage/user-errors.ts";
 import type { GatewayKit } from "../app.ts";
+import type { StaffDirectory, StaffUser } from "../ports.ts";
+
+export type { StaffDirectory };
+
 import { principalOf, type TokenService } from "../auth.ts";
 import { ProblemError } from "../problem.ts";
 import { parseBody, parseParam, parseQuery } from "../validate.ts";
-
-/**
- * What the staff and roles routes need from the user store (Postgres in production). Throws
- * `UnknownRoleError` for a role that does not exist and `BuiltInRoleError` for editing a built-in role.
- */
-export interface StaffDirectory {
-  add(user: { username: string; password: string; roles: string[] }, audit: Audit): Promise<boolean>;
-  update(
-    username: string,
-    change: { roles?: string[]; disabled?: boolean },
-    audit: Audit,
-  ): Promise<StaffUser | undefined>;
-  setPassword(username: string, password: string, audit: Audit): Promise<boolean>;
-  revokeTokens(username: string, audit: Audit): Promise<boolean>;
-  find(username: string): Promise<StaffUser | undefined>;
-  list(opts: { limit: number; after?: string }): Promise<Array<{ username: string }>>;
-  roles(): Promise<Array<{ name: string; permissions: string[]; description: string; builtIn: boolean }>>;
-  putRole(
-    role: { name: string; permissions: string[]; description?: string },
-    audit: Audit,
-  ): Promise<{ created: boolean; role: object }>;
-}
-
-interface Audit {
-  by: string;
-  requestId: string | null;
-}
-
-interface StaffUser {
-  username: string;
-  roles: string[];
-  permissions: string[];
-  disabled: boolean;
-}
+import {
+  createUserBody,
+  meSchema,
+  passwordBody,
+  roleBody,
+  roleListSchema,
+  roleNameSchema,
+  roleSchema,
+  updateUserBody,
+  userListSchema,
+  usernameSchema,
+  userPageQuery,
+  userSchema,
+} from "./user-schemas.ts";
 
 export interface UserRouteDeps {
   users: StaffDirectory;
   tokens: Pick<TokenService, "forget">;
 }
-
-/** C0 and C1 control characters (and DEL): never part of a password or a description. */
-const hasControl = (v: string) => {
-  for (const ch of v) {
-    const code = ch.codePointAt(0)!;
-    if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) return true;
-  }
-  return false;
-};
-
-export const usernameSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/, "1–64 letters, digits, '_', '.', '@' or '-'");
-const roleNameSchema = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, "1–64 lowercase letters, digits or '_'");
-const permissionSchema = z
-  .string()
-  .regex(/^(\*|[a-z][a-z0-9_]{0,31}:(\*|[a-z][a-z0-9_]{0,31}))$/, "area:action, area:* or *");
-/** bcrypt reads at most 72 bytes: a longer password would silently be cut, so it is refused. */
-export const passwordSchema = z
-  .string()
-  .min(8, "at least 8 characters")
-  .refine((v) => Buffer.byteLength(v, "utf8") <= MAX_PASSWORD_BYTES, `at most ${MAX_PASSWORD_BYTES} bytes`)
-  .refine((v) => !hasControl(v), "no control characters");
-const roleList = z
-  .array(roleNameSchema)
-  .max(20)
-  .refine((v) => new Set(v).size === v.length, "roles must be distinct");
-
-export const createUserBody = z
-  .object({ username: usernameSchema, password: passwordSchema, roles: roleList })
-  .strict();
-export const updateUserBody = z
-  .object({ roles: roleList.optional(), disabled: z.boolean().optional() })
-  .strict()
-  .refine((v) => v.roles !== undefined || v.disabled !== undefined, "send roles and/or disabled");
-export const passwordBody = z.object({ password: passwordSchema }).strict();
-export const roleBody = z
-  .object({
-    permissions: z
-      .array(permissionSchema)
-      .max(200)
-      .refine((v) => new Set(v).size === v.length, "permissions must be distinct"),
-    description: z
-      .string()
-      .max(200)
-      .refine((v) => !hasControl(v), "no control characters")
-      .optional(),
-  })
-  .strict();
-const userPageQuery = z
-  .object({
-    limit: z.coerce.number().int().min(1).max(500).default(50),
-    cursor: usernameSchema.optional(),
-  })
-  .strict();
-
-const userSchema = z.object({
-  username: z.string(),
-  roles: z.array(z.string()),
-  permissions: z.array(z.string()),
-  disabled: z.boolean(),
-});
-const meSchema = z.object({
-  username: z.string(),
-  roles: z.array(z.string()),
-  permissions: z.array(z.string()),
-  tokenExpiresAt: z.string(),
-});
 
 /**
  * Staff accounts and roles, administered through the API (`user:read`, `user:write`). Every change is
@@ -129,10 +43,17 @@ export function userRoutes(deps: UserRouteDeps) {
       }
       throw error;
     };
+    // What the API shows of a user: never the token version or anything about the password.
+    const shown = (user: StaffUser) => ({
+      username: user.username,
+      roles: user.roles,
+      permissions: user.permissions,
+      disabled: user.disabled,
+    });
     const found = async (username: string) => {
       const user = await deps.users.find(username);
       if (!user) throw new ProblemError(404, "not-found", `no user ${username}`);
-      return user;
+      return shown(user);
     };
 
     define(
@@ -184,6 +105,7 @@ export function userRoutes(deps: UserRouteDeps) {
         tag: "Users",
         permission: "user:read",
         query: userPageQuery,
+        response: { status: 200, schema: userListSchema, description: "A page of users" },
       },
       async (c) => {
         const q = parseQuery(c, userPageQuery);
@@ -230,7 +152,7 @@ export function userRoutes(deps: UserRouteDeps) {
         const user = await deps.users.update(username, change, audit(c)).catch(unknownRole);
         if (!user) throw new ProblemError(404, "not-found", `no user ${username}`);
         deps.tokens.forget(username);
-        return c.json(user);
+        return c.json(shown(user));
       },
     );
 
@@ -281,6 +203,7 @@ export function userRoutes(deps: UserRouteDeps) {
         summary: "Roles and their permissions (built-in roles are defined by the code)",
         tag: "Users",
         permission: "user:read",
+        response: { status: 200, schema: roleListSchema, description: "Every role" },
       },
       async (c) => c.json({ items: await deps.users.roles() }),
     );
@@ -293,8 +216,11 @@ export function userRoutes(deps: UserRouteDeps) {
         tag: "Users",
         permission: "user:write",
         body: roleBody,
-        response: { status: 200, description: "The role, replaced; 409 for a built-in role" },
-        responses: [{ status: 201, description: "The role, created" }],
+        response: { status: 200, schema: roleSchema, description: "The role, replaced" },
+        responses: [
+          { status: 201, schema: roleSchema, description: "The role, created" },
+          { status: 409, description: "A built-in role (defined by the code)" },
+        ],
       },
       async (c) => {
         const name = parseParam(c.req.param("name"), roleNameSchema, "name");

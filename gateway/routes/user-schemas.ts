@@ -1,0 +1,92 @@
+import { z } from "zod";
+import { MAX_PASSWORD_BYTES } from "../../platform/password.ts";
+
+/** C0 and C1 control characters (and DEL): never part of a password or a description. */
+const hasControl = (v: string) => {
+  for (const ch of v) {
+    const code = ch.codePointAt(0)!;
+    if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) return true;
+  }
+  return false;
+};
+
+export const usernameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/, "1–64 letters, digits, '_', '.', '@' or '-'");
+export const roleNameSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{0,63}$/, "1–64 lowercase letters, digits or '_'");
+const permissionSchema = z
+  .string()
+  .regex(/^(\*|[a-z][a-z0-9_]{0,31}:(\*|[a-z][a-z0-9_]{0,31}))$/, "area:action, area:* or *");
+/** bcrypt reads at most 72 bytes: a longer password would silently be cut, so it is refused. */
+export const passwordSchema = z
+  .string()
+  .min(8, "at least 8 characters")
+  .refine((v) => Buffer.byteLength(v, "utf8") <= MAX_PASSWORD_BYTES, `at most ${MAX_PASSWORD_BYTES} bytes`)
+  .refine((v) => !hasControl(v), "no control characters");
+const roleList = z
+  .array(roleNameSchema)
+  .max(20)
+  .refine((v) => new Set(v).size === v.length, "roles must be distinct");
+
+export const createUserBody = z
+  .object({ username: usernameSchema, password: passwordSchema, roles: roleList })
+  .strict();
+export const updateUserBody = z
+  .object({ roles: roleList.optional(), disabled: z.boolean().optional() })
+  .strict()
+  .refine((v) => v.roles !== undefined || v.disabled !== undefined, "send roles and/or disabled");
+export const passwordBody = z.object({ password: passwordSchema }).strict();
+export const roleBody = z
+  .object({
+    permissions: z
+      .array(permissionSchema)
+      .max(200)
+      .refine((v) => new Set(v).size === v.length, "permissions must be distinct"),
+    description: z
+      .string()
+      .max(200)
+      .refine((v) => !hasControl(v), "no control characters")
+      .optional(),
+  })
+  .strict();
+export const userPageQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    cursor: usernameSchema.optional(),
+  })
+  .strict();
+
+export const userSchema = z.object({
+  username: z.string(),
+  roles: z.array(z.string()),
+  permissions: z.array(z.string()),
+  disabled: z.boolean(),
+});
+export const meSchema = z.object({
+  username: z.string(),
+  roles: z.array(z.string()),
+  permissions: z.array(z.string()),
+  tokenExpiresAt: z.string(),
+});
+
+export const roleSchema = z.object({
+  name: z.string(),
+  permissions: z.array(z.string()),
+  description: z.string(),
+  builtIn: z.boolean(),
+});
+export const roleListSchema = z.object({ items: z.array(roleSchema) });
+export const userListSchema = z.object({
+  items: z.array(
+    z.object({
+      username: z.string(),
+      roles: z.array(z.string()),
+      disabled: z.boolean(),
+      createdAt: z.string(),
+      updatedAt: z.string(),
+    }),
+  ),
+  nextCursor: z.string().nullable(),
+});

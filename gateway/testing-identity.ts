@@ -1,0 +1,61 @@
+/** In-memory fakes of the identity ports (login, token check, staff), for `fakeGateway` in testing.ts. */
+import type { AccountSource, AccountState } from "./auth.ts";
+import type { LoginThrottle, LoginVerdict, UserDirectory } from "./ports.ts";
+import type { StaffDirectory } from "./routes/users.ts";
+
+/** Users for login and for the token check (permissions come from the account, not the token). */
+export class MemoryUsers implements UserDirectory, AccountSource {
+  readonly #users = new Map<string, { password: string } & AccountState>();
+  add(username: string, password: string, permissions: string[]): this {
+    this.#users.set(username, { password, permissions, roles: [], disabled: false, tokenVersion: 0 });
+    return this;
+  }
+  async verify(username: string, password: string) {
+    const user = this.#users.get(username);
+    return user && user.password === password && !user.disabled
+      ? { username, tokenVersion: user.tokenVersion }
+      : undefined;
+  }
+  async account(username: string): Promise<AccountState | undefined> {
+    const user = this.#users.get(username);
+    return (
+      user && {
+        roles: user.roles,
+        permissions: user.permissions,
+        disabled: user.disabled,
+        tokenVersion: user.tokenVersion,
+      }
+    );
+  }
+}
+
+/** Answers `verdict` to every login attempt; records attempts and the successes taken back. */
+export class MemoryLoginThrottle implements LoginThrottle {
+  verdict: LoginVerdict = { allowed: true };
+  readonly attempts: Array<{ address: string; username: string }> = [];
+  readonly succeededFor: string[] = [];
+  async begin(address: string, username: string): Promise<LoginVerdict> {
+    this.attempts.push({ address, username });
+    return this.verdict;
+  }
+  async succeeded(_address: string, username: string): Promise<void> {
+    this.succeededFor.push(username);
+  }
+}
+
+/** The staff routes are covered over a real node (tests/users-api.test.ts); here they fail loudly. */
+export function missingStaff(): StaffDirectory {
+  const fail = (): never => {
+    throw new Error("fakeGateway: the staff directory is not faked");
+  };
+  return {
+    add: fail,
+    update: fail,
+    setPassword: fail,
+    revokeTokens: fail,
+    find: fail,
+    list: fail,
+    roles: fail,
+    putRole: fail,
+  };
+}
