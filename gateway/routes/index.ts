@@ -16,6 +16,7 @@ import type {
   WarehouseDirectory,
 } from "../ports.ts";
 import { authRoutes } from "./auth.ts";
+import { holdRoutes } from "./holds.ts";
 import { inventoryRoutes } from "./inventory.ts";
 import { memberRoutes } from "./members.ts";
 import { opsRoutes } from "./ops.ts";
@@ -67,5 +68,6 @@ export function gatewayRoutes(ports: GatewayPorts): RouteModule[] {
     userRoutes({ users: ports.staff, tokens: ports.tokens }),
     warehouseRoutes(ports),
     inventoryRoutes(ports),
+    holdRoutes(ports),
   ];
 }
