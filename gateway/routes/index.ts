@@ -25,6 +25,7 @@ import { orderRoutes } from "./orders.ts";
 import { paymentStatementRoutes } from "./payment-statements.ts";
 import { paymentRoutes } from "./payments.ts";
 import { priceRoutes } from "./prices.ts";
+import { type ParkedEventList, projectorRoutes } from "./projector.ts";
 import { type StaffDirectory, userRoutes } from "./users.ts";
 import { warehouseRoutes } from "./warehouses.ts";
 
@@ -50,6 +51,8 @@ export interface GatewayPorts {
     publicUrl: string;
   };
   audit: AuditLog;
+  /** The projector's dead letters (any gateway node can list and retry them). */
+  parked: ParkedEventList;
   paymentTimeoutMs: number;
   autoCompleteMs: number;
 }
@@ -64,6 +67,7 @@ export function gatewayRoutes(ports: GatewayPorts): RouteModule[] {
     paymentRoutes({ ...ports.payments, audit: ports.audit }),
     paymentStatementRoutes(ports.payments),
     opsRoutes(ports),
+    projectorRoutes(ports),
     authRoutes(ports),
     userRoutes({ users: ports.staff, tokens: ports.tokens }),
     warehouseRoutes(ports),
