@@ -19,10 +19,11 @@ import type { Config } from "./config.ts";
 import type { createApp } from "./gateway/app.ts";
 import { TokenService } from "./gateway/auth.ts";
 import { startActorHost } from "./node/actors.ts";
+import { publishAlerts, subscribeAlerts } from "./node/alerts.ts";
 import { bootstrapIdentity, printNotice } from "./node/bootstrap.ts";
 import { connectNats, connectRedis, openMigratedDatabase } from "./node/connections.ts";
 import { composeGateway } from "./node/gateway.ts";
-import { startProjector } from "./node/projector.ts";
+import { PROJECTIONS, startProjector } from "./node/projector.ts";
 import { readinessCheck } from "./node/readiness.ts";
 import { startRealtime } from "./node/realtime.ts";
 import { type HttpServer, serve } from "./platform/serve.ts";
@@ -30,7 +31,7 @@ import type { RealtimeHub } from "./realtime/hub.ts";
 import { EventLogUsage } from "./storage/jetstream/event-log-usage.ts";
 import { ensureStreams } from "./storage/jetstream/streams.ts";
 import { type Sql, withQueryDeadline } from "./storage/postgres/database.ts";
-import type { Projector } from "./storage/projector.ts";
+import { ParkedEvents, type Projector } from "./storage/projector.ts";
 
 /** Every domain actor kind this build hosts (kept here for callers that import it from the root). */
 export { ACTOR_KINDS } from "./node/actors.ts";
@@ -109,6 +110,7 @@ export async function startHubNode(
     : undefined;
   const projector = roles.has("projector")
     ? await startProjector({
+        onAlert: publishAlerts(nc, config.HUB_NAMESPACE),
         config,
         nodeId,
         sql,
@@ -155,6 +157,8 @@ export async function startHubNode(
         metrics,
       };
       ({ realtime, socketServer } = await startRealtime(infra));
+      const shown = realtime;
+      subscribeAlerts(nc, config.HUB_NAMESPACE, (alert) => shown.alert(alert), log);
     }
   }
 
@@ -172,6 +176,13 @@ export async function startHubNode(
       metrics,
       log,
       readiness,
+      parked: new ParkedEvents({
+        sql: requestSql,
+        jsm,
+        stream: streams.events,
+        subjects,
+        projections: PROJECTIONS,
+      }),
     });
     if (options.listen !== false) {
       server = serve(app.fetch, {

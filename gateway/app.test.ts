@@ -4,6 +4,7 @@
  */
 import { expect, test } from "bun:test";
 import type { ErrorBody } from "../actors/runtime/index.ts";
+import { requestFingerprint } from "./idempotency.ts";
 import { fakeGateway } from "./testing.ts";
 
 const PROBLEMS = "https://business-hub.dev/problems/";
@@ -59,11 +60,14 @@ test("gateway kit - commands carry who asked, the request id and the idempotency
       kind: "sku",
       id: "SKU-1",
       cmd: { type: "receive", warehouse: "WH-1", qty: 5 },
-      // The key is scoped to the caller and bound to this request's fingerprint (issue 8, defect 5).
       options: {
         meta: { by: "alice", requestId: "req-1" },
+        // Scoped to the caller: another user's "k-1" is another command.
         id: "receipt:alice:k-1",
-        fingerprint: expect.any(String),
+        fingerprint: requestFingerprint("POST", "/v1/inventory/SKU-1/receipts", {
+          warehouse: "WH-1",
+          qty: 5,
+        }),
       },
     },
   ]);

@@ -53,7 +53,7 @@ export const reservationBody = z
     qty: quantitySchema,
     warehouse: codeSchema.optional(),
     userId: codeSchema.optional(),
-    reason: z.string().trim().min(1).max(200).optional(),
+    reason: reasonText.optional(),
     maxPerUser: operatorSetLimit("maxPerUser", "PUT /v1/inventory/{sku}/purchase-limit"),
   })
   .strict();

@@ -189,6 +189,7 @@ export function fakeGateway(options: { channels?: Record<ChannelName, SimulatedC
       publicUrl: "http://gateway.test",
     },
     audit,
+    parked: { list: async () => [], retry: async () => ({ outcome: "not-parked" }) },
     paymentTimeoutMs: 60_000,
     autoCompleteMs: 60_000,
   };

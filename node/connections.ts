@@ -1,6 +1,6 @@
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import Redis from "ioredis";
-import type { Logger } from "../actors/runtime/log.ts";
+import type { Logger } from "../actors/runtime/index.ts";
 import type { Config } from "../config.ts";
 import { openDatabase, type Sql } from "../storage/postgres/database.ts";
 import { migrate } from "../storage/postgres/migrate.ts";

@@ -6,6 +6,7 @@ import { createApp } from "../gateway/app.ts";
 import type { TokenService } from "../gateway/auth.ts";
 import type { ReadinessReport } from "../gateway/ports.ts";
 import { gatewayRoutes } from "../gateway/routes/index.ts";
+import type { ParkedEventList } from "../gateway/routes/projector.ts";
 import { PostgresAuditLog } from "../storage/audit-log.ts";
 import { PostgresPaymentLedger } from "../storage/ledger/payment-ledger.ts";
 import type { Sql } from "../storage/postgres/database.ts";
@@ -31,6 +32,8 @@ export interface GatewayInfrastructure {
   metrics: MetricsRegistry;
   log: Logger;
   readiness(): Promise<ReadinessReport>;
+  /** The projector's dead-letter list (`ParkedEvents` over the event log and Postgres). */
+  parked: ParkedEventList;
 }
 
 /** The HTTP gateway with every port bound to its Postgres, Redis or NATS implementation. */
@@ -68,6 +71,7 @@ export async function composeGateway(infra: GatewayInfrastructure) {
       publicUrl: config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`,
     },
     audit: new PostgresAuditLog(sql),
+    parked: infra.parked,
     paymentTimeoutMs: config.ORDER_PAYMENT_TIMEOUT,
     autoCompleteMs: config.ORDER_AUTO_COMPLETE,
   });

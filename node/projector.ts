@@ -3,7 +3,7 @@ import type { KV } from "@nats-io/kv";
 import type { Logger, MetricsRegistry, Subjects } from "../actors/runtime/index.ts";
 import type { Config } from "../config.ts";
 import type { Sql } from "../storage/postgres/database.ts";
-import { Projector } from "../storage/projector.ts";
+import { Projector, type ProjectorAlert } from "../storage/projector.ts";
 import { auditProjection } from "../storage/read-models/audit-projection.ts";
 import { inventoryProjection } from "../storage/read-models/inventory-projection.ts";
 import { ledgerProjection } from "../storage/read-models/ledger-projection.ts";
@@ -24,6 +24,8 @@ export interface ProjectorInfrastructure {
   lease: KV;
   log: Logger;
   metrics: MetricsRegistry;
+  /** Where stall and dead-letter alerts go (the dashboards, through `node/alerts.ts`). */
+  onAlert?: (alert: ProjectorAlert) => void;
 }
 
 /** The `projector` role: keeps the Postgres read models up to date from the event log. */

@@ -178,6 +178,12 @@ export class DashboardRooms {
     this.#delivery.emit(socket, "event", { dashboard, ...messageFor(message, sub.seesPersonalData) });
   }
 
+  /** An operations alert (projector stalled or parked an event) to every live dashboard on this node. */
+  broadcastAlert(alert: Record<string, unknown>): void {
+    const rooms = (Object.keys(DASHBOARDS) as DashboardName[]).flatMap((d) => liveRooms(d));
+    this.#delivery.broadcast(rooms, "alert", { dashboard: "ops", ...alert });
+  }
+
   #broadcast(dashboard: DashboardName, message: FeedMessage): void {
     if (dashboard === "inventory") {
       this.#roomStock.add(message);

@@ -101,6 +101,11 @@ export class RealtimeHub {
     );
   }
 
+  /** Shows an operations alert (from any node, see `node/alerts.ts`) on this node's dashboards. */
+  alert(alert: Record<string, unknown>): void {
+    this.#dashboards.broadcastAlert(alert);
+  }
+
   async stop(): Promise<void> {
     for (const timer of this.#timers) clearInterval(timer);
     this.#auth.stop();

@@ -23,6 +23,7 @@ export const skuKind = defineKind<InventoryState, InventoryCommand, InventoryEve
   readOnly: ["get"],
 });
 
+export { type InventoryCommandInput, inventory, type ReservationReply } from "./calls.ts";
 export {
   countSchema,
   type InventoryCommand,

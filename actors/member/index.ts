@@ -39,6 +39,7 @@ export function createMemberKind(levels: readonly MemberLevel[] = DEFAULT_LEVELS
 export const memberKind = createMemberKind();
 
 export { createMemberHandlers } from "./actor.ts";
+export { type MemberCommandInput, members } from "./calls.ts";
 export {
   amountSchema,
   MAX_AMOUNT,

@@ -1,5 +1,9 @@
+import { inventory } from "../inventory/index.ts";
+import { members } from "../member/index.ts";
+import { payments } from "../payment/index.ts";
 import type { DecideContext, Decision, Effect, Reply } from "../runtime/index.ts";
 import { DomainError } from "../runtime/index.ts";
+import type { ActorCall } from "../shared/index.ts";
 import type { OrderCommand } from "./commands.ts";
 import type { OrderEvent } from "./events.ts";
 import type { OrderState, OrderStatus } from "./state.ts";
@@ -31,30 +35,29 @@ export function orderSummary(orderId: string, state: OrderState) {
   };
 }
 
-const effect = (key: string, kind: string, id: string, cmd: Effect["cmd"]): Effect => ({
-  key,
-  to: { kind, id },
-  cmd,
-});
+/** An outbox entry: a call built by the callee's own typed builder, under a key unique in this order. */
+const effect = (key: string, call: ActorCall): Effect => ({ key, ...call });
 
 /** Releases every reservation still held (compensation for cancel, timeout, failed placement, refund). */
 function releaseHeld(state: OrderState, orderId: string, reason: string): Effect[] {
   const releases = state.lines
     .filter((l) => l.state === "reserved")
-    .map((l) => effect(`release:${l.sku}`, "sku", l.sku, { type: "release", orderId, reason }));
+    .map((l) => effect(`release:${l.sku}`, inventory.release(l.sku, { orderId, reason })));
   const member = state.member === "recorded" ? [memberCancel(state, orderId, reason)] : [];
   return [...releases, ...member];
 }
 
 const memberCancel = (state: OrderState, orderId: string, reason: string): Effect =>
-  effect("member:cancel", "member", state.userId, { type: "cancelOrder", orderId, reason });
+  effect("member:cancel", members.cancelOrder(state.userId, { orderId, reason }));
 
 const memberComplete = (state: OrderState, orderId: string): Effect =>
-  effect("member:complete", "member", state.userId, {
-    type: "completeOrder",
-    orderId,
-    amount: (state.payment?.amount ?? state.amounts.total) - state.refunded,
-  });
+  effect(
+    "member:complete",
+    members.completeOrder(state.userId, {
+      orderId,
+      amount: (state.payment?.amount ?? state.amounts.total) - state.refunded,
+    }),
+  );
 
 export const orderHandlers = {
   get: (state: OrderState, _c: Cmd<"get">, ctx: DecideContext): Result => {
@@ -76,6 +79,7 @@ export const orderHandlers = {
     // Points are a discount worth one fen each; the member actor refuses the order if the balance is short.
     // Only the points the items can absorb are spent: points never pay for more than they discount.
     const pointsToSpend = Math.min(c.pointsToSpend ?? 0, Math.max(0, items - c.discount));
+    const maxPerUser = c.maxPerUser;
     const discount = Math.min(c.discount + pointsToSpend, items);
     const amounts = { items, discount, freight: c.freight, total: items - discount + c.freight };
     return {
@@ -97,32 +101,32 @@ export const orderHandlers = {
       effects: [
         ...c.lines.map((l) =>
           // The buyer goes along so the SKU can apply its operator-set purchase limit.
-          effect(`reserve:${l.sku}`, "sku", l.sku, {
-            type: "reserve",
-            orderId: ctx.id,
-            qty: l.qty,
-            userId: c.userId,
-          }),
+          effect(
+            `reserve:${l.sku}`,
+            inventory.reserve(l.sku, { orderId: ctx.id, qty: l.qty, userId: c.userId }),
+          ),
         ),
         // The member actor checks per-user purchase limits and records the order (counters, history).
-        effect("member:record", "member", c.userId, {
-          type: "recordOrder",
-          orderId: ctx.id,
-          lines: c.lines.map((l) => ({ sku: l.sku, qty: l.qty })),
-          amount: amounts.total,
-          ...(pointsToSpend > 0 ? { pointsToSpend } : {}),
-          ...(c.campaignId ? { campaignId: c.campaignId } : {}),
-          ...(c.maxPerUser || c.maxPerCampaign
-            ? {
-                limits: {
-                  ...(c.maxPerUser
-                    ? { perSku: Object.fromEntries(c.lines.map((l) => [l.sku, c.maxPerUser])) }
-                    : {}),
-                  ...(c.maxPerCampaign ? { perCampaign: c.maxPerCampaign } : {}),
-                },
-              }
-            : {}),
-        }),
+        effect(
+          "member:record",
+          members.recordOrder(c.userId, {
+            orderId: ctx.id,
+            lines: c.lines.map((l) => ({ sku: l.sku, qty: l.qty })),
+            amount: amounts.total,
+            ...(pointsToSpend > 0 ? { pointsToSpend } : {}),
+            ...(c.campaignId ? { campaignId: c.campaignId } : {}),
+            ...(c.maxPerUser || c.maxPerCampaign
+              ? {
+                  limits: {
+                    ...(maxPerUser
+                      ? { perSku: Object.fromEntries(c.lines.map((l) => [l.sku, maxPerUser])) }
+                      : {}),
+                    ...(c.maxPerCampaign ? { perCampaign: c.maxPerCampaign } : {}),
+                  },
+                }
+              : {}),
+          }),
+        ),
       ],
       timers: { set: [{ name: "expire", at: ctx.now + c.paymentTimeoutMs }] },
     };
@@ -168,7 +172,7 @@ export const orderHandlers = {
       reply: { orderId: ctx.id, status: "shipped" },
       // Shipping deducts the stock: each reservation is committed on its SKU actor.
       effects: state.lines.map((l) =>
-        effect(`commit:${l.sku}`, "sku", l.sku, { type: "commit", orderId: ctx.id }),
+        effect(`commit:${l.sku}`, inventory.commit(l.sku, { orderId: ctx.id })),
       ),
       timers: { set: [{ name: "autoComplete", at: ctx.now + c.autoCompleteMs }] },
     };
@@ -239,11 +243,10 @@ export const orderHandlers = {
       const releases = state.lines
         .filter((l) => l.state === "reserved")
         .map((l) =>
-          effect(`release:${l.sku}`, "sku", l.sku, {
-            type: "release",
-            orderId: ctx.id,
-            reason: "refunded before shipment",
-          }),
+          effect(
+            `release:${l.sku}`,
+            inventory.release(l.sku, { orderId: ctx.id, reason: "refunded before shipment" }),
+          ),
         );
       effects.push(...releases, refundEffect(state, ctx.id));
     }
@@ -259,12 +262,10 @@ export const orderHandlers = {
     const restock =
       c.disposition === "restock"
         ? state.lines.map((l) =>
-            effect(`restock:${l.sku}`, "sku", l.sku, {
-              type: "receive",
-              warehouse: c.warehouse,
-              qty: l.qty,
-              reason: `return of ${ctx.id}`,
-            }),
+            effect(
+              `restock:${l.sku}`,
+              inventory.receive(l.sku, { warehouse: c.warehouse, qty: l.qty, reason: `return of ${ctx.id}` }),
+            ),
           )
         : [];
     return {
@@ -280,11 +281,10 @@ function refundEffect(state: OrderState, orderId: string): Effect {
     (t) => t.status === "refund_requested" || t.status === "return_requested",
   ).length;
   const refundId = `${orderId}-r${n}`;
-  return effect(`refund:${refundId}`, "payment", state.payment!.paymentId, {
-    type: "refund",
-    refundId,
-    amount: state.afterSales!.amount,
-  });
+  return effect(
+    `refund:${refundId}`,
+    payments.refund(state.payment!.paymentId, { refundId, amount: state.afterSales!.amount }),
+  );
 }
 
 /** Step 2 of place order and the answers to every other effect. */
@@ -303,7 +303,7 @@ export function onOrderEffect(
           ? {
               type: "lineReserved",
               sku: target,
-              allocation: (result.reply.value as { lines: Array<{ warehouse: string; qty: number }> }).lines,
+              allocation: inventory.reservationReply(result.reply.value).lines,
             }
           : {
               type: "lineRefused",
@@ -324,11 +324,10 @@ export function onOrderEffect(
       const undo: Effect[] = [];
       if (result.reply.ok && action === "reserve")
         undo.push(
-          effect(`release:${target}`, "sku", target, {
-            type: "release",
-            orderId: ctx.id,
-            reason: "order cancelled",
-          }),
+          effect(
+            `release:${target}`,
+            inventory.release(target, { orderId: ctx.id, reason: "order cancelled" }),
+          ),
         );
       if (result.reply.ok && action === "member") undo.push(memberCancel(state, ctx.id, "order cancelled"));
       return { events, reply: null, effects: undo };
@@ -357,12 +356,10 @@ export function onOrderEffect(
     // Points follow the money: a completed order's points are reversed, an open one's counters released.
     const completed = state.afterSales?.from === "completed";
     const member = completed
-      ? effect(`member:refund:${target}`, "member", state.userId, {
-          type: "refundOrder",
-          orderId: ctx.id,
-          refundId: target,
-          amount,
-        })
+      ? effect(
+          `member:refund:${target}`,
+          members.refundOrder(state.userId, { orderId: ctx.id, refundId: target, amount }),
+        )
       : memberCancel(state, ctx.id, "refunded");
     return {
       events: [{ type: "refunded", refundId: target, amount, ...sys }],
@@ -449,11 +446,7 @@ function settlePlacement(
   const undo: Effect[] = state.lines
     .filter((_, i) => lineStates[i] === "reserved")
     .map((l) =>
-      effect(`release:${l.sku}`, "sku", l.sku, {
-        type: "release",
-        orderId: ctx.id,
-        reason: "placement failed",
-      }),
+      effect(`release:${l.sku}`, inventory.release(l.sku, { orderId: ctx.id, reason: "placement failed" })),
     );
   if (member === "recorded") undo.push(memberCancel(state, ctx.id, "placement failed"));
   const kind = refusedLine && !limited ? ("insufficient_stock" as const) : ("conflict" as const);

@@ -1,4 +1,6 @@
 /** The payment module's public face: the payment actor, its commands and events, and the channels. */
+
+export { type PaymentCommandInput, payments } from "./calls.ts";
 export {
   type PaymentCommand,
   type PaymentEvent,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { orders } from "../order/index.ts";
 import type { Reply } from "../runtime/index.ts";
 import { type DecideContext, type Decision, DomainError, defineKind } from "../runtime/index.ts";
 import { idSchema as codeSchema, moneySchema, reportedTimeSchema, text } from "../shared/index.ts";
@@ -192,8 +193,7 @@ export const paymentKind = defineKind<PaymentState, PaymentCommand, PaymentEvent
         effects: [
           {
             key: "markPaid",
-            to: { kind: "order", id: s.orderId },
-            cmd: { type: "markPaid", paymentId: ctx.id, channel: s.channel, amount: c.amount },
+            ...orders.markPaid(s.orderId, { paymentId: ctx.id, channel: s.channel, amount: c.amount }),
           },
         ],
       };

@@ -16,6 +16,7 @@ import type {
   WarehouseDirectory,
 } from "../ports.ts";
 import { authRoutes } from "./auth.ts";
+import { holdRoutes } from "./holds.ts";
 import { inventoryRoutes } from "./inventory.ts";
 import { memberRoutes } from "./members.ts";
 import { opsRoutes } from "./ops.ts";
@@ -24,6 +25,7 @@ import { orderRoutes } from "./orders.ts";
 import { paymentStatementRoutes } from "./payment-statements.ts";
 import { paymentRoutes } from "./payments.ts";
 import { priceRoutes } from "./prices.ts";
+import { type ParkedEventList, projectorRoutes } from "./projector.ts";
 import { type StaffDirectory, userRoutes } from "./users.ts";
 import { warehouseRoutes } from "./warehouses.ts";
 
@@ -49,6 +51,8 @@ export interface GatewayPorts {
     publicUrl: string;
   };
   audit: AuditLog;
+  /** The projector's dead letters (any gateway node can list and retry them). */
+  parked: ParkedEventList;
   paymentTimeoutMs: number;
   autoCompleteMs: number;
 }
@@ -63,9 +67,11 @@ export function gatewayRoutes(ports: GatewayPorts): RouteModule[] {
     paymentRoutes({ ...ports.payments, audit: ports.audit }),
     paymentStatementRoutes(ports.payments),
     opsRoutes(ports),
+    projectorRoutes(ports),
     authRoutes(ports),
     userRoutes({ users: ports.staff, tokens: ports.tokens }),
     warehouseRoutes(ports),
     inventoryRoutes(ports),
+    holdRoutes(ports),
   ];
 }

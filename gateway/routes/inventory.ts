@@ -1,20 +1,15 @@
-import type { Context } from "hono";
 import type { GatewayKit } from "../app.ts";
-import { can, principalOf } from "../auth.ts";
 import { pagedRead } from "../cursor.ts";
 import { idempotentCommand } from "../idempotency.ts";
-import type { ActorCommand, InventoryReadModel, WarehouseDirectory } from "../ports.ts";
-import { ProblemError } from "../problem.ts";
+import type { InventoryReadModel, WarehouseDirectory } from "../ports.ts";
 import * as s from "../schemas.ts";
-import { idempotencyKey, parseBody, parseParam, parseQuery } from "../validate.ts";
+import { idempotencyKey, parseBody, parseQuery } from "../validate.ts";
+import { skuRouteHelpers } from "./sku-helpers.ts";
 
 export interface InventoryRouteDeps {
   warehouses: WarehouseDirectory;
   inventory: InventoryReadModel;
 }
-
-/** The permission to ship: committing a hold deducts physical stock, exactly like a shipment. */
-const SHIP_PERMISSION = "order:fulfil";
 
 interface StockReply {
   stock: unknown;
@@ -24,25 +19,7 @@ interface StockReply {
 export function inventoryRoutes(deps: InventoryRouteDeps) {
   return (kit: GatewayKit) => {
     const { define } = kit;
-    const skuParam = (c: Context) => parseParam(c.req.param("sku"), s.codeSchema, "sku");
-    const orderParam = (c: Context) => parseParam(c.req.param("orderId"), s.codeSchema, "orderId");
-    /** Sends a command to the SKU actor and turns a refusal into the matching problem. */
-    const skuCommand = <T = Record<string, unknown>>(
-      c: Context,
-      sku: string,
-      cmd: ActorCommand,
-      id?: string,
-    ) => kit.command<T>(c, "sku", sku, cmd, { ...(id ? { id } : {}), readOnly: cmd.type === "get" });
-    const knownWarehouse = async (code: string | undefined) => {
-      if (code && !(await deps.warehouses.exists(code))) {
-        throw new ProblemError(
-          422,
-          "unknown-warehouse",
-          `warehouse ${code} is not registered; PUT /v1/warehouses/${code} first`,
-          { field: "warehouse" },
-        );
-      }
-    };
+    const { skuParam, skuCommand, knownWarehouse } = skuRouteHelpers(kit, deps.warehouses);
 
     define(
       {
@@ -106,71 +83,6 @@ export function inventoryRoutes(deps: InventoryRouteDeps) {
           idempotentCommand(c, "inbound", key, body),
         );
         return c.json(value.stock, 201);
-      },
-    );
-    define(
-      {
-        method: "post",
-        path: "/v1/inventory/:sku/reservations",
-        summary:
-          "Hold stock (operator action; orderId names the hold and need not be an order; idempotent per orderId)",
-        tag: "Inventory",
-        permission: "inventory:hold",
-        body: s.reservationBody,
-        response: {
-          status: 201,
-          description: "Held: { orderId, lines, sellable }; 409 insufficient-stock",
-        },
-      },
-      async (c) => {
-        const sku = skuParam(c);
-        const { maxPerUser: _refused, ...body } = await parseBody(c, s.reservationBody);
-        await knownWarehouse(body.warehouse);
-        const cmd = { type: "reserve", ...body, hold: true };
-        return c.json(await skuCommand(c, sku, cmd, `reserve:${body.orderId}`), 201);
-      },
-    );
-    define(
-      {
-        method: "delete",
-        path: "/v1/inventory/:sku/reservations/:orderId",
-        summary: "Release a hold (an order's reservation is released by cancelling the order)",
-        tag: "Inventory",
-        permission: "inventory:hold",
-        response: { status: 200, description: "Released" },
-      },
-      async (c) => {
-        const sku = skuParam(c);
-        const orderId = orderParam(c);
-        const cmd = { type: "release", orderId, hold: true };
-        return c.json(await skuCommand(c, sku, cmd, `release:${orderId}`));
-      },
-    );
-    define(
-      {
-        method: "post",
-        path: "/v1/inventory/:sku/reservations/:orderId/commit",
-        summary: "Ship a hold: deducts its stock (needs order:fulfil as well, the permission to ship)",
-        tag: "Inventory",
-        permission: "inventory:hold",
-        response: { status: 200, description: "Committed" },
-      },
-      async (c) => {
-        const sku = skuParam(c);
-        const orderId = orderParam(c);
-        // Stock leaves the building only for someone allowed to ship; holding it is not enough.
-        if (!can(principalOf(c), SHIP_PERMISSION)) {
-          throw new ProblemError(
-            403,
-            "forbidden",
-            `committing a hold requires permission ${SHIP_PERMISSION}`,
-            {
-              permission: SHIP_PERMISSION,
-            },
-          );
-        }
-        const cmd = { type: "commit", orderId, hold: true };
-        return c.json(await skuCommand(c, sku, cmd, `commit:${orderId}`));
       },
     );
     define(

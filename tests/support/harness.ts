@@ -124,8 +124,11 @@ export async function cleanupNamespace(namespace: string, natsUrl = NATS_URL): P
   const sql = postgres(DATABASE_URL, { max: 1, onnotice: () => undefined });
   await sql.unsafe(`DROP SCHEMA IF EXISTS "${namespace}" CASCADE`).catch(() => undefined);
   await sql.end();
-  // The secrets key a node generated for this namespace (storage/secrets.ts).
-  rmSync(dirname(defaultSecretsKeyFile(namespace)), { recursive: true, force: true });
+  // The secrets key a node generated for this namespace (storage/secrets.ts); only test namespaces, so
+  // a mistaken call can never reach the services' own folders under .data/.
+  if (namespace.startsWith("t_")) {
+    rmSync(dirname(defaultSecretsKeyFile(namespace)), { recursive: true, force: true });
+  }
   const redis = new Redis(REDIS_URL, { lazyConnect: true });
   await redis.connect().catch(() => undefined);
   const keys = await redis.keys(`${namespace}:*`).catch(() => [] as string[]);

@@ -10,11 +10,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { jetstream } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
-import type { LogBatch } from "../actors/runtime/index.ts";
-import type { HubNode } from "../hub-node.ts";
-import { type ServiceHandle, startNats } from "../scripts/local-services.ts";
-import { streamNames } from "../storage/jetstream/streams.ts";
-import { startDelayProxy } from "./support/delay-proxy.ts";
+import type { LogBatch } from "../../actors/runtime/index.ts";
+import type { HubNode } from "../../hub-node.ts";
+import { type ServiceHandle, startNats } from "../../scripts/local-services.ts";
+import { streamNames } from "../../storage/jetstream/streams.ts";
 import {
   ApiClient,
   cleanupNamespace,
@@ -22,10 +21,12 @@ import {
   startTestNode,
   testNamespace,
   waitFor,
-} from "./support/harness.ts";
+} from "../support/harness.ts";
+import { startDelayProxy } from "./delay-proxy.ts";
+import { freePort } from "./harness.ts";
 
-const PORT = 14_231;
-const NATS = `nats://127.0.0.1:${PORT}`;
+let PORT = 0;
+let NATS = "";
 const dataDir = mkdtempSync(join(tmpdir(), "hub-nats-faults-"));
 let nats: ServiceHandle;
 const namespaces: string[] = [];
@@ -33,6 +34,8 @@ const nodes: HubNode[] = [];
 
 beforeAll(async () => {
   await requireServices();
+  PORT = await freePort();
+  NATS = `nats://127.0.0.1:${PORT}`;
   nats = await startNats({ port: PORT, dataDir });
 });
 

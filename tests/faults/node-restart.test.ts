@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { createServer } from "node:net";
-import type { HubNode } from "../hub-node.ts";
+import type { HubNode } from "../../hub-node.ts";
 import {
   ApiClient,
   cleanupNamespace,
@@ -14,8 +14,8 @@ import {
   startTestNode,
   testNamespace,
   waitFor,
-} from "./support/harness.ts";
-import { type NodeProcess, spawnNode } from "./support/processes.ts";
+} from "../support/harness.ts";
+import { type NodeProcess, spawnNode } from "../support/processes.ts";
 
 const ns = testNamespace("restart");
 const LEASE_TTL_MS = 6_000;

@@ -1,0 +1,88 @@
+import type { GatewayKit } from "../app.ts";
+import { can, principalOf } from "../auth.ts";
+import type { WarehouseDirectory } from "../ports.ts";
+import { ProblemError } from "../problem.ts";
+import * as s from "../schemas.ts";
+import { parseBody } from "../validate.ts";
+import { skuRouteHelpers } from "./sku-helpers.ts";
+
+export interface HoldRouteDeps {
+  warehouses: WarehouseDirectory;
+}
+
+/** The permission to ship: committing a hold deducts physical stock, exactly like a shipment. */
+const SHIP_PERMISSION = "order:fulfil";
+
+/** Holds: operators reserve, release and ship stock by hand (orders reserve through their own actor). */
+export function holdRoutes(deps: HoldRouteDeps) {
+  return (kit: GatewayKit) => {
+    const { define } = kit;
+    const { skuParam, orderParam, skuCommand, knownWarehouse } = skuRouteHelpers(kit, deps.warehouses);
+
+    define(
+      {
+        method: "post",
+        path: "/v1/inventory/:sku/reservations",
+        summary:
+          "Hold stock (operator action; orderId names the hold and need not be an order; idempotent per orderId)",
+        tag: "Inventory",
+        permission: "inventory:hold",
+        body: s.reservationBody,
+        response: {
+          status: 201,
+          description: "Held: { orderId, lines, sellable }; 409 insufficient-stock",
+        },
+      },
+      async (c) => {
+        const sku = skuParam(c);
+        const { maxPerUser: _refused, ...body } = await parseBody(c, s.reservationBody);
+        await knownWarehouse(body.warehouse);
+        const cmd = { type: "reserve", ...body, hold: true };
+        return c.json(await skuCommand(c, sku, cmd, `reserve:${body.orderId}`), 201);
+      },
+    );
+    define(
+      {
+        method: "delete",
+        path: "/v1/inventory/:sku/reservations/:orderId",
+        summary: "Release a hold (an order's reservation is released by cancelling the order)",
+        tag: "Inventory",
+        permission: "inventory:hold",
+        response: { status: 200, description: "Released" },
+      },
+      async (c) => {
+        const sku = skuParam(c);
+        const orderId = orderParam(c);
+        const cmd = { type: "release", orderId, hold: true };
+        return c.json(await skuCommand(c, sku, cmd, `release:${orderId}`));
+      },
+    );
+    define(
+      {
+        method: "post",
+        path: "/v1/inventory/:sku/reservations/:orderId/commit",
+        summary: "Ship a hold: deducts its stock (needs order:fulfil as well, the permission to ship)",
+        tag: "Inventory",
+        permission: "inventory:hold",
+        response: { status: 200, description: "Committed" },
+      },
+      async (c) => {
+        const sku = skuParam(c);
+        const orderId = orderParam(c);
+        // Stock leaves the building only for someone allowed to ship; holding it is not enough.
+        if (!can(principalOf(c), SHIP_PERMISSION)) {
+          throw new ProblemError(
+            403,
+            "forbidden",
+            `committing a hold requires permission ${SHIP_PERMISSION}`,
+            {
+              permission: SHIP_PERMISSION,
+            },
+          );
+        }
+        const cmd = { type: "commit", orderId, hold: true };
+        return c.json(await skuCommand(c, sku, cmd, `commit:${orderId}`));
+      },
+    );
+  };
+}
