@@ -4,7 +4,10 @@
  * statement dates, built-in property names under /dashboard/vendor/, NUL in callback fields.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { createChannels } from "../actors/payment/channels/index.ts";
 import type { HubNode } from "../hub-node.ts";
+import { channelKeys } from "../node/channel-keys.ts";
+import { defaultSecretsKeyFile, SecretBox } from "../storage/secrets.ts";
 import {
   ApiClient,
   cleanupNamespace,
@@ -127,4 +130,55 @@ test("no 500s - NUL in callback fields is refused in the channel's own format, w
     const res = await anonymous.call("POST", `/v1/payments/callbacks/${channel}`, body, headers, false);
     expect4xx(res, `callback ${channel}`, false);
   }
+});
+
+test("no 500s - a correctly signed callback carrying NUL in a field is refused as bad input, without logging in", async () => {
+  // Sign exactly as the channel would, with this cluster's simulated channel keys.
+  const { box } = SecretBox.load({
+    secret: node.config.HUB_SECRETS_KEY,
+    keyFile: node.config.HUB_SECRETS_KEY_FILE ?? defaultSecretsKeyFile(ns),
+  });
+  const channels = createChannels(await channelKeys(node.sql, box));
+  // A real payment waiting for its callback, so the NUL gets as far as it can.
+  expect((await admin.call("PUT", "/v1/skus/NUL-CB/price", { listPrice: 100 })).status).toBe(200);
+  expect((await admin.call("PUT", "/v1/warehouses/WH-CB", { name: "CB", region: "east" })).status).toBe(201);
+  const stocked = await admin.call(
+    "POST",
+    "/v1/inventory/NUL-CB/receipts",
+    { warehouse: "WH-CB", qty: 5 },
+    {
+      "idempotency-key": "nul-cb-stock",
+    },
+  );
+  expect(stocked.status).toBe(201);
+  const address = { region: "Beijing", detail: "1 Main St", phone: "13800000000", name: "Li Lei" };
+  const order = await admin.call(
+    "POST",
+    "/v1/orders",
+    { userId: "u-cb", lines: [{ sku: "NUL-CB", qty: 1 }], address },
+    {
+      "idempotency-key": "nul-cb-order",
+    },
+  );
+  expect(order.status, JSON.stringify(order.body)).toBe(201);
+  const orderId = (order.body as { orderId: string }).orderId;
+  const payment = await admin.call("POST", "/v1/payments", { orderId, channel: "alipay" });
+  expect(payment.status, JSON.stringify(payment.body)).toBe(201);
+  const paymentId = (payment.body as { paymentId: string }).paymentId;
+  const signed = channels.alipay.simulateCallback({
+    paymentId,
+    amount: 100,
+    status: "paid",
+    channelTxnId: "2026\u0000112233",
+  });
+  const res = await anonymous.call(
+    "POST",
+    "/v1/payments/callbacks/alipay",
+    signed.body,
+    signed.headers,
+    false,
+  );
+  expect4xx(res, "signed alipay notify with NUL in trade_no", false);
+  const after = (await admin.call("GET", `/v1/payments/${paymentId}`)).body as { status: string };
+  expect(after.status).toBe("created");
 });

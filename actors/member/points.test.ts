@@ -258,4 +258,12 @@ describe("member - replay", () => {
     const last = events.filter((e) => "balance" in e).at(-1) as { balance: number };
     expect(last.balance).toBe(live.points);
   });
+
+  test("member - a snapshot written before counters were maps (plain objects) still restores", () => {
+    const state = initialMember();
+    run(state, order("O-1", "SKU-1", 2, { campaignId: "C-1" }));
+    const encoded = encodeMemberState(state) as Record<string, unknown>;
+    const old = { ...encoded, skuCounts: { "SKU-1": 2 }, campaignCounts: { "C-1": 2 } };
+    expect(memberStateSchema.parse(JSON.parse(JSON.stringify(old)))).toEqual(state);
+  });
 });

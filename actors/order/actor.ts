@@ -3,7 +3,7 @@ import { members } from "../member/index.ts";
 import { payments } from "../payment/index.ts";
 import type { DecideContext, Decision, Effect, Reply } from "../runtime/index.ts";
 import { DomainError } from "../runtime/index.ts";
-import type { ActorCall } from "../shared/index.ts";
+import { type ActorCall, isoTime } from "../shared/index.ts";
 import type { OrderCommand } from "./commands.ts";
 import type { OrderEvent } from "./events.ts";
 import type { OrderState, OrderStatus } from "./state.ts";
@@ -31,7 +31,7 @@ export function orderSummary(orderId: string, state: OrderState) {
     status: state.status,
     userId: state.userId,
     amounts: state.amounts,
-    expiresAt: state.expiresAt ? new Date(state.expiresAt).toISOString() : null,
+    expiresAt: state.expiresAt ? isoTime(state.expiresAt) : null,
   };
 }
 
@@ -425,7 +425,7 @@ function settlePlacement(
       orderId: ctx.id,
       status: "pending_payment",
       amounts: state.amounts,
-      expiresAt: new Date(expiresAt).toISOString(),
+      expiresAt: isoTime(expiresAt),
     };
     return { events, reply: null, resolve: [{ commandId: command, reply: { ok: true, value } }] };
   }

@@ -4,7 +4,7 @@
  */
 export { type ActorCall, type CommandFields, commandBuilder } from "./calls.ts";
 export { ID_MAX_LENGTH, ID_PATTERN, idSchema, isValidId } from "./ids.ts";
-export { mapEntries, mapSchema, mapToObject, ownValue, safeRecordSchema } from "./keyed.ts";
+export { mapEntries, mapSchema, ownValue, safeRecordSchema } from "./keyed.ts";
 export { MAX_AMOUNT, moneySchema } from "./money.ts";
-export { isCleanText, type TextOptions, text, textProblem } from "./text.ts";
-export { epochMillisSchema, isoTime, reportedTimeSchema } from "./time.ts";
+export { type TextOptions, text, textProblem } from "./text.ts";
+export { isoTime, reportedTimeSchema } from "./time.ts";

@@ -32,14 +32,6 @@ export function mapEntries<V>(map: ReadonlyMap<string, V>): Array<[string, V]> {
 }
 
 /**
- * A map as a reply object for JSON callers. `Object.fromEntries` defines own properties, so `__proto__`
- * and friends stay plain keys (never assign `obj[id] = …` for that).
- */
-export function mapToObject<V>(map: ReadonlyMap<string, V>): Record<string, V> {
-  return Object.fromEntries(map);
-}
-
-/**
  * A record keyed by outside ids for command and reply fields that stay plain JSON objects on the wire
  * (e.g. per-SKU limits). Decodes to a null-prototype object, keeping a `__proto__` key (`z.record` drops
  * it); read it with `ownValue`, never with a bare index.

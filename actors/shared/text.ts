@@ -54,8 +54,3 @@ export function text(options: TextOptions) {
   if (trim) schema = schema.trim();
   return schema.min(min).max(max);
 }
-
-/** True when `value` would pass `text({ max })` unchanged apart from normalisation and trimming. */
-export function isCleanText(value: string, multiline = false): boolean {
-  return textProblem(value, multiline) === undefined;
-}

@@ -1,8 +1,4 @@
-import { z } from "zod";
 import { text } from "./text.ts";
-
-/** A wall-clock instant as epoch milliseconds, the form events carry (`at`, `expiresAt`). */
-export const epochMillisSchema = z.number().int().min(0);
 
 /**
  * A timestamp a channel or client reports as text (e.g. `paidAt`): kept as sent for the audit trail, so
