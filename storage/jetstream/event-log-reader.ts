@@ -75,17 +75,31 @@ export class EventLogReader {
 
   /**
    * The closed range `from`..`upTo` (all events, or one subject), then the read ends by itself: a replay.
-   * An empty range ends at once instead of waiting for a message that may never come.
+   * `upTo` must be a sequence already in the log (the live feed's position). The end is found from
+   * sequences, never from the consumer's `pending` count: the server's count can reach 0 before the
+   * end (seen on 2.9 under load), and a replay that stops there loses messages.
    */
   async *range(
     from: number,
     upTo: number,
     options: { subject?: string } = {},
   ): AsyncGenerator<EventLogEntry> {
-    if (from > upTo) return;
+    let end = upTo;
+    if (options.subject) {
+      // A subject's messages may stop before `upTo`: its own last message ends the read then.
+      const found = await this.#jsm.streams
+        .getMessage(this.#stream, { last_by_subj: options.subject })
+        .catch((error: Error) => {
+          if (/no message found/i.test(error.message)) return null;
+          throw error;
+        });
+      const last = found?.seq;
+      if (last === undefined) return;
+      end = Math.min(upTo, last);
+    }
+    if (from > end) return;
     const consumer = await this.#consumer(from, options.subject);
     try {
-      if ((await consumer.info(true)).num_pending === 0) return;
       const messages = await consumer.consume({ max_messages: 1_000 });
       try {
         for await (const msg of messages) {
@@ -98,7 +112,7 @@ export class EventLogReader {
             pending: msg.info.pending,
             batch: () => msg.json<LogBatch>(),
           };
-          if (msg.seq >= upTo || msg.info.pending === 0) break;
+          if (msg.seq >= end) break;
         }
       } finally {
         await messages.close();
