@@ -81,6 +81,8 @@ export const stockSchema = z.object({
   inTransit: z.number(),
   safetyStock: z.number(),
   warehouses: z.array(warehouseStock),
+  /** Units one buyer may hold or have bought (`PUT …/purchase-limit`); null when unlimited. Reads only. */
+  maxPerUser: z.number().nullable().optional(),
 });
 export const problemSchema = z.object({
   type: z.string(),

@@ -198,6 +198,7 @@ test("limits - an operator-set per-SKU limit applies to orders and holds for the
   const set = await clerk.call("PUT", "/v1/inventory/HL-6/purchase-limit", { maxPerUser: 1 });
   expect(set.status, JSON.stringify(set.body)).toBe(200);
   expect(set.body).toEqual({ sku: "HL-6", maxPerUser: 1 });
+  expect((await admin.call("GET", "/v1/inventory/HL-6")).body).toMatchObject({ maxPerUser: 1 });
   const order = (key: string) =>
     admin.call(
       "POST",

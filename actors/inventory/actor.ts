@@ -63,9 +63,14 @@ function guardTotal(current: number, add: number, field: string): void {
 }
 
 export const inventoryHandlers = {
-  get: (state: InventoryState, _c: Cmd<"get">, ctx: Ctx): Decision<InventoryEvent, StockView> => ({
+  get: (
+    state: InventoryState,
+    _c: Cmd<"get">,
+    ctx: Ctx,
+  ): Decision<InventoryEvent, StockView & { maxPerUser: number | null }> => ({
     events: [],
-    reply: stockView(ctx.id, state),
+    // The operator-set purchase limit is shown where the stock is read (null: none).
+    reply: { ...stockView(ctx.id, state), maxPerUser: state.maxPerUser ?? null },
   }),
 
   receive: (state: InventoryState, c: Cmd<"receive">, ctx: Ctx): Result => {
