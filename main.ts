@@ -1,5 +1,6 @@
 import { loadConfig } from "./config.ts";
 import { startHubNode } from "./hub-node.ts";
+import { isStrayConnectionError } from "./platform/dependency.ts";
 
 /** `npm start [-- --roles gateway,actors] [--port 3001]`: one node; flags override the environment. */
 const overrides: Record<string, string> = {};
@@ -14,6 +15,18 @@ for (let i = 0; i < args.length; i++) {
     process.exit(2);
   }
 }
+
+// A dependency fault never kills the process (DESIGN 11): a socket error that escaped its client is
+// reported and the client reconnects. Any other uncaught error is a bug: exit, the supervisor restarts.
+process.on("uncaughtException", (error) => {
+  if (isStrayConnectionError(error)) {
+    const { code, syscall } = error as unknown as { code: string; syscall: string };
+    console.error(JSON.stringify({ level: "warn", msg: "stray connection error ignored", code, syscall }));
+    return;
+  }
+  console.error(error);
+  process.exit(1);
+});
 
 try {
   const node = await startHubNode(loadConfig(process.env, overrides));

@@ -116,3 +116,12 @@ export function withDeadline<T>(
     );
   });
 }
+
+/**
+ * A socket error (refused, reset, broken pipe) that reached no handler: a client let go of a socket that
+ * still reported its end (Bun's net does this after a server restart). A dependency fault, not a bug.
+ */
+export function isStrayConnectionError(error: unknown): boolean {
+  const { code, syscall } = (error ?? {}) as { code?: unknown; syscall?: unknown };
+  return typeof code === "string" && NETWORK_CODES.has(code) && typeof syscall === "string";
+}

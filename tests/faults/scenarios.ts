@@ -3,11 +3,17 @@
  * on a private stack under mixed load, a fault injected for `outageMs`, then the answers checked against
  * the JetStream log and the recovery measured. Each returns figures; assertions live in the callers.
  */
+
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { HubNode } from "../../hub-node.ts";
-import { ApiClient, NATS_URL, waitFor } from "../support/harness.ts";
+import { contractLog } from "../support/contract.ts";
+import { ApiClient, cleanupNamespace, NATS_URL, waitFor } from "../support/harness.ts";
+import { ARTIFACTS, spawnNode } from "../support/processes.ts";
 import {
   type Answer,
   cleanupFaultNamespace,
+  freePort,
   Load,
   type LoggedBatch,
   LoopStallMonitor,
@@ -69,6 +75,23 @@ export async function startRig(
   const stack = await startPrivateStack(label, kinds);
   const node = await startFaultNode(namespace, stack, { COMMAND_DEADLINE: "5s" });
   const api = new ApiClient(node.app!);
+  await prepare(api);
+  return {
+    namespace,
+    stack,
+    node,
+    api,
+    natsUrl: stack.nats?.url ?? NATS_URL,
+    async close() {
+      await node.stop().catch(() => undefined);
+      await cleanupFaultNamespace(namespace, stack);
+      await stack.destroy();
+    },
+  };
+}
+
+/** Logs in and creates the warehouse, the stock and the price the mixed load uses. */
+export async function prepare(api: ApiClient): Promise<void> {
   await api.login();
   const must = async (method: string, path: string, body: unknown, headers: Record<string, string> = {}) => {
     const res = await api.call(method, path, body, headers);
@@ -84,18 +107,6 @@ export async function startRig(
     },
   );
   await must("PUT", `/v1/skus/${SKU}/price`, { listPrice: 100 });
-  return {
-    namespace,
-    stack,
-    node,
-    api,
-    natsUrl: stack.nats?.url ?? NATS_URL,
-    async close() {
-      await node.stop().catch(() => undefined);
-      await cleanupFaultNamespace(namespace, stack);
-      await stack.destroy();
-    },
-  };
 }
 
 /** Three kinds of requests: a reservation (NATS only), an order (Postgres price + NATS), a list (Postgres). */
@@ -260,4 +271,86 @@ function countBy(values: string[]): Record<string, number> {
   const out: Record<string, number> = Object.create(null);
   for (const v of values) out[v] = (out[v] ?? 0) + 1;
   return out;
+}
+
+export interface RestartFigures {
+  restarts: number;
+  survived: number;
+  answers: Record<string, number>;
+  serverErrors: number;
+  /** Per restart: ms from Postgres back to the first 2xx of a Postgres-backed route. */
+  recoveryMs: number[];
+  crashLines: string[];
+  contractDeviations: string[];
+  lostAcknowledged: number;
+  unacknowledgedLanded: number;
+}
+
+/**
+ * A real node process (`bun main.ts`) on a private Postgres, under write load, while Postgres is
+ * stopped (fast shutdown: connections closed with writes queued, the postgres.js race) and started
+ * `count` times. The process must be alive after every restart.
+ */
+export async function postgresRestarts(count: number): Promise<RestartFigures> {
+  const namespace = testNamespace("pgrestarts");
+  const stack = await startPrivateStack("pgrestarts", ["postgres"]);
+  const pg = stack.postgres as PrivateService;
+  const port = await freePort();
+  const node = spawnNode(namespace, "restarts", {
+    ...stack.env,
+    ROLES: "gateway,actors,projector",
+    PORT: String(port),
+  });
+  const logFile = join(ARTIFACTS, `${namespace}-restarts.log`);
+  const api = new ApiClient(`http://127.0.0.1:${port}`);
+  const alive = () => node.child.exitCode === null && node.child.signalCode === null;
+  let load: Load | undefined;
+  try {
+    await timeUntil(
+      async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok,
+      60_000,
+      "node listening",
+    );
+    await prepare(api);
+    load = mixedLoad(api, `rs${Date.now().toString(36)}`);
+    const recoveryMs: number[] = [];
+    let survived = 0;
+    for (let i = 0; i < count; i++) {
+      const seen = load.answers.length;
+      await waitFor(() => load!.answers.length >= seen + 20 || !alive(), 30_000, "load between restarts");
+      await pg.stop();
+      await pg.start();
+      recoveryMs.push(Math.round(await until2xx(api, "/v1/orders?limit=1", 30_000).catch(() => -1)));
+      if (!alive()) break;
+      survived++;
+    }
+    const answers = await load.stop();
+    load = undefined;
+    // Checked here against the node's /openapi.json, while the node still runs.
+    const contractDeviations = await contractLog.drain();
+    const log = await readEventLog(NATS_URL, namespace);
+    const check = checkAgainstLog(answers, log);
+    const text = existsSync(logFile) ? readFileSync(logFile, "utf8") : "";
+    return {
+      restarts: count,
+      survived,
+      answers: tally(answers),
+      serverErrors: answers.filter((a) => a.status === 0 || (a.status >= 500 && a.status !== 503)).length,
+      recoveryMs,
+      crashLines: text
+        .split("\n")
+        .filter((l) => /TypeError|uncaught|Unhandled/i.test(l))
+        .slice(0, 10),
+      lostAcknowledged: check.lost.length,
+      unacknowledgedLanded: check.landed.length,
+      contractDeviations: contractDeviations.slice(0, 10),
+    };
+  } finally {
+    await load?.stop();
+    node.kill("SIGTERM");
+    await Promise.race([node.exited, new Promise((r) => setTimeout(r, 10_000))]);
+    if (alive()) node.kill("SIGKILL");
+    await cleanupNamespace(namespace).catch(() => undefined);
+    await stack.destroy();
+  }
 }
