@@ -126,7 +126,7 @@ export const configSchema = z.object({
   ADMIN_PASSWORD: z.string().min(8).optional(),
   /** Seals secrets kept in Postgres (JWT key, channel keys); without it a key file is generated once. */
   HUB_SECRETS_KEY: z.string().min(32).optional(),
-  /** Where the generated secrets key lives when HUB_SECRETS_KEY is not set (default .data/<namespace>/secrets.key). */
+  /** Where the generated secrets key lives when HUB_SECRETS_KEY is not set (default ~/.local/share/business-hub/<namespace>/secrets.key). */
   HUB_SECRETS_KEY_FILE: z.string().min(1).optional(),
   /** Failed logins per client address and per username within LOGIN_FAILURE_WINDOW before 429. */
   LOGIN_MAX_FAILURES_PER_ADDRESS: int(1, 1_000_000).default(10),

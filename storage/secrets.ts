@@ -1,17 +1,22 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { homedir } from "node:os";
+import { dirname, join } from "node:path";
 import type { Sql } from "./postgres/database.ts";
 
-const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const SEALED_PREFIX = "enc:v1:";
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
-/** Where a node keeps the generated secrets key when `HUB_SECRETS_KEY` is not set. */
+/**
+ * Where a node keeps the generated secrets key when `HUB_SECRETS_KEY` is not set: per user and machine
+ * (`$XDG_DATA_HOME/business-hub/<namespace>/secrets.key`), not inside a checkout. Every checkout on one
+ * machine talks to the same Postgres, so they must find the same key: a key kept in the checkout made a
+ * second clone refuse to start against the secrets the first one sealed.
+ */
 export function defaultSecretsKeyFile(namespace: string): string {
-  return join(PROJECT_ROOT, ".data", namespace, "secrets.key");
+  const dataHome = process.env.XDG_DATA_HOME || join(homedir(), ".local", "share");
+  return join(dataHome, "business-hub", namespace, "secrets.key");
 }
 
 /**

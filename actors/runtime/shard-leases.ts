@@ -277,8 +277,9 @@ export class ShardLeases {
       `renewing shard ${shard}`,
     );
     if (this.#owned.get(shard) !== lease) return;
-    if (holder.epoch === lease.epoch) {
-      // The newest write is a renewal of this very lease: every write since our acquisition was ours.
+    if (holder.epoch === lease.epoch || entry.revision === lease.epoch) {
+      // The newest write is a renewal of this very lease (or still its acquisition): every write since
+      // our acquisition was ours.
       this.#renewed(lease, revision, sentAt);
     } else {
       // Ours, but not provably continuous (e.g. a late creation landed after the key expired): serve it

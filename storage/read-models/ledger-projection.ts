@@ -1,7 +1,6 @@
+import type { PaymentEvent } from "../../actors/payment/index.ts";
 import { captureTransaction, postTransaction, refundTransaction } from "../ledger/index.ts";
 import type { ProjectedBatch, ProjectionTx, ReadModelProjection } from "../projection.ts";
-
-type PaymentEventLike = { type: string; amount?: number; paidAt?: string; refundId?: string; at?: number };
 
 /**
  * Money movements into the double-entry ledger: a captured payment and each refund become balanced
@@ -14,7 +13,8 @@ export const ledgerProjection: ReadModelProjection = {
     for (const { seq, ref, batch } of batches) {
       if (ref.kind !== "payment") continue;
       for (let idx = 0; idx < batch.ev.length; idx++) {
-        const e = batch.ev[idx] as PaymentEventLike;
+        // The payment actor validated every event against its schema before appending it.
+        const e = batch.ev[idx] as PaymentEvent;
         if (e.type !== "captured" && e.type !== "refunded") continue;
         const [payment] = await tx`SELECT order_id, channel FROM payments WHERE payment_id = ${ref.id}`;
         if (!payment) throw new Error(`ledger: payment ${ref.id} has no read-model row`);
@@ -22,14 +22,14 @@ export const ledgerProjection: ReadModelProjection = {
           paymentId: ref.id,
           orderId: payment.order_id as string,
           channel: payment.channel as string,
-          amount: e.amount!,
+          amount: e.amount,
           source: { seq, idx },
         };
         await postTransaction(
           tx,
           e.type === "captured"
-            ? captureTransaction({ ...facts, occurredAt: e.paidAt ?? new Date(batch.at) })
-            : refundTransaction({ ...facts, refundId: e.refundId!, occurredAt: new Date(e.at ?? batch.at) }),
+            ? captureTransaction({ ...facts, occurredAt: e.paidAt || new Date(batch.at) })
+            : refundTransaction({ ...facts, refundId: e.refundId, occurredAt: new Date(e.at ?? batch.at) }),
         );
       }
     }

@@ -1,4 +1,5 @@
 import type { OrderEvent } from "../../actors/order/index.ts";
+import type { PaymentEvent } from "../../actors/payment/index.ts";
 import type { ProjectedBatch, ProjectionTx, ReadModelProjection } from "../projection.ts";
 
 /** Orders and payments lists, projected from their actors' events (guarded by version = stream sequence). */
@@ -12,7 +13,7 @@ export const orderProjection: ReadModelProjection = {
       if (ref.kind === "order") {
         for (const event of batch.ev as OrderEvent[]) pending.push(applyOrder(tx, ref.id, seq, event));
       } else if (ref.kind === "payment") {
-        for (const event of batch.ev) pending.push(applyPayment(tx, ref.id, seq, event as PaymentEventLike));
+        for (const event of batch.ev) pending.push(applyPayment(tx, ref.id, seq, event as PaymentEvent));
       }
     }
     await Promise.all(pending);
@@ -59,21 +60,19 @@ const STATUS_AFTER: Partial<Record<OrderEvent["type"], string>> = {
   completed: "completed",
 };
 
-type PaymentEventLike = { type: string; at?: number; [k: string]: unknown };
-
 async function applyPayment(
   tx: ProjectionTx,
   paymentId: string,
   seq: number,
-  e: PaymentEventLike,
+  e: PaymentEvent,
 ): Promise<void> {
   const at = new Date(e.at ?? Date.now());
   if (e.type === "created") {
     await tx`INSERT INTO payments (payment_id, order_id, user_id, channel, amount, status, created_at, updated_at, version)
-      VALUES (${paymentId}, ${e.orderId as string}, ${e.userId as string}, ${e.channel as string}, ${e.amount as number},
+      VALUES (${paymentId}, ${e.orderId}, ${e.userId}, ${e.channel}, ${e.amount},
         'created', ${at}, ${at}, ${seq}) ON CONFLICT (payment_id) DO NOTHING`;
   } else if (e.type === "captured") {
-    await tx`UPDATE payments SET status = 'paid', channel_txn_id = ${e.channelTxnId as string}, updated_at = ${at}, version = ${seq}
+    await tx`UPDATE payments SET status = 'paid', channel_txn_id = ${e.channelTxnId}, updated_at = ${at}, version = ${seq}
       WHERE payment_id = ${paymentId} AND version < ${seq}`;
   } else if (e.type === "failed") {
     await tx`UPDATE payments SET status = 'failed', updated_at = ${at}, version = ${seq} WHERE payment_id = ${paymentId} AND version < ${seq}`;
@@ -81,8 +80,8 @@ async function applyPayment(
     await tx`UPDATE payments SET rejected_callbacks = rejected_callbacks + 1, updated_at = ${at}, version = ${seq}
       WHERE payment_id = ${paymentId} AND version < ${seq}`;
   } else if (e.type === "refunded") {
-    await tx`UPDATE payments SET refunded_amount = refunded_amount + ${e.amount as number},
-      status = CASE WHEN refunded_amount + ${e.amount as number} >= amount THEN 'refunded' ELSE 'partially_refunded' END,
+    await tx`UPDATE payments SET refunded_amount = refunded_amount + ${e.amount},
+      status = CASE WHEN refunded_amount + ${e.amount} >= amount THEN 'refunded' ELSE 'partially_refunded' END,
       updated_at = ${at}, version = ${seq} WHERE payment_id = ${paymentId} AND version < ${seq}`;
   }
 }
