@@ -18,15 +18,19 @@ for (let i = 0; i < args.length; i++) {
 
 // A dependency fault never kills the process (DESIGN 11): a socket error that escaped its client is
 // reported and the client reconnects. Any other uncaught error is a bug: exit, the supervisor restarts.
-process.on("uncaughtException", (error) => {
+const onUncaught = (kind: string) => (error: unknown) => {
   if (isStrayConnectionError(error)) {
-    const { code, syscall } = error as unknown as { code: string; syscall: string };
-    console.error(JSON.stringify({ level: "warn", msg: "stray connection error ignored", code, syscall }));
+    const { code, syscall } = error as { code: string; syscall: string };
+    console.error(
+      JSON.stringify({ level: "warn", msg: `stray connection error ignored (${kind})`, code, syscall }),
+    );
     return;
   }
   console.error(error);
   process.exit(1);
-});
+};
+process.on("uncaughtException", onUncaught("exception"));
+process.on("unhandledRejection", onUncaught("rejection"));
 
 try {
   const node = await startHubNode(loadConfig(process.env, overrides));

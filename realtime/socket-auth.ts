@@ -99,7 +99,13 @@ export class SocketAuth {
         let principal: Principal | undefined;
         try {
           principal = await this.#checkToken(token);
-        } catch {
+        } catch (error) {
+          // Only a refusal (401) ends a session. A user store that cannot answer right now (503 while
+          // Postgres is away) is asked again next round: an outage must not sign every operator out.
+          if (statusOf(error) !== 401) {
+            this.#log.warn("socket token re-check could not decide; keeping the sockets", { error });
+            continue;
+          }
           principal = undefined;
         }
         for (const socket of sockets) {
@@ -142,6 +148,12 @@ export function tokenExpiry(token: string): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The HTTP status a token check's error carries (the gateway's problems do), if any. */
+function statusOf(error: unknown): number | undefined {
+  if (typeof error !== "object" || error === null || !("status" in error)) return undefined;
+  return typeof error.status === "number" ? error.status : undefined;
 }
 
 function samePermissions(a: Principal, b: Principal): boolean {

@@ -444,3 +444,44 @@ test("realtime - sockets are dropped within seconds when their user is disabled 
     expect(refused.message).toContain("unauthorized");
   }
 }, 20_000);
+
+test("realtime - a sibling node of the same namespace stopping disconnects only its own sockets", async () => {
+  const sibling = await startTestNode(
+    ns,
+    { ROLES: "gateway,realtime" },
+    { listen: true, waitForShards: false },
+  );
+  let siblingStopped = false;
+  try {
+    const mine = connect(nodeB);
+    const theirs = connect(sibling);
+    await Promise.all([connected(mine), connected(theirs)]);
+    let mineDropped = "";
+    mine.on("disconnect", (reason) => {
+      mineDropped = reason;
+    });
+    // What the stopping node asks the cluster (through the adapter's namespaced channels): nothing.
+    const listener = nodeB.redis.duplicate();
+    const requests: string[] = [];
+    listener.on("pmessage", (_pattern: string, channel: string) => requests.push(channel));
+    await listener.psubscribe(`${ns}:socket.io*`);
+    try {
+      const theirsGone = new Promise<void>((resolve) => theirs.on("disconnect", () => resolve()));
+      await sibling.stop();
+      siblingStopped = true;
+      await theirsGone;
+      const marker = `${ns}:socket.io-marker`;
+      await nodeB.redis.publish(marker, "done");
+      await waitFor(() => requests.includes(marker), 5_000, "the marker through Redis");
+    } finally {
+      listener.disconnect();
+    }
+    const asked = requests.filter((channel) => !channel.endsWith("-marker"));
+    expect(asked, `the stopping node published to the cluster: ${asked.join(", ")}`).toEqual([]);
+    expect((await subscribe(mine, { dashboard: "orders" })).ok).toBe(true);
+    expect(mineDropped, `node B's socket was disconnected: ${mineDropped}`).toBe("");
+    expect(mine.connected).toBe(true);
+  } finally {
+    if (!siblingStopped) await sibling.stop();
+  }
+}, 20_000);

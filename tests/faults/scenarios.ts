@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { HubNode } from "../../hub-node.ts";
 import { contractLog } from "../support/contract.ts";
-import { ApiClient, cleanupNamespace, NATS_URL, waitFor } from "../support/harness.ts";
+import { ADMIN_PASSWORD, ApiClient, cleanupNamespace, NATS_URL, waitFor } from "../support/harness.ts";
 import { ARTIFACTS, spawnNode } from "../support/processes.ts";
 import {
   type Answer,
@@ -353,4 +353,69 @@ export async function postgresRestarts(count: number): Promise<RestartFigures> {
     await cleanupNamespace(namespace).catch(() => undefined);
     await stack.destroy();
   }
+}
+
+export interface RedisFigures {
+  scenario: string;
+  outageMs: number;
+  /** Logins during the outage: statuses, slowest answer, whether each 503 had Retry-After. */
+  logins: Record<string, number>;
+  slowestLoginMs: number;
+  missingRetryAfter: number;
+  /** The mixed load (reservations, orders, order list: none needs Redis) during the outage. */
+  during: Record<string, number>;
+  serverErrors: number;
+  readyzSlowestMs: number;
+  readyzStatuses: Record<string, number>;
+  recovery: { loginMs: number; readyzMs: number };
+}
+
+/** Redis SIGKILLed for `outageMs` under load, then started again. */
+export async function redisOutage(rig: FaultRig, outageMs: number): Promise<RedisFigures> {
+  const redis = rig.stack.redis as PrivateService;
+  const anonymous = new ApiClient(rig.node.app!);
+  const login = () =>
+    anonymous.call("POST", "/v1/auth/token", { username: "admin", password: ADMIN_PASSWORD }, {}, false);
+  const load = mixedLoad(rig.api, `redis${Date.now().toString(36)}`);
+  await waitFor(() => load.answers.length >= 60, 20_000, "load warming up");
+  const faultAt = load.now();
+  await redis.kill();
+  let outage = true;
+  const readiness = probeReadiness(rig.node, () => outage);
+  const logins: Array<{ status: number; ms: number; retryAfter: string | null }> = [];
+  const loginsDone = (async () => {
+    while (outage) {
+      const r = await timed(login, 10_000);
+      logins.push({
+        status: r.value?.status ?? 0,
+        ms: r.ms,
+        retryAfter: r.value?.headers.get("retry-after") ?? null,
+      });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  })();
+  await new Promise((r) => setTimeout(r, outageMs));
+  outage = false;
+  await Promise.all([readiness.done, loginsDone]);
+  const healAt = load.now();
+  await redis.start();
+  const healed = performance.now();
+  await timeUntil(async () => (await login()).status === 200, 30_000, "login after Redis returned");
+  const loginMs = performance.now() - healed;
+  await timeUntil(async () => (await rig.node.app!.request("/readyz")).status === 200, 30_000, "/readyz 200");
+  const readyzMs = performance.now() - healed;
+  const answers = await load.stop();
+  const during = answers.filter((a) => a.at >= faultAt && a.at < healAt);
+  return {
+    scenario: "redis-kill",
+    outageMs,
+    logins: countBy(logins.map((l) => String(l.status))),
+    slowestLoginMs: Math.round(Math.max(0, ...logins.map((l) => l.ms))),
+    missingRetryAfter: logins.filter((l) => l.status === 503 && !l.retryAfter).length,
+    during: tally(during),
+    serverErrors: answers.filter((a) => a.status === 0 || (a.status >= 500 && a.status !== 503)).length,
+    readyzSlowestMs: Math.round(Math.max(0, ...readiness.probes.map((p) => p.ms))),
+    readyzStatuses: countBy(readiness.probes.map((p) => String(p.status))),
+    recovery: { loginMs: Math.round(loginMs), readyzMs: Math.round(readyzMs) },
+  };
 }

@@ -1,0 +1,122 @@
+/**
+ * `npm run faults`: the long fault cases (15 s outages, twenty Postgres restarts) against private
+ * NATS/Postgres/Redis, each checked against the JetStream log, with a JSON and a Markdown report in
+ * bench/results/ (faults-<timestamp>.json/.md, and faults-latest.md). Add a case to `CASES`.
+ *
+ *   npm run faults                      # every case
+ *   npm run faults -- postgres-pause    # only the named case(s)
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { requireServices } from "../support/harness.ts";
+import { requireServerBinaries } from "./harness.ts";
+import { type FaultRig, postgresOutage, postgresRestarts, redisOutage, startRig } from "./scenarios.ts";
+
+const OUTAGE_MS = Number(process.env.FAULT_OUTAGE_MS ?? 15_000);
+
+interface FaultCase {
+  name: string;
+  /** What the issue requires, in one line (printed next to the measured figures). */
+  requirement: string;
+  run(): Promise<Record<string, unknown>>;
+}
+
+async function withRig<T>(
+  label: string,
+  kinds: Array<"nats" | "postgres" | "redis">,
+  body: (rig: FaultRig) => Promise<T>,
+) {
+  const rig = await startRig(label, kinds);
+  try {
+    return await body(rig);
+  } finally {
+    await rig.close();
+  }
+}
+
+export const CASES: FaultCase[] = [
+  {
+    name: "postgres-down",
+    requirement:
+      "dependent routes 503 + Retry-After within 2 s; reservations 201; routes back < 2 s; read models < 5 s",
+    run: () => withRig("pgdown", ["postgres"], (rig) => postgresOutage(rig, "stop", OUTAGE_MS)) as never,
+  },
+  {
+    name: "postgres-killed",
+    requirement: "as postgres-down, after SIGKILL (crash recovery on restart)",
+    run: () => withRig("pgkill", ["postgres"], (rig) => postgresOutage(rig, "kill", OUTAGE_MS)) as never,
+  },
+  {
+    name: "postgres-pause",
+    requirement: "dependent routes 503 within 2 s instead of hanging; back < 2 s after SIGCONT",
+    run: () => withRig("pgpause", ["postgres"], (rig) => postgresOutage(rig, "pause", OUTAGE_MS)) as never,
+  },
+  {
+    name: "redis-kill",
+    requirement:
+      "login 503 + Retry-After within 2 s (fail-closed), no 500, other routes work; login back < 2 s",
+    run: () => withRig("rediskill", ["redis"], (rig) => redisOutage(rig, OUTAGE_MS)) as never,
+  },
+  {
+    name: "postgres-restarts",
+    requirement: "the node process survives 20 Postgres restarts under write load",
+    run: () => postgresRestarts(20) as never,
+  },
+];
+
+async function main() {
+  await requireServices();
+  requireServerBinaries(["nats", "postgres", "redis"]);
+  const only = process.argv.slice(2);
+  const results: Array<{ name: string; requirement: string; ms: number; figures?: unknown; error?: string }> =
+    [];
+  for (const c of CASES.filter((c) => only.length === 0 || only.includes(c.name))) {
+    const started = performance.now();
+    process.stdout.write(`\n== ${c.name}: ${c.requirement}\n`);
+    try {
+      const figures = await c.run();
+      results.push({
+        name: c.name,
+        requirement: c.requirement,
+        ms: Math.round(performance.now() - started),
+        figures,
+      });
+      process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
+    } catch (error) {
+      results.push({
+        name: c.name,
+        requirement: c.requirement,
+        ms: Math.round(performance.now() - started),
+        error: String(error),
+      });
+      process.stdout.write(`FAILED: ${String(error)}\n`);
+    }
+  }
+  const dir = join(import.meta.dir, "..", "..", "bench", "results");
+  mkdirSync(dir, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  const report = { at: new Date().toISOString(), outageMs: OUTAGE_MS, results };
+  writeFileSync(join(dir, `faults-${stamp}.json`), JSON.stringify(report, null, 2));
+  const md = [
+    `# Fault run ${report.at}`,
+    "",
+    `Outage length ${OUTAGE_MS} ms. Times are from the moment the fault was healed. Figures as JSON per case.`,
+    "",
+    ...results.flatMap((r) => [
+      `## ${r.name}`,
+      "",
+      `Required: ${r.requirement}`,
+      "",
+      r.error ? `**FAILED**: ${r.error}` : `\`\`\`json\n${JSON.stringify(r.figures, null, 2)}\n\`\`\``,
+      "",
+    ]),
+  ].join("\n");
+  writeFileSync(join(dir, `faults-${stamp}.md`), md);
+  writeFileSync(join(dir, "faults-latest.md"), md);
+  process.stdout.write(
+    `\nreport: bench/results/faults-${stamp}.md (latest: bench/results/faults-latest.md)\n`,
+  );
+  process.exit(results.some((r) => r.error) ? 1 : 0);
+}
+
+if (import.meta.main) await main();
