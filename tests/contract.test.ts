@@ -307,3 +307,79 @@ test("contract - every documented JSON success body says what it holds, not just
   // The real document: nothing vague left.
   expect(freeFormSuccessBodies(spec)).toEqual([]);
 });
+
+test("contract - the order, member and hold schemas of the real document refuse a body that drifted", () => {
+  const real = new ContractValidator(spec);
+  const placed = {
+    orderId: "O1",
+    status: "pending_payment",
+    amounts: { items: 1, discount: 0, freight: 0, total: 1 },
+  };
+  const cases: Array<[Exchange, string | undefined]> = [
+    [
+      {
+        method: "POST",
+        path: "/v1/orders",
+        status: 201,
+        contentType: json,
+        body: JSON.stringify({ ...placed, expiresAt: "2026-01-01T00:00:00.000Z" }),
+      },
+      undefined,
+    ],
+    [
+      { method: "POST", path: "/v1/orders", status: 201, contentType: json, body: JSON.stringify(placed) },
+      "must have required property 'expiresAt'",
+    ],
+    [
+      {
+        method: "POST",
+        path: "/v1/orders/O1/cancel",
+        status: 200,
+        contentType: json,
+        body: '{"orderId":"O1","status":"shipped"}',
+      },
+      "/status must be equal to constant",
+    ],
+    [
+      {
+        method: "POST",
+        path: "/v1/orders/O1/ship",
+        status: 200,
+        contentType: json,
+        body: '{"orderId":"O1","status":"shipped","by":"x"}',
+      },
+      "must NOT have additional properties",
+    ],
+    [
+      {
+        method: "GET",
+        path: "/v1/orders?limit=1",
+        status: 200,
+        contentType: json,
+        body: '{"items":[{"orderId":"O1"}],"nextCursor":null}',
+      },
+      "/items/0 must have required property 'userId'",
+    ],
+    [
+      { method: "GET", path: "/v1/members/U1", status: 200, contentType: json, body: '{"userId":"U1"}' },
+      "must have required property 'points'",
+    ],
+    [
+      {
+        method: "DELETE",
+        path: "/v1/inventory/S1/reservations/H1",
+        status: 200,
+        contentType: json,
+        body: '{"orderId":"H1","released":[{"warehouse":"W1","qty":0}],"sellable":3}',
+      },
+      "/released/0/qty must be > 0",
+    ],
+  ];
+  for (const [exchange, expected] of cases) {
+    const found = real.check(exchange);
+    if (expected === undefined ? found !== undefined : !found?.includes(expected))
+      throw new Error(
+        `${exchange.method} ${exchange.path}: expected ${expected ?? "no deviation"}, got ${found}`,
+      );
+  }
+});

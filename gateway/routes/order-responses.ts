@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { amountsSchema, ORDER_STATUSES } from "../../actors/order/index.ts";
+import { amountsSchema, ORDER_STATUSES, type OrderState } from "../../actors/order/index.ts";
 
 /**
  * Response shapes of the order routes, as the order actor and the orders read model send them (the
@@ -88,7 +88,7 @@ export const orderView = z.object({
   timeline: z.array(
     z.object({ status: orderStatus, at: epochMillis, by: z.string(), reason: z.string().optional() }),
   ),
-});
+}) satisfies z.ZodType<OrderState & { orderId: string }>;
 
 export const orderPage = z.strictObject({
   items: z.array(
