@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { requireServices, waitFor } from "../support/harness.ts";
+import { type PrivateService, readEventLog, timeUntil } from "./harness.ts";
+import { type FaultRig, mixedLoad, startRig } from "./scenarios.ts";
+
+// Issue 16, point 4: one projector round at a time, provably. NATS is paused (SIGSTOP) again and again
+// under load; the stored offset only ever moves forward, never two rounds run at once, and the read
+// models catch up once NATS answers again.
+let rig: FaultRig;
+beforeAll(async () => {
+  await requireServices();
+  rig = await startRig("rounds", ["nats"]);
+}, 120_000);
+afterAll(async () => {
+  await rig?.close();
+}, 60_000);
+
+test("projector - NATS paused repeatedly under load: the offset only advances and rounds never overlap", async () => {
+  const nats = rig.stack.nats as PrivateService;
+  const projector = rig.node.projector!;
+  const offsets: number[] = [];
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      offsets.push(projector.status().offset);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  const load = mixedLoad(rig.api, `rounds${Date.now().toString(36)}`);
+  for (let i = 0; i < 3; i++) {
+    const seen = load.answers.length;
+    await waitFor(() => load.answers.length >= seen + 20, 30_000, "load between pauses");
+    // Longer than the lease TTL (2 s in tests): renewals time out, rounds end and start again.
+    nats.pause();
+    await new Promise((r) => setTimeout(r, 3_000));
+    nats.resume();
+  }
+  await load.stop();
+  const last = (await readEventLog(rig.natsUrl, rig.namespace)).at(-1)?.seq ?? 0;
+  const caughtUpMs = await timeUntil(
+    async () => (await projector.storedOffset()) >= last,
+    30_000,
+    "read models caught up",
+  );
+  sampling = false;
+  await sampler;
+  const status = projector.status();
+  const backwards = offsets.findIndex((o, i) => i > 0 && o < offsets[i - 1]!);
+  console.log(
+    `projector rounds: ${JSON.stringify({ rounds: status.rounds, maxConcurrentRounds: status.maxConcurrentRounds, last, caughtUpMs: Math.round(caughtUpMs) })}`,
+  );
+  expect(
+    backwards,
+    `offset went back at sample ${backwards}: ${offsets.slice(Math.max(0, backwards - 3), backwards + 2)}`,
+  ).toBe(-1);
+  // The pauses did end rounds (else this would prove nothing), and never did two run at once.
+  expect(status.rounds).toBeGreaterThan(1);
+  expect(status.maxConcurrentRounds).toBe(1);
+  expect(offsets.at(-1)! > offsets[0]!).toBe(true);
+}, 180_000);
