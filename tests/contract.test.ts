@@ -216,3 +216,94 @@ test("contract - creating routes answer 201 and callbacks document the channels'
     "text/plain",
   ]);
 });
+
+/**
+ * Where a response schema says no more than "an object" (or "an array", or "anything"): an object
+ * with no `properties`, `patternProperties` or described `additionalProperties`, an array with no
+ * `items`, or an empty schema as the whole body. Followed through members, items and unions.
+ */
+function freeFormParts(schema: unknown, at = "body", catchall = false): string[] {
+  if (typeof schema !== "object" || schema === null) return [];
+  const node = schema as Record<string, unknown>;
+  const described = (value: unknown) =>
+    typeof value === "object" && value !== null && Object.keys(value).some((k) => k !== "description");
+  const hasMembers = (value: unknown) =>
+    typeof value === "object" && value !== null && Object.keys(value).length > 0;
+  const found: string[] = [];
+  // `{}` is fine only as the type of members an open object may add (`additionalProperties: {}`).
+  if (!catchall && !described(node)) found.push(`${at}: any JSON at all`);
+  const types = ([] as unknown[]).concat(node.type ?? []);
+  if (
+    types.includes("object") &&
+    !hasMembers(node.properties) &&
+    !hasMembers(node.patternProperties) &&
+    !described(node.additionalProperties)
+  )
+    found.push(`${at}: an object, no members described`);
+  if (types.includes("array") && !node.items && !node.prefixItems) found.push(`${at}: an array, no items`);
+  for (const [name, member] of Object.entries((node.properties ?? {}) as Record<string, unknown>))
+    found.push(...freeFormParts(member, `${at}.${name}`));
+  found.push(...freeFormParts(node.items, `${at}[]`));
+  if (typeof node.additionalProperties === "object")
+    found.push(...freeFormParts(node.additionalProperties, `${at}{*}`, true));
+  for (const union of ["anyOf", "oneOf", "allOf"])
+    for (const [i, part] of ((node[union] ?? []) as unknown[]).entries())
+      found.push(...freeFormParts(part, `${at}|${union}[${i}]`));
+  return found;
+}
+
+/** Success bodies that are free-form by design, as `METHOD /path status` (none today). */
+const FREE_FORM_BODIES = new Set<string>();
+
+function freeFormSuccessBodies(document: Record<string, unknown>): string[] {
+  const found: string[] = [];
+  for (const [path, methods] of Object.entries(document.paths as Record<string, Record<string, Operation>>)) {
+    for (const [method, op] of Object.entries(methods)) {
+      for (const [status, response] of Object.entries(op.responses)) {
+        const where = `${method.toUpperCase()} ${path} ${status}`;
+        if (!/^[23]/.test(status) || FREE_FORM_BODIES.has(where)) continue;
+        for (const [type, { schema }] of Object.entries(response.content ?? {})) {
+          if (!/[/+]json$/.test(type)) continue;
+          for (const part of freeFormParts(schema)) found.push(`${where} ${type}: ${part}`);
+        }
+      }
+    }
+  }
+  return found;
+}
+
+test("contract - every documented JSON success body says what it holds, not just 'an object'", () => {
+  // The check itself: a route documented without a schema, or with a bare object or array, is caught.
+  const vague = openApiDocument([
+    { method: "get", path: "/v1/a", summary: "a", tag: "T" },
+    {
+      method: "get",
+      path: "/v1/b",
+      summary: "b",
+      tag: "T",
+      response: {
+        status: 200,
+        description: "b",
+        schema: z.object({ list: z.array(z.any()), bag: z.object({}) }),
+      },
+    },
+    {
+      method: "get",
+      path: "/v1/c",
+      summary: "c",
+      tag: "T",
+      response: {
+        status: 200,
+        description: "c",
+        schema: z.object({ perSku: z.record(z.string(), z.number()) }),
+      },
+    },
+  ]) as Record<string, unknown>;
+  expect(freeFormSuccessBodies(vague)).toEqual([
+    "GET /v1/a 200 application/json: body: an object, no members described",
+    "GET /v1/b 200 application/json: body.list[]: any JSON at all",
+    "GET /v1/b 200 application/json: body.bag: an object, no members described",
+  ]);
+  // The real document: nothing vague left.
+  expect(freeFormSuccessBodies(spec)).toEqual([]);
+});

@@ -4,6 +4,7 @@ import type { WarehouseDirectory } from "../ports.ts";
 import { ProblemError } from "../problem.ts";
 import * as s from "../schemas.ts";
 import { parseBody } from "../validate.ts";
+import { holdReply } from "./inventory-responses.ts";
 import { skuRouteHelpers } from "./sku-helpers.ts";
 
 export interface HoldRouteDeps {
@@ -30,7 +31,8 @@ export function holdRoutes(deps: HoldRouteDeps) {
         body: s.reservationBody,
         response: {
           status: 201,
-          description: "Held: { orderId, lines, sellable }; 409 insufficient-stock",
+          schema: holdReply.held,
+          description: "Held (the same answer again for the same hold); 409 insufficient-stock",
         },
       },
       async (c) => {
@@ -48,7 +50,7 @@ export function holdRoutes(deps: HoldRouteDeps) {
         summary: "Release a hold (an order's reservation is released by cancelling the order)",
         tag: "Inventory",
         permission: "inventory:hold",
-        response: { status: 200, description: "Released" },
+        response: { status: 200, schema: holdReply.released, description: "Released" },
       },
       async (c) => {
         const sku = skuParam(c);
@@ -64,7 +66,7 @@ export function holdRoutes(deps: HoldRouteDeps) {
         summary: "Ship a hold: deducts its stock (needs order:fulfil as well, the permission to ship)",
         tag: "Inventory",
         permission: "inventory:hold",
-        response: { status: 200, description: "Committed" },
+        response: { status: 200, schema: holdReply.committed, description: "Committed" },
       },
       async (c) => {
         const sku = skuParam(c);

@@ -4,6 +4,7 @@ import { idempotentCommand } from "../idempotency.ts";
 import type { InventoryReadModel, WarehouseDirectory } from "../ports.ts";
 import * as s from "../schemas.ts";
 import { idempotencyKey, parseBody, parseQuery } from "../validate.ts";
+import { ledgerPage } from "./inventory-responses.ts";
 import { skuRouteHelpers } from "./sku-helpers.ts";
 
 export interface InventoryRouteDeps {
@@ -162,6 +163,7 @@ export function inventoryRoutes(deps: InventoryRouteDeps) {
         tag: "Inventory",
         permission: "inventory:read",
         query: s.pageQuery,
+        response: { status: 200, schema: ledgerPage, description: "A page of movements" },
       },
       async (c) => {
         const sku = skuParam(c);

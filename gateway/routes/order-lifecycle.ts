@@ -5,6 +5,7 @@ import { idempotentCommand } from "../idempotency.ts";
 import type { ActorCommand } from "../ports.ts";
 import { codeSchema } from "../schemas.ts";
 import { idempotencyKey, parseBody, parseParam } from "../validate.ts";
+import { transitionReply } from "./order-responses.ts";
 import { afterSalesBody, cancelBody, decisionBody, receiveBody, shipBody } from "./order-schemas.ts";
 
 export interface OrderLifecycleRouteDeps {
@@ -17,37 +18,53 @@ export function orderLifecycleRoutes(deps: OrderLifecycleRouteDeps) {
   return (kit: GatewayKit) => {
     /** A POST that becomes one order command; retries with the same Idempotency-Key are safe. */
     const post = (
-      doc: { path: string; summary: string; permission: string; body?: z.ZodType },
+      {
+        reply,
+        ...doc
+      }: { path: string; summary: string; permission: string; body?: z.ZodType; reply: z.ZodType },
       toCommand: (c: Context) => Promise<ActorCommand> | ActorCommand,
     ) =>
-      kit.define({ method: "post", tag: "Orders", idempotencyKey: "optional", ...doc }, async (c) => {
-        const id = parseParam(c.req.param("orderId"), codeSchema, "orderId");
-        const key = idempotencyKey(c, false);
-        const cmd = await toCommand(c);
-        const options = key
-          ? idempotentCommand(c, cmd.type, key, cmd)
-          : { id: `${cmd.type}:${crypto.randomUUID()}` };
-        return c.json(await kit.command(c, "order", id, cmd, options));
-      });
+      kit.define(
+        {
+          method: "post",
+          tag: "Orders",
+          idempotencyKey: "optional",
+          ...doc,
+          response: { status: 200, schema: reply, description: "What the order actor did" },
+        },
+        async (c) => {
+          const id = parseParam(c.req.param("orderId"), codeSchema, "orderId");
+          const key = idempotencyKey(c, false);
+          const cmd = await toCommand(c);
+          const options = key
+            ? idempotentCommand(c, cmd.type, key, cmd)
+            : { id: `${cmd.type}:${crypto.randomUUID()}` };
+          return c.json(await kit.command(c, "order", id, cmd, options));
+        },
+      );
     const transition = <S extends z.ZodType>(
-      path: string,
-      summary: string,
-      permission: string,
+      doc: { path: string; summary: string; permission: string; reply: z.ZodType },
       body: S,
       toCommand: (parsed: z.infer<S>) => ActorCommand,
-    ) => post({ path, summary, permission, body }, async (c) => toCommand(await parseBody(c, body)));
+    ) => post({ ...doc, body }, async (c) => toCommand(await parseBody(c, body)));
 
     transition(
-      "/v1/orders/:orderId/cancel",
-      "Cancel an unpaid order (releases its stock)",
-      "order:write",
+      {
+        path: "/v1/orders/:orderId/cancel",
+        summary: "Cancel an unpaid order (releases its stock)",
+        permission: "order:write",
+        reply: transitionReply.cancel,
+      },
       cancelBody,
       (b) => ({ type: "cancel", reason: b.reason }),
     );
     transition(
-      "/v1/orders/:orderId/ship",
-      "Ship: deducts the reserved stock",
-      "order:fulfil",
+      {
+        path: "/v1/orders/:orderId/ship",
+        summary: "Ship: deducts the reserved stock",
+        permission: "order:fulfil",
+        reply: transitionReply.ship,
+      },
       shipBody,
       (b) => ({
         type: "ship",
@@ -61,27 +78,37 @@ export function orderLifecycleRoutes(deps: OrderLifecycleRouteDeps) {
         path: "/v1/orders/:orderId/confirm-receipt",
         summary: "Confirm receipt (completes the order)",
         permission: "order:write",
+        reply: transitionReply.confirm,
       },
       () => ({ type: "confirmReceipt" }),
     );
     transition(
-      "/v1/orders/:orderId/after-sales",
-      "Request a refund or a return",
-      "order:write",
+      {
+        path: "/v1/orders/:orderId/after-sales",
+        summary: "Request a refund or a return",
+        permission: "order:write",
+        reply: transitionReply.afterSales,
+      },
       afterSalesBody,
       (b) => ({ type: "requestAfterSales", ...b }),
     );
     transition(
-      "/v1/orders/:orderId/after-sales/decision",
-      "Approve or reject an after-sales request",
-      "order:approve",
+      {
+        path: "/v1/orders/:orderId/after-sales/decision",
+        summary: "Approve or reject an after-sales request",
+        permission: "order:approve",
+        reply: transitionReply.decision,
+      },
       decisionBody,
       (b) => ({ type: "decideAfterSales", ...b }),
     );
     transition(
-      "/v1/orders/:orderId/after-sales/receive",
-      "Receive returned goods (restock or scrap) and refund",
-      "order:fulfil",
+      {
+        path: "/v1/orders/:orderId/after-sales/receive",
+        summary: "Receive returned goods (restock or scrap) and refund",
+        permission: "order:fulfil",
+        reply: transitionReply.receive,
+      },
       receiveBody,
       (b) => ({ type: "receiveReturn", ...b }),
     );

@@ -16,6 +16,15 @@ import type { OrderReadModel, PriceBook } from "../ports.ts";
 import { ProblemError } from "../problem.ts";
 import { codeSchema } from "../schemas.ts";
 import { idempotencyKey, parseBody, parseParam, parseQuery } from "../validate.ts";
+import {
+  mergeCandidates,
+  orderPage,
+  orderStats,
+  orderView,
+  placedOrder,
+  shipmentPlan,
+  transitionReply,
+} from "./order-responses.ts";
 import { addressBody, listQuery, mergeQuery, placeBody, statsQuery } from "./order-schemas.ts";
 
 export interface OrderRouteDeps {
@@ -66,8 +75,8 @@ export function orderRoutes(deps: OrderRouteDeps) {
         idempotencyKey: "required",
         response: {
           status: 201,
-          description:
-            "{ orderId, status: pending_payment, amounts, expiresAt }; 409 insufficient-stock with nothing reserved",
+          schema: placedOrder,
+          description: "Placed, awaiting payment; 409 insufficient-stock with nothing reserved",
         },
       },
       async (c) => {
@@ -116,6 +125,7 @@ export function orderRoutes(deps: OrderRouteDeps) {
         tag: "Orders",
         permission: "order:read",
         query: statsQuery,
+        response: { status: 200, schema: orderStats, description: "One bucket per hour or day with orders" },
       },
       async (c) => {
         const q = parseQuery(c, statsQuery);
@@ -130,6 +140,7 @@ export function orderRoutes(deps: OrderRouteDeps) {
         tag: "Orders",
         permission: "order:read",
         query: listQuery,
+        response: { status: 200, schema: orderPage, description: "A page of orders" },
       },
       async (c) => {
         const q = parseQuery(c, listQuery);
@@ -144,6 +155,7 @@ export function orderRoutes(deps: OrderRouteDeps) {
         tag: "Orders",
         permission: "order:read",
         query: mergeQuery,
+        response: { status: 200, schema: mergeCandidates, description: "Groups of two or more orders" },
       },
       async (c) => {
         const q = parseQuery(c, mergeQuery);
@@ -165,6 +177,7 @@ export function orderRoutes(deps: OrderRouteDeps) {
         summary: "The order split by warehouse: one parcel per warehouse its lines were reserved in",
         tag: "Orders",
         permission: "order:read",
+        response: { status: 200, schema: shipmentPlan, description: "The parcels" },
       },
       async (c) => {
         const id = orderId(c);
@@ -179,6 +192,7 @@ export function orderRoutes(deps: OrderRouteDeps) {
         summary: "One order with its timeline, from its actor",
         tag: "Orders",
         permission: "order:read",
+        response: { status: 200, schema: orderView, description: "The order" },
       },
       async (c) => c.json(forCaller(c, await readOrder<Record<string, unknown>>(c, orderId(c)))),
     );
@@ -190,6 +204,7 @@ export function orderRoutes(deps: OrderRouteDeps) {
         tag: "Orders",
         permission: "order:write",
         body: addressBody,
+        response: { status: 200, schema: transitionReply.address, description: "The address now in force" },
       },
       async (c) => {
         const id = orderId(c);

@@ -10,6 +10,11 @@ export interface PriceRouteDeps {
 }
 
 const priceBody = z.object({ listPrice: moneySchema }).strict();
+const priceSchema = z.strictObject({
+  sku: z.string(),
+  listPrice: z.number().int().describe("Minor units (fen)"),
+  currency: z.string().describe("ISO 4217 code (CNY)"),
+});
 
 /** List prices per SKU (orders are priced from them). */
 export function priceRoutes(deps: PriceRouteDeps) {
@@ -22,6 +27,7 @@ export function priceRoutes(deps: PriceRouteDeps) {
         tag: "Products",
         permission: "product:write",
         body: priceBody,
+        response: { status: 200, schema: priceSchema, description: "The price now in force" },
       },
       async (c) => {
         const sku = parseParam(c.req.param("sku"), codeSchema, "sku");

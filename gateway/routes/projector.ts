@@ -71,7 +71,11 @@ export function projectorRoutes(deps: ProjectorRouteDeps) {
         summary: "Apply a parked event to the read models again; removed from the list when it succeeds",
         tag: "Operations",
         permission: "ops:write",
-        response: { status: 200, description: "{ seq, outcome: applied }" },
+        response: {
+          status: 200,
+          schema: z.strictObject({ seq: z.number().int(), outcome: z.literal("applied") }),
+          description: "Applied, and removed from the parked list",
+        },
         responses: [
           { status: 404, description: "not-found: no parked event with this sequence" },
           { status: 409, description: "conflict: the projections still refuse it (error recorded)" },

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import type { GatewayKit } from "../app.ts";
 import type { WarehouseDirectory } from "../ports.ts";
 import * as s from "../schemas.ts";
@@ -37,6 +38,11 @@ export function warehouseRoutes(deps: WarehouseRouteDeps) {
         tag: "Warehouses",
         permission: "warehouse:read",
         query: s.pageQuery,
+        response: {
+          status: 200,
+          schema: z.strictObject({ items: z.array(s.warehouseSchema), nextCursor: z.string().nullable() }),
+          description: "A page of warehouses, by code",
+        },
       },
       async (c) => {
         const q = parseQuery(c, s.pageQuery);
