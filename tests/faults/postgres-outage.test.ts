@@ -27,6 +27,8 @@ test("faults - Postgres stopped: dependent routes 503 with Retry-After within 2 
   expect(f.slowestDependentMs - f.loopStallMs, explain(f)).toBeLessThan(2_000);
   expect(f.during["reserve 201"] ?? 0, explain(f)).toBeGreaterThan(0);
   expect(f.during["order 503"] ?? 0, explain(f)).toBeGreaterThan(0);
+  // /readyz answers within a second (it says "degraded": writes work, read models and login do not).
+  expect(f.readyzSlowestMs - f.loopStallMs, explain(f)).toBeLessThan(1_000);
   expect(f.recovery.firstSuccessMs, explain(f)).toBeLessThan(2_000);
   expect(f.recovery.readModelsMs, explain(f)).toBeLessThan(5_000);
   expect({ lost: f.lostAcknowledged, landed: f.unacknowledgedLanded }, explain(f)).toEqual({

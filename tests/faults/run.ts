@@ -10,6 +10,13 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { requireServices } from "../support/harness.ts";
 import { requireServerBinaries } from "./harness.ts";
+import {
+  eventLogFullScenario,
+  type NatsRig,
+  natsDelayScenario,
+  natsKillScenario,
+  startNatsRig,
+} from "./nats-scenarios.ts";
 import { type FaultRig, postgresOutage, postgresRestarts, redisOutage, startRig } from "./scenarios.ts";
 
 const OUTAGE_MS = Number(process.env.FAULT_OUTAGE_MS ?? 15_000);
@@ -27,6 +34,15 @@ async function withRig<T>(
   body: (rig: FaultRig) => Promise<T>,
 ) {
   const rig = await startRig(label, kinds);
+  try {
+    return await body(rig);
+  } finally {
+    await rig.close();
+  }
+}
+
+async function withNats<T>(body: (rig: NatsRig) => Promise<T>) {
+  const rig = await startNatsRig();
   try {
     return await body(rig);
   } finally {
@@ -61,6 +77,25 @@ export const CASES: FaultCase[] = [
     name: "postgres-restarts",
     requirement: "the node process survives 20 Postgres restarts under write load",
     run: () => postgresRestarts(20) as never,
+  },
+  {
+    name: "nats-killed",
+    requirement:
+      "NATS SIGKILLed 5 s under load: writes 503 within 2 s, /readyz 503 within 1 s; first write < 2 s after it returns",
+    run: () =>
+      withNats((rig) => natsKillScenario(rig, Number(process.env.FAULT_NATS_OUTAGE_MS ?? 5_000))) as never,
+  },
+  {
+    name: "nats-delay",
+    requirement:
+      "1 s one-way delay node → NATS: writes 503 within 2 s during it; every shard served < 5 s after it ends",
+    run: () => withNats((rig) => natsDelayScenario(rig, 1_000, OUTAGE_MS)) as never,
+  },
+  {
+    name: "event-log-full",
+    requirement:
+      "event stream at its size limit: 507 storage-full within 2 s, 80 % warning, /readyz 503, shards kept",
+    run: () => withNats((rig) => eventLogFullScenario(rig)) as never,
   },
 ];
 
