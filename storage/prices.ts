@@ -1,17 +1,10 @@
 import type { Sql } from "./postgres/database.ts";
 
-/** List prices per SKU in minor units. A narrow interface so the promotion engine can wrap it later. */
-export interface PriceBook {
-  set(
-    sku: string,
-    listPrice: number,
-    by: string,
-    requestId: string,
-  ): Promise<{ sku: string; listPrice: number; currency: string }>;
-  get(skus: string[]): Promise<Map<string, number>>;
-}
-
-export class PostgresPriceBook implements PriceBook {
+/**
+ * List prices per SKU in minor units. It fulfils the gateway's `PriceBook` port (gateway/ports.ts), a
+ * narrow interface so the promotion engine can wrap it later; node/ checks the fit.
+ */
+export class PostgresPriceBook {
   readonly #sql: Sql;
   constructor(sql: Sql) {
     this.#sql = sql;

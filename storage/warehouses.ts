@@ -9,18 +9,12 @@ export interface Warehouse {
   updatedAt: string;
 }
 
-/** Reference data: warehouses live in Postgres, with a Redis set of codes for the hot existence check. */
-export interface WarehouseDirectory {
-  upsert(
-    w: { code: string; name: string; region: string },
-    by: string,
-    requestId: string,
-  ): Promise<{ created: boolean; warehouse: Warehouse }>;
-  list(opts: { limit: number; after?: string }): Promise<Warehouse[]>;
-  exists(code: string): Promise<boolean>;
-}
-
-export class PostgresWarehouseDirectory implements WarehouseDirectory {
+/**
+ * Reference data: warehouses live in Postgres, with a Redis set of codes for the hot existence check.
+ * It fulfils the gateway's `WarehouseDirectory` port (gateway/ports.ts); the composition in node/
+ * checks that, so the shape is not declared a second time here.
+ */
+export class PostgresWarehouseDirectory {
   readonly #sql: Sql;
   readonly #redis: Redis;
   readonly #key: string;
