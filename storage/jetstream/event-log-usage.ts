@@ -88,7 +88,7 @@ export class EventLogUsage {
     try {
       const info = await withDeadline(this.#jsm.streams.info(this.#stream), this.#timeoutMs, "stream info");
       const bytes = info.state.bytes;
-      const maxBytes = info.config.max_bytes > 0 ? info.config.max_bytes : 0;
+      const maxBytes = Math.max(info.config.max_bytes, 0);
       const ratio = maxBytes > 0 ? bytes / maxBytes : 0;
       const room = maxBytes - bytes;
       const state =
