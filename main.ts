@@ -20,9 +20,15 @@ for (let i = 0; i < args.length; i++) {
 // reported and the client reconnects. Any other uncaught error is a bug: exit, the supervisor restarts.
 const onUncaught = (kind: string) => (error: unknown) => {
   if (isStrayConnectionError(error)) {
-    const { code, syscall } = error as { code: string; syscall: string };
+    const { code, syscall, stack } = error as { code: string; syscall?: string; stack?: string };
     console.error(
-      JSON.stringify({ level: "warn", msg: `stray connection error ignored (${kind})`, code, syscall }),
+      JSON.stringify({
+        level: "warn",
+        msg: `stray connection error ignored (${kind})`,
+        code,
+        syscall,
+        stack,
+      }),
     );
     return;
   }

@@ -123,5 +123,10 @@ export function withDeadline<T>(
  */
 export function isStrayConnectionError(error: unknown): boolean {
   const { code, syscall } = (error ?? {}) as { code?: unknown; syscall?: unknown };
-  return typeof code === "string" && NETWORK_CODES.has(code) && typeof syscall === "string";
+  if (typeof code !== "string") return false;
+  if (NETWORK_CODES.has(code) && typeof syscall === "string") return true;
+  // postgres.js rejects every query still queued on a connection that closes. One whose caller had
+  // already stopped listening (seen once in twenty restarts under load: the node exited on it) is
+  // the same dependency fault, with nobody left to tell.
+  return error instanceof Error && POSTGRES_CLIENT_CODES.has(code);
 }
