@@ -124,6 +124,17 @@ test("no 500s - NUL in callback fields is refused in the channel's own format, w
       "orderId=P1%00&respCode=00&signature=x",
       { "content-type": "application/x-www-form-urlencoded" },
     ],
+    // Refusal reasons that quote the field (audited as JSON) must not carry the NUL into Postgres.
+    [
+      "unionpay",
+      "version=5.1.0&signMethod=0%00&orderId=P1&respCode=00&signature=x",
+      { "content-type": "application/x-www-form-urlencoded" },
+    ],
+    [
+      "alipay",
+      "out_trade_no=P1&trade_status=TRADE_SUCCESS&sign_type=R%00SA2&sign=x",
+      { "content-type": "application/x-www-form-urlencoded" },
+    ],
     ["constructor", "x=1", { "content-type": "application/x-www-form-urlencoded" }],
   ];
   for (const [channel, body, headers] of callbacks) {
