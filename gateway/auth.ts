@@ -97,24 +97,6 @@ export class TokenService {
     };
   }
 
-  /**
-   * For long-lived connections (Socket.IO): false once the principal's token has expired, its user is
-   * disabled or removed, or its tokens were revoked. Reads through the same short cache as `check`, so
-   * calling it every second or two per socket is cheap. While the user store is unreachable it answers
-   * from the last known state (at most `ACCOUNT_STALE_MAX_MS` old) and then true: a database outage is
-   * not a reason to drop every dashboard.
-   */
-  async isStillValid(
-    principal: Pick<Principal, "username" | "tokenVersion" | "expiresAt">,
-  ): Promise<boolean> {
-    if (principal.expiresAt <= Date.now()) return false;
-    try {
-      return refusalOf(await this.#account(principal.username), principal.tokenVersion) === undefined;
-    } catch {
-      return true;
-    }
-  }
-
   /** Forgets what this node knows about a user (after a change made here); other nodes follow within the cache time. */
   forget(username: string): void {
     this.#cache.delete(username);
