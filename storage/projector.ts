@@ -251,7 +251,7 @@ export class Projector {
     if (!this.#stalled && behind && stalledFor >= STALL_AFTER_MS) {
       this.#stalled = true;
       const lagMessages = this.#streamLastSeq - this.#offset;
-      const detail = `projector stalled at offset ${this.#offset} for ${Math.round(stalledFor / 1000)} s while the log has ${lagMessages} more event(s)${this.#lastError ? `: ${this.#lastError}` : ""}`;
+      const detail = `projector stalled at offset ${this.#offset} for ${Math.round(stalledFor / 1000)} s while the log has ${lagMessages} more event(s); the cause is in the log`;
       this.#log.error("projector stalled", { offset: this.#offset, lagMessages, lastError: this.#lastError });
       this.#alert({ kind: "projectorStalled", level: "critical", detail, lagMessages });
     } else if (this.#stalled && !behind) {
@@ -303,7 +303,11 @@ export class Projector {
       const entry = await withDeadline(this.#lease.get("projector"), CALL_DEADLINE_MS, "projector lease");
       const holder = entry?.operation === "PUT" ? (entry.json() as { node?: string }).node : undefined;
       if (entry && holder === this.#nodeId)
-        this.#leaseRevision = await this.#lease.update("projector", value, entry.revision);
+        this.#leaseRevision = await withDeadline(
+          this.#lease.update("projector", value, entry.revision),
+          CALL_DEADLINE_MS,
+          "projector lease",
+        );
     }
   }
 
@@ -442,7 +446,9 @@ export class Projector {
         kind: "projectorParked",
         level: "critical",
         seq: p.seq,
-        detail: `event ${p.seq} (${p.subject}) parked: ${p.poison}`,
+        // Dashboards reach more people than `ops:read` does, and the error can quote row data: the
+        // cause stays in the log and behind GET /v1/ops/projector/parked.
+        detail: `event ${p.seq} (${p.subject}) parked; see GET /v1/ops/projector/parked`,
       });
     }
   }
