@@ -254,6 +254,13 @@ export class Projector {
       const detail = `projector stalled at offset ${this.#offset} for ${Math.round(stalledFor / 1000)} s while the log has ${lagMessages} more event(s); the cause is in the log`;
       this.#log.error("projector stalled", { offset: this.#offset, lagMessages, lastError: this.#lastError });
       this.#alert({ kind: "projectorStalled", level: "critical", detail, lagMessages });
+    }
+    if (this.#stalled && behind && stalledFor >= STALL_AFTER_MS) {
+      // A round whose reader went quiet (an ordered consumer that never came back after NATS paused)
+      // would wait forever while holding the lease. End it: the runner waits for its in-flight commit,
+      // then starts the next round from the stored offset, so rounds still never overlap.
+      this.#lastProgressAt = performance.now();
+      void this.#cursor?.close().catch(() => undefined);
     } else if (this.#stalled && !behind) {
       this.#stalled = false;
       this.#log.info("projector caught up again", { offset: this.#offset });
