@@ -86,6 +86,8 @@ export async function runFlashSale(o: FlashSaleOptions, progress: (line: string)
     ["main.ts"],
     {
       HUB_NAMESPACE: ns,
+      // JetStream reserves a stream's max_bytes up front: ten leftover 10 GiB bench streams fill the server.
+      EVENTS_MAX_BYTES: "256MiB",
       PORT: String(hubPort),
       ADMIN_PASSWORD: password,
       ROLES: "gateway,actors,projector",

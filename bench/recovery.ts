@@ -150,6 +150,8 @@ async function measureFailover(
           ["main.ts"],
           {
             HUB_NAMESPACE: ns,
+            // JetStream reserves a stream's max_bytes up front: ten leftover 10 GiB bench streams fill the server.
+            EVENTS_MAX_BYTES: "256MiB",
             NODE_ID: id,
             ROLES: "actors",
             LEASE_TTL: String(ttl),

@@ -93,6 +93,8 @@ export async function startBenchHub(
     ["main.ts"],
     {
       HUB_NAMESPACE: ns,
+      // JetStream reserves a stream's max_bytes up front: ten leftover 10 GiB bench streams fill the server.
+      EVENTS_MAX_BYTES: "256MiB",
       PORT: String(port),
       ADMIN_PASSWORD: BENCH_PASSWORD,
       LOG_LEVEL: "warn",
