@@ -64,7 +64,8 @@ export async function openDatabase(
     max_lifetime: seconds(t.maxLifetimeMs),
     backoff: reconnectBackoff(t.maxReconnectDelayMs),
     connection: {
-      search_path: schema,
+      // public holds database-wide extensions (pg_trgm, migration 0008); the namespace comes first.
+      search_path: `${schema}, public`,
       statement_timeout: t.statementTimeoutMs,
       // A client that stalls inside a transaction must not hold its locks for ever.
       idle_in_transaction_session_timeout: Math.max(t.statementTimeoutMs * 2, 10_000),

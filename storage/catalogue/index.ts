@@ -1,0 +1,1 @@
+export { CatalogueReads } from "./reads.ts";

@@ -1,0 +1,26 @@
+import type { Sql } from "../postgres/database.ts";
+
+/**
+ * The catalogue's small read port for other modules (pricing, reviews, search, order checks): which
+ * product an SKU belongs to, and which SKUs a product has. Reads Postgres directly, so an acknowledged
+ * catalogue write shows on the next call.
+ */
+export class CatalogueReads {
+  readonly #sql: Sql;
+  constructor(sql: Sql) {
+    this.#sql = sql;
+  }
+
+  /** sku → spuCode for the SKUs that belong to a product; SKUs of no product are absent. One query. */
+  async spuOfSkus(skus: readonly string[]): Promise<Map<string, string>> {
+    if (skus.length === 0) return new Map();
+    const rows = await this.#sql`SELECT sku, spu_code FROM product_skus WHERE sku = ANY(${[...new Set(skus)]})`;
+    return new Map(rows.map((r) => [r.sku as string, r.spu_code as string]));
+  }
+
+  /** The SKUs of a product (empty when it has none or does not exist). */
+  async skusOf(spuCode: string): Promise<string[]> {
+    const rows = await this.#sql`SELECT sku FROM product_skus WHERE spu_code = ${spuCode} ORDER BY sku`;
+    return rows.map((r) => r.sku as string);
+  }
+}
