@@ -14,7 +14,8 @@ export class CatalogueReads {
   /** sku → spuCode for the SKUs that belong to a product; SKUs of no product are absent. One query. */
   async spuOfSkus(skus: readonly string[]): Promise<Map<string, string>> {
     if (skus.length === 0) return new Map();
-    const rows = await this.#sql`SELECT sku, spu_code FROM product_skus WHERE sku = ANY(${[...new Set(skus)]})`;
+    const unique = [...new Set(skus)];
+    const rows = await this.#sql`SELECT sku, spu_code FROM product_skus WHERE sku = ANY(${unique})`;
     return new Map(rows.map((r) => [r.sku as string, r.spu_code as string]));
   }
 
