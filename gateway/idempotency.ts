@@ -29,6 +29,15 @@ export function idempotentCommand(
   };
 }
 
+/**
+ * A fingerprint of the request and of who sent it, for operations keyed by a name in the body rather
+ * than by an `Idempotency-Key` (a hold's `orderId`): the actor keeps it with what the name stands for.
+ */
+export function callerFingerprint(c: Context, body: unknown): string {
+  const principal = principalOf(c)?.username ?? "anonymous";
+  return requestFingerprint(c.req.method, c.req.path, { by: principal, body });
+}
+
 export function requestFingerprint(method: string, path: string, body: unknown): string {
   return createHash("sha256")
     .update(JSON.stringify([method.toUpperCase(), path, canonical(body ?? null)]))

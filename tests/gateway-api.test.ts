@@ -189,7 +189,7 @@ test("gateway - a receipt repeated with the same Idempotency-Key returns the sam
   expect(rows[0]).toEqual({ n: 2, physical: 15 });
 });
 
-test("gateway - a reservation repeated with the same orderId returns the first answer", async () => {
+test("gateway - a reservation repeated with the same orderId and body returns the first answer; another body is 422", async () => {
   const sku = "IDEM-RSV";
   expect((await receive(sku, 10, "rsv-r1")).status).toBe(201);
   const first = await api.call("POST", `/v1/inventory/${sku}/reservations`, { orderId: "ord-1", qty: 3 });
@@ -202,10 +202,9 @@ test("gateway - a reservation repeated with the same orderId returns the first a
   const again = await api.call("POST", `/v1/inventory/${sku}/reservations`, { orderId: "ord-1", qty: 3 });
   expect(again.status).toBe(201);
   expect(again.body).toEqual(first.body);
-  // Even with a different quantity, the order's first answer stands.
+  // A different quantity under the same orderId is another request: refused, never answered as granted.
   const changed = await api.call("POST", `/v1/inventory/${sku}/reservations`, { orderId: "ord-1", qty: 5 });
-  expect(changed.status).toBe(201);
-  expect(changed.body).toEqual(first.body);
+  expectProblem(changed, 422, "idempotency-key-reused");
   expect(await stockOf(sku)).toMatchObject({ physical: 10, reserved: 3, sellable: 7 });
 });
 

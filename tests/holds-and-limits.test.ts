@@ -157,6 +157,50 @@ test("holds - an order's reservation is not released or committed through the in
   expect(await stock("HL-4")).toMatchObject({ physical: 5, reserved: 2 });
 });
 
+test("holds - a hold's orderId names one request: the same request replays, another is refused, a released hold is not replayed", async () => {
+  await receive("HL-8", 10);
+  const path = "/v1/inventory/HL-8/reservations";
+  const first = await clerk.call("POST", path, { orderId: "h-8", qty: 3, warehouse: WH });
+  expect(first.status, JSON.stringify(first.body)).toBe(201);
+  // The same request again (a client retry) gets the same hold back.
+  const again = await clerk.call("POST", path, { orderId: "h-8", qty: 3, warehouse: WH });
+  expect(again.status, JSON.stringify(again.body)).toBe(201);
+  expect(again.body).toEqual(first.body);
+  // Another quantity, warehouse, buyer or reason under the same orderId is another request: refused, and
+  // never answered with the first hold as if it had been granted.
+  for (const other of [
+    { orderId: "h-8", qty: 5, warehouse: WH },
+    { orderId: "h-8", qty: 3 },
+    { orderId: "h-8", qty: 3, warehouse: WH, userId: "u-8" },
+    { orderId: "h-8", qty: 3, warehouse: WH, reason: "other reason" },
+  ]) {
+    const refused = expectProblem(await clerk.call("POST", path, other), 422, "idempotency-key-reused");
+    expect(refused.orderId, JSON.stringify(other)).toBe("h-8");
+  }
+  // Another operator's identical request is not a replay of the clerk's hold either.
+  expectProblem(
+    await admin.call("POST", path, { orderId: "h-8", qty: 3, warehouse: WH }),
+    422,
+    "idempotency-key-reused",
+  );
+  expect(await stock("HL-8")).toMatchObject({ physical: 10, reserved: 3 });
+
+  // After a release, the same request is decided again (not answered with the old 201): the name is used up.
+  expect((await clerk.call("DELETE", `${path}/h-8`)).status).toBe(200);
+  const afterRelease = expectProblem(
+    await clerk.call("POST", path, { orderId: "h-8", qty: 3, warehouse: WH }),
+    409,
+    "conflict",
+  );
+  expect(afterRelease.reservationStatus).toBe("released");
+  expect(await stock("HL-8")).toMatchObject({ physical: 10, reserved: 0 });
+  // Only the one hold and its release reached the log.
+  await node.projector!.caughtUp(15_000);
+  const ledger = await node.sql`SELECT movement, reserved_delta FROM stock_ledger
+    WHERE sku = 'HL-8' AND order_id = 'h-8' ORDER BY seq, idx`;
+  expect(ledger.map((r) => `${r.movement}:${r.reserved_delta}`)).toEqual(["hold:3", "hold_release:-3"]);
+});
+
 test("limits - request fields that set limits are refused with a problem naming where the limit is set", async () => {
   await receive("HL-5", 10);
   const viaHold = expectProblem(

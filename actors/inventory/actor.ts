@@ -99,17 +99,28 @@ export const inventoryHandlers = {
     // Idempotent by order id as well as by command id: a workflow may re-send its reservation after the
     // command id was pruned; the same request for a reservation already held gets the same answer.
     const held = state.reservations.get(c.orderId);
-    if (
-      held &&
-      !held.hold === !c.hold &&
-      held.lines.reduce((n, l) => n + l.qty, 0) === c.qty &&
-      (!c.warehouse || held.lines.every((l) => l.warehouse === c.warehouse))
-    ) {
+    if (held && !held.hold === !c.hold && sameRequest(held, c)) {
       return { events: [], reply: { orderId: c.orderId, lines: held.lines, sellable: totalSellable(state) } };
     }
-    if (held || state.closed.has(c.orderId)) {
+    if (held && held.hold && c.hold && held.fp !== undefined && c.fp !== undefined) {
+      // A hold's orderId names one request: answering another with the first hold would say it was granted.
+      throw new DomainError(
+        "idempotency_key_reused",
+        `hold ${c.orderId} on ${ctx.id} was placed by another request (operator, quantity, warehouse, buyer or reason differ)`,
+        { orderId: c.orderId, field: "orderId" },
+      );
+    }
+    if (held) {
       throw new DomainError("conflict", `order ${c.orderId} already has a reservation on ${ctx.id}`, {
         orderId: c.orderId,
+      });
+    }
+    const closed = state.closed.get(c.orderId);
+    if (closed) {
+      // Decided anew, never replayed: a released or shipped reservation is not re-opened under its name.
+      throw new DomainError("conflict", `reservation ${c.orderId} on ${ctx.id} was already ${closed}`, {
+        orderId: c.orderId,
+        reservationStatus: closed,
       });
     }
     // The limit is the operator's configuration, never the caller's; buyers are counted only while it is set.
@@ -141,7 +152,9 @@ export const inventoryHandlers = {
       orderId: c.orderId,
       lines,
       ...(buyer ? { userId: buyer } : {}),
-      ...(c.hold ? { hold: true as const, ...(c.reason ? { reason: c.reason } : {}) } : {}),
+      ...(c.hold
+        ? { hold: true as const, ...(c.reason ? { reason: c.reason } : {}), ...(c.fp ? { fp: c.fp } : {}) }
+        : {}),
     };
     return decided(state, ctx.id, [reserved], {
       orderId: c.orderId,
@@ -221,6 +234,18 @@ export const inventoryHandlers = {
     return { events: [{ type: "purchaseLimitSet", maxPerUser: c.maxPerUser, previous }], reply };
   },
 };
+
+/**
+ * Whether a reserve repeats the request that made the open reservation `held`: by fingerprint when both
+ * carry one (holds), else by quantity and warehouse (orders' workflows, holds placed before fingerprints).
+ */
+function sameRequest(held: { lines: ReservationLine[]; fp?: string }, c: Cmd<"reserve">): boolean {
+  if (held.fp !== undefined && c.fp !== undefined) return held.fp === c.fp;
+  return (
+    held.lines.reduce((n, l) => n + l.qty, 0) === c.qty &&
+    (!c.warehouse || held.lines.every((l) => l.warehouse === c.warehouse))
+  );
+}
 
 /** The open reservation `orderId`; `hold` says which kind the caller may touch (an operator's or an order's). */
 function openReservation(state: InventoryState, orderId: string, sku: string, action: string, hold?: true) {

@@ -37,6 +37,11 @@ export const inventoryCommandSchema = z.discriminatedUnion("type", [
      */
     hold: z.literal(true).optional(),
     reason: reason.optional(),
+    /**
+     * A hold's request fingerprint (operator, quantity, warehouse, buyer, reason): the hold's `orderId`
+     * names this one request, so the same request replays and any other is refused while the hold stands.
+     */
+    fp: z.string().min(1).max(128).optional(),
   }),
   z.object({
     type: z.literal("release"),

@@ -27,6 +27,8 @@ export const inventoryEventSchema = z.discriminatedUnion("type", [
     /** Marks an operator's hold (added field: the event type stays `reserved`). */
     hold: z.literal(true).optional(),
     reason: z.string().optional(),
+    /** A hold's request fingerprint (added field): which request the hold's `orderId` names. */
+    fp: z.string().optional(),
   }),
   z.object({
     type: z.literal("released"),

@@ -14,7 +14,7 @@ export interface WarehouseStock {
 export interface InventoryState {
   warehouses: Map<string, WarehouseStock>;
   /** Open reservations by order id. */
-  reservations: Map<string, { lines: ReservationLine[]; userId?: string; hold?: true }>;
+  reservations: Map<string, { lines: ReservationLine[]; userId?: string; hold?: true; fp?: string }>;
   /** Units held or bought per buyer, for reservations made with a user id (per-user limits). */
   perUser: Map<string, number>;
   /** Operator-set: units one buyer may hold or have bought; buyers are counted only while it is set. */
@@ -41,6 +41,7 @@ export const inventoryStateSchema: z.ZodType<InventoryState> = z.object({
       lines: z.array(z.object({ warehouse: z.string(), qty: z.number().int() })),
       userId: z.string().optional(),
       hold: z.literal(true).optional(),
+      fp: z.string().optional(),
     }),
   ),
   perUser: mapSchema(z.number().int())
@@ -97,6 +98,7 @@ export function applyInventoryEvent(state: InventoryState, event: InventoryEvent
         lines: event.lines,
         ...(event.userId ? { userId: event.userId } : {}),
         ...(event.hold ? { hold: true as const } : {}),
+        ...(event.fp ? { fp: event.fp } : {}),
       });
       if (event.userId)
         state.perUser.set(event.userId, (state.perUser.get(event.userId) ?? 0) + totalQty(event.lines));

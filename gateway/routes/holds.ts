@@ -1,5 +1,6 @@
 import type { GatewayKit } from "../app.ts";
 import { can, principalOf } from "../auth.ts";
+import { callerFingerprint } from "../idempotency.ts";
 import type { WarehouseDirectory } from "../ports.ts";
 import { ProblemError } from "../problem.ts";
 import * as s from "../schemas.ts";
@@ -25,22 +26,27 @@ export function holdRoutes(deps: HoldRouteDeps) {
         method: "post",
         path: "/v1/inventory/:sku/reservations",
         summary:
-          "Hold stock (operator action; orderId names the hold and need not be an order; idempotent per orderId)",
+          "Hold stock (operator action; orderId names the hold and need not be an order; the same request replays, another under the same orderId is 422)",
         tag: "Inventory",
         permission: "inventory:hold",
         body: s.reservationBody,
         response: {
           status: 201,
           schema: holdReply.held,
-          description: "Held (the same answer again for the same hold); 409 insufficient-stock",
+          description:
+            "Held (the same request again gets the same hold); 409 insufficient-stock or a released/shipped hold; 422 idempotency-key-reused",
         },
       },
       async (c) => {
         const sku = skuParam(c);
         const { maxPerUser: _refused, ...body } = await parseBody(c, s.reservationBody);
         await knownWarehouse(body.warehouse);
-        const cmd = { type: "reserve", ...body, hold: true };
-        return c.json(await skuCommand(c, sku, cmd, `reserve:${body.orderId}`), 201);
+        // The orderId names one request (its fingerprint, operator included, goes with it): the same
+        // request replays the hold, another is 422 `idempotency-key-reused`, and a released hold is
+        // decided again (409) instead of replaying its 201. The SKU actor decides all three from its
+        // state, so the command id only covers this request's own retries.
+        const cmd = { type: "reserve", ...body, hold: true, fp: callerFingerprint(c, body) };
+        return c.json(await skuCommand(c, sku, cmd), 201);
       },
     );
     define(
