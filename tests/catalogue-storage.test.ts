@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { CatalogueReads } from "../storage/catalogue/index.ts";
 import { openDatabase, type Sql } from "../storage/postgres/database.ts";
 import { migrate } from "../storage/postgres/migrate.ts";
+import { PostgresPriceBook } from "../storage/prices.ts";
 import { cleanupNamespace, DATABASE_URL, requireServices, testNamespace } from "./support/harness.ts";
 
 const namespaces = [testNamespace("cat_store_a"), testNamespace("cat_store_b")];
@@ -42,4 +43,19 @@ test("catalogue storage - spuOfSkus maps SKUs of products and leaves product-les
   expect(map.has("loose")).toBe(false);
   expect(await reads.skusOf("__proto__")).toEqual(["constructor", "s-2"]);
   expect(await reads.spuOfSkus([])).toEqual(new Map());
+});
+
+test("catalogue storage - a list price change writes one 'price' history row keyed by sku (none when unchanged)", async () => {
+  const sql = pools[0] as Sql;
+  const book = new PostgresPriceBook(sql);
+  await book.set("toString", 1_000, "alice", "r-1");
+  await book.set("toString", 1_000, "alice", "r-2");
+  await book.set("toString", 1_200, "bob", "r-3");
+  const rows =
+    await sql`SELECT by, before, after FROM catalogue_history WHERE sku = 'toString' AND kind = 'price' ORDER BY id`;
+  expect(rows.map((r) => [r.by, r.before, r.after])).toEqual([
+    ["alice", null, { listPrice: 1_000 }],
+    ["bob", { listPrice: 1_000 }, { listPrice: 1_200 }],
+  ]);
+  expect((await book.get(["toString"])).get("toString")).toBe(1_200);
 });
