@@ -176,3 +176,20 @@ export interface StaffUser {
   permissions: string[];
   disabled: boolean;
 }
+
+/** Operator product search (issue 10 item 5). Throws `InvalidCursorError` for a cursor it did not issue. */
+export interface ProductSearchFilter {
+  q?: string;
+  category?: string;
+  brand?: string;
+  status?: string;
+  minPrice?: number;
+  maxPrice?: number;
+  stock?: "in_stock" | "low" | "out";
+  limit: number;
+  cursor?: string;
+}
+
+export interface ProductSearch {
+  search(filter: ProductSearchFilter): Promise<Page<object>>;
+}

@@ -181,6 +181,12 @@ export function fakeGateway(options: { channels?: Record<ChannelName, SimulatedC
       },
     },
     prices,
+    productSearch: {
+      search: async (filter) => {
+        if (filter.cursor) throw new InvalidCursorError(filter.cursor);
+        return { items: [], nextCursor: null };
+      },
+    },
     orders,
     payments: {
       channels: options.channels ?? missingChannels(),

@@ -8,6 +8,7 @@ import type { ReadinessReport } from "../gateway/ports.ts";
 import { gatewayRoutes } from "../gateway/routes/index.ts";
 import type { ParkedEventList } from "../gateway/routes/projector.ts";
 import { PostgresAuditLog } from "../storage/audit-log.ts";
+import { PostgresProductSearch } from "../storage/catalogue-search/search.ts";
 import { PostgresPaymentLedger } from "../storage/ledger/payment-ledger.ts";
 import type { Sql } from "../storage/postgres/database.ts";
 import { PostgresPriceBook } from "../storage/prices.ts";
@@ -56,6 +57,7 @@ export async function composeGateway(infra: GatewayInfrastructure) {
     warehouses: new PostgresWarehouseDirectory(sql, redis, ns),
     inventory: new InventoryQueries(sql),
     prices: new PostgresPriceBook(sql),
+    productSearch: new PostgresProductSearch(sql),
     orders: new OrderQueries(sql),
     payments: {
       channels: createChannels(await channelKeys(sql, infra.secrets)),

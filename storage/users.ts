@@ -52,6 +52,7 @@ export const BUILTIN_ROLES: ReadonlyMap<string, { permissions: readonly string[]
           "inventory:hold",
           "warehouse:read",
           "warehouse:write",
+          "product:read",
           "product:write",
           "audit:read",
         ],

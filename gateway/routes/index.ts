@@ -10,6 +10,7 @@ import type {
   PaymentLedger,
   PaymentRisk,
   PriceBook,
+  ProductSearch,
   RateLimiter,
   ReadinessReport,
   UserDirectory,
@@ -25,6 +26,7 @@ import { orderRoutes } from "./orders.ts";
 import { paymentStatementRoutes } from "./payment-statements.ts";
 import { paymentRoutes } from "./payments.ts";
 import { priceRoutes } from "./prices.ts";
+import { productSearchRoutes } from "./product-search.ts";
 import { type ParkedEventList, projectorRoutes } from "./projector.ts";
 import { type StaffDirectory, userRoutes } from "./users.ts";
 import { warehouseRoutes } from "./warehouses.ts";
@@ -42,6 +44,8 @@ export interface GatewayPorts {
   warehouses: WarehouseDirectory;
   inventory: InventoryReadModel;
   prices: PriceBook;
+  /** Operator product search (catalogue-ops). */
+  productSearch: ProductSearch;
   orders: OrderReadModel;
   payments: {
     channels: Record<ChannelName, SimulatedChannel>;
@@ -73,5 +77,6 @@ export function gatewayRoutes(ports: GatewayPorts): RouteModule[] {
     warehouseRoutes(ports),
     inventoryRoutes(ports),
     holdRoutes(ports),
+    productSearchRoutes(ports),
   ];
 }

@@ -1,0 +1,149 @@
+import type { Sql } from "../postgres/database.ts";
+import { InvalidCursorError } from "../read-models/cursor.ts";
+
+export type StockState = "in_stock" | "low" | "out";
+
+export interface ProductSearchFilter {
+  /** Substring of the name (any script; case-insensitive), or the exact SPU code. */
+  q?: string;
+  /** A back category (with its descendants) or a front one (its mapped back categories, with theirs). */
+  category?: string;
+  brand?: string;
+  status?: string;
+  /** Products with at least one SKU whose list price (fen) lies within [minPrice, maxPrice]. */
+  minPrice?: number;
+  maxPrice?: number;
+  stock?: StockState;
+  limit: number;
+  cursor?: string;
+}
+
+export interface ProductSearchItem {
+  spuCode: string;
+  name: string;
+  status: string;
+  brand: string | null;
+  category: string;
+  minPrice: number | null;
+  maxPrice: number | null;
+  stock: StockState;
+  /** Sellable units over every SKU and warehouse (inventory read model). */
+  sellable: number;
+  skuCount: number;
+  scheduled: unknown;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** `%`, `_` and the escape character itself are literal in a keyword. */
+export function likePattern(keyword: string): string {
+  return `%${keyword.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+}
+
+/** Opaque keyset cursor: the last item's creation time (Postgres text, microseconds kept) and code. */
+export function encodeSearchCursor(createdAt: string, spuCode: string): string {
+  return Buffer.from(JSON.stringify([createdAt, spuCode])).toString("base64url");
+}
+
+export function decodeSearchCursor(cursor: string): { createdAt: string; spuCode: string } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, "base64url").toString());
+  } catch {
+    throw new InvalidCursorError(cursor);
+  }
+  if (
+    !Array.isArray(parsed) ||
+    parsed.length !== 2 ||
+    typeof parsed[0] !== "string" ||
+    typeof parsed[1] !== "string" ||
+    !/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/.test(parsed[0]) ||
+    parsed[1].length === 0 ||
+    parsed[1].length > 96
+  )
+    throw new InvalidCursorError(cursor);
+  return { createdAt: parsed[0], spuCode: parsed[1] };
+}
+
+/**
+ * Operator search over products (issue 10 item 5): one indexed query over `products` and `product_facts`
+ * (price range and stock state per product, kept in step by the triggers of migration 0012), newest
+ * first with the code breaking ties, keyset-paged so pages never repeat or skip a product.
+ */
+export class PostgresProductSearch {
+  readonly #sql: Sql;
+  constructor(sql: Sql) {
+    this.#sql = sql;
+  }
+
+  async search(f: ProductSearchFilter): Promise<{ items: ProductSearchItem[]; nextCursor: string | null }> {
+    const sql = this.#sql;
+    const after = f.cursor ? decodeSearchCursor(f.cursor) : undefined;
+    const low = f.minPrice ?? 0;
+    const high = f.maxPrice ?? Number.MAX_SAFE_INTEGER;
+    const priced = f.minPrice !== undefined || f.maxPrice !== undefined;
+    // A front category stands for its front subtree's mapped back categories; a back one for itself.
+    // Either way every back descendant counts.
+    const categories = f.category
+      ? sql`AND p.category IN (
+          WITH RECURSIVE fronts(code) AS (
+            SELECT code FROM categories WHERE code = ${f.category} AND kind = 'front'
+            UNION SELECT c.code FROM categories c JOIN fronts t ON c.parent = t.code WHERE c.kind = 'front'
+          ), backs(code) AS (
+            SELECT code FROM (
+              SELECT code FROM categories WHERE code = ${f.category} AND kind = 'back'
+              UNION SELECT l.back FROM front_category_links l JOIN fronts t ON l.front = t.code) seed
+            UNION SELECT c.code FROM categories c JOIN backs b ON c.parent = b.code
+          ) SELECT code FROM backs)`
+      : sql``;
+    const rows = await sql`
+      SELECT p.spu_code, p.name, p.status, p.brand, p.category, p.scheduled, p.created_at, p.created_at::text AS created,
+        p.updated_at, f.min_price, f.max_price, f.stock, f.skus
+      FROM products p JOIN product_facts f ON f.spu_code = p.spu_code
+      WHERE true
+      ${f.q ? sql`AND (p.name ILIKE ${likePattern(f.q)} OR p.spu_code = ${f.q})` : sql``}
+      ${categories}
+      ${f.brand ? sql`AND p.brand = ${f.brand}` : sql``}
+      ${f.status ? sql`AND p.status = ${f.status}` : sql``}
+      ${f.stock ? sql`AND f.stock = ${f.stock}` : sql``}
+      ${
+        priced
+          ? sql`AND f.min_price <= ${high} AND f.max_price >= ${low} AND EXISTS (
+              SELECT 1 FROM product_skus s JOIN sku_prices sp ON sp.sku = s.sku
+              WHERE s.spu_code = p.spu_code AND sp.list_price BETWEEN ${low} AND ${high})`
+          : sql``
+      }
+      ${after ? sql`AND (p.created_at, p.spu_code) < (${after.createdAt}::text::timestamptz, ${after.spuCode}::text)` : sql``}
+      ORDER BY p.created_at DESC, p.spu_code DESC
+      LIMIT ${f.limit + 1}`;
+    const page = rows.slice(0, f.limit);
+    const codes = page.map((r) => r.spu_code as string);
+    const sellable = new Map<string, number>();
+    if (codes.length > 0) {
+      const stock = await sql`
+        SELECT s.spu_code, COALESCE(sum(i.sellable), 0)::bigint AS sellable
+        FROM product_skus s JOIN inventory_stock i ON i.sku = s.sku
+        WHERE s.spu_code = ANY(${codes}) GROUP BY s.spu_code`;
+      for (const r of stock) sellable.set(r.spu_code as string, Number(r.sellable));
+    }
+    const last = page.at(-1);
+    return {
+      items: page.map((r) => ({
+        spuCode: r.spu_code,
+        name: r.name,
+        status: r.status,
+        brand: r.brand ?? null,
+        category: r.category,
+        minPrice: r.min_price === null ? null : Number(r.min_price),
+        maxPrice: r.max_price === null ? null : Number(r.max_price),
+        stock: r.stock,
+        sellable: sellable.get(r.spu_code) ?? 0,
+        skuCount: r.skus,
+        scheduled: r.scheduled ?? null,
+        createdAt: (r.created_at as Date).toISOString(),
+        updatedAt: (r.updated_at as Date).toISOString(),
+      })),
+      nextCursor: rows.length > f.limit && last ? encodeSearchCursor(last.created, last.spu_code) : null,
+    };
+  }
+}
