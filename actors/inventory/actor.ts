@@ -102,7 +102,7 @@ export const inventoryHandlers = {
     if (held && !held.hold === !c.hold && sameRequest(held, c)) {
       return { events: [], reply: { orderId: c.orderId, lines: held.lines, sellable: totalSellable(state) } };
     }
-    if (held && held.hold && c.hold && held.fp !== undefined && c.fp !== undefined) {
+    if (held?.hold && c.hold && held.fp !== undefined && c.fp !== undefined) {
       // A hold's orderId names one request: answering another with the first hold would say it was granted.
       throw new DomainError(
         "idempotency_key_reused",
