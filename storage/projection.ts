@@ -19,4 +19,11 @@ export type ProjectionTx = postgres.TransactionSql;
 export interface ReadModelProjection {
   name: string;
   apply(tx: ProjectionTx, batches: ProjectedBatch[]): Promise<void>;
+  /**
+   * Actor kinds whose events this projection applies as state guarded by version (the newest event
+   * wins), not as deltas: an older event of such an actor applied after a newer one would be dropped or
+   * would overwrite newer state. A parked event of these kinds whose actor has later events in the log
+   * is not applied to this projection on retry, and the retry says so (`superseded`).
+   */
+  orderSensitive?: readonly string[];
 }

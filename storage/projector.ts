@@ -1,4 +1,4 @@
-import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
+import type { JetStreamClient, JetStreamManager, MsgRequest } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import type { Counter, LogBatch, Logger, MetricsRegistry, Subjects } from "../actors/runtime/index.ts";
 import { withDeadline } from "../actors/runtime/index.ts";
@@ -479,12 +479,27 @@ export interface ParkedEvent {
   lastAttemptAt: string;
 }
 
+/** What a retry of a parked event did. */
+export interface RetryResult {
+  /**
+   * `applied`: every projection applied it. `superseded`: applied, except to the projections in
+   * `skipped`, which keep the newer state a later event of the same actor (`laterSeq`) already gave them.
+   * `still-failing`: refused again (`error`), still parked. `not-parked`: no such parked event.
+   */
+  outcome: "applied" | "superseded" | "still-failing" | "not-parked";
+  error?: string;
+  skipped?: string[];
+  laterSeq?: number;
+}
+
 /**
  * The dead-letter list, for any gateway node: list the parked events and retry one. A retry reads the
- * event from the log (the source of truth), applies every projection to it in one transaction and
+ * event from the log (the source of truth), applies the projections to it in one transaction and
  * removes it from the list; if it still fails, the error and the attempt are recorded and it stays.
- * Projections are idempotent per event (version-guarded rows, `(seq, idx)` keys), so a retry that
- * overlaps a later event of the same entity keeps the newer state.
+ * Projections that move by deltas apply each movement once whatever the order (the stock counts each
+ * ledger row `(seq, idx)` once), so a retry after later events of the same entity is applied in full.
+ * Projections that keep state guarded by version (`orderSensitive`) would drop it or overwrite newer
+ * state with older: when the actor has a later event in the log, they are skipped and the answer says so.
  */
 export class ParkedEvents {
   readonly #sql: Sql;
@@ -521,8 +536,8 @@ export class ParkedEvents {
     }));
   }
 
-  /** `not-parked` when no such row; `ok: false` with the error when the projections still refuse it. */
-  async retry(seq: number): Promise<{ outcome: "applied" | "still-failing" | "not-parked"; error?: string }> {
+  /** `not-parked` when no such row; `still-failing` with the error when the projections still refuse it. */
+  async retry(seq: number): Promise<RetryResult> {
     const [row] = await this.#sql`SELECT seq FROM projector_dead_letters WHERE seq = ${seq}`;
     if (!row) return { outcome: "not-parked" };
     try {
@@ -535,10 +550,15 @@ export class ParkedEvents {
       const ref = this.#subjects.parse(stored.subject);
       if (!ref) throw new Error(`event ${seq} has a subject outside the layout: ${stored.subject}`);
       const batch = stored.json<LogBatch>();
+      const sensitive = this.#projections.filter((p) => p.orderSensitive?.includes(ref.kind));
+      const laterSeq = sensitive.length > 0 ? await this.#laterEventOf(stored.subject, seq) : undefined;
+      const skipped = laterSeq === undefined ? [] : sensitive.map((p) => p.name);
       await this.#sql.begin(async (tx) => {
-        await applyAll(tx, this.#projections, [{ seq, time: stored.time, ref, batch }]);
+        const projections = this.#projections.filter((p) => !skipped.includes(p.name));
+        await applyAll(tx, projections, [{ seq, time: stored.time, ref, batch }]);
         await tx`DELETE FROM projector_dead_letters WHERE seq = ${seq}`;
       });
+      if (laterSeq !== undefined) return { outcome: "superseded", skipped, laterSeq };
       return { outcome: "applied" };
     } catch (error) {
       if (transient(error)) throw error;
@@ -547,5 +567,17 @@ export class ParkedEvents {
         last_attempt_at = now() WHERE seq = ${seq}`;
       return { outcome: "still-failing", error: message };
     }
+  }
+
+  /** The sequence of the actor's next event after `seq` (same subject), if the log has one. */
+  async #laterEventOf(subject: string, seq: number): Promise<number | undefined> {
+    // STREAM.MSG.GET takes `next_by_subj` (NATS ≥ 2.9); the client types it only for direct gets.
+    const query = { next_by_subj: subject, seq: seq + 1 } as unknown as MsgRequest;
+    const next = await withDeadline(
+      this.#jsm.streams.getMessage(this.#stream, query),
+      CALL_DEADLINE_MS,
+      "event log read",
+    );
+    return next ? next.seq : undefined;
   }
 }

@@ -17,7 +17,16 @@ export interface ParkedEvent {
 /** The projector's dead-letter list. */
 export interface ParkedEventList {
   list(opts: { limit: number; after?: number }): Promise<ParkedEvent[]>;
-  retry(seq: number): Promise<{ outcome: "applied" | "still-failing" | "not-parked"; error?: string }>;
+  /**
+   * `superseded`: applied, except to the read models in `skipped`, which already hold the newer state of
+   * a later event of the same entity (`laterSeq`); `still-failing` with the error; `not-parked`.
+   */
+  retry(seq: number): Promise<{
+    outcome: "applied" | "superseded" | "still-failing" | "not-parked";
+    error?: string;
+    skipped?: string[];
+    laterSeq?: number;
+  }>;
 }
 
 export interface ProjectorRouteDeps {
@@ -73,8 +82,14 @@ export function projectorRoutes(deps: ProjectorRouteDeps) {
         permission: "ops:write",
         response: {
           status: 200,
-          schema: z.strictObject({ seq: z.number().int(), outcome: z.literal("applied") }),
-          description: "Applied, and removed from the parked list",
+          schema: z.strictObject({
+            seq: z.number().int(),
+            outcome: z.enum(["applied", "superseded"]),
+            skipped: z.array(z.string()).optional(),
+            laterSeq: z.number().int().optional(),
+          }),
+          description:
+            "Removed from the parked list. applied: every read model applied it; superseded: applied except to the read models in skipped, which already show a later event of the same entity (laterSeq)",
         },
         responses: [
           { status: 404, description: "not-found: no parked event with this sequence" },
@@ -90,7 +105,11 @@ export function projectorRoutes(deps: ProjectorRouteDeps) {
           action: "projector.retry",
           target: `projector/parked/${seq}`,
           requestId,
-          detail: { outcome: result.outcome, ...(result.error ? { error: result.error } : {}) },
+          detail: {
+            outcome: result.outcome,
+            ...(result.error ? { error: result.error } : {}),
+            ...(result.skipped ? { skipped: result.skipped, laterSeq: result.laterSeq } : {}),
+          },
         });
         if (result.outcome === "not-parked")
           throw new ProblemError(404, "not-found", `no parked event with sequence ${seq}`);
@@ -98,7 +117,8 @@ export function projectorRoutes(deps: ProjectorRouteDeps) {
           throw new ProblemError(409, "conflict", `event ${seq} still cannot be applied: ${result.error}`, {
             seq,
           });
-        return c.json({ seq, outcome: result.outcome });
+        const { outcome, skipped, laterSeq } = result;
+        return c.json({ seq, outcome, ...(skipped ? { skipped, laterSeq } : {}) });
       },
     );
   };

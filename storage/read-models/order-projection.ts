@@ -5,6 +5,7 @@ import type { ProjectedBatch, ProjectionTx, ReadModelProjection } from "../proje
 /** Orders and payments lists, projected from their actors' events (guarded by version = stream sequence). */
 export const orderProjection: ReadModelProjection = {
   name: "orders",
+  orderSensitive: ["order", "payment"],
   async apply(tx: ProjectionTx, batches: ProjectedBatch[]) {
     // Queries are issued without waiting for each other: postgres.js pipelines them on the transaction's
     // connection in issue order, which keeps per-order ordering and saves a round trip per event.
