@@ -4,6 +4,7 @@
  * gateway unit tests plug in fakes (see `gateway/testing.ts`).
  */
 import type { ChannelName, StatementEntry } from "../actors/payment/channels/index.ts";
+import type { PriceRules } from "../actors/pricing/index.ts";
 import type { Reply } from "../actors/runtime/index.ts";
 
 /** Who asked, carried with every command into the actor's events (the audit trail of mutations). */
@@ -84,6 +85,21 @@ export interface PriceBook {
     requestId: string,
   ): Promise<{ sku: string; listPrice: number; currency: string }>;
   get(skus: string[]): Promise<Map<string, number>>;
+}
+
+/** An SKU's list price (null when it has none) and its price rules: what the resolver prices from. */
+export interface SkuPricing {
+  listPrice: number | null;
+  rules: PriceRules;
+}
+
+/** Price rules per SKU beside the list prices (Postgres in production; `storage/pricing/`). */
+export interface PriceRuleStore {
+  /** Replaces the SKU's whole rule set (already checked), with its history and audit rows; the rules now stored. */
+  replace(sku: string, rules: PriceRules, by: string, requestId: string): Promise<PriceRules>;
+  read(sku: string): Promise<SkuPricing>;
+  /** Every asked SKU's list price and rules, in one consistent read. */
+  pricing(skus: readonly string[]): Promise<Map<string, SkuPricing>>;
 }
 
 export interface Page<T> {

@@ -27,8 +27,9 @@ import type {
 } from "./ports.ts";
 import { type GatewayPorts, gatewayRoutes } from "./routes/index.ts";
 import { MemoryLoginThrottle, MemoryUsers, missingStaff } from "./testing-identity.ts";
+import { MemoryPriceRules } from "./testing-pricing.ts";
 
-export { MemoryLoginThrottle, MemoryUsers };
+export { MemoryLoginThrottle, MemoryPriceRules, MemoryUsers };
 
 export interface SentCommand {
   kind: string;
@@ -139,6 +140,8 @@ export interface FakeGateway {
   users: MemoryUsers;
   warehouses: MemoryWarehouses;
   prices: MemoryPriceBook;
+  /** Price rules over `prices`' list prices. */
+  priceRules: MemoryPriceRules;
   orders: MemoryOrders;
   audit: MemoryAuditLog;
   risk: FixedRisk;
@@ -159,6 +162,7 @@ export function fakeGateway(options: { channels?: Record<ChannelName, SimulatedC
   const users = new MemoryUsers();
   const warehouses = new MemoryWarehouses();
   const prices = new MemoryPriceBook();
+  const priceRules = new MemoryPriceRules(prices.prices);
   const orders = new MemoryOrders();
   const audit = new MemoryAuditLog();
   const risk = new FixedRisk();
@@ -187,6 +191,7 @@ export function fakeGateway(options: { channels?: Record<ChannelName, SimulatedC
         return { items: [], nextCursor: null };
       },
     },
+    priceRules,
     orders,
     payments: {
       channels: options.channels ?? missingChannels(),
@@ -213,6 +218,7 @@ export function fakeGateway(options: { channels?: Record<ChannelName, SimulatedC
     users,
     warehouses,
     prices,
+    priceRules,
     orders,
     audit,
     risk,

@@ -12,6 +12,7 @@ import { PostgresProductSearch } from "../storage/catalogue-search/search.ts";
 import { PostgresPaymentLedger } from "../storage/ledger/payment-ledger.ts";
 import type { Sql } from "../storage/postgres/database.ts";
 import { PostgresPriceBook } from "../storage/prices.ts";
+import { PostgresPriceRules } from "../storage/pricing/index.ts";
 import { InventoryQueries } from "../storage/read-models/inventory-queries.ts";
 import { OrderQueries } from "../storage/read-models/order-queries.ts";
 import type { SecretBox } from "../storage/secrets.ts";
@@ -58,6 +59,7 @@ export async function composeGateway(infra: GatewayInfrastructure) {
     inventory: new InventoryQueries(sql),
     prices: new PostgresPriceBook(sql),
     productSearch: new PostgresProductSearch(sql),
+    priceRules: new PostgresPriceRules(sql),
     orders: new OrderQueries(sql),
     payments: {
       channels: createChannels(await channelKeys(sql, infra.secrets)),

@@ -20,10 +20,13 @@ export {
   MAX_SCHEDULES,
   noRules,
   type PriceRules,
+  type PriceRulesView,
   type PriceSchedule,
   type PriceWindow,
   type RuleProblem,
+  rulesView,
   type WindowedPrice,
+  type WindowedPriceView,
 } from "./rules.ts";
 
 /** The member ladder prices are resolved against (the member kind's, `memberKind`). */

@@ -87,3 +87,42 @@ export function checkRules(rules: PriceRules, levelNames: ReadonlySet<string>): 
   }
   return undefined;
 }
+
+/** A member-level or channel rule as JSON: a plain fen when it has no window, else `{ price, from, to }`. */
+export type WindowedPriceView = number | { price: number; from: string | null; to: string | null };
+
+/** The rules as JSON (API answers and history rows): objects keyed by name have no prototype. */
+export type PriceRulesView = {
+  memberLevels: Record<string, WindowedPriceView>;
+  channels: Record<string, WindowedPriceView>;
+  schedules: Array<{ from: string; to: string; price: number }>;
+};
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function keyed(map: ReadonlyMap<string, WindowedPrice>): Record<string, WindowedPriceView> {
+  const out: Record<string, WindowedPriceView> = Object.create(null);
+  for (const [name, rule] of [...map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const value =
+      rule.from === undefined && rule.to === undefined
+        ? rule.price
+        : {
+            price: rule.price,
+            from: rule.from === undefined ? null : iso(rule.from),
+            to: rule.to === undefined ? null : iso(rule.to),
+          };
+    Object.defineProperty(out, name, { value, enumerable: true, writable: true });
+  }
+  return out;
+}
+
+/** The one JSON form of a rule set: names sorted, schedules by `from`, instants as ISO-8601 (UTC). */
+export function rulesView(rules: PriceRules): PriceRulesView {
+  return {
+    memberLevels: keyed(rules.memberLevels),
+    channels: keyed(rules.channels),
+    schedules: [...rules.schedules]
+      .sort((a, b) => a.from - b.from)
+      .map((s) => ({ from: iso(s.from), to: iso(s.to), price: s.price })),
+  };
+}

@@ -10,6 +10,7 @@ import type {
   PaymentLedger,
   PaymentRisk,
   PriceBook,
+  PriceRuleStore,
   ProductSearch,
   RateLimiter,
   ReadinessReport,
@@ -26,6 +27,7 @@ import { orderRoutes } from "./orders.ts";
 import { paymentStatementRoutes } from "./payment-statements.ts";
 import { paymentRoutes } from "./payments.ts";
 import { priceRoutes } from "./prices.ts";
+import { pricingRoutes } from "./pricing.ts";
 import { productSearchRoutes } from "./product-search.ts";
 import { type ParkedEventList, projectorRoutes } from "./projector.ts";
 import { type StaffDirectory, userRoutes } from "./users.ts";
@@ -46,6 +48,8 @@ export interface GatewayPorts {
   prices: PriceBook;
   /** Operator product search (catalogue-ops). */
   productSearch: ProductSearch;
+  /** Member-level, channel and scheduled prices beside the list prices (the resolver's inputs). */
+  priceRules: PriceRuleStore;
   orders: OrderReadModel;
   payments: {
     channels: Record<ChannelName, SimulatedChannel>;
@@ -65,6 +69,7 @@ export interface GatewayPorts {
 export function gatewayRoutes(ports: GatewayPorts): RouteModule[] {
   return [
     priceRoutes(ports),
+    pricingRoutes(ports),
     orderRoutes(ports),
     orderLifecycleRoutes(ports),
     memberRoutes(),

@@ -12,8 +12,7 @@ import type { GatewayKit } from "../app.ts";
 import { can, principalOf } from "../auth.ts";
 import { pagedRead } from "../cursor.ts";
 import { idempotentCommand } from "../idempotency.ts";
-import type { OrderReadModel, PriceBook } from "../ports.ts";
-import { ProblemError } from "../problem.ts";
+import type { OrderReadModel, PriceRuleStore } from "../ports.ts";
 import { codeSchema } from "../schemas.ts";
 import { idempotencyKey, parseBody, parseParam, parseQuery } from "../validate.ts";
 import {
@@ -26,9 +25,10 @@ import {
   transitionReply,
 } from "./order-responses.ts";
 import { addressBody, listQuery, mergeQuery, placeBody, statsQuery } from "./order-schemas.ts";
+import { quoteLines } from "./pricing-quote.ts";
 
 export interface OrderRouteDeps {
-  prices: PriceBook;
+  priceRules: PriceRuleStore;
   orders: OrderReadModel;
   paymentTimeoutMs: number;
 }
@@ -68,7 +68,7 @@ export function orderRoutes(deps: OrderRouteDeps) {
       {
         method: "post",
         path: "/v1/orders",
-        summary: "Place an order: price it, reserve every line or none, await payment",
+        summary: "Place an order: price it as a quote does, reserve every line or none, await payment",
         tag: "Orders",
         permission: "order:write",
         body: placeBody,
@@ -82,19 +82,8 @@ export function orderRoutes(deps: OrderRouteDeps) {
       async (c) => {
         const key = idempotencyKey(c, true);
         const body = await parseBody(c, placeBody);
-        const skus = body.lines.map((l) => l.sku);
-        if (new Set(skus).size !== skus.length)
-          throw new ProblemError(400, "validation", "each SKU may appear once", { field: "lines" });
-        const prices = await deps.prices.get(skus);
-        const unpriced = body.lines.findIndex((l) => !prices.has(l.sku));
-        if (unpriced >= 0) {
-          throw new ProblemError(
-            422,
-            "unknown-price",
-            `SKU ${skus[unpriced]} has no price; PUT /v1/skus/${skus[unpriced]}/price first`,
-            { field: `lines.${unpriced}.sku` },
-          );
-        }
+        // Priced exactly as POST /v1/pricing/quote prices (the one resolver; 422 unknown-price).
+        const quote = await quoteLines(kit, c, deps.priceRules, body);
         const placed = await command(
           c,
           "order",
@@ -102,7 +91,7 @@ export function orderRoutes(deps: OrderRouteDeps) {
           {
             type: "place",
             userId: body.userId,
-            lines: body.lines.map((l) => ({ ...l, unitPrice: prices.get(l.sku) })),
+            lines: quote.lines.map((l) => ({ sku: l.sku, qty: l.qty, unitPrice: l.unitPrice })),
             address: body.address,
             channel: body.channel,
             discount: 0,

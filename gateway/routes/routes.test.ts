@@ -58,6 +58,11 @@ test("order routes - placing prices every line from the price book and derives t
   const gw = fakeGateway();
   const auth = { ...(await gw.bearer(["order:write"])), "idempotency-key": "place-1" };
   const body = { userId: "u1", lines: [{ sku: "A", qty: 2 }], address };
+  const regular = { name: "regular", discountPercent: 0, freeShipping: false, prioritySupport: false };
+  gw.actors.respond = ({ kind, id }) =>
+    kind === "member"
+      ? { ok: true, value: { userId: id, level: regular } }
+      : { ok: true, value: { orderId: id, status: "pending_payment" } };
   const unpriced = await gw.app.request("/v1/orders", post(body, auth));
   expect(unpriced.status).toBe(422);
   expect(((await unpriced.json()) as { type: string }).type).toBe(`${PROBLEMS}unknown-price`);
@@ -66,12 +71,15 @@ test("order routes - placing prices every line from the price book and derives t
     post({ ...body, lines: [...body.lines, ...body.lines] }, auth),
   );
   expect(twice.status).toBe(400);
-  expect(gw.actors.sent).toEqual([]);
+  expect(gw.actors.sent.filter((s) => s.kind === "order")).toEqual([]);
 
   await gw.prices.set("A", 1999);
-  gw.actors.respond = ({ id }) => ({ ok: true, value: { orderId: id, status: "pending_payment" } });
+  gw.actors.sent.length = 0;
   const placed = await gw.app.request("/v1/orders", post(body, auth));
   expect(placed.status).toBe(201);
+  // The buyer's level is read from the member actor (read-only), then the order is placed.
+  expect(gw.actors.sent[0]).toMatchObject({ kind: "member", id: "u1", cmd: { type: "get" } });
+  gw.actors.sent.shift();
   const sent = gw.actors.sent[0];
   expect(sent?.kind).toBe("order");
   expect(sent?.options.id).toBe("place:tester:place-1"); // scoped to the caller (issue 8, defect 5)
@@ -81,7 +89,7 @@ test("order routes - placing prices every line from the price book and derives t
     lines: [{ sku: "A", qty: 2, unitPrice: 1999 }],
   });
   const again = await gw.app.request("/v1/orders", post(body, auth));
-  expect(gw.actors.sent[1]?.id).toBe(sent?.id);
+  expect(gw.actors.sent.filter((s) => s.kind === "order")[1]?.id).toBe(sent?.id);
   expect(again.status).toBe(201);
 });
 

@@ -1,0 +1,1 @@
+export { PostgresPriceRules } from "./price-rules.ts";

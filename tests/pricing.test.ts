@@ -1,0 +1,207 @@
+/**
+ * The price resolver end to end on a real node (NATS, Postgres, Redis): rules written in Postgres with
+ * their history row, a quote that applies them at once, an order that charges exactly the quoted unit
+ * prices, and writes-then-quote consistency (also under concurrent replaces).
+ */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import type { HubNode } from "../hub-node.ts";
+import {
+  ApiClient,
+  cleanupNamespace,
+  requireServices,
+  startTestNode,
+  testNamespace,
+} from "./support/harness.ts";
+
+const ns = testNamespace("pricing");
+let node: HubNode;
+let api: ApiClient;
+const address = { region: "Shanghai", detail: "1 Century Ave", phone: "13800138000", name: "Li Lei" };
+const HOUR = 3_600_000;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+interface Quote {
+  lines: Array<{ sku: string; qty: number; listPrice: number; unitPrice: number; source: string }>;
+  items: number;
+  benefits: { level: string; freeShipping: boolean };
+}
+
+beforeAll(async () => {
+  await requireServices();
+  node = await startTestNode(ns);
+  api = new ApiClient(node.app!);
+  await api.login();
+  await api.call("PUT", "/v1/warehouses/WH-P", { name: "P", region: "east" });
+  for (const [sku, price] of [
+    ["P-A", 10_000],
+    ["P-B", 1_990],
+    ["P-C", 500],
+  ] as const) {
+    const stocked = await api.call(
+      "POST",
+      `/v1/inventory/${sku}/receipts`,
+      { warehouse: "WH-P", qty: 50 },
+      { "idempotency-key": `stock-${sku}` },
+    );
+    expect(stocked.status, JSON.stringify(stocked.body)).toBe(201);
+    expect((await api.call("PUT", `/v1/skus/${sku}/price`, { listPrice: price })).status).toBe(200);
+  }
+});
+
+afterAll(async () => {
+  await node?.stop();
+  await cleanupNamespace(ns);
+});
+
+const quote = async (body: unknown) => {
+  const res = await api.call("POST", "/v1/pricing/quote", body);
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  return res.body as Quote;
+};
+
+test("pricing - rules set through the API price the very next quote, and the order charges the quote", async () => {
+  const now = Date.now();
+  const put = await api.call("PUT", "/v1/skus/P-A/prices", {
+    memberLevels: { regular: 9_700, gold: 9_000 },
+    channels: { app: 9_500, constructor: 9_400 },
+    schedules: [
+      { from: iso(now - HOUR), to: iso(now + HOUR), price: 9_600 },
+      { from: iso(now + HOUR), to: iso(now + 2 * HOUR), price: 5_000 },
+    ],
+  });
+  expect(put.status, JSON.stringify(put.body)).toBe(200);
+  expect(put.body).toMatchObject({
+    sku: "P-A",
+    listPrice: 10_000,
+    memberLevels: { regular: 9_700, gold: 9_000 },
+    channels: { app: 9_500, constructor: 9_400 },
+  });
+  await api.call("PUT", "/v1/skus/P-C/prices", {
+    schedules: [{ from: iso(now - HOUR), to: iso(now + HOUR), price: 450 }],
+  });
+  const lines = [
+    { sku: "P-A", qty: 2 },
+    { sku: "P-B", qty: 3 },
+    { sku: "P-C", qty: 1 },
+  ];
+
+  // A user with no member record is regular: the explicit regular price competes; channel app is lower.
+  const app = await quote({ userId: "new-buyer", channel: "app", lines });
+  expect(app.lines.map((l) => [l.sku, l.unitPrice, l.source])).toEqual([
+    ["P-A", 9_500, "channel:app"],
+    ["P-B", 1_990, "list"],
+    ["P-C", 450, "schedule"],
+  ]);
+  expect(app.items).toBe(9_500 * 2 + 1_990 * 3 + 450);
+  expect(app.benefits).toMatchObject({ level: "regular", freeShipping: false });
+  const web = await quote({ userId: "new-buyer", lines });
+  expect(web.lines[0]).toMatchObject({ unitPrice: 9_600, source: "schedule" });
+  expect((await quote({ userId: "new-buyer", channel: "constructor", lines })).lines[0]?.source).toBe(
+    "channel:constructor",
+  );
+
+  const placed = await api.call(
+    "POST",
+    "/v1/orders",
+    { userId: "new-buyer", channel: "app", lines, address },
+    { "idempotency-key": "pricing-order-1" },
+  );
+  expect(placed.status, JSON.stringify(placed.body)).toBe(201);
+  const amounts = (placed.body as { amounts: { items: number } }).amounts;
+  expect(amounts.items).toBe(app.items);
+  const order = (await api.call("GET", `/v1/orders/${(placed.body as { orderId: string }).orderId}`))
+    .body as { lines: Array<{ sku: string; unitPrice: number }>; channel: string };
+  expect(order.lines.map((l) => [l.sku, l.unitPrice])).toEqual(app.lines.map((l) => [l.sku, l.unitPrice]));
+});
+
+test("pricing - every replace of an SKU's rules is in catalogue_history (kind price) with before and after", async () => {
+  await api.call("PUT", "/v1/skus/P-H/price", { listPrice: 800 });
+  await api.call("PUT", "/v1/skus/P-H/prices", { channels: { app: 700 } });
+  await api.call("PUT", "/v1/skus/P-H/prices", { channels: { app: 650 }, memberLevels: { gold: 600 } });
+  const same = await api.call("PUT", "/v1/skus/P-H/prices", {
+    memberLevels: { gold: 600 },
+    channels: { app: 650 },
+  });
+  expect(same.status).toBe(200);
+  const rows =
+    await node.sql`SELECT kind, by, before, after FROM catalogue_history WHERE sku = 'P-H' ORDER BY id`;
+  const ruleRows = rows.filter((r) => r.after && "channels" in r.after);
+  // An unchanged replace records no history row.
+  expect(ruleRows.map((r) => [r.kind, r.by, r.before, r.after])).toEqual([
+    [
+      "price",
+      "admin",
+      { memberLevels: {}, channels: {}, schedules: [] },
+      { memberLevels: {}, channels: { app: 700 }, schedules: [] },
+    ],
+    [
+      "price",
+      "admin",
+      { memberLevels: {}, channels: { app: 700 }, schedules: [] },
+      { memberLevels: { gold: 600 }, channels: { app: 650 }, schedules: [] },
+    ],
+  ]);
+});
+
+test("pricing - refused rule sets change nothing; overlapping schedules are 422 with the field", async () => {
+  await api.call("PUT", "/v1/skus/P-B/prices", { channels: { app: 1_900 } });
+  const t = Date.now() + HOUR;
+  const overlap = await api.call("PUT", "/v1/skus/P-B/prices", {
+    schedules: [
+      { from: iso(t), to: iso(t + HOUR), price: 1 },
+      { from: iso(t + HOUR / 2), to: iso(t + 2 * HOUR), price: 2 },
+    ],
+  });
+  expect(overlap.status).toBe(422);
+  expect(overlap.body).toMatchObject({ field: "schedules.1.from" });
+  const read = await api.call("GET", "/v1/skus/P-B/prices");
+  expect(read.body).toMatchObject({ channels: { app: 1_900 }, schedules: [] });
+  await api.call("PUT", "/v1/skus/P-B/prices", {});
+});
+
+test("pricing - writes then quotes: each acknowledged write is what the next quote sees", async () => {
+  const lines = [{ sku: "P-C", qty: 1 }];
+  for (let i = 0; i < 8; i++) {
+    const price = 400 - i * 10;
+    const put = await api.call("PUT", "/v1/skus/P-C/prices", { channels: { web: price } });
+    expect(put.status).toBe(200);
+    const q = await quote({ lines });
+    expect([i, q.lines[0]?.unitPrice, q.lines[0]?.source]).toEqual([i, price, "channel:web"]);
+    const list = await api.call("PUT", "/v1/skus/P-C/price", { listPrice: price - 5 });
+    expect(list.status).toBe(200);
+    expect((await quote({ lines })).lines[0]).toMatchObject({
+      listPrice: price - 5,
+      unitPrice: price - 5,
+      source: "list",
+    });
+  }
+});
+
+test("pricing - concurrent replaces of one SKU leave one whole rule set, never a mix", async () => {
+  const sets = Array.from({ length: 6 }, (_, i) => ({
+    channels: { [`c${i}`]: 100 + i, app: 200 + i },
+    memberLevels: { gold: 300 + i },
+  }));
+  const answers = await Promise.all(sets.map((s) => api.call("PUT", "/v1/skus/P-R/prices", s)));
+  expect(answers.map((a) => a.status)).toEqual(sets.map(() => 200));
+  const read = (await api.call("GET", "/v1/skus/P-R/prices")).body as { channels: Record<string, number> };
+  const sorted = (r: Record<string, number>) =>
+    JSON.stringify(Object.entries(r).sort(([a], [b]) => a.localeCompare(b)));
+  const winner = sets.findIndex((s) => sorted(s.channels) === sorted(read.channels));
+  expect(winner, JSON.stringify(read)).toBeGreaterThanOrEqual(0);
+  expect(read).toMatchObject({ memberLevels: { gold: 300 + winner } });
+});
+
+test("pricing - a quote without a list price is 422 unknown-price at the line", async () => {
+  const res = await api.call("POST", "/v1/pricing/quote", {
+    lines: [
+      { sku: "P-A", qty: 1 },
+      { sku: "P-NONE", qty: 1 },
+    ],
+  });
+  expect(res.status).toBe(422);
+  expect(res.body).toMatchObject({
+    type: "https://business-hub.dev/problems/unknown-price",
+    field: "lines.1.sku",
+  });
+});
