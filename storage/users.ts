@@ -72,6 +72,7 @@ export const BUILTIN_ROLES: ReadonlyMap<string, { permissions: readonly string[]
           "payment:read",
           "inventory:read",
           "warehouse:read",
+          "product:read",
         ],
         description: "Orders, shipping and after-sales, with customer contact data",
       },
@@ -101,7 +102,13 @@ export const BUILTIN_ROLES: ReadonlyMap<string, { permissions: readonly string[]
       "user_admin",
       { permissions: ["user:read", "user:write", "audit:read"], description: "Staff accounts and roles" },
     ],
-    ["viewer", { permissions: ["inventory:read", "warehouse:read"], description: "Read only: stock" }],
+    [
+      "viewer",
+      {
+        permissions: ["inventory:read", "warehouse:read", "product:read"],
+        description: "Read only: stock and prices",
+      },
+    ],
   ]);
 
 /** Staff accounts and roles in Postgres. Passwords are hashed off the event loop by the given hasher. */

@@ -23,7 +23,7 @@ const WHO_HOLDS: ReadonlyMap<string, readonly string[]> = new Map([
   ["inventory:hold", ["inventory_manager"]],
   ["warehouse:read", ["inventory_manager", "order_manager", "viewer"]],
   ["warehouse:write", ["inventory_manager"]],
-  ["product:read", ["inventory_manager"]],
+  ["product:read", ["inventory_manager", "order_manager", "viewer"]],
   ["product:write", ["inventory_manager"]],
   ["order:read", ["order_manager", "finance", "customer_service", "operator"]],
   ["order:write", ["order_manager"]],
