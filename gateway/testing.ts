@@ -140,7 +140,6 @@ export interface FakeGateway {
   users: MemoryUsers;
   warehouses: MemoryWarehouses;
   prices: MemoryPriceBook;
-  /** Price rules over `prices`' list prices. */
   priceRules: MemoryPriceRules;
   orders: MemoryOrders;
   audit: MemoryAuditLog;

@@ -68,7 +68,7 @@ const windowedView = z.union([
   fen,
   z.object({ price: fen, from: z.string().nullable(), to: z.string().nullable() }),
 ]);
-/** The rules now stored (same shapes as the body; instants as ISO-8601 UTC). */
+/** The rules now stored (same shapes as the body; instants in ISO-8601 UTC). */
 export const priceRulesSchema = z.object({
   sku: z.string(),
   listPrice: fen.nullable().describe("The list price (PUT /v1/skus/{sku}/price); null when none is set"),
