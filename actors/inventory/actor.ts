@@ -123,9 +123,10 @@ export const inventoryHandlers = {
         reservationStatus: closed,
       });
     }
-    // The limit is the operator's configuration, never the caller's; buyers are counted only while it is set.
+    // The limit is the operator's configuration, never the caller's. Buyers are counted from the first
+    // reservation this SKU saw, limit or not: a limit set during a sale counts what was bought before it.
     const maxPerUser = state.maxPerUser;
-    const buyer = maxPerUser !== undefined ? c.userId : undefined;
+    const buyer = c.userId;
     if (buyer !== undefined && maxPerUser !== undefined) {
       const held = state.perUser.get(buyer) ?? 0;
       if (held + c.qty > maxPerUser) {

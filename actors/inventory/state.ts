@@ -15,9 +15,13 @@ export interface InventoryState {
   warehouses: Map<string, WarehouseStock>;
   /** Open reservations by order id. */
   reservations: Map<string, { lines: ReservationLine[]; userId?: string; hold?: true; fp?: string }>;
-  /** Units held or bought per buyer, for reservations made with a user id (per-user limits). */
+  /**
+   * Units held or bought per buyer, for every reservation made with a user id, whether or not a limit was
+   * set at the time (a limit counts from the start). Reservations recorded before buyers were always
+   * counted (events without `userId`) are not in it.
+   */
   perUser: Map<string, number>;
-  /** Operator-set: units one buyer may hold or have bought; buyers are counted only while it is set. */
+  /** Operator-set: units one buyer may hold or have bought (counted over the SKU's whole history). */
   maxPerUser?: number;
   /** How closed reservations ended, so a late release of a shipped order is a conflict, not a 404. */
   closed: Map<string, "released" | "committed">;
