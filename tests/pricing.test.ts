@@ -4,6 +4,7 @@
  * prices, and writes-then-quote consistency (also under concurrent replaces).
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { members } from "../actors/member/index.ts";
 import type { HubNode } from "../hub-node.ts";
 import {
   ApiClient,
@@ -36,6 +37,8 @@ beforeAll(async () => {
     ["P-A", 10_000],
     ["P-B", 1_990],
     ["P-C", 500],
+    ["P-G1", 1_990],
+    ["P-G2", 10_000],
   ] as const) {
     const stocked = await api.call(
       "POST",
@@ -114,7 +117,46 @@ test("pricing - rules set through the API price the very next quote, and the ord
   expect(order.lines.map((l) => [l.sku, l.unitPrice])).toEqual(app.lines.map((l) => [l.sku, l.unitPrice]));
 });
 
-test("pricing - every replace of an SKU's rules is in catalogue_history (kind price) with before and after", async () => {
+test("pricing - a gold member gets the level discount (half up) or the SKU's explicit gold price, and pays it", async () => {
+  // 6,000 yuan of completed orders make the member gold (5 % off, free shipping) under the default ladder.
+  for (const call of [
+    members.recordOrder("gold-buyer", {
+      orderId: "seed-1",
+      lines: [{ sku: "SEED", qty: 1 }],
+      amount: 600_000,
+    }),
+    members.completeOrder("gold-buyer", { orderId: "seed-1", amount: 600_000 }),
+  ]) {
+    await node.client.send(call.to.kind, call.to.id, call.cmd, { id: `${call.cmd.type}-seed-1` });
+  }
+  // gold's explicit price (9,800) overrides the 5 % discount (9,500) on this SKU.
+  expect((await api.call("PUT", "/v1/skus/P-G2/prices", { memberLevels: { gold: 9_800 } })).status).toBe(200);
+  const lines = [
+    { sku: "P-G1", qty: 3 },
+    { sku: "P-G2", qty: 1 },
+  ];
+  const q = await quote({ userId: "gold-buyer", lines });
+  expect(q.lines.map((l) => [l.sku, l.unitPrice, l.source])).toEqual([
+    ["P-G1", 1_891, "member:gold"], // 1990 × 95 % = 1890.5 → 1891
+    ["P-G2", 9_800, "member:gold"],
+  ]);
+  expect(q.benefits).toMatchObject({ level: "gold", freeShipping: true });
+  expect((await quote({ userId: "someone-else", lines })).lines.map((l) => l.source)).toEqual([
+    "list",
+    "list",
+  ]);
+  const placed = await api.call(
+    "POST",
+    "/v1/orders",
+    { userId: "gold-buyer", lines, address },
+    { "idempotency-key": "pricing-gold-1" },
+  );
+  expect(placed.status, JSON.stringify(placed.body)).toBe(201);
+  expect((placed.body as { amounts: { items: number } }).amounts.items).toBe(1_891 * 3 + 9_800);
+  expect(q.items).toBe(1_891 * 3 + 9_800);
+});
+
+test("pricing - list price and rule changes are in catalogue_history (kind price) with before and after", async () => {
   await api.call("PUT", "/v1/skus/P-H/price", { listPrice: 800 });
   await api.call("PUT", "/v1/skus/P-H/prices", { channels: { app: 700 } });
   await api.call("PUT", "/v1/skus/P-H/prices", { channels: { app: 650 }, memberLevels: { gold: 600 } });
@@ -125,9 +167,9 @@ test("pricing - every replace of an SKU's rules is in catalogue_history (kind pr
   expect(same.status).toBe(200);
   const rows =
     await node.sql`SELECT kind, by, before, after FROM catalogue_history WHERE sku = 'P-H' ORDER BY id`;
-  const ruleRows = rows.filter((r) => r.after && "channels" in r.after);
-  // An unchanged replace records no history row.
-  expect(ruleRows.map((r) => [r.kind, r.by, r.before, r.after])).toEqual([
+  // The list price's own row (writeListPrice), then one per changed rule set; an unchanged replace adds none.
+  expect(rows.map((r) => [r.kind, r.by, r.before, r.after])).toEqual([
+    ["price", "admin", null, { listPrice: 800 }],
     [
       "price",
       "admin",
