@@ -45,6 +45,7 @@ export interface HubNode {
   client: ActorClient;
   actorNode: ActorNode | undefined;
   projector: Projector | undefined;
+  realtime: RealtimeHub | undefined;
   app: ReturnType<typeof createApp> | undefined;
   server: HttpServer | undefined;
   metrics: MetricsRegistry;
@@ -204,6 +205,7 @@ export async function startHubNode(
     client,
     actorNode,
     projector,
+    realtime,
     app,
     server,
     metrics,

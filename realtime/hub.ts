@@ -101,6 +101,11 @@ export class RealtimeHub {
     );
   }
 
+  /** The live feed's position in the log, and how often its read was reopened (faults, tests). */
+  feedStatus(): { seq: number; reopened: number } {
+    return { seq: this.#follower.liveSeq, reopened: this.#follower.reopened };
+  }
+
   /** Shows an operations alert (from any node, see `node/alerts.ts`) on this node's dashboards. */
   alert(alert: Record<string, unknown>): void {
     this.#dashboards.broadcastAlert(alert);

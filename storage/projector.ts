@@ -13,6 +13,11 @@ const FLUSH_MAX = 500;
 const CALL_DEADLINE_MS = 2_000;
 /** No progress for this long while the log has more: stalled. */
 const STALL_AFTER_MS = 5_000;
+/**
+ * A reader that delivers nothing for this long while the log has more is stuck, not slow (an event
+ * reaches the reader in milliseconds): its round is ended and the next one opens a fresh reader.
+ */
+const READER_QUIET_MS = 2_000;
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 1_000;
 
@@ -42,8 +47,13 @@ export interface ProjectorStatus {
   /** Rounds started since this node began, and the most that ever ran at once (always ≤ 1). */
   rounds: number;
   maxConcurrentRounds: number;
+  /** What the round runner is doing now, and since when: where a stalled projector is stuck. */
+  phase: ProjectorPhase;
+  phaseForMs: number;
   lastError: string | undefined;
 }
+
+export type ProjectorPhase = "standby" | "opening" | "reading" | "committing" | "closing" | "backoff";
 
 /** A failure that will pass by itself (a dependency away, a competing projector): retry the round. */
 function transient(error: unknown): boolean {
@@ -110,6 +120,10 @@ export class Projector {
   #stalled = false;
   #parked = 0;
   #lastError: string | undefined;
+  #phase: ProjectorPhase = "standby";
+  #phaseSince = performance.now();
+  /** When the current round's reader last delivered (or opened). */
+  #lastEntryAt = performance.now();
 
   constructor(deps: {
     sql: Sql;
@@ -163,6 +177,8 @@ export class Projector {
       parked: this.#parked,
       rounds: this.#rounds,
       maxConcurrentRounds: this.#maxConcurrentRounds,
+      phase: this.#phase,
+      phaseForMs: Math.round(performance.now() - this.#phaseSince),
       lastError: this.#lastError,
     };
   }
@@ -248,6 +264,16 @@ export class Projector {
     const behind = this.#leaseRevision !== 0 && this.#streamLastSeq > this.#offset;
     if (!behind) this.#lastProgressAt = performance.now();
     const stalledFor = performance.now() - this.#lastProgressAt;
+    const quietFor = performance.now() - this.#lastEntryAt;
+    if (behind && this.#phase === "reading" && quietFor >= READER_QUIET_MS && this.#cursor) {
+      this.#log.warn("projector reader went quiet while the log has more; reopening it", {
+        offset: this.#offset,
+        streamLastSeq: this.#streamLastSeq,
+        quietMs: Math.round(quietFor),
+      });
+      this.#lastEntryAt = performance.now();
+      void this.#cursor.close().catch(() => undefined);
+    }
     if (!this.#stalled && behind && stalledFor >= STALL_AFTER_MS) {
       this.#stalled = true;
       const lagMessages = this.#streamLastSeq - this.#offset;
@@ -266,6 +292,11 @@ export class Projector {
       this.#log.info("projector caught up again", { offset: this.#offset });
       this.#alert({ kind: "projectorRecovered", level: "info", detail: "projector caught up again" });
     }
+  }
+
+  #enter(phase: ProjectorPhase): void {
+    this.#phase = phase;
+    this.#phaseSince = performance.now();
   }
 
   #progressed(): void {
@@ -327,6 +358,7 @@ export class Projector {
     let backoff = RETRY_MIN_MS;
     while (this.#leaseRevision && !this.#stopped) {
       const offsetBefore = this.#offset;
+      this.#enter("opening");
       try {
         await this.#round();
       } catch (error) {
@@ -335,8 +367,10 @@ export class Projector {
         this.#log[level]("projector round ended; retrying", { offset: this.#offset, error: this.#lastError });
       }
       backoff = this.#offset > offsetBefore ? RETRY_MIN_MS : Math.min(backoff * 2, RETRY_MAX_MS);
+      this.#enter("backoff");
       if (this.#leaseRevision && !this.#stopped) await new Promise((r) => setTimeout(r, backoff));
     }
+    this.#enter("standby");
   }
 
   async #round(): Promise<void> {
@@ -347,6 +381,8 @@ export class Projector {
       this.#offset = await this.storedOffset();
       const cursor = await this.#reader.follow(this.#offset + 1);
       this.#cursor = cursor;
+      this.#lastEntryAt = performance.now();
+      this.#enter("reading");
       if (this.#stopped || !this.#leaseRevision) await cursor.close();
       // Group commit for read models: messages keep arriving while a transaction is in flight, and the
       // next transaction takes all of them. One message per transaction could not keep up (fsync each).
@@ -359,15 +395,18 @@ export class Projector {
           const take = buffer;
           const upTo = lastSeq;
           buffer = [];
+          if (this.#phase === "reading") this.#enter("committing");
           try {
             await this.#flush(take, upTo);
           } catch (error) {
             failure = error;
           }
+          if (this.#phase === "committing") this.#enter("reading");
         }
         flushing = undefined;
       };
       for await (const entry of cursor) {
+        this.#lastEntryAt = performance.now();
         if (failure) break;
         if (entry.ref) {
           try {
@@ -386,6 +425,7 @@ export class Projector {
         if (buffer.length >= FLUSH_MAX * 4) await flushing;
       }
       // Closed (lease lost, stop) or failed: the in-flight commit settles before the round ends.
+      this.#enter("closing");
       await flushing;
       if (failure) throw failure;
     } finally {

@@ -1,6 +1,9 @@
 import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import type { ActorRef, LogBatch, Subjects } from "../../actors/runtime/index.ts";
 
+/** How long `close()` waits for the client to confirm before the cursor counts as closed anyway. */
+const CLOSE_WAIT_MS = 1_000;
+
 /** One message of the event log: one actor's batch, at its log sequence. */
 export interface EventLogEntry {
   seq: number;
@@ -54,12 +57,32 @@ export class EventLogReader {
     const consumer = await this.#consumer(from, options.subject);
     const messages = await consumer.consume({ max_messages: options.maxMessages ?? 2_000 });
     const subjects = this.#subjects;
+    // `close()` must end the iteration even when the client's iterator does not: an ordered consumer
+    // that is re-creating itself after NATS paused (seen on 2.9) can leave `for await` waiting for good
+    // after `messages.close()`, and a projector round would then hold its lease and never progress.
+    let markClosed!: () => void;
+    const closed = new Promise<"closed">((resolve) => {
+      markClosed = () => resolve("closed");
+    });
     return {
       async close() {
-        await messages.close();
+        markClosed();
+        // The client's close waits for its pending pulls; a paused server must not hold the caller.
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([
+          messages.close().catch(() => undefined),
+          new Promise((resolve) => {
+            timer = setTimeout(resolve, CLOSE_WAIT_MS);
+          }),
+        ]);
+        clearTimeout(timer);
       },
       async *[Symbol.asyncIterator]() {
-        for await (const msg of messages) {
+        const source = messages[Symbol.asyncIterator]();
+        while (true) {
+          const next = await Promise.race([source.next(), closed]);
+          if (next === "closed" || next.done) return;
+          const msg = next.value;
           yield {
             seq: msg.seq,
             subject: msg.subject,

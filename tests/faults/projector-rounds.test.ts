@@ -41,13 +41,26 @@ test("projector - NATS paused repeatedly under load: the offset only advances an
     async () => (await projector.storedOffset()) >= last,
     30_000,
     "read models caught up",
-  );
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}; log ends at ${last}; projector ${JSON.stringify(projector.status())}`);
+  });
+  // The live dashboards read the same log with the same kind of reader: they must not stay frozen either.
+  const realtime = rig.node.realtime;
+  if (realtime) {
+    await timeUntil(() => realtime.feedStatus().seq >= last, 30_000, "live feed caught up").catch(
+      (error: Error) => {
+        throw new Error(
+          `${error.message}; log ends at ${last}; feed ${JSON.stringify(realtime.feedStatus())}`,
+        );
+      },
+    );
+  }
   sampling = false;
   await sampler;
   const status = projector.status();
   const backwards = offsets.findIndex((o, i) => i > 0 && o < offsets[i - 1]!);
   console.log(
-    `projector rounds: ${JSON.stringify({ rounds: status.rounds, maxConcurrentRounds: status.maxConcurrentRounds, last, caughtUpMs: Math.round(caughtUpMs) })}`,
+    `projector rounds: ${JSON.stringify({ rounds: status.rounds, maxConcurrentRounds: status.maxConcurrentRounds, last, caughtUpMs: Math.round(caughtUpMs), feed: rig.node.realtime?.feedStatus() })}`,
   );
   expect(
     backwards,
