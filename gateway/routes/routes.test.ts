@@ -3,6 +3,7 @@
  * planning, merge candidates and payment risk refusals. The same routes run end to end in tests/.
  */
 import { expect, test } from "bun:test";
+import { createChannels, generateChannelKeys, UnionpayChannel } from "../../actors/payment/channels/index.ts";
 import type { RiskVerdict } from "../ports.ts";
 import { fakeGateway } from "../testing.ts";
 
@@ -209,6 +210,27 @@ test("payment routes - an unknown channel's callback is 404 and needs no token",
   const res = await gw.app.request("/v1/payments/callbacks/paypal", { method: "POST", body: "x" });
   expect(res.status).toBe(404);
   expect(gw.audit.entries).toEqual([]);
+});
+
+test("payment routes - a UnionPay 5.0.0 (SHA-1) callback is refused and recorded when the 5.1.0 chain is configured", async () => {
+  const keys = await generateChannelKeys();
+  const gw = fakeGateway({ channels: createChannels(keys) });
+  // Correctly signed the 5.0.0 way (certId, SHA-1) with the platform key: still a downgrade here.
+  const { rootCert: _r, middleCert: _m, ...legacyKeys } = keys.unionpay;
+  const { certificate: _c, ...platform } = legacyKeys.platform;
+  const legacy = new UnionpayChannel({ ...legacyKeys, platform });
+  const callback = legacy.simulateCallback({ paymentId: "PAY20240501A1", amount: 1999 });
+  expect(new URLSearchParams(callback.body).get("version")).toBe("5.0.0");
+  const res = await gw.app.request("/v1/payments/callbacks/unionpay", {
+    method: "POST",
+    headers: callback.headers,
+    body: callback.body,
+  });
+  expect(res.status).toBe(400);
+  expect(gw.actors.sent).toEqual([]);
+  expect(gw.audit.entries.map((e) => [e.action, String(e.detail?.reason)])).toEqual([
+    ["payment.callback_rejected", expect.stringContaining("5.0.0")],
+  ]);
 });
 
 test("warehouse routes - PUT is 201 when it creates and 200 when it updates; the list pages by code", async () => {

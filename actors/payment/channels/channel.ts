@@ -136,7 +136,14 @@ export interface ChannelSimulator {
   acceptPayment(params: ClientPaymentParams): AcceptedPayment;
 }
 
-export type SignatureFailure = "missing_signature" | "bad_signature" | "unknown_key" | "stale" | "malformed";
+/** `downgrade`: an older, weaker signature scheme than the one configured (refused, never verified). */
+export type SignatureFailure =
+  | "missing_signature"
+  | "bad_signature"
+  | "unknown_key"
+  | "stale"
+  | "malformed"
+  | "downgrade";
 
 /**
  * A callback (or client request, on the simulator side) whose authenticity or content could not be

@@ -260,16 +260,22 @@ describe("payments - unionpay", () => {
     }
   });
 
-  test("payments - unionpay 5.0.0 callbacks (certId, SHA-1) still verify with the preinstalled key", () => {
+  test("payments - unionpay 5.0.0 callbacks (certId, SHA-1) verify with the preinstalled key only where no 5.1.0 chain is configured", () => {
+    const { rootCert: _r, middleCert: _m, ...keysWithout510 } = keys.unionpay;
+    const legacy = new UnionpayChannel(keysWithout510, { now: () => clock.now });
     const all: Record<string, string> = { ...simulatedFields(), version: "5.0.0" };
     const { signPubKeyCert: _, ...fields } = all;
     const signed = signAsUnionpay({ ...fields, certId: keys.unionpay.platform.serial }, undefined, "sha1");
-    expect(unionpay.verifyCallback(post(signed)).amount).toBe(1999);
+    expect(legacy.verifyCallback(post(signed)).amount).toBe(1999);
     const unknown = signAsUnionpay({ ...fields, certId: "12345678901" }, undefined, "sha1");
-    expect(reason(() => unionpay.verifyCallback(post(unknown)))).toBe("unknown_key");
-    expect(reason(() => unionpay.verifyCallback(post(signAsUnionpay(fields, undefined, "sha1"))))).toBe(
+    expect(reason(() => legacy.verifyCallback(post(unknown)))).toBe("unknown_key");
+    expect(reason(() => legacy.verifyCallback(post(signAsUnionpay(fields, undefined, "sha1"))))).toBe(
       "missing_signature",
     );
+    // With the 5.1.0 (SHA-256) chain configured, a genuine-looking 5.0.0 (SHA-1) callback is a downgrade:
+    // refused, whatever its signature, so a SHA-1 forgery cannot stand in for a certificate-signed notify.
+    expect(reason(() => unionpay.verifyCallback(post(signed)))).toBe("downgrade");
+    expect(reason(() => unionpay.verifyCallback(post(unknown)))).toBe("downgrade");
   });
 
   test("payments - unionpay root and middle certificates that do not chain are refused at wiring time", () => {

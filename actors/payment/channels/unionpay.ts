@@ -5,7 +5,9 @@
  * - 5.1.0: SHA-256; the callback carries its signing certificate in `signPubKeyCert` (no `certId`),
  *   trusted only if it is issued by the configured middle certificate (itself issued by the root),
  *   currently valid, and owned by UnionPay (third `@` part of the CN, the SDK's `validateCNName`).
- * - 5.0.0: SHA-1; `certId` names a preinstalled platform key.
+ * - 5.0.0: SHA-1; `certId` names a preinstalled platform key. Accepted only while no 5.1.0 chain is
+ *   configured: once it is, a 5.0.0 callback is a downgrade (SHA-1 and a static key standing in for a
+ *   certificate-checked SHA-256 signature) and is refused whatever its signature.
  * Amounts (`txnAmt`) are already fen.
  */
 import { type KeyObject, X509Certificate } from "node:crypto";
@@ -235,6 +237,12 @@ export class UnionpayChannel implements PaymentChannel, ChannelSimulator {
         throw new ChannelSignatureError("bad_signature", "unionpay: callback signature does not verify");
       }
     } else if (f.version === "5.0.0") {
+      if (this.#trust) {
+        throw new ChannelSignatureError(
+          "downgrade",
+          "unionpay: 5.0.0 (SHA-1) callback refused: the 5.1.0 (SHA-256) certificate chain is configured",
+        );
+      }
       if (!f.certId)
         throw new ChannelSignatureError("missing_signature", "unionpay: 5.0.0 callback without certId");
       if (f.certId !== this.#keys.platform.serial) {
