@@ -49,6 +49,14 @@ const CHECKS: Check[] = [
         : ["no failover figure"]),
     ],
   },
+  {
+    name: "catalogue --quick: search answers equal SQL, paging visits each product once",
+    args: ["catalogue", "--quick"],
+    verdicts: (out) => [
+      ...(/search results: correct/.test(out) ? [] : ["search results not correct"]),
+      ...(/cursor page 2 \(keyword\): p50 [\d.]+ ms/.test(out) ? [] : ["no page-2 figure"]),
+    ],
+  },
 ];
 
 let passed = 0;
