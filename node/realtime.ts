@@ -6,6 +6,7 @@ import type { Logger, MetricsRegistry, Subjects } from "../actors/runtime/index.
 import type { Config } from "../config.ts";
 import { can, type TokenService } from "../gateway/auth.ts";
 import { RealtimeHub } from "../realtime/hub.ts";
+import { cataloguePanelChannel } from "../storage/catalogue-search/panel.ts";
 import type { Sql } from "../storage/postgres/database.ts";
 import { PostgresDashboardSnapshots } from "../storage/read-models/dashboard-snapshots.ts";
 import { reportRedisErrors } from "./connections.ts";
@@ -58,6 +59,12 @@ export async function startRealtime(
     log: infra.log,
     metrics: infra.metrics,
     options: { coalesceMs: config.REALTIME_COALESCE },
+    // Postgres NOTIFY at commit of a products/reviews change (migration 0012), on a dedicated connection.
+    catalogueChanges: async (onChange) => {
+      const channel = await cataloguePanelChannel(infra.sql);
+      const listener = await infra.sql.listen(channel, () => onChange(), onChange);
+      return { close: () => listener.unlisten() };
+    },
   });
   await realtime.start();
   return { socketServer, realtime };

@@ -43,6 +43,7 @@ export class DashboardRooms {
   readonly #delivery: Delivery;
   readonly #log: Logger;
   readonly #resumeLimit: number;
+  readonly #onLive: ((socket: Socket, dashboard: DashboardName) => void) | undefined;
   /** Clients still catching up (replay, or waiting to join the live room) per dashboard. */
   readonly #catchingUp = new Map<DashboardName, Map<Socket, Subscription>>();
   /** Stock deltas for everyone in the live inventory rooms, coalesced once for all of them. */
@@ -55,6 +56,8 @@ export class DashboardRooms {
     delivery: Delivery;
     log: Logger;
     resumeLimit: number;
+    /** A socket joined a dashboard's live room (e.g. to hand it the newest catalogue panel). */
+    onLive?: (socket: Socket, dashboard: DashboardName) => void;
   }) {
     this.#follower = deps.follower;
     this.#snapshots = deps.snapshots;
@@ -62,6 +65,7 @@ export class DashboardRooms {
     this.#delivery = deps.delivery;
     this.#log = deps.log;
     this.#resumeLimit = deps.resumeLimit;
+    this.#onLive = deps.onLive;
     for (const name of Object.keys(DASHBOARDS) as DashboardName[]) this.#catchingUp.set(name, new Map());
   }
 
@@ -163,7 +167,19 @@ export class DashboardRooms {
 
   #goLive(socket: Socket, dashboard: DashboardName, sub: Subscription): void {
     this.#catchingUp.get(dashboard)!.delete(socket);
-    if (socket.connected) void socket.join(liveRoom(dashboard, sub.seesPersonalData));
+    if (!socket.connected) return;
+    void socket.join(liveRoom(dashboard, sub.seesPersonalData));
+    this.#onLive?.(socket, dashboard);
+  }
+
+  /** Sockets live on a dashboard on this node. */
+  watchers(dashboard: DashboardName): number {
+    return this.#delivery.members(liveRooms(dashboard));
+  }
+
+  /** A whole-panel update (not a log message) to everyone live on the dashboard. */
+  broadcastPanel(dashboard: DashboardName, payload: unknown): void {
+    this.#delivery.broadcast(liveRooms(dashboard), "panel", payload);
   }
 
   /** Exactly once, in order, per client: anything at or below what it already has is skipped. */

@@ -7,6 +7,8 @@ export const DASHBOARDS = {
   inventory: { kinds: ["sku"], permission: "inventory:read" },
   logistics: { kinds: ["shipment"], permission: "order:read" },
   warehouse: { kinds: ["wave", "warehouse-task"], permission: "inventory:read" },
+  /** Listing events live; the figures (Postgres) arrive as `panel` updates, see `catalogue-panel.ts`. */
+  catalogue: { kinds: ["product"], permission: "product:read" },
 } as const;
 
 export type DashboardName = keyof typeof DASHBOARDS;

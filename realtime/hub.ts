@@ -2,6 +2,7 @@ import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { Server } from "socket.io";
 import type { Logger, MetricsRegistry, Subjects } from "../actors/runtime/index.ts";
 import { EventLogReader } from "../storage/jetstream/event-log-reader.ts";
+import { CataloguePanel, type ChangeSource } from "./catalogue-panel.ts";
 import { DashboardRooms, type DashboardSnapshots } from "./dashboard-rooms.ts";
 import { Delivery } from "./delivery.ts";
 import { EntityRooms } from "./entity-rooms.ts";
@@ -35,6 +36,7 @@ export class RealtimeHub {
   readonly #delivery: Delivery;
   readonly #dashboards: DashboardRooms;
   readonly #entities: EntityRooms;
+  readonly #catalogue: CataloguePanel;
   #timers: Array<ReturnType<typeof setInterval>> = [];
 
   constructor(deps: {
@@ -52,6 +54,10 @@ export class RealtimeHub {
     log: Logger;
     metrics?: MetricsRegistry;
     options?: Partial<RealtimeOptions>;
+    /** "The catalogue's Postgres data changed" (NOTIFY); without it the panel refreshes on a timer. */
+    catalogueChanges?: ChangeSource;
+    /** How often the catalogue panel is re-read without a change (its "next hour" window moves). */
+    cataloguePeriodMs?: number;
   }) {
     this.#io = deps.io;
     this.#options = {
@@ -81,8 +87,20 @@ export class RealtimeHub {
       snapshots: deps.snapshots,
       log: deps.log,
       resumeLimit: this.#options.resumeLimit,
+      onLive: (socket, dashboard) => {
+        if (dashboard === "catalogue")
+          this.#catalogue.joined(socket, (s, update) => this.#delivery.emit(s, "panel", update));
+      },
     });
     this.#entities = new EntityRooms(parts);
+    this.#catalogue = new CataloguePanel({
+      snapshots: deps.snapshots,
+      watchers: () => this.#dashboards.watchers("catalogue"),
+      broadcast: (update) => this.#dashboards.broadcastPanel("catalogue", update),
+      ...(deps.catalogueChanges ? { changes: deps.catalogueChanges } : {}),
+      ...(deps.cataloguePeriodMs ? { periodMs: deps.cataloguePeriodMs } : {}),
+      log: deps.log,
+    });
   }
 
   async start(): Promise<void> {
@@ -95,6 +113,7 @@ export class RealtimeHub {
       this.#dashboards.onMessage(message);
       this.#entities.onMessage(message);
     });
+    await this.#catalogue.start();
     this.#timers.push(
       setInterval(() => this.#dashboards.flushStock(), this.#options.coalesceMs),
       setInterval(() => this.#delivery.dropSlowClients(), 1_000),
@@ -114,6 +133,7 @@ export class RealtimeHub {
   async stop(): Promise<void> {
     for (const timer of this.#timers) clearInterval(timer);
     this.#auth.stop();
+    await this.#catalogue.stop();
     await this.#follower.stop();
     // This node's sockets only: the Redis adapter would otherwise disconnect every node's dashboards.
     this.#io.local.disconnectSockets(true);

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { existsSync, mkdirSync } from "node:fs";
 import { type Browser, chromium, type Page } from "playwright-core";
+import postgres from "postgres";
 import { io, type Socket } from "socket.io-client";
 import type { HubNode } from "../hub-node.ts";
 import { type DemoCall, payOrder, shipOrder } from "../scripts/demo-shopper.ts";
@@ -13,6 +14,7 @@ import {
   ADMIN_PASSWORD,
   ApiClient,
   cleanupNamespace,
+  DATABASE_URL,
   requireServices,
   startTestNode,
   testNamespace,
@@ -463,6 +465,44 @@ test("dashboards - a dropped socket resumes without a gap or a duplicate", async
     () => document.querySelector('[data-testid="conn-status"]')?.getAttribute("data-state") === "connected",
     "the indicator back to connected",
   );
+}, 20_000);
+
+test("dashboards - catalogue: products by status, scheduled within the hour follow the catalogue live", async () => {
+  const sql = postgres(DATABASE_URL, { max: 1, onnotice: () => undefined, connection: { search_path: ns } });
+  try {
+    await sql`INSERT INTO categories (code, kind, name) VALUES ('DB-CAT', 'back', '看板类目')`;
+    await sql`INSERT INTO products (spu_code, name, category) VALUES ('DB-SPU-1', '看板连衣裙', 'DB-CAT'),
+      ('DB-SPU-2', '看板衬衫', 'DB-CAT')`;
+    await openDashboard("catalogue", ["catalogue"]);
+    const panel = async () => ({
+      total: await num("cat-total"),
+      draft: await num("cat-status-draft"),
+      onSale: await num("cat-status-on_sale"),
+      hour: await num("cat-scheduled-hour"),
+    });
+    expect(await panel()).toEqual({ total: 2, draft: 2, onSale: 0, hour: 0 });
+    // The projector writes a listing's status into products; the panel hears the commit (NOTIFY).
+    await sql`UPDATE products SET status = 'on_sale' WHERE spu_code = 'DB-SPU-1'`;
+    await until(
+      () =>
+        document.querySelector('[data-testid="cat-status-on_sale"]')?.getAttribute("data-value") === "1" &&
+        document.querySelector('[data-testid="cat-status-draft"]')?.getAttribute("data-value") === "1",
+      "on sale 1, draft 1",
+    );
+    const at = new Date(Date.now() + 20 * 60_000).toISOString();
+    await sql`UPDATE products SET scheduled = ${sql.json({ action: "publish", at })} WHERE spu_code = 'DB-SPU-2'`;
+    await until(
+      () => document.querySelector('[data-testid="cat-scheduled-hour"]')?.getAttribute("data-value") === "1",
+      "one listing due within the hour",
+    );
+    await until(
+      () => document.querySelector('[data-testid="cat-upcoming-item"][data-spu="DB-SPU-2"]'),
+      "the upcoming change listed",
+    );
+    await shot("catalogue");
+  } finally {
+    await sql.end();
+  }
 }, 20_000);
 
 test("dashboards - no script errors in any page", () => {

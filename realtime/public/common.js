@@ -77,6 +77,7 @@ export function renderHeader(active) {
     ["orders.html", "ordersDash"],
     ["inventory.html", "inventoryDash"],
     ["logistics.html", "logisticsDash"],
+    ["catalogue.html", "catalogueDash"],
   ];
   const nav = el("nav", { class: "nav" });
   for (const [href, key] of links) {
@@ -121,7 +122,7 @@ export function setConnState(state) {
  * at or below it is dropped here as well. Messages that arrive before a subscription's ack wait for it, so a
  * snapshot is never applied on top of newer events.
  */
-export function connectHub({ dashboards, onSnapshot, onEvent, onStock, onAlert }) {
+export function connectHub({ dashboards, onSnapshot, onEvent, onStock, onAlert, onPanel }) {
   const token = requireToken();
   const subs = new Map(dashboards.map((d) => [d, { lastId: null, ready: false, pending: [] }]));
   const seenAlerts = new Set();
@@ -183,6 +184,11 @@ export function connectHub({ dashboards, onSnapshot, onEvent, onStock, onAlert }
   socket.on("event", incoming("event"));
   socket.on("stock", incoming("stock"));
   socket.on("alert", incoming("alert"));
+  // Whole-panel figures (not log messages): each replaces the last; their order is the page's concern.
+  socket.on("panel", (msg) => {
+    hub.panels = (hub.panels ?? 0) + 1;
+    onPanel?.(msg);
+  });
 
   socket.on("connect", () => {
     setConnState("connected");

@@ -1,6 +1,7 @@
+import { cataloguePanel, type PendingReviewCount } from "../catalogue-search/panel.ts";
 import type { Sql } from "../postgres/database.ts";
 
-type Dashboard = "orders" | "inventory" | "logistics" | "warehouse";
+type Dashboard = "orders" | "inventory" | "logistics" | "warehouse" | "catalogue";
 
 /**
  * What a dashboard shows when it opens, from the read models, tagged with the event-log sequence they
@@ -8,8 +9,11 @@ type Dashboard = "orders" | "inventory" | "logistics" | "warehouse";
  */
 export class PostgresDashboardSnapshots {
   readonly #sql: Sql;
-  constructor(sql: Sql) {
+  readonly #pendingReviews: PendingReviewCount | undefined;
+  /** `pendingReviews`: the reviews module's count of reviews awaiting moderation, when it is built in. */
+  constructor(sql: Sql, options: { pendingReviews?: PendingReviewCount } = {}) {
     this.#sql = sql;
+    this.#pendingReviews = options.pendingReviews;
   }
 
   async snapshot(dashboard: Dashboard): Promise<{ asOf: number; data: unknown }> {
@@ -105,6 +109,7 @@ export class PostgresDashboardSnapshots {
           },
         };
       }
+      if (dashboard === "catalogue") return { asOf, data: await cataloguePanel(tx, this.#pendingReviews) };
       return {
         asOf,
         data: { empty: true, reason: "this module is not built yet; its panels fill in when it lands" },
