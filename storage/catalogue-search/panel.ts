@@ -30,6 +30,7 @@ export async function cataloguePanel(
   pendingReviews?: PendingReviewCount,
 ): Promise<CataloguePanelData> {
   const [now] = await tx`SELECT now()::timestamptz AS at`;
+  const takenAt = now ? (now.at as Date).toISOString() : new Date().toISOString();
   const byStatus = { draft: 0, on_sale: 0, off_sale: 0 };
   let total = 0;
   for (const row of await tx`SELECT status, count(*)::int AS n FROM products GROUP BY status`) {
@@ -45,7 +46,7 @@ export async function cataloguePanel(
       AND (scheduled ->> 'at')::timestamptz >= now() AND (scheduled ->> 'at')::timestamptz < now() + interval '1 hour'
     ORDER BY 4, 1`;
   return {
-    takenAt: (now?.at as Date).toISOString(),
+    takenAt,
     total,
     byStatus,
     scheduledNextHour: due.length,
