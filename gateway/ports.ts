@@ -7,6 +7,16 @@ import type { ChannelName, StatementEntry } from "../actors/payment/channels/ind
 import type { PriceRules } from "../actors/pricing/index.ts";
 import type { Reply } from "../actors/runtime/index.ts";
 
+export type {
+  BlockedWordList,
+  ChangeAudit,
+  NewReview,
+  ReviewChange,
+  ReviewCreation,
+  ReviewFilter,
+  ReviewStore,
+} from "./review-ports.ts";
+
 /** Who asked, carried with every command into the actor's events (the audit trail of mutations). */
 export interface CommandMeta {
   by: string;

@@ -28,8 +28,9 @@ import type {
 import { type GatewayPorts, gatewayRoutes } from "./routes/index.ts";
 import { MemoryLoginThrottle, MemoryUsers, missingStaff } from "./testing-identity.ts";
 import { MemoryPriceRules } from "./testing-pricing.ts";
+import { MemoryReviews } from "./testing-reviews.ts";
 
-export { MemoryLoginThrottle, MemoryPriceRules, MemoryUsers };
+export { MemoryLoginThrottle, MemoryPriceRules, MemoryReviews, MemoryUsers };
 
 export interface SentCommand {
   kind: string;
@@ -145,6 +146,7 @@ export interface FakeGateway {
   audit: MemoryAuditLog;
   risk: FixedRisk;
   ledger: MemoryPaymentLedger;
+  reviews: MemoryReviews;
   tokens: TokenService;
   /** An `Authorization` header for a user holding `permissions`. */
   bearer(permissions: string[], username?: string): Promise<{ authorization: string }>;
@@ -166,6 +168,7 @@ export function fakeGateway(options: { channels?: Record<ChannelName, SimulatedC
   const audit = new MemoryAuditLog();
   const risk = new FixedRisk();
   const ledger = new MemoryPaymentLedger();
+  const reviews = new MemoryReviews();
   const tokens = new TokenService(TEST_TOKEN_SECRET, 60_000, users, { cacheMs: 0 });
   const metrics = new MetricsRegistry();
   const ports: GatewayPorts = {
@@ -199,6 +202,7 @@ export function fakeGateway(options: { channels?: Record<ChannelName, SimulatedC
       publicUrl: "http://gateway.test",
     },
     audit,
+    reviews,
     parked: { list: async () => [], retry: async () => ({ outcome: "not-parked" }) },
     paymentTimeoutMs: 60_000,
     autoCompleteMs: 60_000,
@@ -222,6 +226,7 @@ export function fakeGateway(options: { channels?: Record<ChannelName, SimulatedC
     audit,
     risk,
     ledger,
+    reviews,
     tokens,
     bearer,
   };

@@ -15,6 +15,7 @@ import { PostgresPriceBook } from "../storage/prices.ts";
 import { PostgresPriceRules } from "../storage/pricing/index.ts";
 import { InventoryQueries } from "../storage/read-models/inventory-queries.ts";
 import { OrderQueries } from "../storage/read-models/order-queries.ts";
+import { PostgresReviewStore } from "../storage/reviews/index.ts";
 import type { SecretBox } from "../storage/secrets.ts";
 import type { UserStore } from "../storage/users.ts";
 import { PostgresWarehouseDirectory } from "../storage/warehouses.ts";
@@ -75,6 +76,7 @@ export async function composeGateway(infra: GatewayInfrastructure) {
       publicUrl: config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`,
     },
     audit: new PostgresAuditLog(sql),
+    reviews: new PostgresReviewStore(sql),
     parked: infra.parked,
     paymentTimeoutMs: config.ORDER_PAYMENT_TIMEOUT,
     autoCompleteMs: config.ORDER_AUTO_COMPLETE,

@@ -73,8 +73,10 @@ export const BUILTIN_ROLES: ReadonlyMap<string, { permissions: readonly string[]
           "inventory:read",
           "warehouse:read",
           "product:read",
+          "review:read",
+          "review:write",
         ],
-        description: "Orders, shipping and after-sales, with customer contact data",
+        description: "Orders, shipping and after-sales, with customer contact data; reviews for buyers",
       },
     ],
     [
@@ -87,7 +89,7 @@ export const BUILTIN_ROLES: ReadonlyMap<string, { permissions: readonly string[]
     [
       "customer_service",
       {
-        permissions: ["member:read", "order:read", "customer:pii", "payment:read"],
+        permissions: ["member:read", "order:read", "customer:pii", "payment:read", "review:read"],
         description: "Members and their orders, with contact data",
       },
     ],
@@ -101,6 +103,13 @@ export const BUILTIN_ROLES: ReadonlyMap<string, { permissions: readonly string[]
     [
       "user_admin",
       { permissions: ["user:read", "user:write", "audit:read"], description: "Staff accounts and roles" },
+    ],
+    [
+      "review_moderator",
+      {
+        permissions: ["review:read", "review:moderate"],
+        description: "Review moderation, replies and the blocked-word list",
+      },
     ],
     [
       "viewer",

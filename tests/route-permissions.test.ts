@@ -40,6 +40,9 @@ const WHO_HOLDS: ReadonlyMap<string, readonly string[]> = new Map([
   ["audit:read", ["inventory_manager", "finance", "operator", "user_admin"]],
   ["user:read", ["user_admin"]],
   ["user:write", ["user_admin"]],
+  ["review:read", ["order_manager", "customer_service", "review_moderator"]],
+  ["review:write", ["order_manager"]],
+  ["review:moderate", ["review_moderator"]],
 ]);
 const ROLES = [
   "admin",
@@ -49,6 +52,7 @@ const ROLES = [
   "customer_service",
   "operator",
   "user_admin",
+  "review_moderator",
   "viewer",
 ];
 

@@ -14,6 +14,7 @@ import type {
   ProductSearch,
   RateLimiter,
   ReadinessReport,
+  ReviewStore,
   UserDirectory,
   WarehouseDirectory,
 } from "../ports.ts";
@@ -30,6 +31,8 @@ import { priceRoutes } from "./prices.ts";
 import { pricingRoutes } from "./pricing.ts";
 import { productSearchRoutes } from "./product-search.ts";
 import { type ParkedEventList, projectorRoutes } from "./projector.ts";
+import { reviewAdminRoutes } from "./review-admin.ts";
+import { reviewRoutes } from "./reviews.ts";
 import { type StaffDirectory, userRoutes } from "./users.ts";
 import { warehouseRoutes } from "./warehouses.ts";
 
@@ -59,6 +62,8 @@ export interface GatewayPorts {
     publicUrl: string;
   };
   audit: AuditLog;
+  /** Reviews, moderation, blocked words and rating statistics (Postgres). */
+  reviews: ReviewStore;
   /** The projector's dead letters (any gateway node can list and retry them). */
   parked: ParkedEventList;
   paymentTimeoutMs: number;
@@ -83,5 +88,8 @@ export function gatewayRoutes(ports: GatewayPorts): RouteModule[] {
     inventoryRoutes(ports),
     holdRoutes(ports),
     productSearchRoutes(ports),
+    // Static /v1/reviews/blocked-words before /v1/reviews/:reviewId.
+    reviewAdminRoutes(ports),
+    reviewRoutes(ports),
   ];
 }
