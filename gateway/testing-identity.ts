@@ -1,4 +1,8 @@
-/** In-memory fakes of the identity ports (login, token check, staff), for `fakeGateway` in testing.ts. */
+/**
+ * In-memory fakes of the identity ports (login, token check, staff), and the fakes that fail loudly when
+ * a test reaches a port it did not fake (staff, channels), for `fakeGateway` in testing.ts.
+ */
+import type { ChannelName, SimulatedChannel } from "../actors/payment/channels/index.ts";
 import type { AccountSource, AccountState } from "./auth.ts";
 import type { LoginThrottle, LoginVerdict, UserDirectory } from "./ports.ts";
 import type { StaffDirectory } from "./routes/users.ts";
@@ -58,4 +62,25 @@ export function missingStaff(): StaffDirectory {
     roles: fail,
     putRole: fail,
   };
+}
+
+/** Channels that fail loudly if a test reaches them without passing real ones. */
+export function missingChannels(): Record<ChannelName, SimulatedChannel> {
+  const missing = (name: ChannelName): SimulatedChannel => {
+    const fail = (): never => {
+      throw new Error(`fakeGateway: pass channels to reach the ${name} channel`);
+    };
+    return {
+      name,
+      createPayment: fail,
+      verifyCallback: fail,
+      refund: fail,
+      parseStatement: fail,
+      callbackReply: fail,
+      simulateCallback: fail,
+      statement: fail,
+      acceptPayment: fail,
+    };
+  };
+  return { wechat: missing("wechat"), alipay: missing("alipay"), unionpay: missing("unionpay") };
 }

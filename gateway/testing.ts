@@ -26,7 +26,7 @@ import type {
   WarehouseDirectory,
 } from "./ports.ts";
 import { type GatewayPorts, gatewayRoutes } from "./routes/index.ts";
-import { MemoryLoginThrottle, MemoryUsers, missingStaff } from "./testing-identity.ts";
+import { MemoryLoginThrottle, MemoryUsers, missingChannels, missingStaff } from "./testing-identity.ts";
 import { MemoryPriceRules } from "./testing-pricing.ts";
 import { MemoryReviews } from "./testing-reviews.ts";
 
@@ -230,25 +230,4 @@ export function fakeGateway(options: { channels?: Record<ChannelName, SimulatedC
     tokens,
     bearer,
   };
-}
-
-/** Channels that fail loudly if a test reaches them without passing real ones. */
-function missingChannels(): Record<ChannelName, SimulatedChannel> {
-  const missing = (name: ChannelName): SimulatedChannel => {
-    const fail = (): never => {
-      throw new Error(`fakeGateway: pass channels to reach the ${name} channel`);
-    };
-    return {
-      name,
-      createPayment: fail,
-      verifyCallback: fail,
-      refund: fail,
-      parseStatement: fail,
-      callbackReply: fail,
-      simulateCallback: fail,
-      statement: fail,
-      acceptPayment: fail,
-    };
-  };
-  return { wechat: missing("wechat"), alipay: missing("alipay"), unionpay: missing("unionpay") };
 }
