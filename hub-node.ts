@@ -24,7 +24,7 @@ import { bootstrapIdentity, printNotice } from "./node/bootstrap.ts";
 import { connectNats, connectRedis, openMigratedDatabase } from "./node/connections.ts";
 import { composeGateway } from "./node/gateway.ts";
 import { PROJECTIONS, startProjector } from "./node/projector.ts";
-import { readinessCheck } from "./node/readiness.ts";
+import { COVERAGE_CACHE_MS, coverageProbe, readinessCheck } from "./node/readiness.ts";
 import { startRealtime } from "./node/realtime.ts";
 import { type HttpServer, serve } from "./platform/serve.ts";
 import type { RealtimeHub } from "./realtime/hub.ts";
@@ -130,7 +130,12 @@ export async function startHubNode(
     connection,
     sql,
     redis,
-    coverage: () => clusterCoverage(leaseBuckets, config.SHARD_COUNT, config.NATS_TIMEOUT),
+    coverage: coverageProbe({
+      actorNode,
+      scan: () => clusterCoverage(leaseBuckets, config.SHARD_COUNT, config.NATS_TIMEOUT),
+      maxAgeMs: Math.min(config.NODE_HEARTBEAT_TTL, config.LEASE_TTL),
+      cacheMs: COVERAGE_CACHE_MS,
+    }),
     actorNode,
     projector,
     eventLog: eventLogUsage,

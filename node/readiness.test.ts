@@ -4,7 +4,7 @@ import type { ActorNode, ConnectionWatch } from "../actors/runtime/index.ts";
 import type { EventLogUsage, EventLogUsageReport } from "../storage/jetstream/event-log-usage.ts";
 import type { Sql } from "../storage/postgres/database.ts";
 import type { Projector } from "../storage/projector.ts";
-import { type ReadinessProbes, readinessCheck } from "./readiness.ts";
+import { type CoverageProbe, coverageProbe, type ReadinessProbes, readinessCheck } from "./readiness.ts";
 
 const never = () => new Promise<never>(() => undefined);
 const SECRET = "password authentication failed for user postgres at 10.0.0.7";
@@ -133,5 +133,84 @@ describe("readiness", () => {
     const report = await read(probes({ postgres: "hang" }));
     expect(performance.now() - started).toBeLessThan(1_000);
     expect(report.checks.postgres).toEqual({ ok: false, detail: "no answer within 700 ms" });
+  });
+});
+
+describe("readiness - the lease view", () => {
+  /** A lease scan that counts itself; each real one costs ~66 NATS requests (64 leases + heartbeats). */
+  function countingScan(answer: () => Promise<{ live: number; shardCount: number }>) {
+    const scan = { calls: 0, probe: (() => undefined) as unknown as CoverageProbe };
+    scan.probe = () => {
+      scan.calls++;
+      return answer();
+    };
+    return scan;
+  }
+  const actorNodeSeeing = (live: number, ageMs: number) => ({
+    clusterCoverage: () => ({ live, shardCount: 64, ageMs }),
+  });
+
+  test("readiness - an actor node answers from its own lease round: no scan per /readyz", async () => {
+    const scan = countingScan(async () => ({ live: 0, shardCount: 64 }));
+    const coverage = coverageProbe({
+      actorNode: actorNodeSeeing(61, 200),
+      scan: scan.probe,
+      maxAgeMs: 3_000,
+      cacheMs: 1_000,
+    });
+    // Each /readyz evaluation after the report cache expired: a fresh readinessCheck each time.
+    for (let i = 0; i < 20; i++) {
+      const report = await readinessCheck({ ...probes({}), coverage })();
+      expect(report.checks?.shards?.detail).toStartWith("61/64 shards have a live owner");
+      expect(report.checks?.shards?.ok).toBe(false);
+    }
+    expect(scan.calls).toBe(0);
+  });
+
+  test("readiness - a stale lease round or a gateway-only node scans at most once per cache period, shared by callers", async () => {
+    let clock = 0;
+    const realNow = performance.now.bind(performance);
+    performance.now = () => clock;
+    try {
+      for (const actorNode of [actorNodeSeeing(64, 10_000), undefined]) {
+        const scan = countingScan(async () => ({ live: 64, shardCount: 64 }));
+        const coverage = coverageProbe({ actorNode, scan: scan.probe, maxAgeMs: 3_000, cacheMs: 1_000 });
+        const reports = await Promise.all(
+          Array.from({ length: 50 }, () => readinessCheck({ ...probes({}), coverage })()),
+        );
+        expect(reports.every((r) => r.checks?.shards?.ok)).toBe(true);
+        expect(scan.calls).toBe(1);
+        clock += 999;
+        await coverage();
+        expect(scan.calls).toBe(1);
+        clock += 2;
+        await coverage();
+        await coverage();
+        expect(scan.calls).toBe(2);
+      }
+    } finally {
+      performance.now = realNow;
+    }
+  });
+
+  test("readiness - a failed scan is not reused: the next probe asks again and tells the truth", async () => {
+    let fail = true;
+    const scan = countingScan(async () => {
+      if (fail) throw new Error("timeout");
+      return { live: 64, shardCount: 64 };
+    });
+    const coverage = coverageProbe({
+      actorNode: undefined,
+      scan: scan.probe,
+      maxAgeMs: 3_000,
+      cacheMs: 60_000,
+    });
+    const down = await readinessCheck({ ...probes({ actors: false, roles: ["gateway"] }), coverage })();
+    expect(down.status).toBe("unavailable");
+    expect(down.checks?.shards?.detail).toBe("lease bucket did not answer");
+    fail = false;
+    const up = await readinessCheck({ ...probes({ actors: false, roles: ["gateway"] }), coverage })();
+    expect(up.status).toBe("ready");
+    expect(scan.calls).toBe(2);
   });
 });

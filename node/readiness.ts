@@ -21,6 +21,46 @@ export interface ReadinessProbes {
   eventLog: EventLogUsage;
 }
 
+/** How long a gateway-only node reuses one lease scan for readiness. */
+export const COVERAGE_CACHE_MS = 1_000;
+
+/**
+ * The cluster's lease view for readiness, without reading every lease key on every probe (a scan is one
+ * request per shard plus the heartbeats, ~66 NATS requests):
+ *
+ * - on an actor node, the view its own lease round took (it scans every lease each round, every
+ *   quarter heartbeat TTL), as long as it is younger than `maxAgeMs`;
+ * - otherwise (a gateway-only node, or a lease round that has not run lately) one scan shared by every
+ *   caller for `cacheMs`, and a scan in flight is shared too.
+ *
+ * So `/readyz` costs at most one scan per `cacheMs`, however often it is called, and none on a node
+ * whose lease round is healthy; the view is at most `maxAgeMs` (or `cacheMs`) older than a fresh scan,
+ * well inside the heartbeat TTL that decides liveness anyway.
+ */
+export function coverageProbe(o: {
+  actorNode: Pick<ActorNode, "clusterCoverage"> | undefined;
+  scan: CoverageProbe;
+  maxAgeMs: number;
+  cacheMs: number;
+}): CoverageProbe {
+  let cached: { at: number; view: ReturnType<CoverageProbe> } | undefined;
+  return () => {
+    const own = o.actorNode?.clusterCoverage();
+    if (own && own.ageMs <= o.maxAgeMs)
+      return Promise.resolve({ live: own.live, shardCount: own.shardCount });
+    const now = performance.now();
+    if (!cached || now - cached.at > o.cacheMs) {
+      const view = o.scan();
+      cached = { at: now, view };
+      // A failed scan is not kept: the next probe asks again.
+      view.catch(() => {
+        if (cached?.view === view) cached = undefined;
+      });
+    }
+    return cached.view;
+  };
+}
+
 /** Each probe's own deadline; the whole answer is bounded below one second. */
 const PROBE_DEADLINE_MS = 700;
 /** Probes are shared by concurrent callers and reused this long, so a probe storm never piles up. */

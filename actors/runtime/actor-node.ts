@@ -137,6 +137,14 @@ export class ActorNode {
   get coveredShards(): number {
     return this.#leases?.covered ?? 0;
   }
+  /**
+   * Shards with a live owner as this node's own lease round last saw them (it scans every lease each
+   * round), and how old that view is: readiness reads it instead of scanning again.
+   */
+  clusterCoverage(): { live: number; shardCount: number; ageMs: number } {
+    const view = this.#leases?.coverage() ?? { live: 0, ageMs: Number.POSITIVE_INFINITY };
+    return { ...view, shardCount: this.#options.shardCount };
+  }
 
   async start(): Promise<void> {
     const timeout = this.#natsTimeoutMs;

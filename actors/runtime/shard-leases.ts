@@ -126,6 +126,8 @@ export class ShardLeases {
   #again = false;
   #stopped = false;
   #coveredShards = 0;
+  /** `performance.now()` when the last scan completed (0 before the first). */
+  #coveredAt = 0;
   /** `performance.now()` until which our heartbeat is surely alive in the bucket (0 before the first). */
   #heartbeatValidUntil = 0;
 
@@ -164,6 +166,12 @@ export class ShardLeases {
   /** How many shards had a live owner at the last scan (cluster coverage, for readiness). */
   get covered(): number {
     return this.#coveredShards;
+  }
+
+  /** The last scan's coverage and how old it is (`ageMs` infinite before the first scan). */
+  coverage(): { live: number; ageMs: number } {
+    const ageMs = this.#coveredAt === 0 ? Number.POSITIVE_INFINITY : performance.now() - this.#coveredAt;
+    return { live: this.#coveredShards, ageMs };
   }
 
   async start(): Promise<void> {
@@ -320,6 +328,7 @@ export class ShardLeases {
   async #balance(): Promise<void> {
     const { leases, liveNodes } = await this.scan();
     this.#coveredShards = leases.filter((l) => l.live).length;
+    this.#coveredAt = performance.now();
     const target = Math.ceil(this.#options.shardCount / liveNodes);
     const mine = this.#options.nodeId;
     const score = (shard: number) => fnv1a32(`${mine}:${shard}`);
