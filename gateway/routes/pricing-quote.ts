@@ -6,6 +6,7 @@ import {
   type PriceSource,
   resolvePrice,
 } from "../../actors/pricing/index.ts";
+import { MAX_AMOUNT } from "../../actors/shared/index.ts";
 import type { GatewayKit } from "../app.ts";
 import type { PriceRuleStore } from "../ports.ts";
 import { ProblemError } from "../problem.ts";
@@ -76,9 +77,20 @@ export async function quoteLines(
     });
     return { sku: line.sku, qty: line.qty, listPrice: found.listPrice, ...resolved };
   });
+  const items = lines.reduce((sum, l) => sum + l.unitPrice * l.qty, 0);
+  if (items > MAX_AMOUNT) {
+    throw new ProblemError(
+      422,
+      "validation",
+      `the items come to more than ${MAX_AMOUNT} fen; split the order`,
+      {
+        field: "lines",
+      },
+    );
+  }
   return {
     lines,
-    items: lines.reduce((sum, l) => sum + l.unitPrice * l.qty, 0),
+    items,
     benefits: { level: level.name, discountPercent: level.discountPercent, freeShipping: level.freeShipping },
   };
 }

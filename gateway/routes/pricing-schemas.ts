@@ -88,7 +88,10 @@ export const quoteBody = z
   })
   .strict();
 
-const source = z.string().describe("The rule that won: list, member:<level>, channel:<name> or schedule");
+const source = z
+  .string()
+  .regex(/^(list|schedule|member:.+|channel:.+)$/)
+  .describe("The rule that won: list, member:<level>, channel:<name> or schedule");
 export const quoteSchema = z.object({
   lines: z.array(
     z.object({

@@ -201,6 +201,10 @@ test("pricing routes - unknown prices, duplicates and too many lines are refused
   const many = Array.from({ length: 101 }, (_, i) => ({ sku: `S${i}`, qty: 1 }));
   expect(await quote({ lines: many })).toMatchObject({ status: 400, body: { field: "lines" } });
   expect((await quote({ lines: [{ sku: "A", qty: 1 }], channel: "__proto__" })).status).toBe(400);
+  // Σ unitPrice × qty stays within MAX_AMOUNT (100 million yuan), so sums stay exact integers.
+  await gw.prices.set("BIG", 10_000_000_000);
+  const huge = await quote({ lines: [{ sku: "BIG", qty: 2 }] });
+  expect(huge).toMatchObject({ status: 422, body: { type: `${PROBLEMS}validation`, field: "lines" } });
 });
 
 test("pricing routes - an order charges exactly the quoted unit prices, for its user and channel", async () => {
