@@ -141,6 +141,9 @@ export class UserStore {
 
   /** Creates `admin` on first start; returns true if it was created now. */
   async ensureAdmin(password: string): Promise<boolean> {
+    // Every start gets here: hash (tens of ms of CPU) only when admin is actually missing.
+    const [existing] = await this.#sql`SELECT 1 FROM users WHERE username = 'admin'`;
+    if (existing) return false;
     const hash = await this.#hasher.hash(password);
     const rows = await this.#sql`INSERT INTO users (username, password_hash, roles)
       VALUES ('admin', ${hash}, ${["admin"]}) ON CONFLICT (username) DO NOTHING RETURNING username`;
