@@ -30,9 +30,11 @@ test("projector - NATS paused repeatedly under load: the offset only advances an
   for (let i = 0; i < 3; i++) {
     const seen = load.answers.length;
     await waitFor(() => load.answers.length >= seen + 20, 30_000, "load between pauses");
-    // Longer than the lease TTL (2 s in tests): renewals time out, rounds end and start again.
+    // Long enough that a lease renewal is sure to time out (2 s deadline) even when the lease loop's
+    // tick was itself waiting on NATS when the pause began (its stream read has a 2 s deadline too):
+    // the round ends and a new one starts.
     nats.pause();
-    await new Promise((r) => setTimeout(r, 3_000));
+    await new Promise((r) => setTimeout(r, 6_000));
     nats.resume();
   }
   await load.stop();

@@ -50,6 +50,30 @@ async function withNats<T>(body: (rig: NatsRig) => Promise<T>) {
   }
 }
 
+/**
+ * A case whose scenario lives in a quick test (it runs in CI too): the test file runs in its own
+ * process and its figure lines (`<prefix>: …`) are the report; a failed assertion fails the case.
+ */
+async function quickTestCase(file: string, prefixes: string[]): Promise<Record<string, unknown>> {
+  const child = Bun.spawn([process.execPath, "test", "--timeout", "180000", join(import.meta.dir, file)], {
+    stdout: "pipe",
+    stderr: "pipe",
+    env: process.env,
+  });
+  const [out, err, code] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ]);
+  const lines = `${out}\n${err}`.split("\n");
+  const figures = lines.filter((line) => prefixes.some((p) => line.startsWith(`${p}:`)));
+  if (code !== 0) {
+    const failures = lines.filter((line) => /^\(fail\)|^error:|Expected|Received/.test(line.trim()));
+    throw new Error(`${file} failed (exit ${code}): ${[...figures, ...failures].join(" / ")}`);
+  }
+  return { test: file, passed: true, figures };
+}
+
 export const CASES: FaultCase[] = [
   {
     name: "postgres-down",
@@ -90,6 +114,18 @@ export const CASES: FaultCase[] = [
     requirement:
       "1 s one-way delay node → NATS: writes 503 within 2 s during it; every shard served < 5 s after it ends",
     run: () => withNats((rig) => natsDelayScenario(rig, 1_000, OUTAGE_MS)) as never,
+  },
+  {
+    name: "node-restart",
+    requirement:
+      "node SIGKILL + restart: /readyz never 200 while nobody serves; shards served within lease TTL + 1 s; a dead owner detected from its heartbeat",
+    run: () => quickTestCase("node-restart.test.ts", ["node restart", "replacement node"]),
+  },
+  {
+    name: "projector-rounds",
+    requirement:
+      "NATS paused 3 × 6 s under load: projector offset only advances, never two rounds at once, read models and live feed catch up",
+    run: () => quickTestCase("projector-rounds.test.ts", ["projector rounds"]),
   },
   {
     name: "event-log-full",
