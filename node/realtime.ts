@@ -9,6 +9,7 @@ import { RealtimeHub } from "../realtime/hub.ts";
 import { cataloguePanelChannel } from "../storage/catalogue-search/panel.ts";
 import type { Sql } from "../storage/postgres/database.ts";
 import { PostgresDashboardSnapshots } from "../storage/read-models/dashboard-snapshots.ts";
+import { pendingReviewCount } from "../storage/reviews/index.ts";
 import { reportRedisErrors } from "./connections.ts";
 
 export interface RealtimeInfrastructure {
@@ -53,7 +54,8 @@ export async function startRealtime(
     subjects: infra.subjects,
     shardCount: config.SHARD_COUNT,
     stream: infra.stream,
-    snapshots: new PostgresDashboardSnapshots(infra.sql),
+    // The catalogue panel counts reviews awaiting moderation (decision 0016).
+    snapshots: new PostgresDashboardSnapshots(infra.sql, { pendingReviews: pendingReviewCount }),
     checkToken: (token) => tokens.check(token),
     can,
     log: infra.log,

@@ -6,6 +6,8 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { HubNode } from "../hub-node.ts";
+import { PostgresDashboardSnapshots } from "../storage/read-models/dashboard-snapshots.ts";
+import { pendingReviewCount } from "../storage/reviews/index.ts";
 import {
   ApiClient,
   cleanupNamespace,
@@ -471,9 +473,22 @@ test("reviews - the queue: status filter, oldest first when pending, cursor pagi
   expect((bad.body as Problem).field).toBe("cursor");
   expect((await api.call("GET", "/v1/reviews?limit=201")).status).toBe(400);
 
-  const counts = (await api.call("GET", "/v1/reviews/counts")).body as Record<string, number>;
+  const counts = (await api.call("GET", "/v1/reviews/counts")).body as { pending: number; approved: number };
   const [row] =
     await node.sql`SELECT count(*) FILTER (WHERE status = 'pending')::int AS pending FROM reviews`;
   expect(counts.pending).toBe(row!.pending);
   expect(counts.pending).toBeGreaterThanOrEqual(3);
+
+  // The catalogue dashboard panel's figure, as node/realtime.ts plugs it in, and the trigger that
+  // refreshes the live panel when a review changes (migration 0012 on the reviews table).
+  const snapshots = new PostgresDashboardSnapshots(node.sql, { pendingReviews: pendingReviewCount });
+  const panel = (await snapshots.snapshot("catalogue")).data as { reviewsPending: number | null };
+  expect(panel.reviewsPending).toBe(counts.pending);
+  await moderate(created[0]!.id, { decision: "approve" });
+  expect(((await snapshots.snapshot("catalogue")).data as { reviewsPending: number }).reviewsPending).toBe(
+    counts.pending - 1,
+  );
+  const triggers =
+    await node.sql`SELECT tgname FROM pg_trigger WHERE tgrelid = 'reviews'::regclass AND NOT tgisinternal`;
+  expect(triggers.map((t) => t.tgname)).toContain("catalogue_panel_reviews");
 });
