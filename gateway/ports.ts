@@ -219,3 +219,12 @@ export interface ProductSearchFilter {
 export interface ProductSearch {
   search(filter: ProductSearchFilter): Promise<Page<object>>;
 }
+export type {
+  Catalogue,
+  CatalogueHistoryItem,
+  Category,
+  CategoryInput,
+  ProductInput,
+  ProductRecord,
+  ProductSkuInput,
+} from "./catalogue-ports.ts";

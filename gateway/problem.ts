@@ -48,6 +48,7 @@ const TITLES: Record<string, string> = {
   "idempotency-key-reused": "Idempotency-Key already used for a different request",
   "unknown-warehouse": "Warehouse is not registered",
   "insufficient-stock": "Not enough sellable stock",
+  "not-on-sale": "The product is not on sale",
   conflict: "Conflicts with the current state",
   "not-found": "Not found",
   unauthorized: "Authentication required",

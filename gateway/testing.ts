@@ -26,11 +26,12 @@ import type {
   WarehouseDirectory,
 } from "./ports.ts";
 import { type GatewayPorts, gatewayRoutes } from "./routes/index.ts";
+import { MemoryCatalogue } from "./testing-catalogue.ts";
 import { MemoryLoginThrottle, MemoryUsers, missingChannels, missingStaff } from "./testing-identity.ts";
 import { MemoryPriceRules } from "./testing-pricing.ts";
 import { MemoryReviews } from "./testing-reviews.ts";
 
-export { MemoryLoginThrottle, MemoryPriceRules, MemoryReviews, MemoryUsers };
+export { MemoryCatalogue, MemoryLoginThrottle, MemoryPriceRules, MemoryReviews, MemoryUsers };
 
 export interface SentCommand {
   kind: string;
@@ -142,6 +143,7 @@ export interface FakeGateway {
   warehouses: MemoryWarehouses;
   prices: MemoryPriceBook;
   priceRules: MemoryPriceRules;
+  catalogue: MemoryCatalogue;
   orders: MemoryOrders;
   audit: MemoryAuditLog;
   risk: FixedRisk;
@@ -164,6 +166,7 @@ export function fakeGateway(options: { channels?: Record<ChannelName, SimulatedC
   const warehouses = new MemoryWarehouses();
   const prices = new MemoryPriceBook();
   const priceRules = new MemoryPriceRules(prices.prices);
+  const catalogue = new MemoryCatalogue();
   const orders = new MemoryOrders();
   const audit = new MemoryAuditLog();
   const risk = new FixedRisk();
@@ -194,6 +197,7 @@ export function fakeGateway(options: { channels?: Record<ChannelName, SimulatedC
       },
     },
     priceRules,
+    catalogue,
     orders,
     payments: {
       channels: options.channels ?? missingChannels(),
@@ -222,6 +226,7 @@ export function fakeGateway(options: { channels?: Record<ChannelName, SimulatedC
     warehouses,
     prices,
     priceRules,
+    catalogue,
     orders,
     audit,
     risk,

@@ -4,6 +4,7 @@ import { skuKind } from "../actors/inventory/index.ts";
 import { memberKind } from "../actors/member/index.ts";
 import { orderKind } from "../actors/order/index.ts";
 import { paymentKind } from "../actors/payment/index.ts";
+import { productKind } from "../actors/product/index.ts";
 import {
   ActorNode,
   type ConnectionWatch,
@@ -17,7 +18,7 @@ import { JetStreamEventStore, JetStreamTimerIndex } from "../storage/jetstream/j
 import type { StreamNames } from "../storage/jetstream/streams.ts";
 
 /** Every domain actor kind this build hosts. The runtime only ever sees this list. */
-export const ACTOR_KINDS = [skuKind, orderKind, paymentKind, memberKind];
+export const ACTOR_KINDS = [skuKind, orderKind, paymentKind, memberKind, productKind];
 
 export interface ActorHostInfrastructure {
   config: Config;

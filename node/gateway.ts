@@ -8,6 +8,7 @@ import type { ReadinessReport } from "../gateway/ports.ts";
 import { gatewayRoutes } from "../gateway/routes/index.ts";
 import type { ParkedEventList } from "../gateway/routes/projector.ts";
 import { PostgresAuditLog } from "../storage/audit-log.ts";
+import { PostgresCatalogue } from "../storage/catalogue/index.ts";
 import { PostgresProductSearch } from "../storage/catalogue-search/search.ts";
 import { PostgresPaymentLedger } from "../storage/ledger/payment-ledger.ts";
 import type { Sql } from "../storage/postgres/database.ts";
@@ -61,6 +62,7 @@ export async function composeGateway(infra: GatewayInfrastructure) {
     prices: new PostgresPriceBook(sql),
     productSearch: new PostgresProductSearch(sql),
     priceRules: new PostgresPriceRules(sql),
+    catalogue: new PostgresCatalogue(sql),
     orders: new OrderQueries(sql),
     payments: {
       channels: createChannels(await channelKeys(sql, infra.secrets)),

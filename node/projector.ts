@@ -2,6 +2,7 @@ import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import type { Logger, MetricsRegistry, Subjects } from "../actors/runtime/index.ts";
 import type { Config } from "../config.ts";
+import { listingProjection } from "../storage/catalogue/listing-projection.ts";
 import type { Sql } from "../storage/postgres/database.ts";
 import { Projector, type ProjectorAlert } from "../storage/projector.ts";
 import { auditProjection } from "../storage/read-models/audit-projection.ts";
@@ -10,7 +11,13 @@ import { ledgerProjection } from "../storage/read-models/ledger-projection.ts";
 import { orderProjection } from "../storage/read-models/order-projection.ts";
 
 /** Every read model this build maintains from the event log. */
-export const PROJECTIONS = [inventoryProjection, orderProjection, ledgerProjection, auditProjection];
+export const PROJECTIONS = [
+  inventoryProjection,
+  orderProjection,
+  ledgerProjection,
+  auditProjection,
+  listingProjection,
+];
 
 export interface ProjectorInfrastructure {
   config: Config;

@@ -112,6 +112,13 @@ export const BUILTIN_ROLES: ReadonlyMap<string, { permissions: readonly string[]
       },
     ],
     [
+      "catalogue_manager",
+      {
+        permissions: ["product:read", "product:write", "inventory:read", "warehouse:read", "audit:read"],
+        description: "Categories, products, SKUs, listing and list prices",
+      },
+    ],
+    [
       "viewer",
       {
         permissions: ["inventory:read", "warehouse:read", "product:read"],

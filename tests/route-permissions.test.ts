@@ -18,13 +18,13 @@ import {
  * A route whose permission is missing here fails the test until it is added.
  */
 const WHO_HOLDS: ReadonlyMap<string, readonly string[]> = new Map([
-  ["inventory:read", ["inventory_manager", "order_manager", "operator", "viewer"]],
+  ["inventory:read", ["inventory_manager", "order_manager", "operator", "catalogue_manager", "viewer"]],
   ["inventory:write", ["inventory_manager"]],
   ["inventory:hold", ["inventory_manager"]],
-  ["warehouse:read", ["inventory_manager", "order_manager", "viewer"]],
+  ["warehouse:read", ["inventory_manager", "order_manager", "catalogue_manager", "viewer"]],
   ["warehouse:write", ["inventory_manager"]],
-  ["product:read", ["inventory_manager", "order_manager", "viewer"]],
-  ["product:write", ["inventory_manager"]],
+  ["product:read", ["inventory_manager", "order_manager", "catalogue_manager", "viewer"]],
+  ["product:write", ["inventory_manager", "catalogue_manager"]],
   ["order:read", ["order_manager", "finance", "customer_service", "operator"]],
   ["order:write", ["order_manager"]],
   ["order:fulfil", ["order_manager"]],
@@ -37,7 +37,7 @@ const WHO_HOLDS: ReadonlyMap<string, readonly string[]> = new Map([
   ["payment:simulate", []],
   ["ops:read", ["operator"]],
   ["ops:write", ["operator"]],
-  ["audit:read", ["inventory_manager", "finance", "operator", "user_admin"]],
+  ["audit:read", ["inventory_manager", "finance", "operator", "user_admin", "catalogue_manager"]],
   ["user:read", ["user_admin"]],
   ["user:write", ["user_admin"]],
   ["review:read", ["order_manager", "customer_service", "review_moderator"]],
@@ -53,6 +53,7 @@ const ROLES = [
   "operator",
   "user_admin",
   "review_moderator",
+  "catalogue_manager",
   "viewer",
 ];
 

@@ -4,6 +4,7 @@ import type { RouteModule } from "../app.ts";
 import type { TokenService } from "../auth.ts";
 import type {
   AuditLog,
+  Catalogue,
   InventoryReadModel,
   LoginThrottle,
   OrderReadModel,
@@ -19,6 +20,7 @@ import type {
   WarehouseDirectory,
 } from "../ports.ts";
 import { authRoutes } from "./auth.ts";
+import { categoryRoutes } from "./categories.ts";
 import { holdRoutes } from "./holds.ts";
 import { inventoryRoutes } from "./inventory.ts";
 import { memberRoutes } from "./members.ts";
@@ -30,6 +32,7 @@ import { paymentRoutes } from "./payments.ts";
 import { priceRoutes } from "./prices.ts";
 import { pricingRoutes } from "./pricing.ts";
 import { productSearchRoutes } from "./product-search.ts";
+import { productRoutes } from "./products.ts";
 import { type ParkedEventList, projectorRoutes } from "./projector.ts";
 import { reviewAdminRoutes } from "./review-admin.ts";
 import { reviewRoutes } from "./reviews.ts";
@@ -53,6 +56,8 @@ export interface GatewayPorts {
   productSearch: ProductSearch;
   /** Member-level, channel and scheduled prices beside the list prices (the resolver's inputs). */
   priceRules: PriceRuleStore;
+  /** Categories, products and SKUs (reference data) and their history. */
+  catalogue: Catalogue;
   orders: OrderReadModel;
   payments: {
     channels: Record<ChannelName, SimulatedChannel>;
@@ -75,6 +80,8 @@ export function gatewayRoutes(ports: GatewayPorts): RouteModule[] {
   return [
     priceRoutes(ports),
     pricingRoutes(ports),
+    categoryRoutes(ports),
+    productRoutes(ports),
     orderRoutes(ports),
     orderLifecycleRoutes(ports),
     memberRoutes(),

@@ -12,9 +12,10 @@ import type { GatewayKit } from "../app.ts";
 import { can, principalOf } from "../auth.ts";
 import { pagedRead } from "../cursor.ts";
 import { idempotentCommand } from "../idempotency.ts";
-import type { OrderReadModel, PriceRuleStore } from "../ports.ts";
+import type { Catalogue, OrderReadModel, PriceRuleStore } from "../ports.ts";
 import { codeSchema } from "../schemas.ts";
 import { idempotencyKey, parseBody, parseParam, parseQuery } from "../validate.ts";
+import { requireOnSale } from "./listing-check.ts";
 import {
   mergeCandidates,
   orderPage,
@@ -30,6 +31,7 @@ import { quoteLines } from "./pricing-quote.ts";
 export interface OrderRouteDeps {
   priceRules: PriceRuleStore;
   orders: OrderReadModel;
+  catalogue: Pick<Catalogue, "spuOfSkus">;
   paymentTimeoutMs: number;
 }
 
@@ -82,6 +84,12 @@ export function orderRoutes(deps: OrderRouteDeps) {
       async (c) => {
         const key = idempotencyKey(c, true);
         const body = await parseBody(c, placeBody);
+        await requireOnSale(
+          kit,
+          c,
+          deps.catalogue,
+          body.lines.map((l) => l.sku),
+        );
         // Priced exactly as POST /v1/pricing/quote prices (the one resolver; 422 unknown-price).
         const quote = await quoteLines(kit, c, deps.priceRules, body);
         const placed = await command(
