@@ -120,10 +120,13 @@ test("order route - an SKU of a product not on sale is 409 not-on-sale on lines.
     skus: [{ sku: "S", specs: { 颜色: "红" }, listPrice: 100 }],
   });
   let status = "off_sale";
+  const regular = { name: "regular", discountPercent: 0, freeShipping: false, prioritySupport: false };
   gw.actors.respond = (s) =>
     s.kind === "product"
       ? { ok: true, value: { spuCode: s.id, status, scheduled: null } }
-      : { ok: true, value: { orderId: s.id, status: "pending_payment" } };
+      : s.kind === "member"
+        ? { ok: true, value: { userId: s.id, level: regular } }
+        : { ok: true, value: { orderId: s.id, status: "pending_payment" } };
   const order = (lines: Array<{ sku: string; qty: number }>, key: string) =>
     gw.app.request(
       "/v1/orders",

@@ -50,7 +50,10 @@ export const productSearchItem = z.object({
   stock: z.enum(["in_stock", "low", "out"]),
   sellable: z.number().int().describe("Sellable units over every SKU and warehouse"),
   skuCount: z.number().int(),
-  scheduled: z.unknown().describe("The scheduled listing change, or null"),
+  scheduled: z
+    .object({ action: z.enum(["publish", "unpublish"]), at: z.string() })
+    .nullable()
+    .describe("The scheduled listing change, or null"),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
