@@ -25,6 +25,8 @@ export interface RouteDoc {
   operationId?: string;
   permission?: string;
   body?: z.ZodType;
+  /** Further media types the request body may come as (e.g. `text/csv`), besides JSON `body`. */
+  bodyTypes?: Record<string, z.ZodType>;
   query?: z.ZodObject;
   /** The success answer (200 when omitted). */
   response?: ResponseDoc;
@@ -165,7 +167,15 @@ export function openApiDocument(routes: readonly RouteDoc[]): Record<string, unk
         ? {
             requestBody: {
               required: true,
-              content: { "application/json": { schema: jsonSchema(r.body, "input") } },
+              content: {
+                "application/json": { schema: jsonSchema(r.body, "input") },
+                ...Object.fromEntries(
+                  Object.entries(r.bodyTypes ?? {}).map(([type, schema]) => [
+                    type,
+                    { schema: jsonSchema(schema, "input") },
+                  ]),
+                ),
+              },
             },
           }
         : {}),

@@ -113,17 +113,22 @@ export function validationProblem(error: z.ZodError, prefix = ""): ProblemError 
   );
 }
 
-export function renderProblem(c: Context, error: ProblemError): Response {
+/** The problem body of `error` (e.g. one item's outcome in a batch answer). */
+export function problemBody(error: ProblemError, instance?: string, requestId?: string): Problem {
   // Extensions first: a domain detail can never overwrite the problem's own members.
-  const body: Problem = {
+  return {
     ...error.extra,
     type: `${PROBLEM_BASE}${error.slug}`,
     title: TITLES[error.slug] ?? error.slug,
     status: error.status,
     detail: error.message,
-    instance: c.req.path,
-    requestId: c.get("requestId" as never) as string | undefined,
+    ...(instance !== undefined ? { instance } : {}),
+    ...(requestId !== undefined ? { requestId } : {}),
   };
+}
+
+export function renderProblem(c: Context, error: ProblemError): Response {
+  const body = problemBody(error, c.req.path, c.get("requestId" as never) as string | undefined);
   const headers: Record<string, string> = { "content-type": "application/problem+json" };
   if (error.retryAfterSeconds !== undefined) headers["retry-after"] = String(error.retryAfterSeconds);
   return c.body(JSON.stringify(body), error.status, headers);

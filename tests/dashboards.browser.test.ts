@@ -479,8 +479,9 @@ test("dashboards - catalogue: products by status, scheduled within the hour foll
       draft: await num("cat-status-draft"),
       onSale: await num("cat-status-on_sale"),
       hour: await num("cat-scheduled-hour"),
+      reviews: await num("cat-reviews-pending"),
     });
-    expect(await panel()).toEqual({ total: 2, draft: 2, onSale: 0, hour: 0 });
+    expect(await panel()).toEqual({ total: 2, draft: 2, onSale: 0, hour: 0, reviews: 0 });
     // The projector writes a listing's status into products; the panel hears the commit (NOTIFY).
     await sql`UPDATE products SET status = 'on_sale' WHERE spu_code = 'DB-SPU-1'`;
     await until(
@@ -498,6 +499,13 @@ test("dashboards - catalogue: products by status, scheduled within the hour foll
     await until(
       () => document.querySelector('[data-testid="cat-upcoming-item"][data-spu="DB-SPU-2"]'),
       "the upcoming change listed",
+    );
+    // A review arriving for moderation (the reviews module's table) moves the pending count.
+    await sql`INSERT INTO reviews (id, order_id, sku, user_id, rating, text, created_by)
+      VALUES ('rv-db-1', 'o-db-1', 'DB-1', 'u-db', 4, '不错', 'u-db')`;
+    await until(
+      () => document.querySelector('[data-testid="cat-reviews-pending"]')?.getAttribute("data-value") === "1",
+      "one review awaiting moderation",
     );
     await shot("catalogue");
   } finally {
