@@ -231,3 +231,26 @@ test("pricing routes - an order charges exactly the quoted unit prices, for its 
   });
   expect(quoted.body.lines.map((l) => l.unitPrice)).toEqual([9_000, 1_891]);
 });
+
+test("pricing routes - a quote for a named buyer needs member:read or order:write (it tells their level)", async () => {
+  const { gw, put } = await setup({ "U-GOLD": "gold" });
+  expect((await put("SKU-Q1", { memberLevels: { gold: 900 } })).status).toBe(200);
+  await gw.prices.set("SKU-Q1", 1_000);
+  const catalogueOnly = await gw.bearer(["product:read"]);
+  const quoteAs = (auth: Record<string, string>, body: unknown) =>
+    gw.app.request("/v1/pricing/quote", send("POST", body, auth));
+  const named = await quoteAs(catalogueOnly, { userId: "U-GOLD", lines: [{ sku: "SKU-Q1", qty: 1 }] });
+  expect({ status: named.status, body: await named.json() }).toMatchObject({
+    status: 403,
+    body: { type: `${PROBLEMS}forbidden`, field: "userId" },
+  });
+  // Anonymous quotes stay open to catalogue readers; member readers may name the buyer.
+  const anonymous = await quoteAs(catalogueOnly, { lines: [{ sku: "SKU-Q1", qty: 1 }] });
+  expect(anonymous.status).toBe(200);
+  const memberReader = await gw.bearer(["product:read", "member:read"]);
+  const allowed = await quoteAs(memberReader, { userId: "U-GOLD", lines: [{ sku: "SKU-Q1", qty: 1 }] });
+  expect({ status: allowed.status, body: await allowed.json() }).toMatchObject({
+    status: 200,
+    body: { lines: [{ sku: "SKU-Q1", unitPrice: 900, source: "member:gold" }] },
+  });
+});

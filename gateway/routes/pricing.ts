@@ -1,5 +1,6 @@
 import { checkRules, PRICING_LEVELS, rulesView } from "../../actors/pricing/index.ts";
 import type { GatewayKit } from "../app.ts";
+import { can, principalOf } from "../auth.ts";
 import type { PriceRuleStore } from "../ports.ts";
 import { ProblemError } from "../problem.ts";
 import { codeSchema } from "../schemas.ts";
@@ -86,7 +87,24 @@ export function pricingRoutes(deps: PricingRouteDeps) {
           description: "Priced lines (POST /v1/orders charges these unit prices); 422 unknown-price",
         },
       },
-      async (c) => c.json(await quoteLines(kit, c, deps.priceRules, await parseBody(c, quoteBody))),
+      async (c) => {
+        const body = await parseBody(c, quoteBody);
+        // A quote for a named buyer tells their member level (source `member:<level>`, `benefits`): the
+        // same door as reading the member, or placing orders for them.
+        const principal = principalOf(c);
+        if (body.userId !== undefined && !can(principal, "member:read") && !can(principal, "order:write")) {
+          throw new ProblemError(
+            403,
+            "forbidden",
+            "a quote for a named buyer requires member:read or order:write",
+            {
+              permission: "member:read",
+              field: "userId",
+            },
+          );
+        }
+        return c.json(await quoteLines(kit, c, deps.priceRules, body));
+      },
     );
   };
 }
