@@ -12,6 +12,7 @@ import { memberCommandSchema } from "../actors/member/index.ts";
 import { orderCommandSchema } from "../actors/order/index.ts";
 import { paymentCommandSchema } from "../actors/payment/index.ts";
 import * as orders from "../gateway/routes/order-schemas.ts";
+import * as reviews from "../gateway/routes/review-schemas.ts";
 import * as gateway from "../gateway/schemas.ts";
 
 const ADDRESS = {
@@ -123,6 +124,11 @@ const ROWS: Row[] = [
   ["gateway ship tracking", orders.shipBody, { carrier: "SF", trackingNo: "1" }, ["trackingNo"]],
   ["gateway after-sales reason", orders.afterSalesBody, { kind: "refund_only", reason: "x" }, ["reason"]],
   ["gateway decision note", orders.decisionBody, { approve: true, note: "x" }, ["note"]],
+  ["review text", reviews.reviewBody, { orderId: "O-1", sku: "SKU-1", rating: 5, text: "x" }, ["text"]],
+  ["review rejection reason", reviews.moderationBody, { decision: "reject", reason: "x" }, ["reason"]],
+  ["review reply", reviews.replyBody, { text: "x" }, ["text"]],
+  ["blocked word", reviews.blockedWordsBody, { words: ["x"] }, ["words", "0"]],
+  ["review list cursor", reviews.reviewListQuery, { cursor: "x" }, ["cursor"]],
 ];
 
 const FORBIDDEN = fc.constantFrom("\u0000", "\u0007", "\u001b", "\u007f", "\u0085", "\u009f", "\ud800");
