@@ -97,6 +97,23 @@ test("catalogue - concurrent opposite moves never make a cycle: exactly one of e
   }
 }, 60_000);
 
+test("catalogue - a template change racing a product written against the old template: never both", async () => {
+  for (let i = 0; i < 6; i++) {
+    const code = `race-${i}`;
+    const wide = [{ name: "色", values: ["红", "蓝"] }];
+    expect((await putCategory(code, { name: code, kind: "back", specs: wide })).status).toBe(201);
+    const [template, product] = await Promise.all([
+      putCategory(code, { name: code, kind: "back", specs: [{ name: "色", values: ["红"] }] }),
+      putProduct(`RACE-${i}`, { name: "r", category: code, skus: [sku(`RACE-${i}-B`, { 色: "蓝" })] }),
+    ]);
+    const outcome = `${show(template)} / ${show(product)}`;
+    // Either the template narrowed and the product was refused (422) or written first and the change refused (409).
+    expect([template.status, product.status].sort(), outcome).toEqual(
+      template.status === 200 ? [200, 422] : [201, 409],
+    );
+  }
+}, 60_000);
+
 test("catalogue - front categories map onto back ones; a back category shown by one, with children or products, is not deleted", async () => {
   await putCategory("k-back", { name: "k", kind: "back" });
   await putCategory("k-child", { name: "kc", kind: "back", parent: "k-back" });

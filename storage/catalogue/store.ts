@@ -70,8 +70,9 @@ const pgConstraint = (error: unknown) => (error as { constraint_name?: string } 
 /**
  * Categories, products (SPU content) and their SKUs in Postgres. Every write is one transaction with
  * its audit row and `catalogue_history` rows (who, when, before/after); list prices go through the
- * price store's `writeListPrice` in the same transaction. Category writes run SERIALIZABLE (retried on a
- * serialization failure), so two concurrent moves can never close a cycle.
+ * price store's `writeListPrice` in the same transaction. Category and product writes run SERIALIZABLE
+ * (retried on a serialization failure), so two concurrent moves can never close a cycle, and a template
+ * change and a product written against the old template cannot both commit.
  */
 export class PostgresCatalogue {
   readonly #sql: Sql;
@@ -198,7 +199,7 @@ export class PostgresCatalogue {
   async putProduct(input: ProductInput, by: string, requestId: string) {
     const { spuCode } = input;
     try {
-      const created = await this.#sql.begin(async (tx) => {
+      const created = await this.#serializable(async (tx) => {
         const [category] =
           await tx`SELECT kind, specs FROM categories WHERE code = ${input.category} FOR SHARE`;
         if (!category) throw new CatalogueError("invalid", `no category ${input.category}`, "category");
