@@ -1,5 +1,6 @@
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
+import { couponTemplateKind } from "../actors/coupon/index.ts";
 import { skuKind } from "../actors/inventory/index.ts";
 import { memberKind } from "../actors/member/index.ts";
 import { orderKind } from "../actors/order/index.ts";
@@ -18,7 +19,7 @@ import { JetStreamEventStore, JetStreamTimerIndex } from "../storage/jetstream/j
 import type { StreamNames } from "../storage/jetstream/streams.ts";
 
 /** Every domain actor kind this build hosts. The runtime only ever sees this list. */
-export const ACTOR_KINDS = [skuKind, orderKind, paymentKind, memberKind, productKind];
+export const ACTOR_KINDS = [skuKind, orderKind, paymentKind, memberKind, productKind, couponTemplateKind];
 
 export interface ActorHostInfrastructure {
   config: Config;

@@ -4,6 +4,7 @@
  * wrong field), and the built command is what the callee's schema accepts.
  */
 import { expect, test } from "bun:test";
+import { couponCommandSchema, coupons } from "../actors/coupon/index.ts";
 import { inventory, inventoryCommandSchema } from "../actors/inventory/index.ts";
 import { memberCommandSchema, members } from "../actors/member/index.ts";
 import { orderCommandSchema, orders } from "../actors/order/index.ts";
@@ -27,6 +28,13 @@ test("typed calls - builders address the callee's kind and build commands its sc
     [members.refundOrder("U-1", { orderId: "O-1", refundId: "O-1-r1", amount: 5 }), memberCommandSchema],
     [orders.markPaid("O-1", { paymentId: "P-1", channel: "wechat", amount: 10 }), orderCommandSchema],
     [payments.refund("P-1", { refundId: "O-1-r1", amount: 5 }), paymentCommandSchema],
+    [coupons.claim("CT1", { userId: "U-1" }), couponCommandSchema],
+    [
+      coupons.reserve("CT1", { couponId: "CT1-1", orderId: "O-1", userId: "U-1", discount: 5, amount: 10 }),
+      couponCommandSchema,
+    ],
+    [coupons.commit("CT1", { couponId: "CT1-1", orderId: "O-1" }), couponCommandSchema],
+    [coupons.release("CT1", { couponId: "CT1-1", orderId: "O-1", reason: "cancelled" }), couponCommandSchema],
   ] as const;
   for (const [call, schema] of calls) {
     expect({ call, accepted: schema.safeParse(call.cmd).success }).toEqual({ call, accepted: true });
