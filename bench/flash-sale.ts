@@ -7,6 +7,7 @@ import { connect } from "@nats-io/transport-node";
 import Redis from "ioredis";
 import postgres from "postgres";
 import { ActorClient } from "../actors/runtime/index.ts";
+import { dropNamespace } from "../scripts/namespaces.ts";
 import { type LoadResult, type Outcome, runLoad } from "./load.ts";
 import { pgFinal, reserveSql, setupPg } from "./pg-baseline.ts";
 import { BENCH_PASSWORD, freePort, login, type Spawned, spawnBun, waitHttp } from "./servers.ts";
@@ -81,6 +82,8 @@ export async function runFlashSale(o: FlashSaleOptions, progress: (line: string)
   const hubPort = await freePort();
   const basePort = await freePort();
   const servers: Spawned[] = [];
+  /** The Postgres baseline's tables (public schema), dropped at the end. */
+  const pgTables = new Set<string>();
   const hub = spawnBun(
     "hub",
     ["main.ts"],
@@ -156,6 +159,7 @@ export async function runFlashSale(o: FlashSaleOptions, progress: (line: string)
             { id: `limit-${sku}`, meta: { by: "bench" } },
           );
         } else if (variant === "pg" || variant === "pg-http") {
+          pgTables.add(`${table}_stock`).add(`${table}_claims`);
           await setupPg(sql, table, sku, o.stock);
         } else {
           await redis.del(...redisKeys);
@@ -238,9 +242,12 @@ export async function runFlashSale(o: FlashSaleOptions, progress: (line: string)
     };
   } finally {
     await nc.close().catch(() => undefined);
+    for (const table of pgTables) await sql.unsafe(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
     await sql.end({ timeout: 2 }).catch(() => undefined);
     redis.disconnect();
     for (const s of servers) await s.stop();
+    // Nothing stays behind on the shared services: the hub's namespace and the baseline's tables.
+    await dropNamespace(ns, o).catch((error) => progress(`could not drop namespace ${ns}: ${error}`));
   }
 }
 

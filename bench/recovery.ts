@@ -15,8 +15,9 @@ import {
   Subjects,
   shardOf,
 } from "../actors/runtime/index.ts";
+import { dropNamespace, type ServiceUrls } from "../scripts/namespaces.ts";
 import { JetStreamEventStore, JetStreamTimerIndex } from "../storage/jetstream/jetstream-event-store.ts";
-import { ensureStreams, streamNames } from "../storage/jetstream/streams.ts";
+import { ensureStreams } from "../storage/jetstream/streams.ts";
 import { type Spawned, spawnBun } from "./servers.ts";
 import { median } from "./stats.ts";
 
@@ -38,7 +39,7 @@ export async function runRecovery(
   const nc = await connect({ servers: o.natsUrl });
   try {
     const tail = o.quick ? 2_000 : 10_000;
-    const activation = await measureActivation(nc, tail, o.quick ? 3 : 7, progress);
+    const activation = await measureActivation(nc, tail, o.quick ? 3 : 7, progress, o);
     const failover = await measureFailover(nc, o, progress);
     if (!activation.correct) notes.push("activated state did not match the events written");
     if (!failover.correct) notes.push("stock changed across the failover");
@@ -61,6 +62,7 @@ async function measureActivation(
   tail: number,
   runs: number,
   progress: (l: string) => void,
+  urls: ServiceUrls,
 ) {
   const ns = `bench_act_${Date.now().toString(36)}`;
   const subjects = new Subjects(ns);
@@ -128,7 +130,7 @@ async function measureActivation(
     );
     return { samples, correct };
   } finally {
-    for (const name of Object.values(streamNames(ns))) await jsm.streams.delete(name).catch(() => undefined);
+    await dropNamespace(ns, urls).catch((error) => progress(`could not drop namespace ${ns}: ${error}`));
   }
 }
 
@@ -140,7 +142,6 @@ async function measureFailover(
   const ns = `bench_fo_${Date.now().toString(36)}`;
   const ttl = o.quick ? 2_000 : 6_000;
   const nodes: Spawned[] = [];
-  const jsm = await jetstreamManager(nc);
   try {
     progress(`recovery: starting three nodes (lease TTL ${ttl / 1000} s)…`);
     for (const id of ["r1", "r2", "r3"]) {
@@ -192,9 +193,8 @@ async function measureFailover(
     return { seconds, ttl, correct: stock.physical === 100 };
   } finally {
     for (const n of nodes) await n.stop("SIGKILL");
-    for (const name of Object.values(streamNames(ns))) await jsm.streams.delete(name).catch(() => undefined);
-    for (const b of ["shard_leases", "nodes", "singletons"])
-      await jsm.streams.delete(`KV_${ns}_${b}`).catch(() => undefined);
+    // Streams, KV buckets, the nodes' Postgres schema and secrets keys: nothing stays behind.
+    await dropNamespace(ns, o).catch((error) => progress(`could not drop namespace ${ns}: ${error}`));
   }
 }
 

@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream, mkdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import { dropNamespace } from "../scripts/namespaces.ts";
 
 export const ROOT = join(import.meta.dirname, "..");
 export const RESULTS = join(ROOT, "bench", "results");
@@ -79,7 +80,8 @@ export async function login(url: string, password = BENCH_PASSWORD): Promise<str
 
 /**
  * Starts a hub process in a fresh namespace for one scenario, waits until it is ready and signs in.
- * The caller stops it with `hub.stop()`.
+ * The caller stops it with `hub.stop()`, which also drops the namespace (streams, KV buckets, Postgres
+ * schema, Redis keys, secrets key): a bench leaves nothing behind on the shared services.
  */
 export async function startBenchHub(
   name: string,
@@ -105,17 +107,21 @@ export async function startBenchHub(
     },
     port,
   );
+  const stopAndDrop = async (signal?: NodeJS.Signals) => {
+    await hub.stop(signal);
+    await dropNamespace(ns, services);
+  };
   try {
     await waitHttp(`${hub.url}/readyz`, 60_000);
     const token = await login(hub.url);
     return {
       ns,
-      hub,
+      hub: { ...hub, stop: stopAndDrop },
       token,
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
     };
   } catch (error) {
-    await hub.stop();
+    await stopAndDrop();
     throw error;
   }
 }

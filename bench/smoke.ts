@@ -8,6 +8,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
+import { benchNamespacesPresent } from "../scripts/namespaces.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const BUN = process.execPath;
@@ -59,6 +60,14 @@ const CHECKS: Check[] = [
   },
 ];
 
+const services = {
+  natsUrl: process.env.NATS_URL ?? "nats://127.0.0.1:4222",
+  databaseUrl: process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
+  redisUrl: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+};
+/** Bench namespaces present before the run (another session's bench may be running). */
+const before = await benchNamespacesPresent(services);
+
 let passed = 0;
 let failed = 0;
 for (const check of CHECKS) {
@@ -82,6 +91,15 @@ for (const check of CHECKS) {
     console.log(`FAILED  ${check.name} (${seconds} s): ${problems.join("; ")}`);
     console.log(out);
   }
+}
+// Every scenario drops its private namespace: streams, KV buckets, schema and secrets key.
+const left = [...(await benchNamespacesPresent(services))].filter((ns) => !before.has(ns));
+if (left.length === 0) {
+  passed++;
+  console.log("ok      no bench namespace left behind (streams, KV buckets, schemas, secrets keys)");
+} else {
+  failed++;
+  console.log(`FAILED  bench namespaces left behind: ${left.join(", ")}`);
 }
 console.log(`bench smoke: ${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

@@ -3,18 +3,14 @@
  * in its own namespace (subjects, streams, KV buckets, Redis keys and Postgres schema).
  */
 import { randomBytes } from "node:crypto";
-import { rmSync } from "node:fs";
-import { dirname } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
-import { Kvm } from "@nats-io/kv";
 import { connect } from "@nats-io/transport-node";
 import Redis from "ioredis";
 import postgres from "postgres";
 import { silentLogger } from "../../actors/runtime/index.ts";
 import { type Config, loadConfig } from "../../config.ts";
 import { type HubNode, startHubNode } from "../../hub-node.ts";
-import { streamNames } from "../../storage/jetstream/streams.ts";
-import { defaultSecretsKeyFile } from "../../storage/secrets.ts";
+import { dropNamespace } from "../../scripts/namespaces.ts";
 import { contractLog } from "./contract.ts";
 
 export const NATS_URL = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
@@ -107,33 +103,9 @@ export function processEnv(namespace: string, extra: Record<string, string> = {}
   };
 }
 
-/** Removes everything a namespace created. */
+/** Removes everything a namespace created (see `scripts/namespaces.ts`). */
 export async function cleanupNamespace(namespace: string, natsUrl = NATS_URL): Promise<void> {
-  const nc = await connect({ servers: natsUrl, timeout: 3_000 }).catch(() => undefined);
-  if (nc) {
-    const jsm = await jetstreamManager(nc);
-    for (const name of Object.values(streamNames(namespace)))
-      await jsm.streams.delete(name).catch(() => undefined);
-    const kvm = new Kvm(nc);
-    for (const bucket of ["shard_leases", "nodes", "singletons"]) {
-      await jsm.streams.delete(`KV_${namespace}_${bucket}`).catch(() => undefined);
-    }
-    void kvm;
-    await nc.close();
-  }
-  const sql = postgres(DATABASE_URL, { max: 1, onnotice: () => undefined });
-  await sql.unsafe(`DROP SCHEMA IF EXISTS "${namespace}" CASCADE`).catch(() => undefined);
-  await sql.end();
-  // The secrets key a node generated for this namespace (storage/secrets.ts); only test namespaces, so
-  // a mistaken call can never reach the services' own folders under .data/.
-  if (namespace.startsWith("t_")) {
-    rmSync(dirname(defaultSecretsKeyFile(namespace)), { recursive: true, force: true });
-  }
-  const redis = new Redis(REDIS_URL, { lazyConnect: true });
-  await redis.connect().catch(() => undefined);
-  const keys = await redis.keys(`${namespace}:*`).catch(() => [] as string[]);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
+  await dropNamespace(namespace, { natsUrl, databaseUrl: DATABASE_URL, redisUrl: REDIS_URL });
 }
 
 export async function waitFor(
