@@ -61,12 +61,30 @@ beforeAll(async () => {
     expect(receipt.status, JSON.stringify(receipt.body)).toBe(201);
     expect((await api.call("PUT", `/v1/skus/${sku}/price`, { listPrice: 990 })).status).toBe(200);
   }
-  // The catalogue's tables (migration 0008), written directly: this file tests reviews, not products.
-  await node.sql`INSERT INTO categories (code, kind, name) VALUES ('CAT-R', 'back', '服装')`;
-  await node.sql`INSERT INTO products (spu_code, name, category, status)
-    VALUES ('SPU-R', '2026春季新款碎花连衣裙', 'CAT-R', 'on_sale'), ('SPU-EMPTY', '无评价', 'CAT-R', 'on_sale')`;
-  for (const sku of PRODUCT_SKUS)
-    await node.sql`INSERT INTO product_skus (sku, spu_code) VALUES (${sku}, 'SPU-R')`;
+  // The catalogue (decision 0014): SPU-R on sale with three SKUs (an order of a product not on sale is
+  // refused); SPU-EMPTY on sale without any review.
+  const colours = ["红", "蓝", "白"];
+  const category = await api.call("PUT", "/v1/categories/CAT-R", {
+    name: "服装",
+    kind: "back",
+    specs: [{ name: "颜色", values: colours }],
+  });
+  expect(category.status, JSON.stringify(category.body)).toBe(201);
+  const products: Array<[string, string, string[]]> = [
+    ["SPU-R", "2026春季新款碎花连衣裙", PRODUCT_SKUS],
+    ["SPU-EMPTY", "无评价", ["SKU-EMPTY"]],
+  ];
+  for (const [spu, name, skus] of products) {
+    const body = {
+      name,
+      category: "CAT-R",
+      skus: skus.map((sku, i) => ({ sku, specs: { 颜色: colours[i] }, listPrice: 990 })),
+    };
+    const put = await api.call("PUT", `/v1/products/${spu}`, body);
+    expect(put.status, JSON.stringify(put.body)).toBe(201);
+    const published = await api.call("POST", `/v1/products/${spu}/publish`, {});
+    expect(published.status, JSON.stringify(published.body)).toBe(200);
+  }
 });
 
 afterAll(async () => {
