@@ -1,7 +1,8 @@
 /**
  * A scheduled listing change is a durable timer of the product actor: it survives the node going down
  * before it is due, fires once on the node that comes back (as `system:timer`), and never again after
- * another restart. Real NATS, Postgres, Redis; three nodes one after the other on one namespace.
+ * another restart (graceful stop), also when the actor process is killed (SIGKILL). Real NATS, Postgres,
+ * Redis.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { HubNode } from "../hub-node.ts";
@@ -13,6 +14,7 @@ import {
   testNamespace,
   waitFor,
 } from "./support/harness.ts";
+import { type NodeProcess, spawnNode, waitForBalance } from "./support/processes.ts";
 
 const ns = testNamespace("listing-rs");
 let node: HubNode | undefined;
@@ -90,3 +92,47 @@ test("scheduled publish - survives a node restart before it is due and fires exa
   const [product] = await node!.sql!`SELECT status, scheduled FROM products WHERE spu_code = 'RS-1'`;
   expect(product).toEqual({ status: "on_sale", scheduled: null });
 }, 90_000);
+
+test("scheduled unpublish - the actor node is SIGKILLed before it is due; the next node fires it once", async () => {
+  const kns = testNamespace("listing-kill");
+  const actors: NodeProcess[] = [spawnNode(kns, "k1", { SHARD_COUNT: "8" })];
+  const gateway = await startTestNode(
+    kns,
+    { ROLES: "gateway,projector", SHARD_COUNT: "8", COMMAND_DEADLINE: "20s" },
+    { waitForShards: false },
+  );
+  try {
+    await waitForBalance(kns, ["k1"], 8);
+    const api = new ApiClient(gateway.app!);
+    await api.login();
+    await api.call("PUT", "/v1/categories/k", { name: "k", kind: "back" });
+    await api.call("PUT", "/v1/products/K-1", {
+      name: "k",
+      category: "k",
+      skus: [{ sku: "K-1-A", specs: {}, listPrice: 1 }],
+    });
+    expect((await api.call("POST", "/v1/products/K-1/publish")).status).toBe(200);
+    const due = new Date(Date.now() + 3_000).toISOString();
+    expect((await api.call("POST", "/v1/products/K-1/unpublish", { at: due })).status).toBe(202);
+
+    actors[0]!.kill("SIGKILL");
+    await actors[0]!.exited;
+    actors.push(spawnNode(kns, "k2", { SHARD_COUNT: "8" }));
+    await waitForBalance(kns, ["k2"], 8);
+    await waitFor(
+      async () =>
+        ((await api.call("GET", "/v1/products/K-1")).body as { status?: string }).status === "off_sale",
+      30_000,
+      "the scheduled unpublish to fire on k2",
+    );
+    const offSale = async () =>
+      gateway.sql!`SELECT by FROM catalogue_history WHERE spu_code = 'K-1' AND kind = 'listing'
+        AND after->>'status' = 'off_sale'`;
+    await waitFor(async () => (await offSale()).length > 0, 15_000, "the listing row projected");
+    expect((await offSale()).map((r) => r.by)).toEqual(["system:timer"]);
+  } finally {
+    for (const n of actors) n.kill("SIGKILL");
+    await gateway.stop();
+    await cleanupNamespace(kns);
+  }
+}, 120_000);

@@ -61,7 +61,9 @@ test("catalogue - moves keep the back tree a tree: a cycle is 409 on `parent`, n
     expect(res.body).toMatchObject({ type: `${PROBLEMS}conflict`, field: "parent" });
   }
   // A legal move (c up under a), then the tree in order with depths.
-  expect((await putCategory("t-c", { name: "t-c", kind: "back", parent: "t-a" })).status).toBe(200);
+  const moved = await putCategory("t-c", { name: "t-c", kind: "back", parent: "t-a" });
+  expect(moved.status).toBe(200);
+  expect(moved.body).toMatchObject({ code: "t-c", parent: "t-a", depth: 1 });
   const list = (await api.call("GET", "/v1/categories?kind=back")).body as { items: Body[] };
   const tree = list.items
     .filter((c) => String(c.code).startsWith("t-"))
@@ -280,6 +282,18 @@ test("catalogue - publish reads back at once from the actor; ordering needs the 
   expect((await api.call("POST", "/v1/products/P-SALE/unpublish", {})).status).toBe(200);
   expect((await order("o-4", [{ sku: "SALE-1", qty: 1 }])).status).toBe(409);
   expect((await api.call("POST", "/v1/products/NO-SUCH/publish")).status).toBe(404);
+  // With an Idempotency-Key a retry returns the first answer; the same key with another body is refused.
+  const at = new Date(Date.now() + 3_600_000).toISOString();
+  const first = await api.call("POST", "/v1/products/P-SALE/publish", { at }, { "idempotency-key": "pub-1" });
+  expect(first.status, show(first)).toBe(202);
+  const again = await api.call("POST", "/v1/products/P-SALE/publish", { at }, { "idempotency-key": "pub-1" });
+  expect(again.body).toEqual(first.body);
+  const other = await api.call("POST", "/v1/products/P-SALE/publish", {}, { "idempotency-key": "pub-1" });
+  expect(other.status, show(other)).toBe(422);
+  expect(((await api.call("GET", "/v1/products/P-SALE")).body as Body).scheduled).toEqual({
+    action: "publish",
+    at,
+  });
   // The projection catches up: products.status and a listing history row per change.
   await waitFor(
     async () =>

@@ -132,9 +132,18 @@ export class PostgresCatalogue {
         VALUES (${by}, 'category.put', ${`category/${code}`}, ${requestId}, ${tx.json({ before, after } as never)})`;
       return !existing;
     });
-    const category = (await this.listCategories(kind)).find((c) => c.code === code);
-    if (!category) throw new CatalogueError("not-found", `category ${code} vanished`);
-    return { created, category };
+    const [row] = await this.#sql`
+      WITH RECURSIVE up(code, parent, depth) AS (
+        SELECT code, parent, 0 FROM categories WHERE code = ${code}
+        UNION ALL SELECT c.code, c.parent, up.depth + 1 FROM categories c JOIN up ON c.code = up.parent
+        WHERE up.depth < 1000)
+      SELECT c.code, c.kind, c.name, c.parent, c.specs, c.created_at, c.updated_at,
+        COALESCE((SELECT array_agg(l.back ORDER BY l.back) FROM front_category_links l WHERE l.front = c.code),
+                 '{}') AS back_categories,
+        (SELECT max(depth) FROM up)::int AS depth
+      FROM categories c WHERE c.code = ${code}`;
+    if (!row) throw new CatalogueError("not-found", `category ${code} was deleted meanwhile`);
+    return { created, category: toCategory(row, row.depth as number) };
   }
 
   async listCategories(kind?: "back" | "front") {
