@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { isStrayConnectionError } from "./dependency.ts";
+import { DependencyUnavailableError, isStrayConnectionError, withDeadline } from "./dependency.ts";
 
 const withCode = (message: string, fields: Record<string, string>) =>
   Object.assign(new Error(message), fields);
@@ -18,4 +18,17 @@ test("dependency - a lost connection that reached no handler is a dependency fau
   expect(isStrayConnectionError(withCode("reset", { code: "ECONNRESET" }))).toBe(false);
   expect(isStrayConnectionError({ code: "CONNECTION_CLOSED" })).toBe(false);
   expect(isStrayConnectionError(undefined)).toBe(false);
+});
+
+test("dependency - a deadline names the dependency; a driver error meaning unavailable is converted, others pass", async () => {
+  const slow = await withDeadline("redis", new Promise(() => undefined), 10, "PING").catch((e: unknown) => e);
+  expect(slow).toBeInstanceOf(DependencyUnavailableError);
+  expect((slow as DependencyUnavailableError).dependency).toBe("redis");
+  expect((slow as Error).message).toContain("PING took longer than 10 ms");
+  const closed = withCode("write CONNECTION_CLOSED", { code: "CONNECTION_CLOSED" });
+  const converted = await withDeadline("postgres", Promise.reject(closed), 1_000).catch((e: unknown) => e);
+  expect(converted).toBeInstanceOf(DependencyUnavailableError);
+  const bug = new TypeError("a bug");
+  expect(await withDeadline("postgres", Promise.reject(bug), 1_000).catch((e: unknown) => e)).toBe(bug);
+  expect(await withDeadline("nats", Promise.resolve(3), 1_000)).toBe(3);
 });

@@ -3,6 +3,8 @@
  * callers get a `DependencyUnavailableError`, which the gateway answers as `503 unavailable` with
  * `Retry-After`, never as a 500 and never as a hang.
  */
+import { withDeadline as runtimeDeadline } from "../actors/runtime/index.ts";
+
 export type DependencyName = "postgres" | "redis" | "nats";
 
 export class DependencyUnavailableError extends Error {
@@ -83,6 +85,7 @@ export function asDependencyUnavailable(error: unknown): DependencyUnavailableEr
  * Settles with `work`'s result, or rejects with `DependencyUnavailableError` once `ms` have passed (a
  * paused server keeps its connections open and answers nothing; no driver timeout notices). A driver
  * error that means "unavailable" is converted too. `work` is not cancelled: its late result is ignored.
+ * The clock is the runtime's `withDeadline` (one implementation for the whole project).
  */
 export function withDeadline<T>(
   dependency: DependencyName,
@@ -90,30 +93,11 @@ export function withDeadline<T>(
   ms: number,
   what = "call",
 ): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    let settled = false;
-    // After a long event-loop stall the timer and the answer are due together, and timers run first:
-    // give I/O one turn (setImmediate runs after it) so an answer that already arrived wins.
-    const timer = setTimeout(
-      () =>
-        setImmediate(() => {
-          if (!settled)
-            reject(new DependencyUnavailableError(dependency, `${what} took longer than ${ms} ms`));
-        }),
-      ms,
-    );
-    work.then(
-      (value) => {
-        settled = true;
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        settled = true;
-        clearTimeout(timer);
-        reject(asDependencyUnavailable(error) ?? error);
-      },
-    );
+  const classified = Promise.resolve(work).catch((error: unknown) => {
+    throw asDependencyUnavailable(error) ?? error;
+  });
+  return runtimeDeadline(classified, ms, what, {
+    expired: (message) => new DependencyUnavailableError(dependency, message),
   });
 }
 
