@@ -91,6 +91,8 @@ export interface Catalogue {
     by: string,
     requestId: string,
   ): Promise<{ created: boolean; product: ProductRecord }>;
+  /** Judges a `putProduct` without keeping it (every check of the real write, rolled back). */
+  checkProduct(input: ProductInput, by: string, requestId: string): Promise<{ created: boolean }>;
   getProduct(spuCode: string): Promise<ProductRecord | undefined>;
   history(spuCode: string, limit: number, cursor?: string): Promise<Page<CatalogueHistoryItem>>;
   /** sku → spuCode for the SKUs that belong to a product (one query). */

@@ -53,6 +53,18 @@ export class MemoryCatalogue implements Catalogue {
     this.categories.delete(code);
   }
 
+  async checkProduct(input: ProductInput) {
+    const before = new Map(this.products);
+    const changes = this.changes.length;
+    try {
+      return { created: (await this.putProduct(input, "dry-run")).created };
+    } finally {
+      this.products.clear();
+      for (const [code, product] of before) this.products.set(code, product);
+      this.changes.splice(0, this.changes.length - changes);
+    }
+  }
+
   async putProduct(input: ProductInput, by: string) {
     const category = this.categories.get(input.category);
     if (category?.kind !== "back")

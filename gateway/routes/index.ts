@@ -31,6 +31,8 @@ import { paymentStatementRoutes } from "./payment-statements.ts";
 import { paymentRoutes } from "./payments.ts";
 import { priceRoutes } from "./prices.ts";
 import { pricingRoutes } from "./pricing.ts";
+import { productBatchRoutes } from "./product-batch.ts";
+import { productImportRoutes } from "./product-import.ts";
 import { productSearchRoutes } from "./product-search.ts";
 import { productRoutes } from "./products.ts";
 import { type ParkedEventList, projectorRoutes } from "./projector.ts";
@@ -81,6 +83,9 @@ export function gatewayRoutes(ports: GatewayPorts): RouteModule[] {
     priceRoutes(ports),
     pricingRoutes(ports),
     categoryRoutes(ports),
+    // Static /v1/products/batch and /import before the catalogue's /v1/products/:spuCode.
+    productBatchRoutes(ports),
+    productImportRoutes(ports),
     productRoutes(ports),
     orderRoutes(ports),
     orderLifecycleRoutes(ports),

@@ -74,6 +74,15 @@ const pgConstraint = (error: unknown) => (error as { constraint_name?: string } 
  * (retried on a serialization failure), so two concurrent moves can never close a cycle, and a template
  * change and a product written against the old template cannot both commit.
  */
+/** Ends a dry run's transaction after its last statement: everything is judged, nothing is kept. */
+class RolledBack extends Error {
+  readonly created: boolean;
+  constructor(created: boolean) {
+    super("dry run");
+    this.created = created;
+  }
+}
+
 export class PostgresCatalogue {
   readonly #sql: Sql;
   readonly #reads: CatalogueReads;
@@ -206,9 +215,24 @@ export class PostgresCatalogue {
   }
 
   async putProduct(input: ProductInput, by: string, requestId: string) {
+    const created = await this.#writeProduct(input, by, requestId, false);
+    const product = await this.getProduct(input.spuCode);
+    if (!product) throw new CatalogueError("not-found", `product ${input.spuCode} vanished`);
+    return { created, product };
+  }
+
+  /**
+   * Judges a product write exactly as `putProduct` would (every check, every statement, in its
+   * transaction), then rolls it back: the import's dry run (catalogue-ops). `created`: it would be new.
+   */
+  async checkProduct(input: ProductInput, by: string, requestId: string): Promise<{ created: boolean }> {
+    return { created: await this.#writeProduct(input, by, requestId, true) };
+  }
+
+  async #writeProduct(input: ProductInput, by: string, requestId: string, dryRun: boolean): Promise<boolean> {
     const { spuCode } = input;
     try {
-      const created = await this.#serializable(async (tx) => {
+      return await this.#serializable(async (tx) => {
         const [category] =
           await tx`SELECT kind, specs FROM categories WHERE code = ${input.category} FOR SHARE`;
         if (!category) throw new CatalogueError("invalid", `no category ${input.category}`, "category");
@@ -291,12 +315,11 @@ export class PostgresCatalogue {
         await tx`INSERT INTO audit_log (principal, action, target, request_id, detail)
           VALUES (${by}, 'product.put', ${`product/${spuCode}`}, ${requestId},
             ${tx.json({ created: !old, skus, detached: detached.map((r) => r.sku as string) })})`;
+        if (dryRun) throw new RolledBack(!old);
         return !old;
       });
-      const product = await this.getProduct(spuCode);
-      if (!product) throw new CatalogueError("not-found", `product ${spuCode} vanished`);
-      return { created, product };
     } catch (error) {
+      if (error instanceof RolledBack) return error.created;
       if (pgCode(error) === "23505" && pgConstraint(error) === "products_seo_slug")
         throw new CatalogueError("conflict", "another product has this SEO slug", "seo.slug");
       if (pgCode(error) === "23505" && pgConstraint(error) === "product_skus_pkey")
