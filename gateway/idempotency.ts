@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Context } from "hono";
 import { principalOf } from "./auth.ts";
+import { idempotencyKey } from "./validate.ts";
 
 /** What an actor command needs to be effectively once per caller and request (decision 0003). */
 export interface IdempotentCommand {
@@ -27,6 +28,22 @@ export function idempotentCommand(
     id: `${operation}:${principal}:${key}`,
     fingerprint: requestFingerprint(c.req.method, c.req.path, body),
   };
+}
+
+/**
+ * For a write whose `Idempotency-Key` is optional: reads (and checks) the header now, before the body,
+ * and gives the command options once the body is known — with a key, its id and the request's
+ * fingerprint (`idempotentCommand`); without one, a fresh id (a repeat is a new request).
+ *
+ * @example
+ * const idempotency = optionalIdempotency(c);
+ * const body = await parseBody(c, s.adjustmentBody);
+ * await kit.command(c, "sku", sku, { type: "adjust", ...body }, idempotency("adjust", body));
+ */
+export function optionalIdempotency(c: Context): (operation: string, body: unknown) => { id: string } {
+  const key = idempotencyKey(c, false);
+  return (operation, body) =>
+    key ? idempotentCommand(c, operation, key, body) : { id: `${operation}:${crypto.randomUUID()}` };
 }
 
 /**

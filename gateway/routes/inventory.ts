@@ -1,6 +1,6 @@
 import type { GatewayKit } from "../app.ts";
 import { pagedRead } from "../cursor.ts";
-import { idempotentCommand } from "../idempotency.ts";
+import { idempotentCommand, optionalIdempotency } from "../idempotency.ts";
 import type { InventoryReadModel, WarehouseDirectory } from "../ports.ts";
 import * as s from "../schemas.ts";
 import { idempotencyKey, parseBody, parseQuery } from "../validate.ts";
@@ -99,13 +99,10 @@ export function inventoryRoutes(deps: InventoryRouteDeps) {
       },
       async (c) => {
         const sku = skuParam(c);
-        const key = idempotencyKey(c, false);
+        const idempotency = optionalIdempotency(c);
         const body = await parseBody(c, s.purchaseLimitBody);
         const cmd = { type: "setPurchaseLimit", maxPerUser: body.maxPerUser };
-        const options = key
-          ? idempotentCommand(c, "limit", key, body)
-          : { id: `limit:${crypto.randomUUID()}` };
-        return c.json(await kit.command(c, "sku", sku, cmd, options));
+        return c.json(await kit.command(c, "sku", sku, cmd, idempotency("limit", body)));
       },
     );
     define(
@@ -121,13 +118,11 @@ export function inventoryRoutes(deps: InventoryRouteDeps) {
       },
       async (c) => {
         const sku = skuParam(c);
-        const key = idempotencyKey(c, false);
+        const idempotency = optionalIdempotency(c);
         const body = await parseBody(c, s.adjustmentBody);
         await knownWarehouse(body.warehouse);
-        const options = key
-          ? idempotentCommand(c, "adjust", key, body)
-          : { id: `adjust:${crypto.randomUUID()}` };
-        const value = await kit.command<StockReply>(c, "sku", sku, { type: "adjust", ...body }, options);
+        const cmd = { type: "adjust", ...body };
+        const value = await kit.command<StockReply>(c, "sku", sku, cmd, idempotency("adjust", body));
         return c.json(value.stock, 201);
       },
     );
@@ -144,14 +139,11 @@ export function inventoryRoutes(deps: InventoryRouteDeps) {
       },
       async (c) => {
         const sku = skuParam(c);
-        const key = idempotencyKey(c, false);
+        const idempotency = optionalIdempotency(c);
         const body = await parseBody(c, s.safetyStockBody);
         await knownWarehouse(body.warehouse);
         const cmd = { type: "setSafetyStock", ...body };
-        const options = key
-          ? idempotentCommand(c, "safety", key, body)
-          : { id: `safety:${crypto.randomUUID()}` };
-        const value = await kit.command<StockReply>(c, "sku", sku, cmd, options);
+        const value = await kit.command<StockReply>(c, "sku", sku, cmd, idempotency("safety", body));
         return c.json(value.stock);
       },
     );

@@ -1,10 +1,10 @@
 import type { Context } from "hono";
 import type { z } from "zod";
 import type { GatewayKit } from "../app.ts";
-import { idempotentCommand } from "../idempotency.ts";
+import { optionalIdempotency } from "../idempotency.ts";
 import type { ActorCommand } from "../ports.ts";
 import { codeSchema } from "../schemas.ts";
-import { idempotencyKey, parseBody, parseParam } from "../validate.ts";
+import { parseBody, parseParam } from "../validate.ts";
 import { transitionReply } from "./order-responses.ts";
 import { afterSalesBody, cancelBody, decisionBody, receiveBody, shipBody } from "./order-schemas.ts";
 
@@ -34,12 +34,9 @@ export function orderLifecycleRoutes(deps: OrderLifecycleRouteDeps) {
         },
         async (c) => {
           const id = parseParam(c.req.param("orderId"), codeSchema, "orderId");
-          const key = idempotencyKey(c, false);
+          const idempotency = optionalIdempotency(c);
           const cmd = await toCommand(c);
-          const options = key
-            ? idempotentCommand(c, cmd.type, key, cmd)
-            : { id: `${cmd.type}:${crypto.randomUUID()}` };
-          return c.json(await kit.command(c, "order", id, cmd, options));
+          return c.json(await kit.command(c, "order", id, cmd, idempotency(cmd.type, cmd)));
         },
       );
     const transition = <S extends z.ZodType>(

@@ -233,6 +233,40 @@ test("payment routes - a UnionPay 5.0.0 (SHA-1) callback is refused and recorded
   ]);
 });
 
+test("optional Idempotency-Key - with a key the command id is per caller and bound to the body; without, a fresh id", async () => {
+  const gw = fakeGateway();
+  const auth = await gw.bearer(["inventory:write", "order:write"]);
+  gw.actors.respond = () => ({ ok: true, value: { sku: "S1", maxPerUser: 2, stock: {} } });
+  const limit = (headers: Record<string, string>, maxPerUser = 2) =>
+    gw.app.request("/v1/inventory/S1/purchase-limit", {
+      ...post({ maxPerUser }, { ...auth, ...headers }),
+      method: "PUT",
+    });
+  expect((await limit({ "idempotency-key": "k1" })).status).toBe(200);
+  expect((await limit({ "idempotency-key": "k1" }, 3)).status).toBe(200);
+  expect((await limit({})).status).toBe(200);
+  expect((await limit({})).status).toBe(200);
+  const [first, other, bare1, bare2] = gw.actors.sent.map((m) => m.options);
+  expect(first?.id).toMatch(/^limit:.+:k1$/);
+  expect(other?.id).toBe(first?.id);
+  expect(other?.fingerprint).not.toBe(first?.fingerprint);
+  expect(bare1?.id).toStartWith("limit:");
+  expect(bare1?.fingerprint).toBeUndefined();
+  expect(bare2?.id).not.toBe(bare1?.id);
+  // The header is checked before the body: a bad key is reported even with a bad body.
+  const bad = await gw.app.request(
+    "/v1/orders/O1/cancel",
+    post({ reason: 5 }, { ...auth, "idempotency-key": "bad key!" }),
+  );
+  expect(bad.status).toBe(400);
+  expect(((await bad.json()) as { field: string }).field).toBe("Idempotency-Key");
+  gw.actors.respond = () => ({ ok: true, value: { orderId: "O1", status: "cancelled" } });
+  expect(
+    (await gw.app.request("/v1/orders/O1/cancel", post({}, { ...auth, "idempotency-key": "c1" }))).status,
+  ).toBe(200);
+  expect(gw.actors.sent.at(-1)?.options.id).toMatch(/^cancel:.+:c1$/);
+});
+
 test("warehouse routes - PUT is 201 when it creates and 200 when it updates; the list pages by code", async () => {
   const gw = fakeGateway();
   const auth = await gw.bearer(["warehouse:*"]);
