@@ -78,6 +78,8 @@ export function parseCsv(text: string): string[][] {
   return records.filter((r) => !(r.length === 1 && r[0] === ""));
 }
 
+const isColumn = (name: string): name is CsvColumn => (CSV_COLUMNS as readonly string[]).includes(name);
+
 /** The header checked and every data row as cells by column name. */
 export function csvRows(text: string): CsvRow[] {
   const [header, ...body] = parseCsv(text);
@@ -94,7 +96,7 @@ export function csvRows(text: string): CsvRow[] {
     const cells = new Map<CsvColumn, string>();
     columns.forEach((column, k) => {
       const value = record[k] ?? "";
-      if (value !== "") cells.set(column as CsvColumn, value);
+      if (value !== "" && isColumn(column)) cells.set(column, value);
     });
     return { line: i + 2, cells, overflow: record.length > columns.length };
   });
@@ -102,7 +104,7 @@ export function csvRows(text: string): CsvRow[] {
 
 /** `颜色=红;尺码=M` → a null-prototype record (names come from outside). */
 export function parseSpecs(cell: string | undefined): Record<string, string> | CsvRowError {
-  const specs = Object.create(null) as Record<string, string>;
+  const specs: Record<string, string> = Object.create(null);
   if (cell === undefined) return specs;
   for (const pair of cell.split(";")) {
     if (pair.trim() === "") continue;
@@ -133,6 +135,8 @@ export interface CsvProduct {
   skuLines: number[];
   product: Record<string, unknown>;
   skus: unknown[];
+  /** `skus[i]`'s code. */
+  skuCodes: string[];
 }
 
 export function productsFromRows(rows: CsvRow[]) {
@@ -148,7 +152,8 @@ export function productsFromRows(rows: CsvRow[]) {
     if (row.overflow) fail(row, new CsvRowError("(row)", "more fields than the header has columns"));
     let group = groups.get(spuCode);
     if (!group) {
-      group = { lines: [], skuLines: [], product: Object.create(null) as Record<string, unknown>, skus: [] };
+      const product: Record<string, unknown> = Object.create(null);
+      group = { lines: [], skuLines: [], product, skus: [], skuCodes: [] };
       groups.set(spuCode, group);
     }
     group.lines.push(row.line);
@@ -173,12 +178,13 @@ export function productsFromRows(rows: CsvRow[]) {
     }
     const sku: Record<string, unknown> = {
       sku: row.cells.get("sku") ?? "",
-      specs: specs as Record<string, string>,
+      specs,
     };
     for (const [column, value] of numbers) if (typeof value === "number") sku[column] = value;
     const barcode = row.cells.get("barcode");
     if (barcode !== undefined) sku.barcode = barcode;
     group.skus.push(sku);
+    group.skuCodes.push(row.cells.get("sku") ?? "");
     group.skuLines.push(row.line);
   }
   return { groups, errors };

@@ -58,7 +58,7 @@ interface Unit {
   skuRow: (index: number) => number | undefined;
 }
 
-/** The product as PUT /v1/products/{spuCode} validates it, plus its code. */
+/** The product checked by the schema of PUT /v1/products/{spuCode}, plus its code. */
 function checkProduct(raw: Record<string, unknown>) {
   const { spuCode, ...body } = raw;
   const code = codeSchema.safeParse(spuCode);
@@ -75,7 +75,7 @@ function checkProduct(raw: Record<string, unknown>) {
 }
 
 /**
- * `POST /v1/products/import`: products as a JSON array or as CSV (one row per SKU, see
+ * `POST /v1/products/import`: products in a JSON array or in CSV (one row per SKU, see
  * `product-csv.ts`). Every row's faults are reported; a product applies (through the catalogue store's
  * product write, one transaction each) only when none of its rows has one; `dryRun=true` writes nothing.
  */
@@ -224,9 +224,9 @@ function csvUnit(
   errors: Map<number, Array<{ field: string; message: string }>>,
 ): Unit {
   const skuOf = new Map<number, string>();
-  g.skus.forEach((s, i) => {
-    const sku = (s as { sku?: unknown }).sku;
-    if (typeof sku === "string" && g.skuLines[i] !== undefined) skuOf.set(g.skuLines[i], sku);
+  g.skuCodes.forEach((sku, i) => {
+    const line = g.skuLines[i];
+    if (line !== undefined) skuOf.set(line, sku);
   });
   return {
     spuCode,
