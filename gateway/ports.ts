@@ -228,3 +228,4 @@ export type {
   ProductRecord,
   ProductSkuInput,
 } from "./catalogue-ports.ts";
+export type { CouponReadModel, MemberCouponItem, MemberCouponStatus } from "./coupon-ports.ts";

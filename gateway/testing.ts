@@ -27,6 +27,7 @@ import type {
 } from "./ports.ts";
 import { type GatewayPorts, gatewayRoutes } from "./routes/index.ts";
 import { MemoryCatalogue } from "./testing-catalogue.ts";
+import { emptyCoupons } from "./testing-coupons.ts";
 import { MemoryLoginThrottle, MemoryUsers, missingChannels, missingStaff } from "./testing-identity.ts";
 import { MemoryPriceRules } from "./testing-pricing.ts";
 import { MemoryReviews } from "./testing-reviews.ts";
@@ -198,6 +199,7 @@ export function fakeGateway(options: { channels?: Record<ChannelName, SimulatedC
     },
     priceRules,
     catalogue,
+    coupons: emptyCoupons(),
     orders,
     payments: {
       channels: options.channels ?? missingChannels(),

@@ -10,6 +10,7 @@ import type { ParkedEventList } from "../gateway/routes/projector.ts";
 import { PostgresAuditLog } from "../storage/audit-log.ts";
 import { PostgresCatalogue } from "../storage/catalogue/index.ts";
 import { PostgresProductSearch } from "../storage/catalogue-search/search.ts";
+import { CouponQueries } from "../storage/coupons/index.ts";
 import { PostgresPaymentLedger } from "../storage/ledger/payment-ledger.ts";
 import type { Sql } from "../storage/postgres/database.ts";
 import { PostgresPriceBook } from "../storage/prices.ts";
@@ -63,6 +64,7 @@ export async function composeGateway(infra: GatewayInfrastructure) {
     productSearch: new PostgresProductSearch(sql),
     priceRules: new PostgresPriceRules(sql),
     catalogue: new PostgresCatalogue(sql),
+    coupons: new CouponQueries(sql),
     orders: new OrderQueries(sql),
     payments: {
       channels: createChannels(await channelKeys(sql, infra.secrets)),

@@ -3,6 +3,7 @@ import type { KV } from "@nats-io/kv";
 import type { Logger, MetricsRegistry, Subjects } from "../actors/runtime/index.ts";
 import type { Config } from "../config.ts";
 import { listingProjection } from "../storage/catalogue/listing-projection.ts";
+import { couponProjection } from "../storage/coupons/index.ts";
 import type { Sql } from "../storage/postgres/database.ts";
 import { Projector, type ProjectorAlert } from "../storage/projector.ts";
 import { auditProjection } from "../storage/read-models/audit-projection.ts";
@@ -17,6 +18,7 @@ export const PROJECTIONS = [
   ledgerProjection,
   auditProjection,
   listingProjection,
+  couponProjection,
 ];
 
 export interface ProjectorInfrastructure {

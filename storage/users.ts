@@ -75,6 +75,8 @@ export const BUILTIN_ROLES: ReadonlyMap<string, { permissions: readonly string[]
           "product:read",
           "review:read",
           "review:write",
+          "coupon:read",
+          "coupon:claim",
         ],
         description: "Orders, shipping and after-sales, with customer contact data; reviews for buyers",
       },
@@ -89,7 +91,14 @@ export const BUILTIN_ROLES: ReadonlyMap<string, { permissions: readonly string[]
     [
       "customer_service",
       {
-        permissions: ["member:read", "order:read", "customer:pii", "payment:read", "review:read"],
+        permissions: [
+          "member:read",
+          "order:read",
+          "customer:pii",
+          "payment:read",
+          "review:read",
+          "coupon:read",
+        ],
         description: "Members and their orders, with contact data",
       },
     ],

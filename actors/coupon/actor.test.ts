@@ -288,7 +288,9 @@ describe("coupon - couponDiscount", () => {
       discount: 0,
       reason: "below-threshold",
     });
-    expect(couponDiscount(t({ all: true, excludeSpus: ["SPU-A"] }), cart)).toMatchObject({ eligible: 5_000 });
+    expect(couponDiscount(t({ all: true, exclude: { spus: ["SPU-A"] } }), cart)).toMatchObject({
+      eligible: 5_000,
+    });
     expect(couponDiscount(t({ skus: ["Z"] }), cart)).toMatchObject({
       discount: 0,
       reason: "no-line-in-scope",

@@ -14,24 +14,29 @@ const DAY_MS = 24 * 60 * 60 * 1_000;
 export { DAY_MS };
 
 const codes = z.array(codeSchema).max(500);
+const brands = z.array(text({ max: 100 })).max(500);
 
 /**
- * What a coupon applies to: the whole shop (`all`, also when no scope is given) or any line matching one of
- * `skus`, `spus`, `categories` (a line's category or any ancestor) or `brands`; `excludeSkus` /
- * `excludeSpus` win over every inclusion.
+ * What a coupon applies to — the promotion engine's scope (`actors/promotion` `Scope`): the whole shop
+ * (`all`, also when no scope is given) or any line matching one of `skus`, `spus`, `categories` (a line's
+ * category or any ancestor) or `brands`; anything under `exclude` wins over every inclusion.
  */
 export const couponScopeSchema = z
   .object({
-    all: z.literal(true).optional(),
+    all: z.boolean().optional(),
     skus: codes.optional(),
     spus: codes.optional(),
     categories: codes.optional(),
-    brands: z
-      .array(text({ max: 100 }))
-      .max(500)
+    brands: brands.optional(),
+    exclude: z
+      .object({
+        skus: codes.optional(),
+        spus: codes.optional(),
+        categories: codes.optional(),
+        brands: brands.optional(),
+      })
+      .strict()
       .optional(),
-    excludeSkus: codes.optional(),
-    excludeSpus: codes.optional(),
   })
   .strict()
   .refine(

@@ -1,15 +1,8 @@
+import { apportion, type CartLine, inScope } from "../promotion/index.ts";
 import type { CouponScope, CouponTemplate } from "./commands.ts";
 
-/** One cart line as the checkout prices it: unit price in fen after price resolution, before coupons. */
-export interface CartLine {
-  sku: string;
-  qty: number;
-  unitPrice: number;
-  spu?: string;
-  /** The line's category and all its ancestors (a scope naming a parent category covers its children). */
-  categories?: readonly string[];
-  brand?: string;
-}
+/** One cart line as the checkout prices it (the promotion engine's `CartLine`). */
+export type { CartLine };
 
 export interface CouponQuote {
   /** Fen off the cart; 0 when the coupon does not apply. */
@@ -22,16 +15,9 @@ export interface CouponQuote {
   lines: Array<{ sku: string; discount: number }>;
 }
 
-/** Whether `line` falls under `scope` (no scope: the whole shop). Exclusions win over every inclusion. */
+/** Whether `line` falls under `scope` (no scope: the whole shop): the promotion engine's own rule. */
 export function inCouponScope(scope: CouponScope | undefined, line: CartLine): boolean {
-  if (!scope) return true;
-  if (scope.excludeSkus?.includes(line.sku)) return false;
-  if (line.spu !== undefined && scope.excludeSpus?.includes(line.spu)) return false;
-  if (scope.all) return true;
-  if (scope.skus?.includes(line.sku)) return true;
-  if (line.spu !== undefined && scope.spus?.includes(line.spu)) return true;
-  if (line.categories?.some((c) => scope.categories?.includes(c))) return true;
-  return line.brand !== undefined && scope.brands?.includes(line.brand) === true;
+  return scope === undefined || inScope(scope, line);
 }
 
 /**
@@ -40,9 +26,9 @@ export function inCouponScope(scope: CouponScope | undefined, line: CartLine): b
  * - Only lines in the template's scope count: their sum (`eligible`) must reach `threshold` (满 X).
  * - `amount_off`: `value` fen off, never more than `eligible`.
  * - `percent_off`: `value` % of `eligible`, rounded half up to a fen, capped by `maxDiscount`.
- * - Apportioning: each in-scope line gets `discount × lineAmount / eligible` rounded down; the fen left over
- *   go one each to the lines with the largest remainders (ties: the earlier line), so the shares sum to the
- *   discount and no line's share exceeds what the line costs.
+ * - Apportioning: THE largest-remainder split of the promotion engine (`apportion`): each in-scope line gets
+ *   `discount × lineAmount / eligible` rounded down, the fen left over go one each to the largest remainders
+ *   (ties: the earlier line); the shares sum to the discount and no share exceeds what its line costs.
  *
  * @example couponDiscount({ kind: "amount_off", value: 1500, threshold: 10000, … }, [{ sku: "A", qty: 2, unitPrice: 6000 }])
  *   // → { discount: 1500, eligible: 12000, lines: [{ sku: "A", discount: 1500 }] }
@@ -62,25 +48,9 @@ export function couponDiscount(
   if (template.kind === "percent_off" && template.maxDiscount !== undefined)
     discount = Math.min(discount, template.maxDiscount);
   discount = Math.min(discount, eligible);
-  return { discount, eligible, lines: apportion(discount, scoped, eligible) };
-}
-
-function apportion(discount: number, lines: readonly CartLine[], eligible: number) {
-  // BigInt: discount × line amount may pass 2^53 for large carts.
-  const shares = lines.map((l, i) => {
-    const product = BigInt(discount) * BigInt(l.qty * l.unitPrice);
-    return {
-      i,
-      sku: l.sku,
-      share: Number(product / BigInt(eligible)),
-      rest: Number(product % BigInt(eligible)),
-    };
-  });
-  let left = discount - shares.reduce((n, s) => n + s.share, 0);
-  for (const s of [...shares].sort((a, b) => b.rest - a.rest || a.i - b.i)) {
-    if (left === 0) break;
-    s.share += 1;
-    left -= 1;
-  }
-  return shares.map((s) => ({ sku: s.sku, discount: s.share }));
+  const shares = apportion(
+    discount,
+    scoped.map((l) => l.qty * l.unitPrice),
+  );
+  return { discount, eligible, lines: scoped.map((l, i) => ({ sku: l.sku, discount: shares[i]! })) };
 }

@@ -5,6 +5,7 @@ import type { TokenService } from "../auth.ts";
 import type {
   AuditLog,
   Catalogue,
+  CouponReadModel,
   InventoryReadModel,
   LoginThrottle,
   OrderReadModel,
@@ -21,6 +22,7 @@ import type {
 } from "../ports.ts";
 import { authRoutes } from "./auth.ts";
 import { categoryRoutes } from "./categories.ts";
+import { couponRoutes } from "./coupons.ts";
 import { holdRoutes } from "./holds.ts";
 import { inventoryRoutes } from "./inventory.ts";
 import { memberRoutes } from "./members.ts";
@@ -60,6 +62,8 @@ export interface GatewayPorts {
   priceRules: PriceRuleStore;
   /** Categories, products and SKUs (reference data) and their history. */
   catalogue: Catalogue;
+  /** A member's coupons (read model of the coupon-template actors). */
+  coupons: CouponReadModel;
   orders: OrderReadModel;
   payments: {
     channels: Record<ChannelName, SimulatedChannel>;
@@ -89,6 +93,8 @@ export function gatewayRoutes(ports: GatewayPorts): RouteModule[] {
     productRoutes(ports),
     orderRoutes(ports),
     orderLifecycleRoutes(ports),
+    // Before memberRoutes: /v1/members/:userId/coupons is a static tail, harmless either way.
+    couponRoutes(ports),
     memberRoutes(),
     paymentRoutes({ ...ports.payments, audit: ports.audit }),
     paymentStatementRoutes(ports.payments),
