@@ -53,15 +53,23 @@ export async function waitForBalance(
   namespace: string,
   nodeIds: string[],
   shardCount: number,
-  timeoutMs = 30_000,
+  // Generous: three processes starting (migrations, lease rounds) on a busy 2-core CI machine.
+  timeoutMs = 90_000,
 ) {
+  let seen = new Map<number, string>();
   await waitFor(
     async () => {
-      const owners = await leaseOwners(namespace).catch(() => new Map<number, string>());
-      const nodes = new Set(owners.values());
-      return owners.size === shardCount && nodeIds.every((n) => nodes.has(n));
+      seen = await leaseOwners(namespace).catch(() => new Map<number, string>());
+      const nodes = new Set(seen.values());
+      return seen.size === shardCount && nodeIds.every((n) => nodes.has(n));
     },
     timeoutMs,
     `shards spread over ${nodeIds.join(", ")}`,
-  );
+  ).catch((error: Error) => {
+    const held = new Map<string, number>();
+    for (const owner of seen.values()) held.set(owner, (held.get(owner) ?? 0) + 1);
+    throw new Error(
+      `${error.message}; last seen ${seen.size}/${shardCount} leased: ${JSON.stringify(Object.fromEntries(held))}`,
+    );
+  });
 }
