@@ -467,12 +467,23 @@ test("dashboards - a dropped socket resumes without a gap or a duplicate", async
   );
 }, 20_000);
 
-test("dashboards - catalogue: products by status, scheduled within the hour follow the catalogue live", async () => {
+test("dashboards - catalogue: products by status, scheduled within the hour and pending reviews follow the catalogue live", async () => {
   const sql = postgres(DATABASE_URL, { max: 1, onnotice: () => undefined, connection: { search_path: ns } });
   try {
-    await sql`INSERT INTO categories (code, kind, name) VALUES ('DB-CAT', 'back', '看板类目')`;
-    await sql`INSERT INTO products (spu_code, name, category) VALUES ('DB-SPU-1', '看板连衣裙', 'DB-CAT'),
-      ('DB-SPU-2', '看板衬衫', 'DB-CAT')`;
+    expect((await api.call("PUT", "/v1/categories/DB-CAT", { name: "看板类目", kind: "back" })).status).toBe(
+      201,
+    );
+    for (const [spu, name] of [
+      ["DB-SPU-1", "看板连衣裙"],
+      ["DB-SPU-2", "看板衬衫"],
+    ] as const) {
+      const res = await api.call("PUT", `/v1/products/${spu}`, {
+        name,
+        category: "DB-CAT",
+        skus: [{ sku: `${spu}-A`, specs: {}, listPrice: 9_900 }],
+      });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+    }
     await openDashboard("catalogue", ["catalogue"]);
     const panel = async () => ({
       total: await num("cat-total"),
@@ -482,16 +493,21 @@ test("dashboards - catalogue: products by status, scheduled within the hour foll
       reviews: await num("cat-reviews-pending"),
     });
     expect(await panel()).toEqual({ total: 2, draft: 2, onSale: 0, hour: 0, reviews: 0 });
-    // The projector writes a listing's status into products; the panel hears the commit (NOTIFY).
-    await sql`UPDATE products SET status = 'on_sale' WHERE spu_code = 'DB-SPU-1'`;
+    // A publish: the listing event is on the log at once (activity), the count follows once the
+    // projector has written the status (NOTIFY at its commit).
+    expect((await api.call("POST", "/v1/products/DB-SPU-1/publish")).status).toBe(200);
     await until(
       () =>
         document.querySelector('[data-testid="cat-status-on_sale"]')?.getAttribute("data-value") === "1" &&
         document.querySelector('[data-testid="cat-status-draft"]')?.getAttribute("data-value") === "1",
-      "on sale 1, draft 1",
+      "on sale 1, draft 1 after the publish",
+    );
+    await until(
+      () => document.querySelector('[data-testid="cat-activity-item"][data-spu="DB-SPU-1"]'),
+      "the publish in the activity list",
     );
     const at = new Date(Date.now() + 20 * 60_000).toISOString();
-    await sql`UPDATE products SET scheduled = ${sql.json({ action: "publish", at })} WHERE spu_code = 'DB-SPU-2'`;
+    expect((await api.call("POST", "/v1/products/DB-SPU-2/publish", { at })).status).toBe(202);
     await until(
       () => document.querySelector('[data-testid="cat-scheduled-hour"]')?.getAttribute("data-value") === "1",
       "one listing due within the hour",
@@ -502,7 +518,7 @@ test("dashboards - catalogue: products by status, scheduled within the hour foll
     );
     // A review arriving for moderation (the reviews module's table) moves the pending count.
     await sql`INSERT INTO reviews (id, order_id, sku, user_id, rating, text, created_by)
-      VALUES ('rv-db-1', 'o-db-1', 'DB-1', 'u-db', 4, '不错', 'u-db')`;
+      VALUES ('rv-db-1', 'o-db-1', 'DB-SPU-1-A', 'u-db', 4, '不错', 'u-db')`;
     await until(
       () => document.querySelector('[data-testid="cat-reviews-pending"]')?.getAttribute("data-value") === "1",
       "one review awaiting moderation",
