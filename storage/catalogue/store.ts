@@ -67,13 +67,6 @@ function record(value: unknown): Record<string, string> {
 const pgCode = (error: unknown) => (error as { code?: string } | null)?.code;
 const pgConstraint = (error: unknown) => (error as { constraint_name?: string } | null)?.constraint_name;
 
-/**
- * Categories, products (SPU content) and their SKUs in Postgres. Every write is one transaction with
- * its audit row and `catalogue_history` rows (who, when, before/after); list prices go through the
- * price store's `writeListPrice` in the same transaction. Category and product writes run SERIALIZABLE
- * (retried on a serialization failure), so two concurrent moves can never close a cycle, and a template
- * change and a product written against the old template cannot both commit.
- */
 /** Ends a dry run's transaction after its last statement: everything is judged, nothing is kept. */
 class RolledBack extends Error {
   readonly created: boolean;
@@ -83,6 +76,13 @@ class RolledBack extends Error {
   }
 }
 
+/**
+ * Categories, products (SPU content) and their SKUs in Postgres. Every write is one transaction with
+ * its audit row and `catalogue_history` rows (who, when, before/after); list prices go through the
+ * price store's `writeListPrice` in the same transaction. Category and product writes run SERIALIZABLE
+ * (retried on a serialization failure), so two concurrent moves can never close a cycle, and a template
+ * change and a product written against the old template cannot both commit.
+ */
 export class PostgresCatalogue {
   readonly #sql: Sql;
   readonly #reads: CatalogueReads;
