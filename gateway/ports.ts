@@ -8,6 +8,13 @@ import type { PriceRules } from "../actors/pricing/index.ts";
 import type { Reply } from "../actors/runtime/index.ts";
 
 export type {
+  CartFacts,
+  NewPromotion,
+  PromotionCreation,
+  PromotionRecord,
+  PromotionStore,
+} from "./promotion-ports.ts";
+export type {
   BlockedWordList,
   ChangeAudit,
   NewReview,

@@ -4,7 +4,7 @@
  * node stays covered by `tests/gateway-api.test.ts` and friends.
  */
 import type { Hono } from "hono";
-import type { ChannelName, SimulatedChannel, StatementEntry } from "../actors/payment/channels/index.ts";
+import type { ChannelName, SimulatedChannel } from "../actors/payment/channels/index.ts";
 import type { Reply } from "../actors/runtime/index.ts";
 import { MetricsRegistry, silentLogger } from "../actors/runtime/index.ts";
 import { InvalidCursorError } from "../storage/read-models/cursor.ts";
@@ -17,11 +17,8 @@ import type {
   CommandMeta,
   OrderFilter,
   OrderReadModel,
-  PaymentLedger,
-  PaymentRisk,
   PriceBook,
   RateLimiter,
-  RiskVerdict,
   Warehouse,
   WarehouseDirectory,
 } from "./ports.ts";
@@ -29,10 +26,19 @@ import { type GatewayPorts, gatewayRoutes } from "./routes/index.ts";
 import { MemoryCatalogue } from "./testing-catalogue.ts";
 import { emptyCoupons } from "./testing-coupons.ts";
 import { MemoryLoginThrottle, MemoryUsers, missingChannels, missingStaff } from "./testing-identity.ts";
+import { FixedRisk, MemoryPaymentLedger } from "./testing-payments.ts";
 import { MemoryPriceRules } from "./testing-pricing.ts";
+import { MemoryPromotions } from "./testing-promotions.ts";
 import { MemoryReviews } from "./testing-reviews.ts";
 
-export { MemoryCatalogue, MemoryLoginThrottle, MemoryPriceRules, MemoryReviews, MemoryUsers };
+export {
+  MemoryCatalogue,
+  MemoryLoginThrottle,
+  MemoryPriceRules,
+  MemoryPromotions,
+  MemoryReviews,
+  MemoryUsers,
+};
 
 export interface SentCommand {
   kind: string;
@@ -116,23 +122,6 @@ export class MemoryAuditLog implements AuditLog {
   }
 }
 
-export class FixedRisk implements PaymentRisk {
-  verdict: RiskVerdict = { allowed: true };
-  async assess() {
-    return this.verdict;
-  }
-}
-
-export class MemoryPaymentLedger implements PaymentLedger {
-  readonly movements: StatementEntry[] = [];
-  async channelMovements() {
-    return this.movements;
-  }
-  async reconcile(options: { channel: ChannelName; date: string; statement: StatementEntry[] }) {
-    return { channel: options.channel, date: options.date, lines: options.statement.length };
-  }
-}
-
 export const TEST_TOKEN_SECRET = "gateway-unit-tests-only-gateway-unit-tests-only";
 
 export interface FakeGateway {
@@ -150,6 +139,7 @@ export interface FakeGateway {
   risk: FixedRisk;
   ledger: MemoryPaymentLedger;
   reviews: MemoryReviews;
+  promotions: MemoryPromotions;
   tokens: TokenService;
   /** An `Authorization` header for a user holding `permissions`. */
   bearer(permissions: string[], username?: string): Promise<{ authorization: string }>;
@@ -173,6 +163,7 @@ export function fakeGateway(options: { channels?: Record<ChannelName, SimulatedC
   const risk = new FixedRisk();
   const ledger = new MemoryPaymentLedger();
   const reviews = new MemoryReviews();
+  const promotions = new MemoryPromotions();
   const tokens = new TokenService(TEST_TOKEN_SECRET, 60_000, users, { cacheMs: 0 });
   const metrics = new MetricsRegistry();
   const ports: GatewayPorts = {
@@ -209,6 +200,7 @@ export function fakeGateway(options: { channels?: Record<ChannelName, SimulatedC
     },
     audit,
     reviews,
+    promotions,
     parked: { list: async () => [], retry: async () => ({ outcome: "not-parked" }) },
     paymentTimeoutMs: 60_000,
     autoCompleteMs: 60_000,
@@ -234,6 +226,7 @@ export function fakeGateway(options: { channels?: Record<ChannelName, SimulatedC
     risk,
     ledger,
     reviews,
+    promotions,
     tokens,
     bearer,
   };

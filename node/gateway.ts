@@ -15,6 +15,7 @@ import { PostgresPaymentLedger } from "../storage/ledger/payment-ledger.ts";
 import type { Sql } from "../storage/postgres/database.ts";
 import { PostgresPriceBook } from "../storage/prices.ts";
 import { PostgresPriceRules } from "../storage/pricing/index.ts";
+import { PostgresPromotionStore } from "../storage/promotions/index.ts";
 import { InventoryQueries } from "../storage/read-models/inventory-queries.ts";
 import { OrderQueries } from "../storage/read-models/order-queries.ts";
 import { PostgresReviewStore } from "../storage/reviews/index.ts";
@@ -81,6 +82,7 @@ export async function composeGateway(infra: GatewayInfrastructure) {
     },
     audit: new PostgresAuditLog(sql),
     reviews: new PostgresReviewStore(sql),
+    promotions: new PostgresPromotionStore(sql),
     parked: infra.parked,
     paymentTimeoutMs: config.ORDER_PAYMENT_TIMEOUT,
     autoCompleteMs: config.ORDER_AUTO_COMPLETE,

@@ -77,6 +77,7 @@ export const BUILTIN_ROLES: ReadonlyMap<string, { permissions: readonly string[]
           "review:write",
           "coupon:read",
           "coupon:claim",
+          "promotion:read",
         ],
         description: "Orders, shipping and after-sales, with customer contact data; reviews for buyers",
       },
@@ -125,6 +126,13 @@ export const BUILTIN_ROLES: ReadonlyMap<string, { permissions: readonly string[]
       {
         permissions: ["product:read", "product:write", "inventory:read", "warehouse:read", "audit:read"],
         description: "Categories, products, SKUs, listing and list prices",
+      },
+    ],
+    [
+      "marketing",
+      {
+        permissions: ["promotion:read", "promotion:write", "product:read"],
+        description: "Promotions: 满减, discounts, gifts, free shipping",
       },
     ],
     [

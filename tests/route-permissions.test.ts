@@ -23,7 +23,7 @@ const WHO_HOLDS: ReadonlyMap<string, readonly string[]> = new Map([
   ["inventory:hold", ["inventory_manager"]],
   ["warehouse:read", ["inventory_manager", "order_manager", "catalogue_manager", "viewer"]],
   ["warehouse:write", ["inventory_manager"]],
-  ["product:read", ["inventory_manager", "order_manager", "catalogue_manager", "viewer"]],
+  ["product:read", ["inventory_manager", "order_manager", "catalogue_manager", "marketing", "viewer"]],
   ["product:write", ["inventory_manager", "catalogue_manager"]],
   ["order:read", ["order_manager", "finance", "customer_service", "operator"]],
   ["order:write", ["order_manager"]],
@@ -46,6 +46,8 @@ const WHO_HOLDS: ReadonlyMap<string, readonly string[]> = new Map([
   ["coupon:read", ["order_manager", "customer_service"]],
   ["coupon:claim", ["order_manager"]],
   ["coupon:write", []],
+  ["promotion:read", ["order_manager", "marketing"]],
+  ["promotion:write", ["marketing"]],
 ]);
 const ROLES = [
   "admin",
@@ -56,6 +58,7 @@ const ROLES = [
   "operator",
   "user_admin",
   "review_moderator",
+  "marketing",
   "catalogue_manager",
   "viewer",
 ];

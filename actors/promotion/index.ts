@@ -5,6 +5,14 @@
  */
 export { apportion } from "./apportion.ts";
 export {
+  benefitOf,
+  isPromotionType,
+  type PromotionDefinition,
+  type PromotionStatus,
+  statusAt,
+  toPromotion,
+} from "./definition.ts";
+export {
   type AppliedPromotion,
   type Eligibility,
   eligibility,

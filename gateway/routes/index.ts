@@ -14,6 +14,7 @@ import type {
   PriceBook,
   PriceRuleStore,
   ProductSearch,
+  PromotionStore,
   RateLimiter,
   ReadinessReport,
   ReviewStore,
@@ -38,6 +39,7 @@ import { productImportRoutes } from "./product-import.ts";
 import { productSearchRoutes } from "./product-search.ts";
 import { productRoutes } from "./products.ts";
 import { type ParkedEventList, projectorRoutes } from "./projector.ts";
+import { promotionRoutes } from "./promotions.ts";
 import { reviewAdminRoutes } from "./review-admin.ts";
 import { reviewRoutes } from "./reviews.ts";
 import { type StaffDirectory, userRoutes } from "./users.ts";
@@ -75,6 +77,8 @@ export interface GatewayPorts {
   audit: AuditLog;
   /** Reviews, moderation, blocked words and rating statistics (Postgres). */
   reviews: ReviewStore;
+  /** Promotions (decision 0019): definitions, and what checkout evaluates. */
+  promotions: PromotionStore;
   /** The projector's dead letters (any gateway node can list and retry them). */
   parked: ParkedEventList;
   paymentTimeoutMs: number;
@@ -109,5 +113,6 @@ export function gatewayRoutes(ports: GatewayPorts): RouteModule[] {
     // Static /v1/reviews/blocked-words before /v1/reviews/:reviewId.
     reviewAdminRoutes(ports),
     reviewRoutes(ports),
+    promotionRoutes(ports),
   ];
 }
