@@ -104,7 +104,7 @@ test("promotions - list by status with cursor paging; ending is immediate and id
   }
   const first = await api.call("GET", "/v1/promotions?status=active&limit=2");
   const page1 = first.body as { items: View[]; nextCursor: string };
-  expect(page1.items.map((p) => p.promotionId)).toEqual([ids[2], ids[1]]);
+  expect(page1.items.map((p) => p.promotionId)).toEqual([ids[2]!, ids[1]!]);
   const page2 = (await api.call("GET", `/v1/promotions?status=active&limit=2&cursor=${page1.nextCursor}`))
     .body as { items: View[] };
   expect(page2.items[0]?.promotionId).toBe(ids[0]);
@@ -118,7 +118,7 @@ test("promotions - list by status with cursor paging; ending is immediate and id
   const again = await api.call("POST", `/v1/promotions/${ids[0]}/end`);
   expect((again.body as View).endedAt).toBe((ended.body as View).endedAt);
   const endedList = (await api.call("GET", "/v1/promotions?status=ended")).body as { items: View[] };
-  expect(endedList.items.map((p) => p.promotionId)).toEqual([ids[0]]);
+  expect(endedList.items.map((p) => p.promotionId)).toEqual([ids[0]!]);
   expect((await api.call("POST", "/v1/promotions/PRM999999/end")).status).toBe(404);
 });
 

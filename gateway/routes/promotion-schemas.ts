@@ -31,12 +31,13 @@ export const scopeSchema = z
     "name what the promotion covers: all, skus, spus, categories or brands",
   );
 
-const levelNames = PRICING_LEVELS.map((l) => l.name) as [string, ...string[]];
+const levelNames = PRICING_LEVELS.map((l) => l.name);
+const levelName = z.string().refine((n) => levelNames.includes(n), `one of ${levelNames.join(", ")}`);
 export const conditionsSchema = z
   .object({
     minSpend: moneySchema.optional().describe("Scoped spend at resolved prices, before promotions"),
     minItems: z.number().int().min(1).max(10_000).optional(),
-    memberLevels: z.array(z.enum(levelNames)).max(levelNames.length).optional(),
+    memberLevels: z.array(levelName).max(levelNames.length).optional(),
     firstOrder: z.boolean().optional().describe("Only for a buyer with no earlier open or completed order"),
     channels: z.array(channelName).max(20).optional(),
   })
@@ -173,7 +174,11 @@ export function promotionView(p: PromotionRecord, now: number): z.infer<typeof p
     promotionId: p.id,
     name: p.name,
     type: p.type,
-    rules: p.rules as Record<string, number | string>,
+    rules: Object.fromEntries(
+      Object.entries(p.rules).flatMap(([k, v]) =>
+        typeof v === "number" || typeof v === "string" ? [[k, v] as const] : [],
+      ),
+    ),
     scope: p.scope as z.infer<typeof promotionSchema>["scope"],
     conditions: p.conditions as z.infer<typeof promotionSchema>["conditions"],
     timeSlots: [...p.timeSlots],
