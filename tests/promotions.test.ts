@@ -23,7 +23,7 @@ beforeAll(async () => {
   node = await startTestNode(ns);
   api = new ApiClient(node.app!);
   await api.login();
-});
+}, 60_000);
 
 afterAll(async () => {
   await node?.stop();
