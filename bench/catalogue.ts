@@ -79,7 +79,7 @@ function sqlArray(values: string[]): string {
   return `(ARRAY[${values.map((v) => `'${v.replace(/'/g, "''")}'`).join(",")}])`;
 }
 
-async function seed(sql: postgres.Sql, n: number, progress: (line: string) => void) {
+export async function seed(sql: postgres.Sql, n: number, progress: (line: string) => void) {
   const started = performance.now();
   await sql.begin(async (tx) => {
     await tx`SET LOCAL statement_timeout = 0`;

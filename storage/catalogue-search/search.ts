@@ -99,7 +99,7 @@ export class PostgresProductSearch {
     const rows = await sql`
       SELECT p.spu_code, p.name, p.status, p.brand, p.category, p.scheduled, p.created_at, p.created_at::text AS created,
         p.updated_at, f.min_price, f.max_price, f.stock, f.skus
-      FROM products p JOIN product_facts f ON f.spu_code = p.spu_code
+      FROM product_facts f JOIN products p ON p.spu_code = f.spu_code AND p.created_at = f.created_at
       WHERE true
       ${f.q ? sql`AND (p.name ILIKE ${likePattern(f.q)} OR p.spu_code = ${f.q})` : sql``}
       ${categories}
@@ -110,11 +110,11 @@ export class PostgresProductSearch {
         priced
           ? sql`AND f.min_price <= ${high} AND f.max_price >= ${low} AND EXISTS (
               SELECT 1 FROM product_skus s JOIN sku_prices sp ON sp.sku = s.sku
-              WHERE s.spu_code = p.spu_code AND sp.list_price BETWEEN ${low} AND ${high})`
+              WHERE s.spu_code = f.spu_code AND sp.list_price BETWEEN ${low} AND ${high})`
           : sql``
       }
-      ${after ? sql`AND (p.created_at, p.spu_code) < (${after.createdAt}::text::timestamptz, ${after.spuCode}::text)` : sql``}
-      ORDER BY p.created_at DESC, p.spu_code DESC
+      ${after ? sql`AND (f.created_at, f.spu_code) < (${after.createdAt}::text::timestamptz, ${after.spuCode}::text)` : sql``}
+      ORDER BY f.created_at DESC, f.spu_code DESC
       LIMIT ${f.limit + 1}`;
     const page = rows.slice(0, f.limit);
     const codes = page.map((r) => r.spu_code as string);
