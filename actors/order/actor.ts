@@ -1,3 +1,4 @@
+import { coupons, templateOfCoupon } from "../coupon/index.ts";
 import { inventory } from "../inventory/index.ts";
 import { members } from "../member/index.ts";
 import { payments } from "../payment/index.ts";
@@ -44,7 +45,34 @@ function releaseHeld(state: OrderState, orderId: string, reason: string): Effect
     .filter((l) => l.state === "reserved")
     .map((l) => effect(`release:${l.sku}`, inventory.release(l.sku, { orderId, reason })));
   const member = state.member === "recorded" ? [memberCancel(state, orderId, reason)] : [];
-  return [...releases, ...member];
+  return [...releases, ...couponReleases(state, orderId, reason), ...member];
+}
+
+/** The order's coupons, `[]` for orders placed before coupons existed. */
+const couponsOf = (state: OrderState) => state.coupons ?? [];
+
+/** Gives back every coupon the order holds (its template actor makes it available again). */
+function couponReleases(
+  state: OrderState,
+  orderId: string,
+  reason: string,
+  states = couponsOf(state),
+): Effect[] {
+  return states
+    .filter((c) => c.state === "reserved")
+    .map((c) =>
+      effect(
+        `uncoupon:${c.couponId}`,
+        coupons.release(templateOf(c.couponId), { couponId: c.couponId, orderId, reason }),
+      ),
+    );
+}
+
+function templateOf(couponId: string): string {
+  const template = templateOfCoupon(couponId);
+  if (template === undefined)
+    throw new DomainError("invalid", `${couponId} is not a coupon id`, { field: "coupons" });
+  return template;
 }
 
 const memberCancel = (state: OrderState, orderId: string, reason: string): Effect =>
@@ -82,6 +110,15 @@ export const orderHandlers = {
     const maxPerUser = c.maxPerUser;
     const discount = Math.min(c.discount + pointsToSpend, items);
     const amounts = { items, discount, freight: c.freight, total: items - discount + c.freight };
+    const redeemed = c.coupons ?? [];
+    if (new Set(redeemed.map((r) => r.couponId)).size !== redeemed.length)
+      throw new DomainError("invalid", "each coupon may appear once per order", { field: "coupons" });
+    if (redeemed.reduce((n, r) => n + r.discount, 0) > c.discount)
+      throw new DomainError("invalid", "the coupons' shares exceed the order's discount", {
+        field: "coupons",
+      });
+    // The coupon ids must name templates before anything is written.
+    const couponTemplates = redeemed.map((r) => templateOf(r.couponId));
     return {
       events: [
         {
@@ -93,12 +130,26 @@ export const orderHandlers = {
           amounts,
           command: ctx.commandId ?? "",
           expiresAt: ctx.now + c.paymentTimeoutMs,
+          ...(redeemed.length > 0 ? { coupons: redeemed } : {}),
           ...who(ctx),
         },
       ],
       reply: null,
       defer: true,
       effects: [
+        // Each coupon is held on its template actor, all or nothing with the lines.
+        ...redeemed.map((r, i) =>
+          effect(
+            `coupon:${r.couponId}`,
+            coupons.reserve(couponTemplates[i]!, {
+              couponId: r.couponId,
+              orderId: ctx.id,
+              userId: c.userId,
+              discount: r.discount,
+              amount: amounts.total,
+            }),
+          ),
+        ),
         ...c.lines.map((l) =>
           // The buyer goes along so the SKU can apply its operator-set purchase limit.
           effect(
@@ -154,6 +205,15 @@ export const orderHandlers = {
       events: [{ type: "paid", paymentId: c.paymentId, channel: c.channel, amount: c.amount, ...who(ctx) }],
       reply: { orderId: ctx.id, status: "awaiting_shipment" },
       timers: { cancel: ["expire"] },
+      // Paid: the coupons are used.
+      effects: couponsOf(state)
+        .filter((r) => r.state === "reserved")
+        .map((r) =>
+          effect(
+            `usecoupon:${r.couponId}`,
+            coupons.commit(templateOf(r.couponId), { couponId: r.couponId, orderId: ctx.id }),
+          ),
+        ),
     };
   },
 
@@ -295,9 +355,15 @@ export function onOrderEffect(
 ): Result {
   const [action, target] = splitKey(result.key);
   const sys = { at: ctx.now, by: "system" };
-  if (action === "reserve" || result.key === "member:record") {
+  if (action === "reserve" || action === "coupon" || result.key === "member:record") {
     const events: OrderEvent[] = [];
-    if (action === "reserve") {
+    if (action === "coupon") {
+      events.push(
+        result.reply.ok
+          ? { type: "couponReserved", couponId: target }
+          : { type: "couponRefused", couponId: target, reason: result.reply.error.message },
+      );
+    } else if (action === "reserve") {
       events.push(
         result.reply.ok
           ? {
@@ -330,18 +396,26 @@ export function onOrderEffect(
           ),
         );
       if (result.reply.ok && action === "member") undo.push(memberCancel(state, ctx.id, "order cancelled"));
+      if (result.reply.ok && action === "coupon")
+        undo.push(
+          ...couponReleases(state, ctx.id, "order cancelled", [
+            { couponId: target, discount: 0, state: "reserved" },
+          ]),
+        );
       return { events, reply: null, effects: undo };
     }
     return settlePlacement(state, ctx, events, result);
   }
-  if (action === "release" || result.key === "member:cancel") {
+  if (action === "release" || action === "uncoupon" || result.key === "member:cancel") {
     const events: OrderEvent[] = [];
     if (action === "release" && result.reply.ok) events.push({ type: "lineReleased", sku: target });
+    if (action === "uncoupon" && result.reply.ok) events.push({ type: "couponReleased", couponId: target });
     if (result.key === "member:cancel" && result.reply.ok) events.push({ type: "memberReleased" });
     const answer = answerFailedPlacement(
       state,
       action === "release" ? target : null,
       result.key === "member:cancel",
+      action === "uncoupon" ? target : null,
     );
     return {
       events: [...events, ...(answer.events ?? [])],
@@ -351,6 +425,8 @@ export function onOrderEffect(
   }
   if (action === "commit")
     return { events: result.reply.ok ? [{ type: "lineCommitted", sku: target }] : [], reply: null };
+  if (action === "usecoupon")
+    return { events: result.reply.ok ? [{ type: "couponCommitted", couponId: target }] : [], reply: null };
   if (action === "refund" && result.reply.ok) {
     const amount = state.afterSales?.amount ?? 0;
     // Points follow the money: a completed order's points are reversed, an open one's counters released.
@@ -416,9 +492,20 @@ function settlePlacement(
     action === "reserve" && l.sku === target ? (result.reply.ok ? "reserved" : "refused") : l.state,
   );
   const member = result.key === "member:record" ? (result.reply.ok ? "recorded" : "refused") : state.member;
-  if (lineStates.includes("reserving") || member === "pending") return { events, reply: null };
+  const couponStates = couponsOf(state).map((c) => ({
+    ...c,
+    state:
+      action === "coupon" && c.couponId === target ? (result.reply.ok ? "reserved" : "refused") : c.state,
+  }));
+  if (
+    lineStates.includes("reserving") ||
+    member === "pending" ||
+    couponStates.some((c) => c.state === "reserving")
+  )
+    return { events, reply: null };
   const command = state.placeCommand ?? "";
-  if (lineStates.every((s) => s === "reserved") && member === "recorded") {
+  const refusedCoupon = couponStates.find((c) => c.state === "refused");
+  if (lineStates.every((s) => s === "reserved") && member === "recorded" && !refusedCoupon) {
     const expiresAt = state.expiresAt ?? ctx.now;
     events.push({ type: "awaitingPayment", expiresAt, ...sys });
     const value = {
@@ -442,12 +529,15 @@ function settlePlacement(
     ? `purchase limit reached for ${limitedLine.sku}`
     : refusedLine
       ? `insufficient stock for ${refusedLine.sku}`
-      : "member purchase limit or points refused";
+      : refusedCoupon
+        ? `coupon ${refusedCoupon.couponId} cannot be redeemed`
+        : "member purchase limit or points refused";
   const undo: Effect[] = state.lines
     .filter((_, i) => lineStates[i] === "reserved")
     .map((l) =>
       effect(`release:${l.sku}`, inventory.release(l.sku, { orderId: ctx.id, reason: "placement failed" })),
     );
+  undo.push(...couponReleases(state, ctx.id, "placement failed", couponStates));
   if (member === "recorded") undo.push(memberCancel(state, ctx.id, "placement failed"));
   const kind = refusedLine && !limited ? ("insufficient_stock" as const) : ("conflict" as const);
   events.push({
@@ -485,9 +575,12 @@ function answerFailedPlacement(
   state: OrderState,
   released: string | null,
   memberReleased: boolean,
+  couponReleased: string | null = null,
 ): Partial<Result> {
   if (!state.placeFailure || !state.placeCommand) return {};
-  const stillHeld = state.lines.some((l) => l.state === "reserved" && l.sku !== released);
+  const stillHeld =
+    state.lines.some((l) => l.state === "reserved" && l.sku !== released) ||
+    couponsOf(state).some((c) => c.state === "reserved" && c.couponId !== couponReleased);
   const memberHeld = state.member === "recorded" && !memberReleased;
   if (stillHeld || memberHeld) return {};
   return {

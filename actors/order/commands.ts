@@ -3,6 +3,9 @@ import { idSchema as codeSchema, moneySchema, text } from "../shared/index.ts";
 
 export { moneySchema };
 
+/** Coupons one order may redeem. */
+export const MAX_ORDER_COUPONS = 10;
+
 export const addressSchema = z
   .object({
     region: text({ max: 100 }),
@@ -36,6 +39,14 @@ export const orderCommandSchema = z.discriminatedUnion("type", [
     /** A campaign the order belongs to, with the units one buyer may buy across it. */
     campaignId: codeSchema.optional(),
     maxPerCampaign: z.number().int().positive().optional(),
+    /**
+     * Coupons the order redeems, each with its share of `discount` (already included in it): reserved on
+     * their template actors while placing, used when paid, given back on cancel, timeout or failure.
+     */
+    coupons: z
+      .array(z.object({ couponId: codeSchema, discount: moneySchema }))
+      .max(MAX_ORDER_COUPONS)
+      .optional(),
   }),
   z.object({ type: z.literal("cancel"), reason: text({ max: 200, trim: false }) }),
   z.object({

@@ -23,8 +23,14 @@ export const orderEventSchema = z.discriminatedUnion("type", [
     command: z.string(),
     /** Payment deadline; the `expire` timer fires then. */
     expiresAt: z.number(),
+    /** Coupons redeemed, with their share of the discount (added field). */
+    coupons: z.array(z.object({ couponId: z.string(), discount: z.number().int() })).optional(),
     ...who,
   }),
+  z.object({ type: z.literal("couponReserved"), couponId: z.string() }),
+  z.object({ type: z.literal("couponRefused"), couponId: z.string(), reason: z.string() }),
+  z.object({ type: z.literal("couponReleased"), couponId: z.string() }),
+  z.object({ type: z.literal("couponCommitted"), couponId: z.string() }),
   z.object({ type: z.literal("lineReserved"), sku: z.string(), allocation }),
   z.object({
     type: z.literal("lineRefused"),

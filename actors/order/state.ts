@@ -51,6 +51,8 @@ export interface OrderState {
   /** When a shipped order completes by itself (kept so a rejected after-sales request can re-arm it). */
   autoCompleteAt: number | null;
   refunded: number;
+  /** Coupons redeemed by the order and where each stands on its template actor (absent in older snapshots). */
+  coupons?: Array<{ couponId: string; discount: number; state: LineState }>;
   /** The member actor's part of placing: purchase limits and counters. */
   member: "pending" | "recorded" | "refused" | "released";
   /** Why placing failed, until the caller has been answered (after compensation completed). */
@@ -75,6 +77,7 @@ export function initialOrder(): OrderState {
     afterSales: null,
     refunded: 0,
     autoCompleteAt: null,
+    coupons: [],
     member: "pending",
     placeFailure: null,
     timeline: [],
@@ -92,6 +95,12 @@ function line(state: OrderState, sku: string) {
   return found;
 }
 
+function coupon(state: OrderState, couponId: string) {
+  const found = state.coupons?.find((c) => c.couponId === couponId);
+  if (!found) throw new Error(`order has no coupon ${couponId}`);
+  return found;
+}
+
 /** Applies one event (in place, see `ActorKind.apply`). */
 export function applyOrderEvent(state: OrderState, event: OrderEvent): OrderState {
   switch (event.type) {
@@ -101,6 +110,7 @@ export function applyOrderEvent(state: OrderState, event: OrderEvent): OrderStat
       state.address = event.address;
       state.amounts = event.amounts;
       state.lines = event.lines.map((l) => ({ ...l, state: "reserving", allocation: [] }));
+      state.coupons = (event.coupons ?? []).map((c) => ({ ...c, state: "reserving" }));
       state.placeCommand = event.command;
       state.expiresAt = event.expiresAt;
       moveTo(state, "placing", event.at, event.by);
@@ -110,6 +120,18 @@ export function applyOrderEvent(state: OrderState, event: OrderEvent): OrderStat
       break;
     case "lineRefused":
       Object.assign(line(state, event.sku), { state: "refused", ...(event.limit ? { limited: true } : {}) });
+      break;
+    case "couponReserved":
+      coupon(state, event.couponId).state = "reserved";
+      break;
+    case "couponRefused":
+      coupon(state, event.couponId).state = "refused";
+      break;
+    case "couponReleased":
+      coupon(state, event.couponId).state = "released";
+      break;
+    case "couponCommitted":
+      coupon(state, event.couponId).state = "committed";
       break;
     case "memberRecorded":
       state.member = "recorded";

@@ -77,6 +77,16 @@ export const orderView = z.object({
     .nullable(),
   autoCompleteAt: epochMillis.nullable(),
   refunded: z.number().int(),
+  coupons: z
+    .array(
+      z.object({
+        couponId: z.string(),
+        discount: z.number().int(),
+        state: z.enum(["reserving", "reserved", "refused", "released", "committed"]),
+      }),
+    )
+    .optional()
+    .describe("Coupons the order redeems: reserved while unpaid, committed when paid, released otherwise"),
   member: z.enum(["pending", "recorded", "refused", "released"]),
   placeFailure: z
     .object({
