@@ -152,4 +152,23 @@ describe("inventory - holds", () => {
       state,
     );
   });
+
+  test("inventory - a hold's orderId names one request: same fingerprint replays, another is refused, a closed hold is decided again", () => {
+    const state = initialInventory();
+    run(state, { type: "receive", warehouse: "WH-A", qty: 10 });
+    const fp = (qty: number, by = "alice") => `fp:${by}:${qty}`;
+    expect(run(state, { ...hold("H-1", 3), fp: fp(3) } as InventoryCommand)).toMatchObject([{ fp: fp(3) }]);
+    expect(run(state, { ...hold("H-1", 3), fp: fp(3) } as InventoryCommand)).toEqual([]); // replayed
+    expect(refusal(state, { ...hold("H-1", 3), fp: fp(3, "bob") } as InventoryCommand).kind).toBe(
+      "idempotency_key_reused",
+    );
+    run(state, { type: "release", orderId: "H-1", hold: true });
+    const again = refusal(state, { ...hold("H-1", 3), fp: fp(3) } as InventoryCommand);
+    expect([again.kind, again.details?.reservationStatus]).toEqual(["conflict", "released"]);
+    // A hold placed before fingerprints existed keeps the old rule: same quantity replays, another conflicts.
+    run(state, hold("OLD", 2));
+    expect(run(state, { ...hold("OLD", 2), fp: fp(2) } as InventoryCommand)).toEqual([]);
+    expect(refusal(state, { ...hold("OLD", 4), fp: fp(4) } as InventoryCommand).kind).toBe("conflict");
+    expect(stockView(SKU, state)).toMatchObject({ physical: 10, reserved: 2 });
+  });
 });
