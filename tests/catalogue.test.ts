@@ -294,10 +294,18 @@ test("catalogue - publish reads back at once from the actor; ordering needs the 
     action: "publish",
     at,
   });
+  // An operator cancels it: nothing scheduled, the status unchanged.
+  const cancelled = await api.call("DELETE", "/v1/products/P-SALE/scheduled");
+  expect(cancelled.status, show(cancelled)).toBe(200);
+  expect(cancelled.body).toEqual({ spuCode: "P-SALE", status: "off_sale", scheduled: null });
+  expect(((await api.call("GET", "/v1/products/P-SALE")).body as Body).scheduled).toBeNull();
+  expect((await api.call("DELETE", "/v1/products/NO-SUCH/scheduled")).status).toBe(404);
   // The projection catches up: products.status and a listing history row per change.
   await waitFor(
-    async () =>
-      (await node.sql!`SELECT status FROM products WHERE spu_code = 'P-SALE'`)[0]?.status === "off_sale",
+    async () => {
+      const [row] = await node.sql!`SELECT status, scheduled FROM products WHERE spu_code = 'P-SALE'`;
+      return row?.status === "off_sale" && row.scheduled === null;
+    },
     10_000,
     "products.status projected",
   );

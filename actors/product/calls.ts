@@ -15,4 +15,5 @@ export const products = {
   get: build("get"),
   publish: build("publish"),
   unpublish: build("unpublish"),
+  cancelScheduled: build("cancelScheduled"),
 };

@@ -106,3 +106,16 @@ test("product listing - the state survives a snapshot round trip; the kind rejec
   expect(productKind.commands.safeParse({ type: "delete" }).success).toBe(false);
   expect(productKind.commands.safeParse({ type: "publish", at: 1.5 }).success).toBe(false);
 });
+
+test("product listing - cancelling drops the scheduled change and its timer; with nothing scheduled it is a no-op", () => {
+  const pending = run(initialProduct(), publish(NOW + 1_000)).state;
+  const cancel = (s: ProductState) => productHandlers.cancelScheduled(s, { type: "cancelScheduled" }, ctx());
+  const cancelled = run(pending, cancel);
+  expect(cancelled.decision.timers).toEqual({ cancel: ["listing"] });
+  expect(cancelled.decision.events).toMatchObject([
+    { type: "scheduleDropped", reason: "cancelled", by: "alice" },
+  ]);
+  expect(cancelled.state).toMatchObject({ status: "draft", scheduled: null });
+  expect(run(cancelled.state, cancel).decision.events).toEqual([]);
+  expect(run(cancelled.state, fire(NOW + 1_000)).decision.events).toEqual([]);
+});

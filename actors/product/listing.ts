@@ -17,6 +17,8 @@ export const productCommandSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("publish"), at: instant.optional() }),
   /** Take off sale now, or at `at`. */
   z.object({ type: z.literal("unpublish"), at: instant.optional() }),
+  /** Drop the scheduled change, if any (nothing else changes). */
+  z.object({ type: z.literal("cancelScheduled") }),
 ]);
 export type ProductCommand = z.infer<typeof productCommandSchema>;
 
@@ -36,12 +38,12 @@ export const productEventSchema = z.discriminatedUnion("type", [
   }),
   /** A change was scheduled (replacing any earlier one: one scheduled change at a time). */
   z.object({ type: z.literal("scheduled"), action, due: z.number(), ...who }),
-  /** A scheduled change was dropped: superseded by the same action done now, or moot when it came due. */
+  /** A scheduled change was dropped: done now instead, moot when it came due, or cancelled by an operator. */
   z.object({
     type: z.literal("scheduleDropped"),
     action,
     due: z.number(),
-    reason: z.enum(["done-now", "moot"]),
+    reason: z.enum(["done-now", "moot", "cancelled"]),
     ...who,
   }),
 ]);
@@ -134,6 +136,25 @@ export const productHandlers = {
     change(state, "publish", c.at, ctx),
   unpublish: (state: ProductState, c: Extract<ProductCommand, { type: "unpublish" }>, ctx: DecideContext) =>
     change(state, "unpublish", c.at, ctx),
+  cancelScheduled: (
+    state: ProductState,
+    _c: Extract<ProductCommand, { type: "cancelScheduled" }>,
+    ctx: DecideContext,
+  ): Result => {
+    if (!state.scheduled) return { events: [], reply: listingView(ctx.id, state) };
+    const { action: act, due } = state.scheduled;
+    const events: ProductEvent[] = [
+      {
+        type: "scheduleDropped",
+        action: act,
+        due,
+        reason: "cancelled",
+        at: ctx.now,
+        by: ctx.meta.by ?? "system",
+      },
+    ];
+    return { events, reply: replied(ctx, state, events), timers: { cancel: [TIMER] } };
+  },
 };
 
 /** The scheduled change came due: applied once (the runtime's durable timers fire once, across restarts). */

@@ -97,6 +97,25 @@ export function productRoutes(deps: ProductRouteDeps) {
         return c.json(await pagedRead(() => deps.catalogue.history(spuCode, q.limit, q.cursor)));
       },
     );
+    define(
+      {
+        method: "delete",
+        path: "/v1/products/:spuCode/scheduled",
+        summary: "Cancel the scheduled listing change, if any (the status stays as it is)",
+        tag: "Catalogue",
+        permission: "product:write",
+        response: { status: 200, schema: listingSchema, description: "The listing, nothing scheduled" },
+      },
+      async (c) => {
+        const spuCode = spuOf(c);
+        await existing(spuCode);
+        const cmd = { type: "cancelScheduled" };
+        const reply = await kit.command<ListingView>(c, "product", spuCode, cmd, {
+          id: `cancelScheduled:${crypto.randomUUID()}`,
+        });
+        return c.json(reply);
+      },
+    );
     for (const action of ["publish", "unpublish"] as const) {
       define(
         {
