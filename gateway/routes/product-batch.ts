@@ -8,7 +8,7 @@ import { ProblemError, validationProblem } from "../problem.ts";
 import { codeSchema } from "../schemas.ts";
 import { parseBody } from "../validate.ts";
 import { type ItemOutcome, runItem } from "./batch-items.ts";
-import { listingBody } from "./catalogue-schemas.ts";
+import { listingBody, listingSchema } from "./catalogue-schemas.ts";
 
 export interface ProductBatchDeps {
   catalogue: Catalogue;
@@ -57,7 +57,16 @@ export const batchResult = z.object({
       sku: z.string().optional(),
       ok: z.boolean(),
       status: z.number().int().describe("The status a single request for this item would have had"),
-      result: z.unknown().optional().describe("The listing, price or product after the change"),
+      result: z
+        .union([
+          listingSchema,
+          z.strictObject({ sku: z.string(), listPrice: z.number().int(), currency: z.string() }),
+          z.strictObject({ spuCode: z.string(), category: z.string() }),
+        ])
+        .optional()
+        .describe(
+          "The listing (publish/unpublish), price (price) or product's category (category) after the change",
+        ),
       problem: problemSchema.optional(),
     }),
   ),
