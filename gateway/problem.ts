@@ -53,6 +53,7 @@ const TITLES: Record<string, string> = {
   "coupons-exhausted": "Every coupon of this template is issued",
   "coupon-limit-reached": "This user already holds as many of these coupons as allowed",
   "coupon-not-active": "The coupon template is not accepting claims now",
+  "coupon-not-usable": "The coupon cannot be used on this cart",
   "not-found": "Not found",
   unauthorized: "Authentication required",
   forbidden: "Not permitted",

@@ -131,8 +131,15 @@ export const BUILTIN_ROLES: ReadonlyMap<string, { permissions: readonly string[]
     [
       "marketing",
       {
-        permissions: ["promotion:read", "promotion:write", "product:read"],
-        description: "Promotions: 满减, discounts, gifts, free shipping",
+        permissions: [
+          "promotion:read",
+          "promotion:write",
+          "product:read",
+          "coupon:read",
+          "coupon:write",
+          "coupon:claim",
+        ],
+        description: "Promotions: 满减, discounts, gifts, free shipping; coupons",
       },
     ],
     [

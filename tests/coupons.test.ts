@@ -1,4 +1,8 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import type { Context } from "hono";
+import type { GatewayKit } from "../gateway/app.ts";
+import { problemFromErrorBody } from "../gateway/problem.ts";
+import { couponDiscounts } from "../gateway/routes/coupon-checkout.ts";
 import type { HubNode } from "../hub-node.ts";
 import {
   ApiClient,
@@ -216,4 +220,65 @@ test("coupons - hostile text and bad templates are refused with the field at fau
     name: "Caf\u00e9 <script>alert(1)</script> 😀",
     scope: { categories: ["constructor"] },
   });
+});
+
+test("coupons - couponDiscounts prices the buyer's coupons in order on what is left, and refuses what is not usable", async () => {
+  // The route kit's `command`, over the real node's actor client.
+  const kit = {
+    command: async (_c: Context, kind: string, id: string, cmd: { type: string }, options = {}) => {
+      const reply = await node.client.request(kind, id, cmd, options);
+      if (!reply.ok) throw problemFromErrorBody(reply.error);
+      return reply.value;
+    },
+  } as unknown as GatewayKit;
+  const c = {} as Context;
+  const amountOff = await create({ perUserLimit: 5 }); // 满100减15 on the whole shop
+  const percent = await create({
+    kind: "percent_off",
+    value: 10,
+    maxDiscount: 500,
+    threshold: undefined,
+    scope: { skus: ["SKU-B"] },
+  });
+  const claimed = async (id: string, userId = "B-1") =>
+    ((await claim(id, userId)).body as { couponId: string }).couponId;
+  const a = await claimed(amountOff);
+  const p = await claimed(percent);
+  const lines = [
+    { sku: "SKU-A", qty: 2, unitPrice: 4_000 },
+    { sku: "SKU-B", qty: 1, unitPrice: 3_000 },
+  ];
+  const applied = await couponDiscounts(kit, c, { userId: "B-1", couponIds: [a, p], lines });
+  expect(applied.map(({ couponId, discount, lines }) => ({ couponId, discount, lines }))).toEqual([
+    // 1,500 over 8,000 + 3,000, largest remainder: 1,091 / 409.
+    {
+      couponId: a,
+      discount: 1_500,
+      lines: [
+        { sku: "SKU-A", discount: 1_091 },
+        { sku: "SKU-B", discount: 409 },
+      ],
+    },
+    // 10 % of what SKU-B still costs (2,591), half up: 259.
+    { couponId: p, discount: 259, lines: [{ sku: "SKU-B", discount: 259 }] },
+  ]);
+  expect(applied[0]!.explanation.en).toContain("¥15.00 off");
+  expect(applied[0]!.explanation["zh-CN"]).toContain("满¥100.00减¥15.00");
+  const refused = async (req: { userId: string; couponIds: string[] }, status: number, type: string) => {
+    const error = await couponDiscounts(kit, c, { ...req, lines }).then(
+      () => undefined,
+      (e: unknown) => e as { status: number; slug: string },
+    );
+    expect({ req, status: error?.status, type: error?.slug }).toEqual({ req, status, type });
+  };
+  await refused({ userId: "B-2", couponIds: [a] }, 409, "coupon-not-usable");
+  await refused({ userId: "B-1", couponIds: [a, `${amountOff}-99`] }, 409, "coupon-not-usable");
+  await refused({ userId: "B-1", couponIds: [`${percent}-99`] }, 404, "not-found");
+  await refused({ userId: "B-1", couponIds: ["constructor"] }, 404, "not-found");
+  const small = await couponDiscounts(kit, c, {
+    userId: "B-1",
+    couponIds: [p],
+    lines: [{ sku: "SKU-A", qty: 1, unitPrice: 100 }],
+  }).catch((e: { slug: string }) => e.slug);
+  expect(small).toBe("coupon-not-usable");
 });

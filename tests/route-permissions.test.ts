@@ -43,9 +43,9 @@ const WHO_HOLDS: ReadonlyMap<string, readonly string[]> = new Map([
   ["review:read", ["order_manager", "customer_service", "review_moderator"]],
   ["review:write", ["order_manager"]],
   ["review:moderate", ["review_moderator"]],
-  ["coupon:read", ["order_manager", "customer_service"]],
-  ["coupon:claim", ["order_manager"]],
-  ["coupon:write", []],
+  ["coupon:read", ["order_manager", "customer_service", "marketing"]],
+  ["coupon:claim", ["order_manager", "marketing"]],
+  ["coupon:write", ["marketing"]],
   ["promotion:read", ["order_manager", "marketing"]],
   ["promotion:write", ["marketing"]],
 ]);

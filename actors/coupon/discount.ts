@@ -54,3 +54,36 @@ export function couponDiscount(
   );
   return { discount, eligible, lines: scoped.map((l, i) => ({ sku: l.sku, discount: shares[i]! })) };
 }
+
+const yuan = (fen: number) => `¥${Math.floor(fen / 100)}.${String(fen % 100).padStart(2, "0")}`;
+
+/** What a coupon did to a cart, for the buyer and the operator (zh-CN and en). */
+export function explainCoupon(
+  template: Pick<CouponTemplate, "name" | "kind" | "value" | "threshold" | "maxDiscount">,
+  quote: CouponQuote,
+): { "zh-CN": string; en: string } {
+  const rule =
+    template.kind === "amount_off"
+      ? {
+          "zh-CN": `${template.threshold ? `满${yuan(template.threshold)}` : ""}减${yuan(template.value)}`,
+          en: `${yuan(template.value)} off${template.threshold ? ` orders of ${yuan(template.threshold)} or more` : ""}`,
+        }
+      : {
+          "zh-CN": `${template.threshold ? `满${yuan(template.threshold)}` : ""}${template.value}%折扣${template.maxDiscount ? `，最多减${yuan(template.maxDiscount)}` : ""}`,
+          en: `${template.value}% off${template.threshold ? ` orders of ${yuan(template.threshold)} or more` : ""}${template.maxDiscount ? `, at most ${yuan(template.maxDiscount)}` : ""}`,
+        };
+  if (quote.reason === "below-threshold")
+    return {
+      "zh-CN": `优惠券「${template.name}」(${rule["zh-CN"]})：适用商品${yuan(quote.eligible)}，未达门槛`,
+      en: `Coupon "${template.name}" (${rule.en}): eligible items ${yuan(quote.eligible)}, below the threshold`,
+    };
+  if (quote.reason === "no-line-in-scope")
+    return {
+      "zh-CN": `优惠券「${template.name}」(${rule["zh-CN"]})：购物车中没有适用商品`,
+      en: `Coupon "${template.name}" (${rule.en}): no item in the cart is eligible`,
+    };
+  return {
+    "zh-CN": `优惠券「${template.name}」(${rule["zh-CN"]})：减${yuan(quote.discount)}`,
+    en: `Coupon "${template.name}" (${rule.en}): ${yuan(quote.discount)} off`,
+  };
+}

@@ -42,6 +42,6 @@ export {
   MAX_PUSH_USERS,
   MAX_VALID_DAYS,
 } from "./commands.ts";
-export { type CartLine, type CouponQuote, couponDiscount, inCouponScope } from "./discount.ts";
+export { type CartLine, type CouponQuote, couponDiscount, explainCoupon, inCouponScope } from "./discount.ts";
 export { type CouponEvent, couponEventSchema } from "./events.ts";
 export { type CouponState, type CouponStatus, couponStatus, type IssuedCoupon } from "./state.ts";
