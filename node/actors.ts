@@ -14,12 +14,21 @@ import {
   type MetricsRegistry,
   type Subjects,
 } from "../actors/runtime/index.ts";
+import { jobKind } from "../actors/scheduler/index.ts";
 import type { Config } from "../config.ts";
 import { JetStreamEventStore, JetStreamTimerIndex } from "../storage/jetstream/jetstream-event-store.ts";
 import type { StreamNames } from "../storage/jetstream/streams.ts";
 
 /** Every domain actor kind this build hosts. The runtime only ever sees this list. */
-export const ACTOR_KINDS = [skuKind, orderKind, paymentKind, memberKind, productKind, couponTemplateKind];
+export const ACTOR_KINDS = [
+  skuKind,
+  orderKind,
+  paymentKind,
+  memberKind,
+  productKind,
+  couponTemplateKind,
+  jobKind,
+];
 
 export interface ActorHostInfrastructure {
   config: Config;

@@ -43,7 +43,12 @@ export interface InstanceHost {
   /** A stored snapshot could not be restored and was set aside (the actor replayed its log instead). */
   onSnapshotRejected?(ref: ActorRef, error: unknown): void;
   /** Sends an effect to another actor (retrying through handovers); needed only by kinds that use effects. */
-  send?(to: { kind: string; id: string }, cmd: LoggedEffect[2], commandId: string): Promise<Reply>;
+  send?(
+    to: { kind: string; id: string },
+    cmd: LoggedEffect[2],
+    commandId: string,
+    signal?: AbortSignal,
+  ): Promise<Reply>;
 }
 
 interface Pending {
@@ -98,6 +103,8 @@ export class ActorInstance {
   #indexedDue = 0;
   #indexDirty = false;
   #queue: Pending[] = [];
+  /** Aborted on close: node-local effect services stop work this instance no longer owns. */
+  readonly #closed = new AbortController();
   #draining: Promise<void> | undefined;
 
   constructor(ref: ActorRef, kind: AnyActorKind, host: InstanceHost, options: InstanceOptions) {
@@ -163,6 +170,7 @@ export class ActorInstance {
   close(reason = "actor passivated", kind: "moved" | "unavailable" = "moved"): void {
     if (this.#status === "closed") return;
     this.#status = "closed";
+    this.#closed.abort(new Error(reason));
     const queued = this.#queue.splice(0);
     for (const p of queued) p.respond(fail(new RuntimeError(kind, reason, 100).toBody()));
     for (const waiters of this.#waiters.values()) {
@@ -354,7 +362,7 @@ export class ActorInstance {
       return;
     }
     this.#host
-      .send(effect.to, effect.cmd, `${this.ref.kind}:${this.ref.id}:${key}`)
+      .send(effect.to, effect.cmd, `${this.ref.kind}:${this.ref.id}:${key}`, this.#closed.signal)
       .then((reply) => {
         if (!reply.ok && RETRYABLE.has(reply.error.kind)) throw new Error(reply.error.message);
         this.#enqueueInternal({ cmd: { type: EFFECT_COMMAND, key, reply } });

@@ -8,7 +8,7 @@ import { ConnectionWatch } from "./connection-watch.ts";
 import { withDeadline } from "./deadline.ts";
 import { RuntimeError } from "./errors.ts";
 import type { EventStore, TimerIndex } from "./event-store.ts";
-import type { AnyActorKind } from "./kind.ts";
+import type { AnyActorKind, EffectService } from "./kind.ts";
 import { type Logger, silentLogger } from "./log.ts";
 import type { MetricsRegistry } from "./metrics.ts";
 import { type ActorRef, actorKey, type CommandEnvelope, type Reply, TIMER_COMMAND } from "./protocol.ts";
@@ -79,7 +79,13 @@ export class ActorNode {
     kinds: AnyActorKind[],
     storage: { store: EventStore; timerIndex: TimerIndex },
     options: ActorNodeOptions,
-    deps: { log?: Logger; metrics?: MetricsRegistry; connection?: ConnectionWatch } = {},
+    deps: {
+      log?: Logger;
+      metrics?: MetricsRegistry;
+      connection?: ConnectionWatch;
+      /** Node-local handlers for effects to kinds that are no actors (see `EffectService`). */
+      services?: ReadonlyMap<string, EffectService>;
+    } = {},
   ) {
     this.#nc = nc;
     for (const kind of kinds) this.#kinds.set(kind.name, kind);
@@ -116,7 +122,11 @@ export class ActorNode {
         });
         this.#metrics.snapshotRejected(ref.kind);
       },
-      send: (to, cmd, commandId) => this.#effectsClient.request(to.kind, to.id, cmd, { id: commandId }),
+      send: (to, cmd, commandId, signal) => {
+        const service = deps.services?.get(to.kind);
+        if (service) return service(to.id, cmd, commandId, signal ?? new AbortController().signal);
+        return this.#effectsClient.request(to.kind, to.id, cmd, { id: commandId });
+      },
     };
     if (deps.metrics) this.#registerMetrics(deps.metrics);
   }

@@ -36,6 +36,7 @@ export {
   type Decision,
   defineKind,
   type Effect,
+  type EffectService,
   type Resolution,
   type TimerRequest,
 } from "./kind.ts";

@@ -40,6 +40,20 @@ export interface Effect {
   cmd: { type: string; [field: string]: unknown };
 }
 
+/**
+ * A node-local handler for effects addressed to a kind that is no actor (e.g. "job-runner"): the node
+ * hosting the sending actor runs it, so exactly one node (the actor's owner) does the work. Its reply is
+ * fed to `onEffect` like an actor's; a rejected promise or a retryable reply is retried, and a new owner
+ * re-sends a still-pending effect with the same command id (at least once: the work must be idempotent).
+ * `signal` aborts when the sending instance closes (shard moved, node stopping or crashing).
+ */
+export type EffectService = (
+  id: string,
+  cmd: { type: string; [field: string]: unknown },
+  commandId: string,
+  signal: AbortSignal,
+) => Promise<Reply>;
+
 /** Answers a caller whose command was deferred (see `Decision.defer`). */
 export interface Resolution {
   commandId: string;

@@ -7,7 +7,7 @@
  */
 import { ActorInstance, type InstanceHost, type InstanceOptions } from "../actor-instance.ts";
 import { RuntimeError } from "../errors.ts";
-import type { AnyActorKind } from "../kind.ts";
+import type { AnyActorKind, EffectService } from "../kind.ts";
 import { type ActorRef, actorKey, type CommandEnvelope, type LoggedEffect, type Reply } from "../protocol.ts";
 import { shardOf } from "../shard.ts";
 import { MemoryEventStore, MemoryTimerIndex } from "./memory-event-store.ts";
@@ -22,6 +22,8 @@ export interface WireMessage {
   commandId: string;
   /** The target's answer, once it has one. */
   reply?: Reply;
+  /** Aborts when the sender closes (passed to a service). */
+  signal?: AbortSignal;
 }
 
 export type WirePhase = "request" | "reply";
@@ -42,6 +44,8 @@ export interface MemoryClusterOptions {
   clock?: number;
   instance?: Partial<InstanceOptions>;
   shardCount?: number;
+  /** Node-local effect services by kind (see `EffectService`). */
+  services?: ReadonlyMap<string, EffectService>;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -75,6 +79,7 @@ export class MemoryCluster {
   /** Callers still waiting for each instance's answer. */
   readonly #callers = new WeakMap<ActorInstance, Set<(reply: Reply) => void>>();
   readonly #shardCount: number;
+  readonly #services: ReadonlyMap<string, EffectService>;
   #inFlight = 0;
 
   constructor(kinds: AnyActorKind[], options: MemoryClusterOptions = {}) {
@@ -83,6 +88,7 @@ export class MemoryCluster {
     this.timerIndex = options.timerIndex ?? new MemoryTimerIndex();
     this.clock = options.clock ?? 1_700_000_000_000;
     this.#shardCount = options.shardCount ?? 16;
+    this.#services = options.services ?? new Map();
     this.options = {
       mailboxMax: 1_000,
       maxBatch: 1_000,
@@ -237,9 +243,16 @@ export class MemoryCluster {
       onSnapshotRejected: (target, error) => {
         this.snapshotRejections.push({ ref: target, error });
       },
-      send: (to, cmd, commandId) => {
+      send: (to, cmd, commandId, signal) => {
         if (!host.self) throw new Error("sent before the instance existed");
-        return this.#send({ from: ref, sender: host.self, to, cmd, commandId });
+        return this.#send({
+          from: ref,
+          sender: host.self,
+          to,
+          cmd,
+          commandId,
+          ...(signal ? { signal } : {}),
+        });
       },
     };
     return host;
@@ -248,11 +261,17 @@ export class MemoryCluster {
   #send(message: WireMessage): Promise<Reply> {
     this.sent.push(message);
     this.#inFlight++;
-    return new Promise((resolve) => {
-      void this.#carry(message).then((reply) => {
-        this.#inFlight--;
-        if (reply) resolve(reply);
-      });
+    return new Promise((resolve, reject) => {
+      void this.#carry(message).then(
+        (reply) => {
+          this.#inFlight--;
+          if (reply) resolve(reply);
+        },
+        (error) => {
+          this.#inFlight--; // a service gave up (e.g. its sender closed): the sender retries
+          reject(error);
+        },
+      );
     });
   }
 
@@ -260,10 +279,15 @@ export class MemoryCluster {
   async #carry(message: WireMessage): Promise<Reply | undefined> {
     await Promise.resolve(); // never delivered inside the sender's own call
     if (!(await this.#pass(message, "request"))) return undefined;
-    const reply = await this.command(message.to.kind, message.to.id, {
-      cmd: message.cmd,
-      id: message.commandId,
-    });
+    const service = this.#services.get(message.to.kind);
+    const reply = service
+      ? await service(
+          message.to.id,
+          message.cmd,
+          message.commandId,
+          message.signal ?? new AbortController().signal,
+        )
+      : await this.command(message.to.kind, message.to.id, { cmd: message.cmd, id: message.commandId });
     message.reply = reply;
     if (!(await this.#pass(message, "reply"))) return undefined;
     return reply;
