@@ -76,6 +76,24 @@ export class PostgresProductSearch {
     this.#sql = sql;
   }
 
+  /**
+   * A front category stands for its front subtree's mapped back categories; a back one for itself.
+   * Either way every back descendant counts.
+   */
+  async #categoryCodes(category: string): Promise<string[]> {
+    const rows = await this.#sql`
+      WITH RECURSIVE fronts(code) AS (
+        SELECT code FROM categories WHERE code = ${category} AND kind = 'front'
+        UNION SELECT c.code FROM categories c JOIN fronts t ON c.parent = t.code WHERE c.kind = 'front'
+      ), backs(code) AS (
+        SELECT code FROM (
+          SELECT code FROM categories WHERE code = ${category} AND kind = 'back'
+          UNION SELECT l.back FROM front_category_links l JOIN fronts t ON l.front = t.code) seed
+        UNION SELECT c.code FROM categories c JOIN backs b ON c.parent = b.code
+      ) SELECT code FROM backs`;
+    return rows.map((r) => r.code as string);
+  }
+
   async search(f: ProductSearchFilter): Promise<{ items: ProductSearchItem[]; nextCursor: string | null }> {
     const sql = this.#sql;
     const after = f.cursor ? decodeSearchCursor(f.cursor) : undefined;
@@ -84,22 +102,22 @@ export class PostgresProductSearch {
     const priced = f.minPrice !== undefined || f.maxPrice !== undefined;
     // A front category stands for its front subtree's mapped back categories; a back one for itself.
     // Either way every back descendant counts.
-    const categories = f.category
-      ? sql`AND p.category IN (
-          WITH RECURSIVE fronts(code) AS (
-            SELECT code FROM categories WHERE code = ${f.category} AND kind = 'front'
-            UNION SELECT c.code FROM categories c JOIN fronts t ON c.parent = t.code WHERE c.kind = 'front'
-          ), backs(code) AS (
-            SELECT code FROM (
-              SELECT code FROM categories WHERE code = ${f.category} AND kind = 'back'
-              UNION SELECT l.back FROM front_category_links l JOIN fronts t ON l.front = t.code) seed
-            UNION SELECT c.code FROM categories c JOIN backs b ON c.parent = b.code
-          ) SELECT code FROM backs)`
-      : sql``;
+    // The category filter as the set of back categories it stands for (one small recursive query), so
+    // the main query tests membership in an array instead of planning a join against a CTE.
+    let categories = sql``;
+    if (f.category) {
+      const codes = await this.#categoryCodes(f.category);
+      if (codes.length === 0) return { items: [], nextCursor: null };
+      categories = sql`AND p.category = ANY(${codes}::text[])`;
+    }
+    // Both tables hold the creation time; the order is walked on the side whose index narrows most:
+    // the facts' (stock, created_at) for a stock filter, the products' otherwise (category, keyword).
+    const byFacts = f.stock !== undefined;
+    const key = after ? sql`(${after.createdAt}::text::timestamptz, ${after.spuCode}::text)` : sql``;
     const rows = await sql`
       SELECT p.spu_code, p.name, p.status, p.brand, p.category, p.scheduled, p.created_at, p.created_at::text AS created,
         p.updated_at, f.min_price, f.max_price, f.stock, f.skus
-      FROM product_facts f JOIN products p ON p.spu_code = f.spu_code AND p.created_at = f.created_at
+      FROM product_facts f JOIN products p ON p.spu_code = f.spu_code
       WHERE true
       ${f.q ? sql`AND (p.name ILIKE ${likePattern(f.q)} OR p.spu_code = ${f.q})` : sql``}
       ${categories}
@@ -110,11 +128,11 @@ export class PostgresProductSearch {
         priced
           ? sql`AND f.min_price <= ${high} AND f.max_price >= ${low} AND EXISTS (
               SELECT 1 FROM product_skus s JOIN sku_prices sp ON sp.sku = s.sku
-              WHERE s.spu_code = f.spu_code AND sp.list_price BETWEEN ${low} AND ${high})`
+              WHERE s.spu_code = p.spu_code AND sp.list_price BETWEEN ${low} AND ${high})`
           : sql``
       }
-      ${after ? sql`AND (f.created_at, f.spu_code) < (${after.createdAt}::text::timestamptz, ${after.spuCode}::text)` : sql``}
-      ORDER BY f.created_at DESC, f.spu_code DESC
+      ${after ? (byFacts ? sql`AND (f.created_at, f.spu_code) < ${key}` : sql`AND (p.created_at, p.spu_code) < ${key}`) : sql``}
+      ${byFacts ? sql`ORDER BY f.created_at DESC, f.spu_code DESC` : sql`ORDER BY p.created_at DESC, p.spu_code DESC`}
       LIMIT ${f.limit + 1}`;
     const page = rows.slice(0, f.limit);
     const codes = page.map((r) => r.spu_code as string);
