@@ -464,6 +464,8 @@ export class Projector {
     const poisoned = entries.filter((e): e is Extract<Entry, { poison: string }> => "poison" in e);
     const newest = batches.at(-1);
     await this.#sql.begin(async (tx) => {
+      // First, so a parked event's retry (which takes this lock too) and a round never interleave.
+      await tx`SELECT seq FROM projection_offsets WHERE name = ${OFFSET_NAME} FOR UPDATE`;
       if (batches.length > 0) await applyAll(tx, this.#projections, batches);
       for (const p of poisoned) {
         await tx`INSERT INTO projector_dead_letters (seq, subject, error) VALUES (${p.seq}, ${p.subject}, ${p.poison})
@@ -591,9 +593,15 @@ export class ParkedEvents {
       if (!ref) throw new Error(`event ${seq} has a subject outside the layout: ${stored.subject}`);
       const batch = stored.json<LogBatch>();
       const sensitive = this.#projections.filter((p) => p.orderSensitive?.includes(ref.kind));
-      const laterSeq = sensitive.length > 0 ? await this.#laterEventOf(stored.subject, seq) : undefined;
-      const skipped = laterSeq === undefined ? [] : sensitive.map((p) => p.name);
+      let laterSeq: number | undefined;
+      let skipped: string[] = [];
       await this.#sql.begin(async (tx) => {
+        // The projector's commits take the same row lock first: while this retry decides and writes,
+        // no round applies a later event of this entity, and a round that applied one before has
+        // committed it, so the check below sees it in the log and keeps the newer state.
+        await tx`SELECT seq FROM projection_offsets WHERE name = ${OFFSET_NAME} FOR UPDATE`;
+        laterSeq = sensitive.length > 0 ? await this.#laterEventOf(stored.subject, seq) : undefined;
+        skipped = laterSeq === undefined ? [] : sensitive.map((p) => p.name);
         const projections = this.#projections.filter((p) => !skipped.includes(p.name));
         await applyAll(tx, projections, [{ seq, time: stored.time, ref, batch }]);
         await tx`DELETE FROM projector_dead_letters WHERE seq = ${seq}`;
