@@ -1,6 +1,6 @@
 import type postgres from "postgres";
 import { checkSkuSpecs, type SpecTemplate } from "../../actors/product/index.ts";
-import type { Sql } from "../postgres/database.ts";
+import { DependencyUnavailableError, type Sql } from "../postgres/database.ts";
 import { writeListPrice } from "../prices.ts";
 import { decodeCursor, encodeCursor, InvalidCursorError } from "../read-models/cursor.ts";
 import { CatalogueError } from "./errors.ts";
@@ -102,7 +102,13 @@ export class PostgresCatalogue {
         return (await this.#sql.begin("isolation level serializable", work)) as T;
       } catch (error) {
         const code = pgCode(error);
-        if ((code !== "40001" && code !== "40P01") || attempt >= SERIALIZATION_RETRIES) throw error;
+        if (code !== "40001" && code !== "40P01") throw error;
+        // Still contended after every retry: a transient refusal (503 + Retry-After), never a 500.
+        if (attempt >= SERIALIZATION_RETRIES)
+          throw new DependencyUnavailableError("postgres", "too many concurrent catalogue writes", {
+            cause: error,
+            retryAfterSeconds: 1,
+          });
         await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
       }
     }
