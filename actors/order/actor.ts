@@ -90,7 +90,9 @@ const memberComplete = (state: OrderState, orderId: string): Effect =>
 export const orderHandlers = {
   get: (state: OrderState, _c: Cmd<"get">, ctx: DecideContext): Result => {
     if (state.status === "new") throw new DomainError("not_found", `no order ${ctx.id}`);
-    return { events: [], reply: { orderId: ctx.id, ...state } };
+    // Snapshots from before decision 0019 have no promotions or quote.
+    const extra = { promotions: state.promotions ?? [], quoteId: state.quoteId ?? null };
+    return { events: [], reply: { orderId: ctx.id, ...state, ...extra } };
   },
 
   /**
@@ -119,6 +121,19 @@ export const orderHandlers = {
       });
     // The coupon ids must name templates before anything is written.
     const couponTemplates = redeemed.map((r) => templateOf(r.couponId));
+    // Apportioned line discounts (checkout) must add up to the order's discount, or refunds would not.
+    if (c.lines.some((l) => l.discount !== undefined)) {
+      const shares = c.lines.reduce((n, l) => n + (l.discount ?? 0), 0);
+      const over = c.lines.findIndex((l) => (l.discount ?? 0) > l.qty * l.unitPrice);
+      if (shares !== discount || over >= 0)
+        throw new DomainError(
+          "invalid",
+          `line discounts add up to ${shares}, the order's discount is ${discount}`,
+          {
+            field: over >= 0 ? `lines.${over}.discount` : "lines",
+          },
+        );
+    }
     return {
       events: [
         {
@@ -131,6 +146,8 @@ export const orderHandlers = {
           command: ctx.commandId ?? "",
           expiresAt: ctx.now + c.paymentTimeoutMs,
           ...(redeemed.length > 0 ? { coupons: redeemed } : {}),
+          ...(c.promotions && c.promotions.length > 0 ? { promotions: c.promotions } : {}),
+          ...(c.quoteId ? { quoteId: c.quoteId } : {}),
           ...who(ctx),
         },
       ],
@@ -261,7 +278,14 @@ export const orderHandlers = {
       c.kind === "refund_only" ? ["awaiting_shipment", "shipped", "completed"] : ["shipped", "completed"];
     requireStatus(state, allowed, c.kind === "refund_only" ? "request a refund for" : "request a return of");
     const refundable = (state.payment?.amount ?? 0) - state.refunded;
-    const amount = c.amount ?? refundable;
+    // One line: what it paid, its apportioned discount taken off (decision 0019).
+    const refundLine = c.sku === undefined ? undefined : state.lines.find((l) => l.sku === c.sku);
+    if (c.sku !== undefined && !refundLine)
+      throw new DomainError("invalid", `the order has no line ${c.sku}`, { field: "sku" });
+    const linePaid = refundLine
+      ? refundLine.qty * refundLine.unitPrice - (refundLine.discount ?? 0)
+      : undefined;
+    const amount = c.amount ?? linePaid ?? refundable;
     if (amount <= 0 || amount > refundable) {
       throw new DomainError("invalid", `refund amount must be between 1 and ${refundable}`, {
         field: "amount",
@@ -269,7 +293,16 @@ export const orderHandlers = {
       });
     }
     return {
-      events: [{ type: "afterSalesRequested", kind: c.kind, reason: c.reason, amount, ...who(ctx) }],
+      events: [
+        {
+          type: "afterSalesRequested",
+          kind: c.kind,
+          reason: c.reason,
+          amount,
+          ...(c.sku ? { sku: c.sku } : {}),
+          ...who(ctx),
+        },
+      ],
       reply: {
         orderId: ctx.id,
         status: c.kind === "refund_only" ? "refund_requested" : "return_requested",
@@ -300,8 +333,10 @@ export const orderHandlers = {
     const effects: Effect[] = [];
     if (state.afterSales.kind === "refund_only") {
       // Stock still held goes back; the member is settled when the refund has gone through (onEffect).
+      // A one-line refund gives back that line's stock only.
+      const only = state.afterSales.sku;
       const releases = state.lines
-        .filter((l) => l.state === "reserved")
+        .filter((l) => l.state === "reserved" && (only === undefined || l.sku === only))
         .map((l) =>
           effect(
             `release:${l.sku}`,

@@ -19,6 +19,19 @@ export const orderLineSchema = z.object({
   sku: codeSchema,
   qty: z.number().int().positive().max(10_000),
   unitPrice: moneySchema,
+  /**
+   * The line's share of the order's discount (promotions and points, apportioned by largest remainder,
+   * decision 0019): a refund of the line returns `qty × unitPrice − discount`. Absent on older orders.
+   */
+  discount: moneySchema.optional(),
+});
+
+/** A promotion applied to an order, as checkout priced it (decision 0019). */
+export const appliedPromotionSchema = z.object({
+  promotionId: codeSchema,
+  name: z.string().max(200),
+  type: z.string().max(40),
+  discount: moneySchema,
 });
 
 export const orderCommandSchema = z.discriminatedUnion("type", [
@@ -47,6 +60,10 @@ export const orderCommandSchema = z.discriminatedUnion("type", [
       .array(z.object({ couponId: codeSchema, discount: moneySchema }))
       .max(MAX_ORDER_COUPONS)
       .optional(),
+    /** Promotions checkout applied (their discount is included in `discount`). */
+    promotions: z.array(appliedPromotionSchema).max(50).optional(),
+    /** The checkout quote the buyer accepted, when the order named one. */
+    quoteId: codeSchema.optional(),
   }),
   z.object({ type: z.literal("cancel"), reason: text({ max: 200, trim: false }) }),
   z.object({
@@ -68,6 +85,8 @@ export const orderCommandSchema = z.discriminatedUnion("type", [
     kind: z.enum(["refund_only", "return_and_refund"]),
     reason: text({ max: 500 }),
     amount: moneySchema.optional(),
+    /** Refund one line: the amount defaults to what the line paid (after its apportioned discount). */
+    sku: codeSchema.optional(),
   }),
   z.object({
     type: z.literal("decideAfterSales"),

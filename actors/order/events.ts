@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { addressSchema, orderLineSchema } from "./commands.ts";
+import { addressSchema, appliedPromotionSchema, orderLineSchema } from "./commands.ts";
 
 const allocation = z.array(z.object({ warehouse: z.string(), qty: z.number().int().positive() }));
 const who = { at: z.number(), by: z.string() };
@@ -25,6 +25,9 @@ export const orderEventSchema = z.discriminatedUnion("type", [
     expiresAt: z.number(),
     /** Coupons redeemed, with their share of the discount (added field). */
     coupons: z.array(z.object({ couponId: z.string(), discount: z.number().int() })).optional(),
+    /** Added field (decision 0019): the promotions checkout applied; absent on older events. */
+    promotions: z.array(appliedPromotionSchema).optional(),
+    quoteId: z.string().optional(),
     ...who,
   }),
   z.object({ type: z.literal("couponReserved"), couponId: z.string() }),
@@ -76,6 +79,8 @@ export const orderEventSchema = z.discriminatedUnion("type", [
     kind: z.enum(["refund_only", "return_and_refund"]),
     reason: z.string(),
     amount: z.number().int(),
+    /** Added field: the one line refunded (absent: the order as a whole). */
+    sku: z.string().optional(),
     ...who,
   }),
   z.object({

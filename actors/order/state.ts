@@ -38,10 +38,15 @@ export interface OrderState {
   placeCommand: string | null;
   payment: { paymentId: string; channel: string; amount: number; at: number } | null;
   shipment: { carrier: string; trackingNo: string; at: number } | null;
+  /** The promotions checkout applied (decision 0019); empty on older orders. */
+  promotions: Array<{ promotionId: string; name: string; type: string; discount: number }>;
+  quoteId: string | null;
   afterSales: {
     kind: "refund_only" | "return_and_refund";
     reason: string;
     amount: number;
+    /** The one line refunded, when the request named it. */
+    sku?: string;
     /** The status to go back to when the request is rejected. */
     from: OrderStatus;
     approved: boolean | null;
@@ -74,6 +79,8 @@ export function initialOrder(): OrderState {
     placeCommand: null,
     payment: null,
     shipment: null,
+    promotions: [],
+    quoteId: null,
     afterSales: null,
     refunded: 0,
     autoCompleteAt: null,
@@ -113,6 +120,8 @@ export function applyOrderEvent(state: OrderState, event: OrderEvent): OrderStat
       state.coupons = (event.coupons ?? []).map((c) => ({ ...c, state: "reserving" }));
       state.placeCommand = event.command;
       state.expiresAt = event.expiresAt;
+      state.promotions = event.promotions ?? [];
+      state.quoteId = event.quoteId ?? null;
       moveTo(state, "placing", event.at, event.by);
       break;
     case "lineReserved":
@@ -191,6 +200,7 @@ export function applyOrderEvent(state: OrderState, event: OrderEvent): OrderStat
         kind: event.kind,
         reason: event.reason,
         amount: event.amount,
+        ...(event.sku ? { sku: event.sku } : {}),
         from: state.status,
         approved: null,
       };

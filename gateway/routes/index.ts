@@ -23,6 +23,7 @@ import type {
 } from "../ports.ts";
 import { authRoutes } from "./auth.ts";
 import { categoryRoutes } from "./categories.ts";
+import { checkoutRoutes } from "./checkout.ts";
 import { couponRoutes } from "./coupons.ts";
 import { holdRoutes } from "./holds.ts";
 import { inventoryRoutes } from "./inventory.ts";
@@ -114,5 +115,6 @@ export function gatewayRoutes(ports: GatewayPorts): RouteModule[] {
     reviewAdminRoutes(ports),
     reviewRoutes(ports),
     promotionRoutes(ports),
+    checkoutRoutes(ports),
   ];
 }

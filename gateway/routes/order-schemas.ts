@@ -19,6 +19,9 @@ export const placeBody = z
     /** The buyer's choice; only what the items can absorb is spent (the order actor caps it). */
     pointsToSpend: z.number().int().positive().max(1_000_000_000).optional(),
     campaignId: codeSchema.optional(),
+    couponIds: z.array(codeSchema).max(10).optional(),
+    /** The checkout quote accepted: 409 quote-changed when the order's fresh price differs. */
+    quoteId: codeSchema.optional(),
     // Purchase limits are business rules, never the caller's: refused with a message saying where they live.
     maxPerUser: operatorSetLimit("maxPerUser", "PUT /v1/inventory/{sku}/purchase-limit"),
     maxPerCampaign: operatorSetLimit("maxPerCampaign", "campaign configuration, with promotions"),
@@ -51,6 +54,7 @@ export const afterSalesBody = z
     kind: z.enum(["refund_only", "return_and_refund"]),
     reason: text({ max: 500 }),
     amount: moneySchema.optional(),
+    sku: codeSchema.optional().describe("Refund one line: what it paid after its share of the discount"),
   })
   .strict();
 export const decisionBody = z

@@ -12,9 +12,11 @@ import type { GatewayKit } from "../app.ts";
 import { can, principalOf } from "../auth.ts";
 import { pagedRead } from "../cursor.ts";
 import { idempotentCommand } from "../idempotency.ts";
-import type { Catalogue, OrderReadModel, PriceRuleStore } from "../ports.ts";
+import type { Catalogue, OrderReadModel, PriceRuleStore, PromotionStore } from "../ports.ts";
+import { ProblemError } from "../problem.ts";
 import { codeSchema } from "../schemas.ts";
 import { idempotencyKey, parseBody, parseParam, parseQuery } from "../validate.ts";
+import { priceCheckout } from "./checkout-pricing.ts";
 import { requireOnSale } from "./listing-check.ts";
 import {
   mergeCandidates,
@@ -26,10 +28,10 @@ import {
   transitionReply,
 } from "./order-responses.ts";
 import { addressBody, listQuery, mergeQuery, placeBody, statsQuery } from "./order-schemas.ts";
-import { quoteLines } from "./pricing-quote.ts";
 
 export interface OrderRouteDeps {
   priceRules: PriceRuleStore;
+  promotions: PromotionStore;
   orders: OrderReadModel;
   catalogue: Pick<Catalogue, "spuOfSkus">;
   paymentTimeoutMs: number;
@@ -90,8 +92,14 @@ export function orderRoutes(deps: OrderRouteDeps) {
           deps.catalogue,
           body.lines.map((l) => l.sku),
         );
-        // Priced exactly as POST /v1/pricing/quote prices (the one resolver; 422 unknown-price).
-        const quote = await quoteLines(kit, c, deps.priceRules, body);
+        // Priced afresh exactly as POST /v1/checkout/quote prices (resolver, promotions, points).
+        const quote = await priceCheckout(kit, c, deps, body);
+        if (body.quoteId !== undefined && body.quoteId !== quote.quoteId)
+          throw new ProblemError(409, "quote-changed", "the price changed since the quote; quote again", {
+            field: "quoteId",
+            quoteId: quote.quoteId,
+            amounts: quote.amounts,
+          });
         const placed = await command(
           c,
           "order",
@@ -99,14 +107,21 @@ export function orderRoutes(deps: OrderRouteDeps) {
           {
             type: "place",
             userId: body.userId,
-            lines: quote.lines.map((l) => ({ sku: l.sku, qty: l.qty, unitPrice: l.unitPrice })),
+            lines: quote.lines.map(({ sku, qty, unitPrice, discount }) =>
+              quote.amounts.discount > 0 ? { sku, qty, unitPrice, discount } : { sku, qty, unitPrice },
+            ),
             address: body.address,
             channel: body.channel,
-            discount: 0,
-            freight: 0,
+            // Promotions here; the actor adds the points (the same capped amount) itself.
+            discount: quote.amounts.discount - quote.points.spent,
+            freight: quote.amounts.freight,
             paymentTimeoutMs: deps.paymentTimeoutMs,
-            ...(body.pointsToSpend ? { pointsToSpend: body.pointsToSpend } : {}),
+            ...(quote.points.spent > 0 ? { pointsToSpend: quote.points.spent } : {}),
             ...(body.campaignId ? { campaignId: body.campaignId } : {}),
+            ...(quote.applied.length > 0
+              ? { promotions: quote.applied.map(({ explanation: _, ...a }) => a) }
+              : {}),
+            ...(body.quoteId ? { quoteId: body.quoteId } : {}),
           },
           idempotentCommand(c, "place", key, body),
         );

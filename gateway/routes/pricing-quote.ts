@@ -43,18 +43,22 @@ export async function quoteLines(
   c: Context,
   store: PriceRuleStore,
   req: QuoteRequest,
+  /** The buyer's profile when the caller has read it already (checkout): no second member read. */
+  member?: Profile,
 ): Promise<Quote> {
   const skus = req.lines.map((l) => l.sku);
   if (new Set(skus).size !== skus.length)
     throw new ProblemError(400, "validation", "each SKU may appear once", { field: "lines" });
   const [level, pricing] = await Promise.all([
-    req.userId === undefined
-      ? {
-          name: LOWEST_LEVEL.name,
-          discountPercent: LOWEST_LEVEL.discountPercent,
-          freeShipping: LOWEST_LEVEL.freeShipping,
-        }
-      : kit.read<Profile>(c, "member", req.userId).then((p) => p.level),
+    member !== undefined
+      ? member.level
+      : req.userId === undefined
+        ? {
+            name: LOWEST_LEVEL.name,
+            discountPercent: LOWEST_LEVEL.discountPercent,
+            freeShipping: LOWEST_LEVEL.freeShipping,
+          }
+        : kit.read<Profile>(c, "member", req.userId).then((p) => p.level),
     store.pricing(skus),
   ]);
   const now = Date.now();

@@ -1,0 +1,172 @@
+import { createHash } from "node:crypto";
+import type { Context } from "hono";
+import type { Profile } from "../../actors/member/index.ts";
+import {
+  type AppliedPromotion,
+  apportion,
+  type CartLine,
+  type Explanation,
+  evaluate,
+  type Gift,
+  toPromotion,
+} from "../../actors/promotion/index.ts";
+import type { GatewayKit } from "../app.ts";
+import { canonical } from "../idempotency.ts";
+import type { PriceRuleStore, PromotionStore } from "../ports.ts";
+import { ProblemError } from "../problem.ts";
+import { quoteLines } from "./pricing-quote.ts";
+
+export interface CheckoutDeps {
+  priceRules: PriceRuleStore;
+  promotions: PromotionStore;
+}
+
+export interface CheckoutRequest {
+  userId?: string;
+  channel: string;
+  lines: ReadonlyArray<{ sku: string; qty: number }>;
+  couponIds?: readonly string[];
+  campaignId?: string;
+  pointsToSpend?: number;
+}
+
+export const FREIGHT_NOTE: Explanation = {
+  "zh-CN": "运费暂按0元计：物流模块上线后按地址计算",
+  en: "Freight is 0 until the logistics module lands; it will then be priced from the address",
+};
+
+export interface CheckoutQuote {
+  quoteId: string;
+  amounts: { items: number; discount: number; freight: number; total: number };
+  lines: Array<{
+    sku: string;
+    qty: number;
+    unitPrice: number;
+    discount: number;
+    paid: number;
+    priceSource: string;
+  }>;
+  applied: Array<{
+    promotionId: string;
+    name: string;
+    type: string;
+    discount: number;
+    explanation: Explanation;
+  }>;
+  gifts: Gift[];
+  freeShipping: boolean;
+  points: { requested: number; spent: number; balance: number | null };
+  hints: Array<{ promotionId: string; explanation: Explanation }>;
+  freightNote: Explanation;
+}
+
+/**
+ * THE checkout pricing, used by `POST /v1/checkout/quote` and `POST /v1/orders` alike (decision 0019):
+ * resolver unit prices (`quoteLines`) → promotions live now (the engine, `actors/promotion`) → coupons
+ * (not wired yet: 422 `not-supported`) → points (one point = one fen, only what the items still cost
+ * after promotions; the member actor checks the balance when the order is placed) → freight (0 until the
+ * logistics module lands, said in `freightNote`). Points are apportioned to lines like promotions, so each
+ * line knows what it paid. `quoteId` is a digest of the inputs and the result: the same cart priced the
+ * same way gets the same id, and an order carrying it is refused with 409 `quote-changed` when its fresh
+ * price differs.
+ */
+export async function priceCheckout(
+  kit: GatewayKit,
+  c: Context,
+  deps: CheckoutDeps,
+  req: CheckoutRequest,
+): Promise<CheckoutQuote> {
+  if (req.couponIds && req.couponIds.length > 0)
+    throw new ProblemError(422, "not-supported", "coupons are not wired into checkout yet", {
+      field: "couponIds",
+    });
+  const skus = req.lines.map((l) => l.sku);
+  const [profile, live, facts] = await Promise.all([
+    req.userId === undefined ? undefined : kit.read<Profile>(c, "member", req.userId),
+    deps.promotions.live(Date.now()),
+    deps.promotions.cartFacts(skus),
+  ]);
+  const priced = await quoteLines(kit, c, deps.priceRules, req, profile);
+  const cart: CartLine[] = priced.lines.map((l) => {
+    const f = facts.get(l.sku);
+    return {
+      sku: l.sku,
+      qty: l.qty,
+      unitPrice: l.unitPrice,
+      ...(f
+        ? { spu: f.spu, categories: f.categories, ...(f.brand === undefined ? {} : { brand: f.brand }) }
+        : {}),
+    };
+  });
+  // A member reply from before these fields (or a partial fake) counts as no orders and no points.
+  const firstOrder = profile ? !(profile.orders ?? []).some((o) => o.status !== "cancelled") : undefined;
+  const outcome = evaluate(
+    {
+      lines: cart,
+      now: Date.now(),
+      channel: req.channel,
+      memberLevel: priced.benefits.level,
+      ...(firstOrder === undefined ? {} : { firstOrder }),
+    },
+    live.map(toPromotion),
+  );
+  // Points: what the items still cost after promotions can absorb, spread over the lines like a discount.
+  const left = outcome.lines.map((l) => l.paid);
+  const leftTotal = left.reduce((a, b) => a + b, 0);
+  const requested = req.pointsToSpend ?? 0;
+  const spent = Math.min(requested, leftTotal);
+  const pointShares = spent > 0 ? apportion(spent, left) : left.map(() => 0);
+  const lines = outcome.lines.map((l, i) => ({
+    sku: l.sku,
+    qty: l.qty,
+    unitPrice: l.unitPrice,
+    discount: l.discount + pointShares[i]!,
+    paid: l.paid - pointShares[i]!,
+    priceSource: priced.lines[i]!.source,
+  }));
+  const discount = outcome.discount + spent;
+  const freight = 0;
+  const amounts = { items: outcome.items, discount, freight, total: outcome.items - discount + freight };
+  const applied = outcome.applied.map((a: AppliedPromotion) => ({
+    promotionId: a.promotionId,
+    name: a.name,
+    type: a.type,
+    discount: a.discount,
+    explanation: a.explanation,
+  }));
+  const quoteId = `Q${createHash("sha256")
+    .update(
+      JSON.stringify(
+        canonical({
+          // The pricing inputs only (an order body also carries an address, keys and the quoteId).
+          request: {
+            userId: req.userId,
+            channel: req.channel,
+            lines: req.lines.map((l) => [l.sku, l.qty]),
+            couponIds: req.couponIds,
+            campaignId: req.campaignId,
+            pointsToSpend: req.pointsToSpend,
+          },
+          amounts,
+          lines: lines.map((l) => [l.sku, l.unitPrice, l.discount]),
+          applied: applied.map((a) => [a.promotionId, a.discount]),
+          gifts: outcome.gifts,
+          freeShipping: outcome.freeShipping,
+        }),
+      ),
+    )
+    .digest("base64url")
+    .slice(0, 40)
+    .replace(/[^A-Za-z0-9]/g, "x")}`;
+  return {
+    quoteId,
+    amounts,
+    lines,
+    applied,
+    gifts: outcome.gifts,
+    freeShipping: outcome.freeShipping || priced.benefits.freeShipping,
+    points: { requested, spent, balance: profile ? (profile.points ?? 0) : null },
+    hints: outcome.hints,
+    freightNote: FREIGHT_NOTE,
+  };
+}

@@ -1,0 +1,83 @@
+import { z } from "zod";
+import { addressSchema } from "../../actors/order/index.ts";
+import type { GatewayKit } from "../app.ts";
+import { codeSchema } from "../schemas.ts";
+import { parseBody } from "../validate.ts";
+import { type CheckoutDeps, priceCheckout } from "./checkout-pricing.ts";
+import { placeBody } from "./order-schemas.ts";
+
+/** `POST /v1/checkout/quote`: the order body's pricing fields (the order takes the same ones). */
+export const checkoutBody = z
+  .object({
+    userId: codeSchema.optional().describe("The buyer: level, first order and points come from the member"),
+    channel: placeBody.shape.channel,
+    lines: placeBody.shape.lines,
+    couponIds: z.array(codeSchema).max(10).optional().describe("Not wired yet: 422 not-supported"),
+    campaignId: codeSchema.optional(),
+    pointsToSpend: placeBody.shape.pointsToSpend,
+    address: addressSchema.optional().describe("For freight, once the logistics module lands"),
+  })
+  .strict();
+
+const explanation = z.object({ "zh-CN": z.string(), en: z.string() });
+export const checkoutQuoteSchema = z.object({
+  quoteId: z.string().describe("Send it with POST /v1/orders: 409 quote-changed if the price moved"),
+  amounts: z.object({
+    items: z.number().int(),
+    discount: z.number().int().describe("Promotions and points"),
+    freight: z.number().int(),
+    total: z.number().int(),
+  }),
+  lines: z.array(
+    z.object({
+      sku: z.string(),
+      qty: z.number().int(),
+      unitPrice: z.number().int().describe("The price resolver's unit price"),
+      discount: z.number().int().describe("The line's share of the discount (largest remainder)"),
+      paid: z.number().int().describe("What a refund of the line returns"),
+      priceSource: z.string(),
+    }),
+  ),
+  applied: z.array(
+    z.object({
+      promotionId: z.string(),
+      name: z.string(),
+      type: z.string(),
+      discount: z.number().int(),
+      explanation,
+    }),
+  ),
+  gifts: z.array(z.object({ sku: z.string(), qty: z.number().int(), promotionId: z.string() })),
+  freeShipping: z.boolean(),
+  points: z.object({
+    requested: z.number().int(),
+    spent: z.number().int().describe("What the items can absorb; the balance is checked by the order"),
+    balance: z.number().int().nullable(),
+  }),
+  hints: z
+    .array(z.object({ promotionId: z.string(), explanation }))
+    .describe("Promotions the cart does not reach yet, and what is missing"),
+  freightNote: explanation,
+});
+
+/** Checkout: the one place a cart is priced (decision 0019). */
+export function checkoutRoutes(deps: CheckoutDeps) {
+  return (kit: GatewayKit) => {
+    kit.define(
+      {
+        method: "post",
+        path: "/v1/checkout/quote",
+        summary: "Price a cart: resolver prices, then promotions, coupons, points and freight, line by line",
+        tag: "Orders",
+        permission: "order:write",
+        body: checkoutBody,
+        response: {
+          status: 200,
+          schema: checkoutQuoteSchema,
+          description: "What POST /v1/orders charges for the same fields; 422 unknown-price / not-supported",
+        },
+      },
+      async (c) => c.json(await priceCheckout(kit, c, deps, await parseBody(c, checkoutBody))),
+    );
+  };
+}
