@@ -106,9 +106,24 @@ export async function startHubNode(
     connection,
   });
 
-  const actorNode = roles.has("actors")
-    ? await startActorHost({ config, nodeId, nc, js, jsm, subjects, streams, log, metrics, connection })
+  const actorHost = roles.has("actors")
+    ? await startActorHost({
+        config,
+        nodeId,
+        nc,
+        js,
+        jsm,
+        subjects,
+        streams,
+        log,
+        metrics,
+        connection,
+        sql,
+        secrets,
+        client,
+      })
     : undefined;
+  const actorNode = actorHost?.actorNode;
   const projector = roles.has("projector")
     ? await startProjector({
         onAlert: publishAlerts(nc, config.HUB_NAMESPACE),
@@ -218,6 +233,7 @@ export async function startHubNode(
       await realtime?.stop();
       await server?.stop();
       await projector?.stop();
+      actorHost?.stopSeeding();
       await actorNode?.stop();
       eventLogUsage.stop();
       connection.stop();

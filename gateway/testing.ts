@@ -202,6 +202,7 @@ export function fakeGateway(options: { channels?: Record<ChannelName, SimulatedC
     reviews,
     promotions,
     parked: { list: async () => [], retry: async () => ({ outcome: "not-parked" }) },
+    jobs: { definitions: [], runs: async () => ({ items: [], nextCursor: null }) },
     paymentTimeoutMs: 60_000,
     autoCompleteMs: 60_000,
   };

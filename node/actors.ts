@@ -4,9 +4,11 @@ import { couponTemplateKind } from "../actors/coupon/index.ts";
 import { skuKind } from "../actors/inventory/index.ts";
 import { memberKind } from "../actors/member/index.ts";
 import { orderKind } from "../actors/order/index.ts";
+import { createChannels } from "../actors/payment/channels/index.ts";
 import { paymentKind } from "../actors/payment/index.ts";
 import { productKind } from "../actors/product/index.ts";
 import {
+  type ActorClient,
   ActorNode,
   type ConnectionWatch,
   defaultInstanceOptions,
@@ -18,6 +20,13 @@ import { jobKind } from "../actors/scheduler/index.ts";
 import type { Config } from "../config.ts";
 import { JetStreamEventStore, JetStreamTimerIndex } from "../storage/jetstream/jetstream-event-store.ts";
 import type { StreamNames } from "../storage/jetstream/streams.ts";
+import { parkedEventSummary } from "../storage/jobs/index.ts";
+import { PostgresPaymentLedger } from "../storage/ledger/payment-ledger.ts";
+import type { Sql } from "../storage/postgres/database.ts";
+import type { SecretBox } from "../storage/secrets.ts";
+import { publishAlerts } from "./alerts.ts";
+import { channelKeys } from "./channel-keys.ts";
+import { jobRunnerService, jobRunners, jobServices, seedJobs } from "./jobs.ts";
 
 /** Every domain actor kind this build hosts. The runtime only ever sees this list. */
 export const ACTOR_KINDS = [
@@ -42,11 +51,29 @@ export interface ActorHostInfrastructure {
   metrics: MetricsRegistry;
   /** The NATS connection's health, shared with the client and readiness. */
   connection: ConnectionWatch;
+  /** For the scheduled jobs' runners (reconciliation reads the ledger; channel keys are sealed). */
+  sql: Sql;
+  secrets: SecretBox;
+  /** Seeds the scheduled jobs' definitions through the job actors. */
+  client: ActorClient;
 }
 
 /** The `actors` role: hosts the actor kinds on the shards this node leases, events in JetStream. */
-export async function startActorHost(infra: ActorHostInfrastructure): Promise<ActorNode> {
-  const { config, js, jsm, subjects, streams } = infra;
+export async function startActorHost(
+  infra: ActorHostInfrastructure,
+): Promise<{ actorNode: ActorNode; stopSeeding: () => void }> {
+  const { config, js, jsm, subjects, streams, sql } = infra;
+  // Scheduled jobs run on the node that owns their job actor, as a node-local effect service (0021).
+  const alert = publishAlerts(infra.nc, config.HUB_NAMESPACE);
+  const runners = jobRunners({
+    payments: {
+      channels: createChannels(await channelKeys(sql, infra.secrets)),
+      ledger: new PostgresPaymentLedger(sql),
+    },
+    parkedSummary: () => parkedEventSummary(sql),
+    alert,
+  });
+  const services = jobServices(jobRunnerService(runners, { metrics: infra.metrics, alert, log: infra.log }));
   const actorNode = new ActorNode(
     infra.nc,
     ACTOR_KINDS,
@@ -71,8 +98,8 @@ export async function startActorHost(infra: ActorHostInfrastructure): Promise<Ac
         idempotencyRetentionMs: config.IDEMPOTENCY_RETENTION,
       },
     },
-    { log: infra.log, metrics: infra.metrics, connection: infra.connection },
+    { log: infra.log, metrics: infra.metrics, connection: infra.connection, services },
   );
   await actorNode.start();
-  return actorNode;
+  return { actorNode, stopSeeding: seedJobs(infra.client, infra.log) };
 }

@@ -11,6 +11,7 @@ import { PostgresAuditLog } from "../storage/audit-log.ts";
 import { PostgresCatalogue } from "../storage/catalogue/index.ts";
 import { PostgresProductSearch } from "../storage/catalogue-search/search.ts";
 import { CouponQueries } from "../storage/coupons/index.ts";
+import { JobRunQueries } from "../storage/jobs/index.ts";
 import { PostgresPaymentLedger } from "../storage/ledger/payment-ledger.ts";
 import type { Sql } from "../storage/postgres/database.ts";
 import { PostgresPriceBook } from "../storage/prices.ts";
@@ -23,6 +24,7 @@ import type { SecretBox } from "../storage/secrets.ts";
 import type { UserStore } from "../storage/users.ts";
 import { PostgresWarehouseDirectory } from "../storage/warehouses.ts";
 import { channelKeys } from "./channel-keys.ts";
+import { JOB_DEFINITIONS } from "./jobs.ts";
 import { RedisLoginThrottle } from "./login-limiter.ts";
 import { PaymentRiskRulesCheck } from "./payment-risk.ts";
 import { RedisRateLimiter } from "./rate-limiter.ts";
@@ -84,6 +86,10 @@ export async function composeGateway(infra: GatewayInfrastructure) {
     reviews: new PostgresReviewStore(sql),
     promotions: new PostgresPromotionStore(sql),
     parked: infra.parked,
+    jobs: {
+      definitions: JOB_DEFINITIONS,
+      runs: (job, limit, cursor) => new JobRunQueries(sql).runs(job, limit, cursor),
+    },
     paymentTimeoutMs: config.ORDER_PAYMENT_TIMEOUT,
     autoCompleteMs: config.ORDER_AUTO_COMPLETE,
   });

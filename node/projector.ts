@@ -4,6 +4,7 @@ import type { Logger, MetricsRegistry, Subjects } from "../actors/runtime/index.
 import type { Config } from "../config.ts";
 import { listingProjection } from "../storage/catalogue/listing-projection.ts";
 import { couponProjection } from "../storage/coupons/index.ts";
+import { jobRunProjection } from "../storage/jobs/index.ts";
 import type { Sql } from "../storage/postgres/database.ts";
 import { Projector, type ProjectorAlert } from "../storage/projector.ts";
 import { auditProjection } from "../storage/read-models/audit-projection.ts";
@@ -19,6 +20,7 @@ export const PROJECTIONS = [
   auditProjection,
   listingProjection,
   couponProjection,
+  jobRunProjection,
 ];
 
 export interface ProjectorInfrastructure {

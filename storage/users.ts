@@ -106,8 +106,17 @@ export const BUILTIN_ROLES: ReadonlyMap<string, { permissions: readonly string[]
     [
       "operator",
       {
-        permissions: ["ops:read", "ops:write", "audit:read", "inventory:read", "order:read"],
-        description: "Operations: projector dead letters, readiness, audit",
+        permissions: [
+          "ops:read",
+          "ops:write",
+          "audit:read",
+          "inventory:read",
+          "order:read",
+          "jobs:read",
+          "jobs:run",
+          "jobs:write",
+        ],
+        description: "Operations: projector dead letters, scheduled jobs, readiness, audit",
       },
     ],
     [

@@ -27,6 +27,7 @@ import { checkoutRoutes } from "./checkout.ts";
 import { couponRoutes } from "./coupons.ts";
 import { holdRoutes } from "./holds.ts";
 import { inventoryRoutes } from "./inventory.ts";
+import { type JobDirectory, jobRoutes } from "./jobs.ts";
 import { memberRoutes } from "./members.ts";
 import { opsRoutes } from "./ops.ts";
 import { orderLifecycleRoutes } from "./order-lifecycle.ts";
@@ -80,6 +81,8 @@ export interface GatewayPorts {
   reviews: ReviewStore;
   /** Promotions (decision 0019): definitions, and what checkout evaluates. */
   promotions: PromotionStore;
+  /** Scheduled jobs of this build and their run history. */
+  jobs: JobDirectory;
   /** The projector's dead letters (any gateway node can list and retry them). */
   parked: ParkedEventList;
   paymentTimeoutMs: number;
@@ -105,6 +108,7 @@ export function gatewayRoutes(ports: GatewayPorts): RouteModule[] {
     paymentStatementRoutes(ports.payments),
     opsRoutes(ports),
     projectorRoutes(ports),
+    jobRoutes(ports),
     authRoutes(ports),
     userRoutes({ users: ports.staff, tokens: ports.tokens }),
     warehouseRoutes(ports),

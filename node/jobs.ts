@@ -1,0 +1,186 @@
+import { createHash } from "node:crypto";
+import { CHANNEL_NAMES, type ChannelName, type SimulatedChannel } from "../actors/payment/channels/index.ts";
+import type { ActorClient, EffectService, Logger, MetricsRegistry } from "../actors/runtime/index.ts";
+import { type CatchUp, JOB_RUNNER_KIND, jobs, type Schedule } from "../actors/scheduler/index.ts";
+import type { PaymentLedger } from "../gateway/ports.ts";
+
+/** A job's work: gets the run id (the same on a re-run after a crash) and a signal; returns a summary. */
+export type JobRunner = (runId: string, signal: AbortSignal) => Promise<string>;
+
+export interface JobDefinition {
+  name: string;
+  description: string;
+  /** The fresh-install schedule (operators change it with `PUT /v1/jobs/{name}`). */
+  schedule: Schedule;
+  catchUp: CatchUp;
+  enabled: boolean;
+  /** A run still going after this is failed (and told to stop). */
+  timeoutMs: number;
+}
+
+/** Every scheduled job of this build. Seeded on start; the gateway lists exactly these. */
+export const JOB_DEFINITIONS: readonly JobDefinition[] = [
+  {
+    name: "payments-reconciliation-daily",
+    description: "Reconciles yesterday's (Beijing day) statement of every payment channel against the ledger",
+    schedule: { cron: "30 2 * * *", timeZone: "Asia/Shanghai" },
+    catchUp: "skip",
+    enabled: true,
+    timeoutMs: 15 * 60_000,
+  },
+  {
+    name: "projector-dead-letter-report",
+    description: "Counts the events the projector has parked (dead letters) and reports them",
+    schedule: { cron: "0 * * * *", timeZone: "Asia/Shanghai" },
+    catchUp: "none",
+    enabled: true,
+    timeoutMs: 60_000,
+  },
+];
+
+/** The calendar day before `now` in Asia/Shanghai, `YYYY-MM-DD` (the channels cut statements there). */
+export function beijingYesterday(now: number): string {
+  return new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai" }).format(new Date(now - 86_400_000));
+}
+
+export interface JobRunnerDeps {
+  payments: { channels: Record<ChannelName, SimulatedChannel>; ledger: PaymentLedger };
+  parkedSummary(): Promise<{ count: number; oldest: string | null }>;
+  alert(alert: object): void;
+  now?: () => number;
+}
+
+/** The runners of `JOB_DEFINITIONS`, by name. */
+export function jobRunners(deps: JobRunnerDeps): Map<string, JobRunner> {
+  const now = deps.now ?? Date.now;
+  return new Map<string, JobRunner>([
+    [
+      "payments-reconciliation-daily",
+      // What `GET /v1/payments/statements/{channel}` + `POST /v1/payments/reconciliations` do, per channel.
+      async (runId, signal) => {
+        const date = beijingYesterday(now());
+        const lines: string[] = [];
+        for (const channel of CHANNEL_NAMES) {
+          signal.throwIfAborted();
+          const { channels, ledger } = deps.payments;
+          const file = channels[channel].statement(date, await ledger.channelMovements(channel, date));
+          const statement = channels[channel].parseStatement(file);
+          const report = (await ledger.reconcile({ channel, date, statement })) as {
+            id?: string;
+            matched?: number;
+            summary?: { differences?: number };
+          };
+          const differences = report.summary?.differences ?? 0;
+          lines.push(`${channel} ${date}: ${report.matched ?? 0} matched, ${differences} differences`);
+          if (differences > 0)
+            deps.alert({
+              kind: "reconciliationDifferences",
+              level: "critical",
+              at: now(),
+              detail: `${channel} statement of ${date}: ${differences} differences (report ${report.id}, run ${runId})`,
+            });
+        }
+        return lines.join("; ");
+      },
+    ],
+    [
+      "projector-dead-letter-report",
+      async () => {
+        const { count, oldest } = await deps.parkedSummary();
+        return count === 0 ? "no parked events" : `${count} parked events, oldest parked at ${oldest}`;
+      },
+    ],
+  ]);
+}
+
+/**
+ * The `job-runner` effect service: runs the job's runner for a fire of its `job` actor on the node that
+ * owns the actor (decision 0021), bounded by the job's timeout; answers the run's outcome. A failed run
+ * raises an operator alert; every run is counted in `hub_job_runs_total{job,outcome}`. When the actor's
+ * owner closes mid-run, the promise rejects so nothing is recorded here: the next owner runs it again
+ * with the same run id.
+ */
+export function jobRunnerService(
+  runners: ReadonlyMap<string, JobRunner>,
+  deps: { metrics: MetricsRegistry; alert(alert: object): void; log: Logger },
+): EffectService {
+  const runs = deps.metrics.counter("hub_job_runs_total", "Scheduled job runs by job and outcome");
+  const timeouts = new Map(JOB_DEFINITIONS.map((d) => [d.name, d.timeoutMs]));
+  return async (name, cmd, commandId, signal) => {
+    signal.throwIfAborted();
+    const runId = typeof cmd.runId === "string" ? cmd.runId : commandId;
+    const runner = runners.get(name);
+    const started = performance.now();
+    let outcome: "ok" | "failed" = "ok";
+    let detail: string;
+    if (!runner) {
+      outcome = "failed";
+      detail = `no runner for job ${name} in this build`;
+    } else {
+      const limit = AbortSignal.timeout(timeouts.get(name) ?? 60_000);
+      const both = AbortSignal.any([signal, limit]);
+      try {
+        detail = await Promise.race([
+          runner(runId, both),
+          new Promise<never>((_, reject) => {
+            if (both.aborted) reject(both.reason);
+            both.addEventListener("abort", () => reject(both.reason), { once: true });
+          }),
+        ]);
+      } catch (error) {
+        if (signal.aborted) throw error; // the owner closed: not an outcome, the next owner re-runs it
+        outcome = "failed";
+        detail = limit.aborted
+          ? `timed out after ${timeouts.get(name)} ms`
+          : error instanceof Error
+            ? error.message
+            : String(error);
+      }
+    }
+    const durationMs = Math.round(performance.now() - started);
+    runs.inc({ job: name, outcome });
+    if (outcome === "failed") {
+      deps.log.warn("job run failed", { job: name, runId, detail });
+      deps.alert({ kind: "jobFailed", level: "critical", at: Date.now(), job: name, runId, detail });
+    }
+    return { ok: true, value: { outcome, durationMs, detail: detail.slice(0, 2_000) } };
+  };
+}
+
+/** The node-local effect services of the actor host. */
+export function jobServices(service: EffectService): Map<string, EffectService> {
+  return new Map([[JOB_RUNNER_KIND, service]]);
+}
+
+/**
+ * Seeds every job's fresh-install definition (an upsert that keeps an operator's changes), retrying in
+ * the background until the job actors answer (shards may still be settling at start-up). The command id
+ * names the definition, so every node seeding the same build is one command.
+ */
+export function seedJobs(client: ActorClient, log: Logger, definitions = JOB_DEFINITIONS): () => void {
+  let stopped = false;
+  const seedOne = async (d: JobDefinition, attempt = 0): Promise<void> => {
+    if (stopped) return;
+    const fields = { schedule: d.schedule, catchUp: d.catchUp, enabled: d.enabled };
+    const digest = createHash("sha256").update(JSON.stringify(fields)).digest("base64url").slice(0, 16);
+    const call = jobs.seed(d.name, fields);
+    const reply = await client
+      .request(call.to.kind, call.to.id, call.cmd, {
+        id: `seed:${d.name}:${digest}`,
+        meta: { by: "system:seed" },
+      })
+      .catch((error: unknown) => ({
+        ok: false as const,
+        error: { kind: "unavailable", message: String(error) },
+      }));
+    if (reply.ok || stopped) return;
+    if (attempt % 10 === 9)
+      log.warn("seeding a job keeps failing; retrying", { job: d.name, error: reply.error });
+    await new Promise((r) => setTimeout(r, Math.min(5_000, 200 * 2 ** Math.min(attempt, 5))));
+    return seedOne(d, attempt + 1);
+  };
+  for (const d of definitions) void seedOne(d);
+  return () => {
+    stopped = true;
+  };
+}
