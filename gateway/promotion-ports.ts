@@ -1,4 +1,4 @@
-/** The promotions' port (decision 0019), re-exported by `gateway/ports.ts`. */
+/** The promotions' port (decision 0021), re-exported by `gateway/ports.ts`. */
 import type { PromotionDefinition, PromotionStatus } from "../actors/promotion/index.ts";
 import type { Page } from "./ports.ts";
 

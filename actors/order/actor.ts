@@ -90,7 +90,7 @@ const memberComplete = (state: OrderState, orderId: string): Effect =>
 export const orderHandlers = {
   get: (state: OrderState, _c: Cmd<"get">, ctx: DecideContext): Result => {
     if (state.status === "new") throw new DomainError("not_found", `no order ${ctx.id}`);
-    // Snapshots from before decision 0019 have no promotions or quote.
+    // Snapshots from before decision 0021 have no promotions or quote.
     const extra = { promotions: state.promotions ?? [], quoteId: state.quoteId ?? null };
     return { events: [], reply: { orderId: ctx.id, ...state, ...extra } };
   },
@@ -278,7 +278,7 @@ export const orderHandlers = {
       c.kind === "refund_only" ? ["awaiting_shipment", "shipped", "completed"] : ["shipped", "completed"];
     requireStatus(state, allowed, c.kind === "refund_only" ? "request a refund for" : "request a return of");
     const refundable = (state.payment?.amount ?? 0) - state.refunded;
-    // One line: what it paid, its apportioned discount taken off (decision 0019).
+    // One line: what it paid, its apportioned discount taken off (decision 0021).
     const refundLine = c.sku === undefined ? undefined : state.lines.find((l) => l.sku === c.sku);
     if (c.sku !== undefined && !refundLine)
       throw new DomainError("invalid", `the order has no line ${c.sku}`, { field: "sku" });

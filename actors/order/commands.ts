@@ -21,12 +21,12 @@ export const orderLineSchema = z.object({
   unitPrice: moneySchema,
   /**
    * The line's share of the order's discount (promotions and points, apportioned by largest remainder,
-   * decision 0019): a refund of the line returns `qty × unitPrice − discount`. Absent on older orders.
+   * decision 0021): a refund of the line returns `qty × unitPrice − discount`. Absent on older orders.
    */
   discount: moneySchema.optional(),
 });
 
-/** A promotion applied to an order, as checkout priced it (decision 0019). */
+/** A promotion applied to an order, as checkout priced it (decision 0021). */
 export const appliedPromotionSchema = z.object({
   promotionId: codeSchema,
   name: z.string().max(200),

@@ -25,7 +25,7 @@ export const orderEventSchema = z.discriminatedUnion("type", [
     expiresAt: z.number(),
     /** Coupons redeemed, with their share of the discount (added field). */
     coupons: z.array(z.object({ couponId: z.string(), discount: z.number().int() })).optional(),
-    /** Added field (decision 0019): the promotions checkout applied; absent on older events. */
+    /** Added field (decision 0021): the promotions checkout applied; absent on older events. */
     promotions: z.array(appliedPromotionSchema).optional(),
     quoteId: z.string().optional(),
     ...who,

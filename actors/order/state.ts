@@ -38,7 +38,7 @@ export interface OrderState {
   placeCommand: string | null;
   payment: { paymentId: string; channel: string; amount: number; at: number } | null;
   shipment: { carrier: string; trackingNo: string; at: number } | null;
-  /** The promotions checkout applied (decision 0019); empty on older orders. */
+  /** The promotions checkout applied (decision 0021); empty on older orders. */
   promotions: Array<{ promotionId: string; name: string; type: string; discount: number }>;
   quoteId: string | null;
   afterSales: {

@@ -1,5 +1,5 @@
 /**
- * THE rounding rule for splitting a discount over lines (decision 0019): largest remainder.
+ * THE rounding rule for splitting a discount over lines (decision 0021): largest remainder.
  *
  * Each line first gets `floor(total × weight / Σweights)` fen; the fen left over (fewer than the number of
  * lines) go one each to the lines with the largest remainders `total × weight mod Σweights`, equal

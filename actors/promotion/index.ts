@@ -1,7 +1,7 @@
 /**
  * Promotions: the pure rule engine (no I/O). Conditions, scope, time (Asia/Shanghai), benefits, stacking,
  * the best combination for a cart, its apportioning to lines in fen, and explanations in zh-CN and en.
- * Storage keeps promotions (`storage/promotions/`); checkout asks here. Decision 0019.
+ * Storage keeps promotions (`storage/promotions/`); checkout asks here. decision 0021.
  */
 export { apportion } from "./apportion.ts";
 export {

@@ -61,7 +61,7 @@ export interface CheckoutQuote {
 }
 
 /**
- * THE checkout pricing, used by `POST /v1/checkout/quote` and `POST /v1/orders` alike (decision 0019):
+ * THE checkout pricing, used by `POST /v1/checkout/quote` and `POST /v1/orders` alike (decision 0021):
  * resolver unit prices (`quoteLines`) → promotions live now (the engine, `actors/promotion`) → coupons
  * (not wired yet: 422 `not-supported`) → points (one point = one fen, only what the items still cost
  * after promotions; the member actor checks the balance when the order is placed) → freight (0 until the

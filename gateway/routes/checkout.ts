@@ -60,7 +60,7 @@ export const checkoutQuoteSchema = z.object({
   freightNote: explanation,
 });
 
-/** Checkout: the one place a cart is priced (decision 0019). */
+/** Checkout: the one place a cart is priced (decision 0021). */
 export function checkoutRoutes(deps: CheckoutDeps) {
   return (kit: GatewayKit) => {
     kit.define(

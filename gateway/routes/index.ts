@@ -79,7 +79,7 @@ export interface GatewayPorts {
   audit: AuditLog;
   /** Reviews, moderation, blocked words and rating statistics (Postgres). */
   reviews: ReviewStore;
-  /** Promotions (decision 0019): definitions, and what checkout evaluates. */
+  /** Promotions (decision 0021): definitions, and what checkout evaluates. */
   promotions: PromotionStore;
   /** Scheduled jobs of this build and their run history. */
   jobs: JobDirectory;

@@ -7,7 +7,7 @@ import type { PromotionRecord } from "../ports.ts";
 import { codeSchema, filterText, instantSchema } from "../schemas.ts";
 import { channelName } from "./pricing-schemas.ts";
 
-/** Request and response shapes of the promotion routes (decision 0019). */
+/** Request and response shapes of the promotion routes (decision 0021). */
 const positive = moneySchema.refine((n) => n > 0, "more than 0");
 const MAX_IDS = 1_000;
 const ids = z.array(codeSchema).max(MAX_IDS).optional();

@@ -18,7 +18,7 @@ export interface PromotionRouteDeps {
   promotions: PromotionStore;
 }
 
-/** Promotions (满减, 满折, 每满减, 第N件, 一口价, 赠品, 包邮): create, list, read, end early. Decision 0019. */
+/** Promotions (满减, 满折, 每满减, 第N件, 一口价, 赠品, 包邮): create, list, read, end early. decision 0021. */
 export function promotionRoutes(deps: PromotionRouteDeps) {
   return (kit: GatewayKit) => {
     const { define, meta } = kit;

@@ -1,4 +1,4 @@
--- Promotions (issue 11 item 1/2, decision 0019): reference data written synchronously with its audit row.
+-- Promotions (issue 11 item 1/2, decision 0021): reference data written synchronously with its audit row.
 -- The definition is kept as the API took it (type + rules + scope + conditions + time), validated at the
 -- edge; the rule engine (actors/promotion) reads it back through storage/promotions.
 CREATE SEQUENCE IF NOT EXISTS promotions_seq;
