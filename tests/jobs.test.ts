@@ -147,6 +147,40 @@ test("jobs - the daily reconciliation runs each channel's statement of yesterday
   expect(row?.n).toBe(3);
 });
 
+test("jobs - after downtime (catch-up skip): a fire missed while the node was down runs once on restart", async () => {
+  const due = new Date(Date.now() + 2_500).toISOString();
+  const put = await api.call("PUT", `/v1/jobs/${REPORT}`, { at: due, catchUp: "skip" });
+  expect(put.status, JSON.stringify(put.body)).toBe(200);
+  const before = (await runs(REPORT)).length;
+  await node.stop();
+  await waitFor(() => Date.now() > Date.parse(due) + 500, 10_000, "the fire time to pass while down");
+  node = await startTestNode(ns);
+  api = new ApiClient(node.app!);
+  await api.login();
+  await waitFor(
+    async () => (await runs(REPORT)).some((r) => r.trigger === "schedule" && r.outcome === "ok"),
+    30_000,
+    "the missed fire to run after the restart",
+  );
+  // Another restart: the one-time fire is done, nothing more runs.
+  await node.stop();
+  node = await startTestNode(ns);
+  api = new ApiClient(node.app!);
+  await api.login();
+  const marker = await api.call("POST", `/v1/jobs/${REPORT}/run`);
+  expect(marker.status).toBe(202);
+  const markerId = (marker.body as { runId: string }).runId;
+  await waitFor(async () => (await runs(REPORT)).some((r) => r.runId === markerId), 20_000, "the marker run");
+  const scheduled = (await runs(REPORT)).filter((r) => r.trigger === "schedule");
+  expect(
+    scheduled.map((r) => r.outcome),
+    JSON.stringify(scheduled),
+  ).toEqual(["ok"]);
+  expect((await runs(REPORT)).length).toBe(before + 2);
+  const job = ((await api.call("GET", "/v1/jobs")).body as { items: Array<Record<string, unknown>> }).items;
+  expect(job.find((j) => j.name === REPORT)).toMatchObject({ nextRunAt: null, at: due });
+}, 90_000);
+
 test("jobs - a one-time fire with two actor nodes up: its owner is SIGKILLed before it is due, it runs once", async () => {
   const kns = testNamespace("jobs-2n");
   const procs: NodeProcess[] = [
