@@ -14,6 +14,7 @@ import type { GatewayKit } from "../app.ts";
 import { canonical } from "../idempotency.ts";
 import type { PriceRuleStore, PromotionStore } from "../ports.ts";
 import { ProblemError } from "../problem.ts";
+import { type AppliedCoupon, couponDiscounts } from "./coupon-checkout.ts";
 import { quoteLines } from "./pricing-quote.ts";
 
 export interface CheckoutDeps {
@@ -46,13 +47,12 @@ export interface CheckoutQuote {
     paid: number;
     priceSource: string;
   }>;
-  applied: Array<{
-    promotionId: string;
-    name: string;
-    type: string;
-    discount: number;
-    explanation: Explanation;
-  }>;
+  applied: Array<
+    | { promotionId: string; name: string; type: string; discount: number; explanation: Explanation }
+    | { couponId: string; templateId: string; discount: number; explanation: Explanation }
+  >;
+  /** The coupons applied (also in `applied`): the order reserves each with its share of the discount. */
+  coupons: Array<Omit<AppliedCoupon, "lines">>;
   gifts: Gift[];
   freeShipping: boolean;
   points: { requested: number; spent: number; balance: number | null };
@@ -76,10 +76,9 @@ export async function priceCheckout(
   deps: CheckoutDeps,
   req: CheckoutRequest,
 ): Promise<CheckoutQuote> {
-  if (req.couponIds && req.couponIds.length > 0)
-    throw new ProblemError(422, "not-supported", "coupons are not wired into checkout yet", {
-      field: "couponIds",
-    });
+  const couponIds = req.couponIds ?? [];
+  if (couponIds.length > 0 && req.userId === undefined)
+    throw new ProblemError(400, "validation", "coupons need the buyer: send userId", { field: "userId" });
   const skus = req.lines.map((l) => l.sku);
   const [profile, live, facts] = await Promise.all([
     req.userId === undefined ? undefined : kit.read<Profile>(c, "member", req.userId),
@@ -110,8 +109,21 @@ export async function priceCheckout(
     },
     live.map(toPromotion),
   );
-  // Points: what the items still cost after promotions can absorb, spread over the lines like a discount.
-  const left = outcome.lines.map((l) => l.paid);
+  // Coupons (decision 0020): priced on what each line still costs after promotions, read from their actors.
+  const coupons =
+    couponIds.length === 0 || req.userId === undefined
+      ? []
+      : await couponDiscounts(kit, c, {
+          userId: req.userId,
+          couponIds,
+          lines: outcome.lines.map((l, i) => ({ ...cart[i]!, qty: 1, unitPrice: l.paid })),
+        });
+  const couponShares = outcome.lines.map((l) =>
+    coupons.reduce((n, cp) => n + (cp.lines.find((x) => x.sku === l.sku)?.discount ?? 0), 0),
+  );
+  const couponTotal = coupons.reduce((n, cp) => n + cp.discount, 0);
+  // Points: what the items still cost after promotions and coupons can absorb, spread like a discount.
+  const left = outcome.lines.map((l, i) => l.paid - couponShares[i]!);
   const leftTotal = left.reduce((a, b) => a + b, 0);
   const requested = req.pointsToSpend ?? 0;
   const spent = Math.min(requested, leftTotal);
@@ -120,20 +132,22 @@ export async function priceCheckout(
     sku: l.sku,
     qty: l.qty,
     unitPrice: l.unitPrice,
-    discount: l.discount + pointShares[i]!,
-    paid: l.paid - pointShares[i]!,
+    discount: l.discount + couponShares[i]! + pointShares[i]!,
+    paid: l.paid - couponShares[i]! - pointShares[i]!,
     priceSource: priced.lines[i]!.source,
   }));
-  const discount = outcome.discount + spent;
+  const discount = outcome.discount + couponTotal + spent;
   const freight = 0;
   const amounts = { items: outcome.items, discount, freight, total: outcome.items - discount + freight };
-  const applied = outcome.applied.map((a: AppliedPromotion) => ({
+  const applied: CheckoutQuote["applied"] = outcome.applied.map((a: AppliedPromotion) => ({
     promotionId: a.promotionId,
     name: a.name,
     type: a.type,
     discount: a.discount,
     explanation: a.explanation,
   }));
+  const couponViews = coupons.map(({ lines: _, ...cp }) => cp);
+  applied.push(...couponViews);
   const quoteId = `Q${createHash("sha256")
     .update(
       JSON.stringify(
@@ -149,7 +163,7 @@ export async function priceCheckout(
           },
           amounts,
           lines: lines.map((l) => [l.sku, l.unitPrice, l.discount]),
-          applied: applied.map((a) => [a.promotionId, a.discount]),
+          applied: applied.map((a) => ["promotionId" in a ? a.promotionId : a.couponId, a.discount]),
           gifts: outcome.gifts,
           freeShipping: outcome.freeShipping,
         }),
@@ -163,6 +177,7 @@ export async function priceCheckout(
     amounts,
     lines,
     applied,
+    coupons: couponViews,
     gifts: outcome.gifts,
     freeShipping: outcome.freeShipping || priced.benefits.freeShipping,
     points: { requested, spent, balance: profile ? (profile.points ?? 0) : null },

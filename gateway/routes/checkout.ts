@@ -12,7 +12,11 @@ export const checkoutBody = z
     userId: codeSchema.optional().describe("The buyer: level, first order and points come from the member"),
     channel: placeBody.shape.channel,
     lines: placeBody.shape.lines,
-    couponIds: z.array(codeSchema).max(10).optional().describe("Not wired yet: 422 not-supported"),
+    couponIds: z
+      .array(codeSchema)
+      .max(10)
+      .optional()
+      .describe("The buyer's coupons, applied in this order after promotions (needs userId)"),
     campaignId: codeSchema.optional(),
     pointsToSpend: placeBody.shape.pointsToSpend,
     address: addressSchema.optional().describe("For freight, once the logistics module lands"),
@@ -24,7 +28,7 @@ export const checkoutQuoteSchema = z.object({
   quoteId: z.string().describe("Send it with POST /v1/orders: 409 quote-changed if the price moved"),
   amounts: z.object({
     items: z.number().int(),
-    discount: z.number().int().describe("Promotions and points"),
+    discount: z.number().int().describe("Promotions, coupons and points"),
     freight: z.number().int(),
     total: z.number().int(),
   }),
@@ -39,14 +43,22 @@ export const checkoutQuoteSchema = z.object({
     }),
   ),
   applied: z.array(
-    z.object({
-      promotionId: z.string(),
-      name: z.string(),
-      type: z.string(),
-      discount: z.number().int(),
-      explanation,
-    }),
+    z.union([
+      z.object({
+        promotionId: z.string(),
+        name: z.string(),
+        type: z.string(),
+        discount: z.number().int(),
+        explanation,
+      }),
+      z.object({ couponId: z.string(), templateId: z.string(), discount: z.number().int(), explanation }),
+    ]),
   ),
+  coupons: z
+    .array(
+      z.object({ couponId: z.string(), templateId: z.string(), discount: z.number().int(), explanation }),
+    )
+    .describe("The coupons applied (also in applied); an order reserves them until paid"),
   gifts: z.array(z.object({ sku: z.string(), qty: z.number().int(), promotionId: z.string() })),
   freeShipping: z.boolean(),
   points: z.object({

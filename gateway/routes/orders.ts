@@ -16,7 +16,7 @@ import type { Catalogue, OrderReadModel, PriceRuleStore, PromotionStore } from "
 import { ProblemError } from "../problem.ts";
 import { codeSchema } from "../schemas.ts";
 import { idempotencyKey, parseBody, parseParam, parseQuery } from "../validate.ts";
-import { priceCheckout } from "./checkout-pricing.ts";
+import { type CheckoutQuote, priceCheckout } from "./checkout-pricing.ts";
 import { requireOnSale } from "./listing-check.ts";
 import {
   mergeCandidates,
@@ -54,6 +54,17 @@ export function orderIdFor(principal: string, key: string): string {
     .digest("base64url")
     .slice(0, 22)
     .replace(/[^A-Za-z0-9]/g, "x")}`;
+}
+
+/** What the order records of the quote: the promotions applied, and the coupons it must reserve. */
+function promotionsAndCoupons(quote: CheckoutQuote) {
+  const promotions = quote.applied.flatMap((a) =>
+    "promotionId" in a
+      ? [{ promotionId: a.promotionId, name: a.name, type: a.type, discount: a.discount }]
+      : [],
+  );
+  const coupons = quote.coupons.map(({ couponId, discount }) => ({ couponId, discount }));
+  return { ...(promotions.length > 0 ? { promotions } : {}), ...(coupons.length > 0 ? { coupons } : {}) };
 }
 
 /** The order masking policy (the same one sockets and exports apply), for this caller. */
@@ -118,9 +129,7 @@ export function orderRoutes(deps: OrderRouteDeps) {
             paymentTimeoutMs: deps.paymentTimeoutMs,
             ...(quote.points.spent > 0 ? { pointsToSpend: quote.points.spent } : {}),
             ...(body.campaignId ? { campaignId: body.campaignId } : {}),
-            ...(quote.applied.length > 0
-              ? { promotions: quote.applied.map(({ explanation: _, ...a }) => a) }
-              : {}),
+            ...promotionsAndCoupons(quote),
             ...(body.quoteId ? { quoteId: body.quoteId } : {}),
           },
           idempotentCommand(c, "place", key, body),
