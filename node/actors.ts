@@ -63,7 +63,7 @@ export async function startActorHost(
   infra: ActorHostInfrastructure,
 ): Promise<{ actorNode: ActorNode; stopSeeding: () => void }> {
   const { config, js, jsm, subjects, streams, sql } = infra;
-  // Scheduled jobs run on the node that owns their job actor, as a node-local effect service (0021).
+  // Scheduled jobs run on the node that owns their job actor, as a node-local effect service (0022).
   const alert = publishAlerts(infra.nc, config.HUB_NAMESPACE);
   const runners = jobRunners({
     payments: {

@@ -95,7 +95,7 @@ export function jobRunners(deps: JobRunnerDeps): Map<string, JobRunner> {
 
 /**
  * The `job-runner` effect service: runs the job's runner for a fire of its `job` actor on the node that
- * owns the actor (decision 0021), bounded by the job's timeout; answers the run's outcome. A failed run
+ * owns the actor (decision 0022), bounded by the job's timeout; answers the run's outcome. A failed run
  * raises an operator alert; every run is counted in `hub_job_runs_total{job,outcome}`. When the actor's
  * owner closes mid-run, the promise rejects so nothing is recorded here: the next owner runs it again
  * with the same run id.

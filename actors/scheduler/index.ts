@@ -17,7 +17,7 @@ import {
  * A scheduled job (kind "job", id = the job's name): its schedule (cron in a time zone, or one time),
  * catch-up policy and enabled flag; the next fire is a durable timer, so it fires once across restarts
  * and with several nodes up. A fire records `runStarted` and asks the job's runner through an effect
- * (a service of the hosting node, decision 0021); the runner's answer is recorded as `runFinished`.
+ * (a service of the hosting node, decision 0022); the runner's answer is recorded as `runFinished`.
  */
 export const jobKind = defineKind<JobState, JobCommand, JobEvent>({
   name: "job",

@@ -7,7 +7,7 @@ import { CronError, isTimeZone, nextFireOf } from "./cron.ts";
 export const DEFAULT_TIME_ZONE = "Asia/Shanghai";
 /** A scheduled fire later than this (the cluster was down) is "missed": catch-up policy applies. */
 export const MISFIRE_GRACE_MS = 60_000;
-/** Where an effect to run a job goes: a service of the node hosting the job actor (decision 0021). */
+/** Where an effect to run a job goes: a service of the node hosting the job actor (decision 0022). */
 export const JOB_RUNNER_KIND = "job-runner";
 const TIMER = "fire";
 

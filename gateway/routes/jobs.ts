@@ -86,7 +86,7 @@ const runSchema = z.object({
 const runPageSchema = z.object({ items: z.array(runSchema), nextCursor: z.string().nullable() });
 const runsQuery = pageQuery.extend({ limit: z.coerce.number().int().min(1).max(200).default(50) });
 
-/** Scheduled jobs (decision 0021): list, change the schedule, run now, run history. */
+/** Scheduled jobs (decision 0022): list, change the schedule, run now, run history. */
 export function jobRoutes(deps: { jobs: JobDirectory }) {
   return (kit: GatewayKit) => {
     const { define } = kit;
