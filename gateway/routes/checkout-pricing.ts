@@ -63,8 +63,8 @@ export interface CheckoutQuote {
 /**
  * THE checkout pricing, used by `POST /v1/checkout/quote` and `POST /v1/orders` alike (decision 0021):
  * resolver unit prices (`quoteLines`) → promotions live now (the engine, `actors/promotion`) → coupons
- * (not wired yet: 422 `not-supported`) → points (one point = one fen, only what the items still cost
- * after promotions; the member actor checks the balance when the order is placed) → freight (0 until the
+ * (`couponDiscounts`, on what lines still cost) → points (one point = one fen, only what the items still cost
+ * after promotions and coupons; the member actor checks the balance when the order is placed) → freight (0 until the
  * logistics module lands, said in `freightNote`). Points are apportioned to lines like promotions, so each
  * line knows what it paid. `quoteId` is a digest of the inputs and the result: the same cart priced the
  * same way gets the same id, and an order carrying it is refused with 409 `quote-changed` when its fresh
