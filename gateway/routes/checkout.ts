@@ -86,7 +86,8 @@ export function checkoutRoutes(deps: CheckoutDeps) {
         response: {
           status: 200,
           schema: checkoutQuoteSchema,
-          description: "What POST /v1/orders charges for the same fields; 422 unknown-price; 409 coupon-not-usable",
+          description:
+            "What POST /v1/orders charges for the same fields; 422 unknown-price; 409 coupon-not-usable",
         },
       },
       async (c) => c.json(await priceCheckout(kit, c, deps, await parseBody(c, checkoutBody))),
