@@ -17,6 +17,7 @@ import {
   type Subjects,
 } from "../actors/runtime/index.ts";
 import { jobKind } from "../actors/scheduler/index.ts";
+import { warehouseKind } from "../actors/warehouse/index.ts";
 import type { Config } from "../config.ts";
 import { JetStreamEventStore, JetStreamTimerIndex } from "../storage/jetstream/jetstream-event-store.ts";
 import type { StreamNames } from "../storage/jetstream/streams.ts";
@@ -37,6 +38,7 @@ export const ACTOR_KINDS = [
   productKind,
   couponTemplateKind,
   jobKind,
+  warehouseKind,
 ];
 
 export interface ActorHostInfrastructure {

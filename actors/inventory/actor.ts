@@ -220,6 +220,31 @@ export const inventoryHandlers = {
     ]);
   },
 
+  adjustBy: (state: InventoryState, c: Cmd<"adjustBy">, ctx: Ctx): Result => {
+    const physical = stockOf(state, c.warehouse).physical;
+    if (physical + c.delta < 0) {
+      throw new DomainError(
+        "conflict",
+        `only ${physical} on hand in ${c.warehouse}, cannot remove ${-c.delta}`,
+        {
+          warehouse: c.warehouse,
+          physical,
+          delta: c.delta,
+        },
+      );
+    }
+    guardTotal(physical, Math.max(0, c.delta), "delta");
+    return decided(state, ctx.id, [
+      {
+        type: "adjusted",
+        warehouse: c.warehouse,
+        countedQty: physical + c.delta,
+        delta: c.delta,
+        reason: c.reason,
+      },
+    ]);
+  },
+
   setSafetyStock: (state: InventoryState, c: Cmd<"setSafetyStock">, ctx: Ctx): Result => {
     const previous = stockOf(state, c.warehouse).safetyStock;
     if (previous === c.qty && state.warehouses.has(c.warehouse)) {

@@ -29,5 +29,7 @@ export const inventory = {
   release: build("release"),
   commit: build("commit"),
   receive: build("receive"),
+  /** A counted difference in one bin (the warehouse actor): physical stock moves by `delta`. */
+  adjustBy: build("adjustBy"),
   reservationReply: (value: unknown): ReservationReply => reservationReplySchema.parse(value),
 };

@@ -51,6 +51,21 @@ export const inventoryCommandSchema = z.discriminatedUnion("type", [
   }),
   z.object({ type: z.literal("commit"), orderId: codeSchema, hold: z.literal(true).optional() }),
   z.object({ type: z.literal("adjust"), warehouse: codeSchema, countedQty: countSchema, reason }),
+  /**
+   * A relative adjustment (the warehouse actor's approved cycle counts): a bin's counted difference moves
+   * physical stock by `delta`, whatever else moved meanwhile; the reason names the bin and lot.
+   */
+  z.object({
+    type: z.literal("adjustBy"),
+    warehouse: codeSchema,
+    delta: z
+      .number()
+      .int()
+      .min(-1_000_000)
+      .max(1_000_000)
+      .refine((n) => n !== 0, "delta is not 0"),
+    reason: text({ max: 300 }),
+  }),
   z.object({ type: z.literal("setSafetyStock"), warehouse: codeSchema, qty: countSchema }),
   /** Operator configuration: units one buyer may hold or have bought of this SKU (`null` lifts it). */
   z.object({ type: z.literal("setPurchaseLimit"), maxPerUser: quantitySchema.nullable() }),

@@ -14,4 +14,6 @@ const build = commandBuilder<OrderCommandInput>("order");
 export const orders = {
   kind: "order" as const,
   markPaid: build("markPaid"),
+  /** Handover to logistics (the warehouse actor): ships the order and commits its reservations. */
+  ship: build("ship"),
 };
