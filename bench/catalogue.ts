@@ -74,6 +74,8 @@ const NOUNS = [
 ];
 const KEYWORDS = ["连衣裙", "牛仔裤", "运动鞋", "保温杯", "蓝牙耳机", "羽绒服", "双肩包", "碎花连衣"];
 const SHORT_KEYWORDS = ["裙", "T恤", "衬衫", "卫衣", "围巾"];
+/** One or two characters that few or no names hold (a typo, a brand not stocked): no early stop. */
+const RARE_SHORT_KEYWORDS = ["鑫", "龘", "Zq", "亖", "x9"];
 
 function sqlArray(values: string[]): string {
   return `(ARRAY[${values.map((v) => `'${v.replace(/'/g, "''")}'`).join(",")}])`;
@@ -147,8 +149,12 @@ const SHAPES: Shape[] = [
     query: (i) => ({ q: KEYWORDS[i % KEYWORDS.length]! }),
   },
   {
-    name: "short keyword (1–2 chars, ILIKE)",
+    name: "short keyword, common (1–2 chars)",
     query: (i) => ({ q: SHORT_KEYWORDS[i % SHORT_KEYWORDS.length]! }),
+  },
+  {
+    name: "short keyword, rare or absent (1–2 chars)",
+    query: (i) => ({ q: RARE_SHORT_KEYWORDS[i % RARE_SHORT_KEYWORDS.length]! }),
   },
   { name: "category with descendants (root, ~10%)", query: (i) => ({ category: `R${i % 10}` }) },
   { name: "front category (3 mapped subtrees)", query: (i) => ({ category: `F${i % 10}` }) },

@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import postgres from "postgres";
 import type { HubNode } from "../hub-node.ts";
+import { likePattern } from "../storage/catalogue-search/search.ts";
 import {
   ApiClient,
   cleanupNamespace,
@@ -134,8 +135,10 @@ afterAll(async () => {
 test("product search - a Chinese keyword finds it anywhere in the name, longer or shorter than a trigram", async () => {
   expect(await codes({ q: "连衣裙" })).toEqual(["D-1", "D-2"]);
   expect(await codes({ q: "碎花连衣" })).toEqual(["D-1"]);
-  // One and two characters carry no trigram: the same ILIKE is checked row by row.
+  // One and two characters carry no trigram: the name's set of short substrings answers them.
   expect(await codes({ q: "裙" })).toEqual(["D-1", "D-2"]);
+  expect(await codes({ q: "鑫" })).toEqual([]);
+  expect(await codes({ q: "VI" })).toEqual(["D-2"]);
   expect(await codes({ q: "衬衫" })).toEqual(["__proto__"]);
   expect(await codes({ q: "t恤" })).toEqual(["T-1"]);
   expect(await codes({ q: "vintage" })).toEqual(["D-2"]);
@@ -160,6 +163,47 @@ test("product search - a keyword of three or more characters is answered from th
   expect(await plan("连衣裙")).toContain("products_name_trgm");
   // Two characters still run (and match, above), the index only narrows when there is a trigram.
   expect(await plan("衬衫")).toMatch(/products_name_trgm|Seq Scan/);
+});
+
+test("product search - a keyword of one or two characters is answered from the short-substring index", async () => {
+  const [row] = await sql.begin(async (tx) => {
+    await tx`SET LOCAL enable_seqscan = off`;
+    return tx`EXPLAIN (FORMAT JSON) SELECT spu_code FROM products WHERE name_grams @> ARRAY[lower(${"衬衫"}::text)]`;
+  });
+  expect(JSON.stringify(row)).toContain("products_name_grams");
+});
+
+test("product search - short-substring containment answers exactly what ILIKE answers", async () => {
+  // Mixed scripts and cases, an emoji (a surrogate pair in JavaScript, one character in Postgres),
+  // a combining accent, LIKE's own wildcards and a backslash.
+  const names = [
+    "2026春季新款碎花连衣裙",
+    "Vintage DRESS 复古",
+    "T恤 100% 纯棉",
+    "Café 😀 a_b\\c",
+    "ÀÉ ß straße",
+  ];
+  const keywords = new Set<string>(["鑫", "zz", "%", "_", "\\", "😀", "é", "É", "SS", "ß", "e\u0301"]);
+  for (const name of names) {
+    const chars = [...name];
+    for (let i = 0; i < chars.length; i++) {
+      keywords.add(chars[i]!);
+      if (i + 1 < chars.length) keywords.add(chars[i]! + chars[i + 1]!);
+      keywords.add(chars[i]!.toUpperCase());
+    }
+  }
+  const mismatches: string[] = [];
+  for (const name of names)
+    for (const q of keywords) {
+      if ([...q].length > 2) continue;
+      const [r] = await sql`SELECT product_name_short_grams(${name}) @> ARRAY[lower(${q}::text)] AS grams,
+        ${name}::text ILIKE ${likePattern(q)} AS ilike`;
+      if (r?.grams !== r?.ilike)
+        mismatches.push(
+          `${JSON.stringify(name)} / ${JSON.stringify(q)}: grams ${r?.grams}, ILIKE ${r?.ilike}`,
+        );
+    }
+  expect(mismatches).toEqual([]);
 });
 
 test("product search - a category includes its descendants; a front category its mapped back trees", async () => {

@@ -1,3 +1,4 @@
+import type { TransactionSql } from "postgres";
 import type { Sql } from "../postgres/database.ts";
 import { InvalidCursorError } from "../read-models/cursor.ts";
 
@@ -38,6 +39,13 @@ export interface ProductSearchItem {
 /** `%`, `_` and the escape character itself are literal in a keyword. */
 export function likePattern(keyword: string): string {
   return `%${keyword.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+}
+
+/** One or two characters (code points, so an emoji is one): answered by the short-substring index. */
+export function isShortKeyword(keyword: string): boolean {
+  let n = 0;
+  for (const _ of keyword) if (++n > 2) return false;
+  return n > 0;
 }
 
 /** Opaque keyset cursor: the last item's creation time (Postgres text, microseconds kept) and code. */
@@ -110,30 +118,52 @@ export class PostgresProductSearch {
       if (codes.length === 0) return { items: [], nextCursor: null };
       categories = sql`AND p.category = ANY(${codes}::text[])`;
     }
+    // A keyword of one or two characters has no trigram: its set of short substrings answers it instead
+    // (migration 0016, ADR 0018); the same containment ILIKE would test, but indexed.
+    let keyword = sql``;
+    if (f.q !== undefined && f.q !== "") {
+      keyword = isShortKeyword(f.q)
+        ? sql`AND (p.name_grams @> ARRAY[lower(${f.q}::text)] OR p.spu_code = ${f.q})`
+        : sql`AND (p.name ILIKE ${likePattern(f.q)} OR p.spu_code = ${f.q})`;
+    }
     // Both tables hold the creation time; the order is walked on the side whose index narrows most:
     // the facts' (stock, created_at) for a stock filter, the products' otherwise (category, keyword).
     const byFacts = f.stock !== undefined;
     const key = after ? sql`(${after.createdAt}::text::timestamptz, ${after.spuCode}::text)` : sql``;
-    const rows = await sql`
+    const query = (db: Sql | TransactionSql) => db`
       SELECT p.spu_code, p.name, p.status, p.brand, p.category, p.scheduled, p.created_at, p.created_at::text AS created,
         p.updated_at, f.min_price, f.max_price, f.stock, f.skus
       FROM product_facts f JOIN products p ON p.spu_code = f.spu_code
       WHERE true
-      ${f.q ? sql`AND (p.name ILIKE ${likePattern(f.q)} OR p.spu_code = ${f.q})` : sql``}
+      ${keyword}
       ${categories}
       ${f.brand ? sql`AND p.brand = ${f.brand}` : sql``}
       ${f.status ? sql`AND p.status = ${f.status}` : sql``}
       ${f.stock ? sql`AND f.stock = ${f.stock}` : sql``}
       ${
         priced
-          ? sql`AND f.min_price <= ${high} AND f.max_price >= ${low} AND EXISTS (
+          ? // A product whose whole price range lies inside the filter's matches without looking at
+            // its SKUs; only one that straddles a bound needs the EXISTS over them.
+            sql`AND f.min_price <= ${high} AND f.max_price >= ${low} AND (
+              (f.min_price >= ${low} AND f.max_price <= ${high}) OR EXISTS (
               SELECT 1 FROM product_skus s JOIN sku_prices sp ON sp.sku = s.sku
-              WHERE s.spu_code = p.spu_code AND sp.list_price BETWEEN ${low} AND ${high})`
+              WHERE s.spu_code = p.spu_code AND sp.list_price BETWEEN ${low} AND ${high}))`
           : sql``
       }
       ${after ? (byFacts ? sql`AND (f.created_at, f.spu_code) < ${key}` : sql`AND (p.created_at, p.spu_code) < ${key}`) : sql``}
       ${byFacts ? sql`ORDER BY f.created_at DESC, f.spu_code DESC` : sql`ORDER BY p.created_at DESC, p.spu_code DESC`}
       LIMIT ${f.limit + 1}`;
+    // Which plan is right depends on the keyword itself: a common character is found by the newest-first
+    // walk within a few hundred rows, a rare one only through the index. A prepared statement may switch
+    // to one generic plan after five runs, chosen without the value (the bench saw the walk over every
+    // product, 95 ms, for an absent character), so this query is always planned for its own keyword.
+    const rows =
+      f.q !== undefined && isShortKeyword(f.q)
+        ? await sql.begin(async (tx) => {
+            await tx`SET LOCAL plan_cache_mode = force_custom_plan`;
+            return query(tx);
+          })
+        : await query(sql);
     const page = rows.slice(0, f.limit);
     const codes = page.map((r) => r.spu_code as string);
     const sellable = new Map<string, number>();
