@@ -236,3 +236,4 @@ export type {
   ProductSkuInput,
 } from "./catalogue-ports.ts";
 export type { CouponReadModel, MemberCouponItem, MemberCouponStatus } from "./coupon-ports.ts";
+export type { MemberFiguresItem, MemberTagItem, SegmentItem, SegmentStore } from "./segment-ports.ts";

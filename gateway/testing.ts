@@ -30,6 +30,7 @@ import { FixedRisk, MemoryPaymentLedger } from "./testing-payments.ts";
 import { MemoryPriceRules } from "./testing-pricing.ts";
 import { MemoryPromotions } from "./testing-promotions.ts";
 import { MemoryReviews } from "./testing-reviews.ts";
+import { emptySegments } from "./testing-segments.ts";
 
 export {
   MemoryCatalogue,
@@ -201,6 +202,7 @@ export function fakeGateway(options: { channels?: Record<ChannelName, SimulatedC
     audit,
     reviews,
     promotions,
+    segments: emptySegments(),
     parked: { list: async () => [], retry: async () => ({ outcome: "not-parked" }) },
     jobs: { definitions: [], runs: async () => ({ items: [], nextCursor: null }) },
     paymentTimeoutMs: 60_000,

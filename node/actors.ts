@@ -17,6 +17,7 @@ import {
   type Subjects,
 } from "../actors/runtime/index.ts";
 import { jobKind } from "../actors/scheduler/index.ts";
+import { segmentPushKind } from "../actors/segment/index.ts";
 import { warehouseKind } from "../actors/warehouse/index.ts";
 import type { Config } from "../config.ts";
 import { JetStreamEventStore, JetStreamTimerIndex } from "../storage/jetstream/jetstream-event-store.ts";
@@ -25,9 +26,11 @@ import { parkedEventSummary } from "../storage/jobs/index.ts";
 import { PostgresPaymentLedger } from "../storage/ledger/payment-ledger.ts";
 import type { Sql } from "../storage/postgres/database.ts";
 import type { SecretBox } from "../storage/secrets.ts";
+import { PostgresSegmentStore, recomputeMemberTags } from "../storage/segments/index.ts";
 import { publishAlerts } from "./alerts.ts";
 import { channelKeys } from "./channel-keys.ts";
 import { jobRunnerService, jobRunners, jobServices, seedJobs } from "./jobs.ts";
+import { segmentPushService } from "./segment-push.ts";
 
 /** Every domain actor kind this build hosts. The runtime only ever sees this list. */
 export const ACTOR_KINDS = [
@@ -39,6 +42,7 @@ export const ACTOR_KINDS = [
   couponTemplateKind,
   jobKind,
   warehouseKind,
+  segmentPushKind,
 ];
 
 export interface ActorHostInfrastructure {
@@ -73,9 +77,13 @@ export async function startActorHost(
       ledger: new PostgresPaymentLedger(sql),
     },
     parkedSummary: () => parkedEventSummary(sql),
+    recomputeMemberTags: (now, signal) => recomputeMemberTags(sql, now, signal),
     alert,
   });
-  const services = jobServices(jobRunnerService(runners, { metrics: infra.metrics, alert, log: infra.log }));
+  const services = jobServices(
+    jobRunnerService(runners, { metrics: infra.metrics, alert, log: infra.log }),
+    segmentPushService({ client: infra.client, audience: new PostgresSegmentStore(sql), log: infra.log }),
+  );
   const actorNode = new ActorNode(
     infra.nc,
     ACTOR_KINDS,

@@ -21,6 +21,7 @@ import { InventoryQueries } from "../storage/read-models/inventory-queries.ts";
 import { OrderQueries } from "../storage/read-models/order-queries.ts";
 import { PostgresReviewStore } from "../storage/reviews/index.ts";
 import type { SecretBox } from "../storage/secrets.ts";
+import { PostgresSegmentStore } from "../storage/segments/index.ts";
 import type { UserStore } from "../storage/users.ts";
 import { PostgresWarehouseDirectory } from "../storage/warehouses.ts";
 import { channelKeys } from "./channel-keys.ts";
@@ -85,6 +86,7 @@ export async function composeGateway(infra: GatewayInfrastructure) {
     audit: new PostgresAuditLog(sql),
     reviews: new PostgresReviewStore(sql),
     promotions: new PostgresPromotionStore(sql),
+    segments: new PostgresSegmentStore(sql),
     parked: infra.parked,
     jobs: {
       definitions: JOB_DEFINITIONS,

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { CHANNEL_NAMES, type ChannelName, type SimulatedChannel } from "../actors/payment/channels/index.ts";
 import type { ActorClient, EffectService, Logger, MetricsRegistry } from "../actors/runtime/index.ts";
 import { type CatchUp, JOB_RUNNER_KIND, jobs, type Schedule } from "../actors/scheduler/index.ts";
+import { SEGMENT_PUSH_RUNNER_KIND } from "../actors/segment/index.ts";
 import type { PaymentLedger } from "../gateway/ports.ts";
 
 /** A job's work: gets the run id (the same on a re-run after a crash) and a signal; returns a summary. */
@@ -36,6 +37,15 @@ export const JOB_DEFINITIONS: readonly JobDefinition[] = [
     enabled: true,
     timeoutMs: 60_000,
   },
+  {
+    name: "member-tags-recompute",
+    description:
+      "Recomputes every member's behaviour figures and tags (spend, frequency, recency, categories) from the read models",
+    schedule: { cron: "15 3 * * *", timeZone: "Asia/Shanghai" },
+    catchUp: "skip",
+    enabled: true,
+    timeoutMs: 30 * 60_000,
+  },
 ];
 
 /** The calendar day before `now` in Asia/Shanghai, `YYYY-MM-DD` (the channels cut statements there). */
@@ -46,6 +56,11 @@ export function beijingYesterday(now: number): string {
 export interface JobRunnerDeps {
   payments: { channels: Record<ChannelName, SimulatedChannel>; ledger: PaymentLedger };
   parkedSummary(): Promise<{ count: number; oldest: string | null }>;
+  /** Member tags from behaviour (decision 0025): recomputed from the read models as of `now`. */
+  recomputeMemberTags(
+    now: number,
+    signal: AbortSignal,
+  ): Promise<{ members: number; tagged: number; added: number; removed: number }>;
   alert(alert: object): void;
   now?: () => number;
 }
@@ -88,6 +103,13 @@ export function jobRunners(deps: JobRunnerDeps): Map<string, JobRunner> {
       async () => {
         const { count, oldest } = await deps.parkedSummary();
         return count === 0 ? "no parked events" : `${count} parked events, oldest parked at ${oldest}`;
+      },
+    ],
+    [
+      "member-tags-recompute",
+      async (_runId, signal) => {
+        const r = await deps.recomputeMemberTags(now(), signal);
+        return `${r.members} members, ${r.tagged} with behaviour tags; ${r.added} tags added, ${r.removed} removed`;
       },
     ],
   ]);
@@ -147,9 +169,11 @@ export function jobRunnerService(
   };
 }
 
-/** The node-local effect services of the actor host. */
-export function jobServices(service: EffectService): Map<string, EffectService> {
-  return new Map([[JOB_RUNNER_KIND, service]]);
+/** The node-local effect services of the actor host: job runs and segment pushes (decision 0025). */
+export function jobServices(service: EffectService, segmentPush?: EffectService): Map<string, EffectService> {
+  const services = new Map([[JOB_RUNNER_KIND, service]]);
+  if (segmentPush) services.set(SEGMENT_PUSH_RUNNER_KIND, segmentPush);
+  return services;
 }
 
 /**

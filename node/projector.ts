@@ -11,6 +11,7 @@ import { auditProjection } from "../storage/read-models/audit-projection.ts";
 import { inventoryProjection } from "../storage/read-models/inventory-projection.ts";
 import { ledgerProjection } from "../storage/read-models/ledger-projection.ts";
 import { orderProjection } from "../storage/read-models/order-projection.ts";
+import { memberLevelProjection } from "../storage/segments/index.ts";
 
 /** Every read model this build maintains from the event log. */
 export const PROJECTIONS = [
@@ -21,6 +22,7 @@ export const PROJECTIONS = [
   listingProjection,
   couponProjection,
   jobRunProjection,
+  memberLevelProjection,
 ];
 
 export interface ProjectorInfrastructure {

@@ -147,8 +147,12 @@ export const BUILTIN_ROLES: ReadonlyMap<string, { permissions: readonly string[]
           "coupon:read",
           "coupon:write",
           "coupon:claim",
+          "segment:read",
+          "segment:write",
+          "segment:push",
         ],
-        description: "Promotions: 满减, discounts, gifts, free shipping; coupons",
+        description:
+          "Promotions: 满减, discounts, gifts, free shipping; coupons; member tags, segments and pushes",
       },
     ],
     [

@@ -7,12 +7,14 @@
  */
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
+import { type CouponState, couponTemplateKind } from "../actors/coupon/index.ts";
 import { type InventoryState, skuKind, stockView } from "../actors/inventory/index.ts";
 import { type MemberState, memberKind } from "../actors/member/index.ts";
 import { orderKind } from "../actors/order/index.ts";
 import { paymentKind } from "../actors/payment/index.ts";
 import type { AnyActorKind, Reply } from "../actors/runtime/index.ts";
 import { MemoryCluster } from "../actors/runtime/testing/index.ts";
+import { segmentPushKind } from "../actors/segment/index.ts";
 import { idSchema } from "../actors/shared/index.ts";
 
 /** Names on `Object.prototype` that pass the id rule (`__proto__` does not: ids start with a letter or digit). */
@@ -220,6 +222,42 @@ describe("built-in property names as ids", () => {
         expect(cluster.errors).toEqual([]);
       }),
       { numRuns: 25 },
+    );
+  });
+
+  test("builtin ids - segment pushes: a push named like a built-in serves each member once, across restarts", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...BUILTIN_NAMES),
+        fc.constantFrom(...BUILTIN_NAMES),
+        async (pushId, user) => {
+          const cluster = new MemoryCluster([couponTemplateKind, segmentPushKind], {
+            clock: T0,
+            instance: { snapshotEvery: 1 },
+          });
+          const coupon = (id: string, cmd: Record<string, unknown>) =>
+            cluster.command("coupon-template", user, { id, cmd: cmd as { type: string } });
+          const template = {
+            name: "券",
+            kind: "amount_off",
+            value: 100,
+            totalQuantity: 10,
+            perUserLimit: 5,
+            validFrom: T0 - 1_000,
+            validTo: T0 + 86_400_000,
+          };
+          expectOk(await coupon("c", { type: "create", template }), "create");
+          const push = { type: "push", userIds: [user, "u-2", user], pushId };
+          const first = expectOk(await coupon("p1", push), "first push") as { issued: number };
+          expect(first.issued).toBe(2);
+          await restartMatchesLog(cluster, couponTemplateKind, user);
+          const again = expectOk(await coupon("p2", push), "the same push re-run") as { issued: number };
+          expect(again.issued).toBe(0);
+          expect(cluster.durableState<CouponState>(couponTemplateKind, user).issued).toBe(2);
+          await restartMatchesLog(cluster, couponTemplateKind, user);
+        },
+      ),
+      { numRuns: 15 },
     );
   });
 });

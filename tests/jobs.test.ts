@@ -7,6 +7,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { shardOf, silentLogger } from "../actors/runtime/index.ts";
 import type { HubNode } from "../hub-node.ts";
 import { subscribeAlerts } from "../node/alerts.ts";
+import { JOB_DEFINITIONS } from "../node/jobs.ts";
 import {
   ApiClient,
   cleanupNamespace,
@@ -49,10 +50,10 @@ test("jobs - seeded on start with the fresh-install schedule, in Asia/Shanghai",
   await waitFor(
     async () => {
       const body = (await api.call("GET", "/v1/jobs")).body as { items: Array<{ defined: boolean }> };
-      return body.items.length === 2 && body.items.every((j) => j.defined);
+      return body.items.length === JOB_DEFINITIONS.length && body.items.every((j) => j.defined);
     },
     20_000,
-    "both jobs seeded",
+    "every job seeded",
   );
   const { items } = (await api.call("GET", "/v1/jobs")).body as { items: Array<Record<string, unknown>> };
   const recon = items.find((j) => j.name === RECON);

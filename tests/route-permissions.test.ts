@@ -51,6 +51,9 @@ const WHO_HOLDS: ReadonlyMap<string, readonly string[]> = new Map([
   ["coupon:write", ["marketing"]],
   ["promotion:read", ["order_manager", "marketing"]],
   ["promotion:write", ["marketing"]],
+  ["segment:read", ["marketing"]],
+  ["segment:write", ["marketing"]],
+  ["segment:push", ["marketing"]],
 ]);
 const ROLES = [
   "admin",

@@ -95,6 +95,7 @@ function issue(
   ctx: DecideContext,
   n: number,
   perUser: Map<string, number>,
+  pushId?: string,
 ): { couponId: string; validFrom: number; validTo: number; event: CouponEvent } {
   if (n > t.totalQuantity)
     throw refuse("coupons-exhausted", `all ${t.totalQuantity} coupons of ${ctx.id} are issued`, {
@@ -115,6 +116,7 @@ function issue(
     couponId,
     userId,
     source,
+    ...(pushId === undefined ? {} : { pushId }),
     validFrom,
     validTo,
     at: ctx.now,
@@ -187,9 +189,29 @@ export const couponHandlers = {
     const events: CouponEvent[] = [];
     const perUser = new Map<string, number>();
     const results: Array<{ userId: string; couponId: string | null; refused: CouponRefusal | null }> = [];
+    // A segment push's earlier coupons (a re-run after a crash, a repeated step): answered, not issued again.
+    const earlier = new Map<string, string>();
+    if (c.pushId !== undefined)
+      for (const [couponId, coupon] of state.coupons)
+        if (coupon.pushId === c.pushId && !earlier.has(coupon.userId)) earlier.set(coupon.userId, couponId);
     for (const userId of c.userIds) {
+      const already = earlier.get(userId);
+      if (already !== undefined) {
+        results.push({ userId, couponId: already, refused: null });
+        continue;
+      }
       try {
-        const issued = issue(state, t, userId, "push", ctx, state.issued + events.length + 1, perUser);
+        const issued = issue(
+          state,
+          t,
+          userId,
+          "push",
+          ctx,
+          state.issued + events.length + 1,
+          perUser,
+          c.pushId,
+        );
+        if (c.pushId !== undefined) earlier.set(userId, issued.couponId);
         events.push(issued.event);
         results.push({ userId, couponId: issued.couponId, refused: null });
       } catch (error) {

@@ -89,8 +89,16 @@ export const couponCommandSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("create"), template: couponTemplateSchema }),
   /** A customer's claim (领券): one coupon, within the budget and the user's limit. */
   z.object({ type: z.literal("claim"), userId: codeSchema }),
-  /** An operator's push (发券) to a list of users: one coupon each where budget and limit allow. */
-  z.object({ type: z.literal("push"), userIds: z.array(codeSchema).min(1).max(MAX_PUSH_USERS) }),
+  /**
+   * An operator's push (发券) to a list of users: one coupon each where budget and limit allow. With
+   * `pushId` (a segment push, decision 0025) a user this push already gave a coupon gets that coupon back
+   * instead of another, so a push re-run after a crash never issues twice.
+   */
+  z.object({
+    type: z.literal("push"),
+    userIds: z.array(codeSchema).min(1).max(MAX_PUSH_USERS),
+    pushId: codeSchema.optional(),
+  }),
   /** Hold a coupon for an order being placed (all or nothing with the order). */
   z.object({
     type: z.literal("reserve"),

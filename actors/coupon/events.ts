@@ -12,6 +12,8 @@ export const couponEventSchema = z.discriminatedUnion("type", [
     userId: z.string(),
     /** `claim`: the customer claimed it; `push`: an operator sent it. */
     source: z.enum(["claim", "push"]),
+    /** The segment push that issued it (decision 0025). */
+    pushId: z.string().optional(),
     validFrom: z.number(),
     validTo: z.number(),
     ...who,

@@ -7,6 +7,8 @@ import type { CouponEvent } from "./events.ts";
 export interface IssuedCoupon {
   userId: string;
   source: "claim" | "push";
+  /** The segment push that issued it, if one did. */
+  pushId?: string;
   issuedAt: number;
   validFrom: number;
   validTo: number;
@@ -41,6 +43,7 @@ export interface CouponState {
 const couponSchema = z.object({
   userId: z.string(),
   source: z.enum(["claim", "push"]),
+  pushId: z.string().optional(),
   issuedAt: z.number(),
   validFrom: z.number(),
   validTo: z.number(),
@@ -103,6 +106,7 @@ export function applyCouponEvent(state: CouponState, event: CouponEvent): Coupon
       state.coupons.set(event.couponId, {
         userId: event.userId,
         source: event.source,
+        ...(event.pushId === undefined ? {} : { pushId: event.pushId }),
         issuedAt: event.at,
         validFrom: event.validFrom,
         validTo: event.validTo,

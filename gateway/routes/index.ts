@@ -18,6 +18,7 @@ import type {
   RateLimiter,
   ReadinessReport,
   ReviewStore,
+  SegmentStore,
   UserDirectory,
   WarehouseDirectory,
 } from "../ports.ts";
@@ -44,6 +45,7 @@ import { type ParkedEventList, projectorRoutes } from "./projector.ts";
 import { promotionRoutes } from "./promotions.ts";
 import { reviewAdminRoutes } from "./review-admin.ts";
 import { reviewRoutes } from "./reviews.ts";
+import { segmentRoutes } from "./segments.ts";
 import { type StaffDirectory, userRoutes } from "./users.ts";
 import { warehouseRoutes } from "./warehouses.ts";
 
@@ -81,6 +83,8 @@ export interface GatewayPorts {
   reviews: ReviewStore;
   /** Promotions (decision 0021): definitions, and what checkout evaluates. */
   promotions: PromotionStore;
+  /** Member tags, segments and what segment pushes delivered (decision 0025). */
+  segments: SegmentStore;
   /** Scheduled jobs of this build and their run history. */
   jobs: JobDirectory;
   /** The projector's dead letters (any gateway node can list and retry them). */
@@ -103,6 +107,8 @@ export function gatewayRoutes(ports: GatewayPorts): RouteModule[] {
     orderLifecycleRoutes(ports),
     // Before memberRoutes: /v1/members/:userId/coupons is a static tail, harmless either way.
     couponRoutes(ports),
+    // Before memberRoutes too: /v1/members/:userId/tags and /messages.
+    segmentRoutes(ports),
     memberRoutes(),
     paymentRoutes({ ...ports.payments, audit: ports.audit }),
     paymentStatementRoutes(ports.payments),
