@@ -1,6 +1,7 @@
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { couponTemplateKind } from "../actors/coupon/index.ts";
+import { groupBuyKind } from "../actors/groupbuy/index.ts";
 import { skuKind } from "../actors/inventory/index.ts";
 import { memberKind } from "../actors/member/index.ts";
 import { orderKind } from "../actors/order/index.ts";
@@ -43,6 +44,7 @@ export const ACTOR_KINDS = [
   jobKind,
   warehouseKind,
   segmentPushKind,
+  groupBuyKind,
 ];
 
 export interface ActorHostInfrastructure {

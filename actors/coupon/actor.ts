@@ -305,6 +305,18 @@ export const couponHandlers = {
     };
   },
 
+  restore: (state: CouponState, c: Cmd<"restore">, ctx: DecideContext): Result => {
+    requireTemplate(state, ctx.id);
+    const coupon = heldCoupon(state, c.couponId, ctx);
+    // Not used by this order (already restored, or never used by it): nothing to give back.
+    if (coupon.orderId !== c.orderId || coupon.status !== "used")
+      return { events: [], reply: { couponId: c.couponId, orderId: c.orderId, restored: false } };
+    return {
+      events: [{ type: "restored", couponId: c.couponId, orderId: c.orderId, at: ctx.now }],
+      reply: { couponId: c.couponId, orderId: c.orderId, restored: true },
+    };
+  },
+
   expire: (state: CouponState, c: Cmd<"expire">, ctx: DecideContext): Result => {
     requireTemplate(state, ctx.id);
     if (state.endedAt !== null) return { events: [], reply: templateView(ctx.id, state, ctx.now) };

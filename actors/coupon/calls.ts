@@ -20,5 +20,6 @@ export const coupons = {
   reserve: build("reserve"),
   commit: build("commit"),
   release: build("release"),
+  restore: build("restore"),
   expire: build("expire"),
 };

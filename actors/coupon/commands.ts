@@ -119,6 +119,11 @@ export const couponCommandSchema = z.discriminatedUnion("type", [
     orderId: codeSchema,
     reason: text({ max: 200 }).optional(),
   }),
+  /**
+   * The order that used the coupon was refunded in full before shipment (decision 0024): the coupon is
+   * its owner's again (within its own validity) and the template's used count, GMV and cost drop back.
+   */
+  z.object({ type: z.literal("restore"), couponId: codeSchema, orderId: codeSchema }),
   /** Ends the template now: no more claims, and its unused coupons expire. */
   z.object({ type: z.literal("expire"), reason: text({ max: 200 }).optional() }),
 ]);

@@ -34,6 +34,8 @@ export const couponEventSchema = z.discriminatedUnion("type", [
     reason: z.string(),
     at: z.number(),
   }),
+  /** A used coupon given back after its order was refunded in full before shipment (decision 0024). */
+  z.object({ type: z.literal("restored"), couponId: z.string(), orderId: z.string(), at: z.number() }),
   z.object({ type: z.literal("expired"), reason: z.string(), ...who }),
 ]);
 

@@ -145,6 +145,18 @@ export function applyCouponEvent(state: CouponState, event: CouponEvent): Coupon
       state.reserved -= 1;
       break;
     }
+    case "restored": {
+      const coupon = state.coupons.get(event.couponId);
+      if (!coupon) break;
+      state.used -= 1;
+      state.gmv -= coupon.amount ?? 0;
+      state.discountCost -= coupon.discount ?? 0;
+      coupon.status = "available";
+      delete coupon.orderId;
+      delete coupon.discount;
+      delete coupon.amount;
+      break;
+    }
     case "expired":
       state.endedAt = event.at;
       break;

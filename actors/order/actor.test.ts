@@ -4,6 +4,7 @@ import { inventoryCommandSchema } from "../inventory/index.ts";
 import { memberCommandSchema } from "../member/index.ts";
 import { paymentCommandSchema } from "../payment/index.ts";
 import type { DecideContext, Decision, Effect, Reply, Resolution } from "../runtime/index.ts";
+import { groupBuyCommandSchema } from "../groupbuy/index.ts";
 import { DomainError, type DomainErrorKind } from "../runtime/index.ts";
 import { type OrderCommand, orderCommandSchema } from "./commands.ts";
 import { type OrderEvent, orderEventSchema } from "./events.ts";
@@ -26,6 +27,7 @@ const TARGETS: Record<string, z.ZodType> = {
   sku: inventoryCommandSchema,
   member: memberCommandSchema,
   payment: paymentCommandSchema,
+  "group-buy": groupBuyCommandSchema,
 };
 
 const ADDRESS = {
@@ -280,6 +282,26 @@ function refunded(): Order {
   for (const key of [...order.pending.keys()].filter((k) => !k.startsWith("refund:")))
     order.answer(key, ok());
   order.answer("refund:O-1-r1", ok({ refundId: "O-1-r1", amount: TOTAL }));
+  return order;
+}
+
+/** Part of the money refunded before shipment: the goods still go (decision 0024). */
+function partiallyRefunded(): Order {
+  const order = awaitingShipment().advance(MIN);
+  order.send(refundOnly(1_000));
+  order.send(approve, { by: "ops-1" });
+  order.answer("refund:O-1-r1", ok());
+  return order;
+}
+
+/** A group-buy order (decision 0024), paid, waiting for its group to form. */
+function awaitingGroup(): Order {
+  const order = placing({ group: { groupBuyId: "GB-1" } });
+  order.answer("group:join", ok({ groupBuyId: "GB-1", groupId: "GB-1-g1" }));
+  order.answer("reserve:SKU-A", reservedReply(2));
+  order.answer("reserve:SKU-B", reservedReply(1, "WH-B"));
+  order.answer("member:record", ok({ orderId: ID }));
+  order.advance(MIN).send(markPaid(), { by: "system:payment" });
   return order;
 }
 
@@ -930,6 +952,8 @@ interface Scenario {
   undecided?: boolean;
   /** A return was approved and has not been received yet. */
   returnApproved?: boolean;
+  /** Where fulfilment stands for a partially refunded order. */
+  stage?: OrderStatus;
 }
 
 const SCENARIOS: Scenario[] = [
@@ -939,6 +963,13 @@ const SCENARIOS: Scenario[] = [
   { name: "cancelled by the timeout", build: cancelledByTimeout, status: "cancelled" },
   { name: "cancelled: placement failed", build: placementFailed, status: "cancelled" },
   { name: "awaiting shipment", build: awaitingShipment, status: "awaiting_shipment" },
+  { name: "awaiting its group", build: awaitingGroup, status: "awaiting_group" },
+  {
+    name: "partially refunded before shipment",
+    build: partiallyRefunded,
+    status: "partially_refunded",
+    stage: "awaiting_shipment",
+  },
   { name: "shipped", build: shipped, status: "shipped" },
   { name: "completed", build: completed, status: "completed" },
   { name: "refund requested", build: refundRequested, status: "refund_requested", undecided: true },
@@ -971,7 +1002,7 @@ interface CommandCase {
 const inStatus =
   (...statuses: OrderStatus[]) =>
   (s: Scenario) =>
-    statuses.includes(s.status);
+    statuses.includes(s.status) || (s.stage !== undefined && statuses.includes(s.stage));
 const same = (s: Scenario) => s.status;
 
 const COMMANDS: CommandCase[] = [
@@ -997,7 +1028,7 @@ const COMMANDS: CommandCase[] = [
   {
     name: "changeAddress",
     command: { type: "changeAddress", address: NEW_ADDRESS },
-    legal: inStatus("pending_payment", "awaiting_shipment"),
+    legal: inStatus("pending_payment", "awaiting_group", "awaiting_shipment"),
     next: same,
   },
   {
@@ -1126,7 +1157,8 @@ describe("order - after-sales", () => {
     if (order.pending.has("member:cancel")) order.answer("member:cancel", ok());
     const refund = order.answer("refund:O-1-r1", ok({ refundId: "O-1-r1", amount: TOTAL }));
     expect(refund.events).toEqual([
-      { type: "refunded", refundId: "O-1-r1", amount: TOTAL, at: order.now, by: "system" },
+      { type: "refunded",
+        status: "refunded", refundId: "O-1-r1", amount: TOTAL, at: order.now, by: "system" },
     ]);
     expect(order.state.status).toBe("refunded");
     expect(order.state.refunded).toBe(TOTAL);
@@ -1206,7 +1238,8 @@ describe("order - after-sales", () => {
       if (!refundFirst) answerMember();
       order.answer("refund:O-1-r1", ok());
       answerMember();
-      expect(order.state.status).toBe("refunded");
+      // 1,000 of the total: the order stays, partially refunded (decision 0024).
+      expect(order.state.status).toBe("partially_refunded");
       expect(order.state.refunded).toBe(1_000);
       expect(order.startedTo("member", "cancelOrder")).toEqual([]);
       expect(order.startedTo("member", "refundOrder").map((e) => e.cmd)).toEqual([
@@ -1331,7 +1364,7 @@ describe("order - timeline and replay", () => {
     order.advance(DAY).send({ type: "confirmReceipt" });
     const tCompleted = order.now;
     order.answer("member:complete", ok());
-    order.advance(DAY).send(returnAndRefund(3_000));
+    order.advance(DAY).send(returnAndRefund());
     const tReturn = order.now;
     order.advance(MIN).send(approve, { by: "ops-1" });
     order.advance(2 * DAY).send(restock, { by: "wh-1" });
@@ -1350,7 +1383,7 @@ describe("order - timeline and replay", () => {
       { status: "return_requested", at: tReturn, by: USER, reason: "wrong size" },
       { status: "returned", at: tReturned, by: "system" },
     ]);
-    expect(order.state).toMatchObject({ status: "returned", refunded: 3_000, placeFailure: null });
+    expect(order.state).toMatchObject({ status: "returned", refunded: TOTAL, placeFailure: null });
     expect(order.pending.size).toBe(0);
 
     const replayed = (JSON.parse(JSON.stringify(order.events)) as OrderEvent[]).reduce(

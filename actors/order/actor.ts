@@ -1,4 +1,5 @@
 import { coupons, templateOfCoupon } from "../coupon/index.ts";
+import { groupBuys } from "../groupbuy/index.ts";
 import { inventory } from "../inventory/index.ts";
 import { members } from "../member/index.ts";
 import { payments } from "../payment/index.ts";
@@ -7,7 +8,7 @@ import { DomainError } from "../runtime/index.ts";
 import { type ActorCall, isoTime } from "../shared/index.ts";
 import type { OrderCommand } from "./commands.ts";
 import type { OrderEvent } from "./events.ts";
-import type { OrderState, OrderStatus } from "./state.ts";
+import { effectiveStatus, fulfilmentStage, type OrderState, type OrderStatus } from "./state.ts";
 
 type Cmd<T extends OrderCommand["type"]> = Extract<OrderCommand, { type: T }>;
 type Result = Decision<OrderEvent>;
@@ -17,7 +18,8 @@ const who = (ctx: DecideContext) => ({ at: ctx.now, by: ctx.meta.by ?? "system" 
 /** Illegal transitions are refused with the current state, so a client can tell why. */
 function requireStatus(state: OrderState, allowed: OrderStatus[], action: string): void {
   if (state.status === "new") throw new DomainError("not_found", "no such order");
-  if (!allowed.includes(state.status)) {
+  // A partially refunded order acts as its fulfilment stage (it still ships, completes, takes refunds).
+  if (!allowed.includes(state.status) && !allowed.includes(effectiveStatus(state))) {
     throw new DomainError("conflict", `cannot ${action} an order that is ${state.status}`, {
       orderStatus: state.status,
       allowed,
@@ -45,7 +47,19 @@ function releaseHeld(state: OrderState, orderId: string, reason: string): Effect
     .filter((l) => l.state === "reserved")
     .map((l) => effect(`release:${l.sku}`, inventory.release(l.sku, { orderId, reason })));
   const member = state.member === "recorded" ? [memberCancel(state, orderId, reason)] : [];
-  return [...releases, ...couponReleases(state, orderId, reason), ...member];
+  return [
+    ...releases,
+    ...couponReleases(state, orderId, reason),
+    ...member,
+    ...groupLeave(state, orderId, reason),
+  ];
+}
+
+/** Gives back the order's seat in its group (decision 0024), when one is held. */
+function groupLeave(state: OrderState, orderId: string, reason: string): Effect[] {
+  const g = state.group;
+  if (g?.state !== "joined") return [];
+  return [effect("group:leave", groupBuys.leave(g.groupBuyId, { orderId, reason }))];
 }
 
 /** The order's coupons, `[]` for orders placed before coupons existed. */
@@ -121,6 +135,9 @@ export const orderHandlers = {
       });
     // The coupon ids must name templates before anything is written.
     const couponTemplates = redeemed.map((r) => templateOf(r.couponId));
+    const freeGift = c.lines.findIndex((l) => l.gift && l.unitPrice !== 0);
+    if (freeGift >= 0)
+      throw new DomainError("invalid", "a gift line costs nothing", { field: `lines.${freeGift}.unitPrice` });
     // Apportioned line discounts (checkout) must add up to the order's discount, or refunds would not.
     if (c.lines.some((l) => l.discount !== undefined)) {
       const shares = c.lines.reduce((n, l) => n + (l.discount ?? 0), 0);
@@ -148,12 +165,27 @@ export const orderHandlers = {
           ...(redeemed.length > 0 ? { coupons: redeemed } : {}),
           ...(c.promotions && c.promotions.length > 0 ? { promotions: c.promotions } : {}),
           ...(c.quoteId ? { quoteId: c.quoteId } : {}),
+          ...(c.group ? { group: c.group } : {}),
           ...who(ctx),
         },
       ],
       reply: null,
       defer: true,
       effects: [
+        // A group-buy order holds a seat in its group (or opens one), all or nothing with the lines.
+        ...(c.group
+          ? [
+              effect(
+                "group:join",
+                groupBuys.join(c.group.groupBuyId, {
+                  orderId: ctx.id,
+                  userId: c.userId,
+                  qty: c.lines.reduce((n, l) => n + (l.gift ? 0 : l.qty), 0),
+                  ...(c.group.groupId ? { groupId: c.group.groupId } : {}),
+                }),
+              ),
+            ]
+          : []),
         // Each coupon is held on its template actor, all or nothing with the lines.
         ...redeemed.map((r, i) =>
           effect(
@@ -179,7 +211,8 @@ export const orderHandlers = {
           "member:record",
           members.recordOrder(c.userId, {
             orderId: ctx.id,
-            lines: c.lines.map((l) => ({ sku: l.sku, qty: l.qty })),
+            // Gifts are not purchases: they count toward no purchase limit.
+            lines: c.lines.filter((l) => !l.gift).map((l) => ({ sku: l.sku, qty: l.qty })),
             amount: amounts.total,
             ...(pointsToSpend > 0 ? { pointsToSpend } : {}),
             ...(c.campaignId ? { campaignId: c.campaignId } : {}),
@@ -187,7 +220,11 @@ export const orderHandlers = {
               ? {
                   limits: {
                     ...(maxPerUser
-                      ? { perSku: Object.fromEntries(c.lines.map((l) => [l.sku, maxPerUser])) }
+                      ? {
+                          perSku: Object.fromEntries(
+                            c.lines.filter((l) => !l.gift).map((l) => [l.sku, maxPerUser]),
+                          ),
+                        }
                       : {}),
                     ...(c.maxPerCampaign ? { perCampaign: c.maxPerCampaign } : {}),
                   },
@@ -218,19 +255,96 @@ export const orderHandlers = {
         paid: c.amount,
       });
     }
+    // A group-buy order waits for its group to form (decision 0024); the group hears it was paid.
+    const waits = state.group !== undefined && !state.group.formed;
+    const status = waits ? ("awaiting_group" as const) : ("awaiting_shipment" as const);
+    const group = state.group;
+    const groupPaid =
+      waits && group ? [effect("group:paid", groupBuys.paid(group.groupBuyId, { orderId: ctx.id }))] : [];
     return {
-      events: [{ type: "paid", paymentId: c.paymentId, channel: c.channel, amount: c.amount, ...who(ctx) }],
-      reply: { orderId: ctx.id, status: "awaiting_shipment" },
+      events: [
+        {
+          type: "paid",
+          paymentId: c.paymentId,
+          channel: c.channel,
+          amount: c.amount,
+          ...(waits ? { status } : {}),
+          ...who(ctx),
+        },
+      ],
+      reply: { orderId: ctx.id, status },
       timers: { cancel: ["expire"] },
       // Paid: the coupons are used.
-      effects: couponsOf(state)
-        .filter((r) => r.state === "reserved")
-        .map((r) =>
-          effect(
-            `usecoupon:${r.couponId}`,
-            coupons.commit(templateOf(r.couponId), { couponId: r.couponId, orderId: ctx.id }),
+      effects: [
+        ...groupPaid,
+        ...couponsOf(state)
+          .filter((r) => r.state === "reserved")
+          .map((r) =>
+            effect(
+              `usecoupon:${r.couponId}`,
+              coupons.commit(templateOf(r.couponId), { couponId: r.couponId, orderId: ctx.id }),
+            ),
           ),
-        ),
+      ],
+    };
+  },
+
+  /** The group formed (from the group-buy actor): the paid order proceeds to shipment. */
+  groupFormed: (state: OrderState, c: Cmd<"groupFormed">, ctx: DecideContext): Result => {
+    if (state.status === "new") throw new DomainError("not_found", `no order ${ctx.id}`);
+    if (state.group?.formed) return { events: [], reply: { orderId: ctx.id, status: state.status } };
+    if (state.status !== "awaiting_group" || state.group?.groupId !== c.groupId)
+      throw new DomainError("conflict", `order ${ctx.id} is not waiting for group ${c.groupId}`, {
+        orderStatus: state.status,
+      });
+    return {
+      events: [{ type: "groupFormed", ...who(ctx) }],
+      reply: { orderId: ctx.id, status: "awaiting_shipment" },
+    };
+  },
+
+  /**
+   * The group failed (from the group-buy actor): a paid order is refunded in full and its stock released;
+   * an unpaid one is cancelled. Applied once: a repeat finds the order already refunding or cancelled.
+   */
+  groupFailed: (state: OrderState, c: Cmd<"groupFailed">, ctx: DecideContext): Result => {
+    if (state.status === "new") throw new DomainError("not_found", `no order ${ctx.id}`);
+    if (state.status === "pending_payment" || state.status === "placing") {
+      const placing = state.status === "placing" && state.placeCommand;
+      return {
+        events: [{ type: "cancelled", reason: c.reason, ...who(ctx) }],
+        reply: { orderId: ctx.id, status: "cancelled" },
+        effects: releaseHeld(state, ctx.id, c.reason),
+        timers: { cancel: ["expire"] },
+        ...(placing
+          ? {
+              resolve: [
+                {
+                  commandId: state.placeCommand!,
+                  reply: { ok: false as const, error: { kind: "conflict" as const, message: c.reason } },
+                },
+              ],
+            }
+          : {}),
+      };
+    }
+    if (state.status !== "awaiting_group")
+      return { events: [], reply: { orderId: ctx.id, status: state.status } };
+    const amount = (state.payment?.amount ?? 0) - state.refunded;
+    const failed: OrderEvent = { type: "groupFailed", reason: c.reason, amount, ...who(ctx) };
+    const releases = state.lines
+      .filter((l) => l.state === "reserved")
+      .map((l) =>
+        effect(`release:${l.sku}`, inventory.release(l.sku, { orderId: ctx.id, reason: c.reason })),
+      );
+    return {
+      events: [failed],
+      reply: { orderId: ctx.id, status: "refund_requested" },
+      effects: [
+        ...releases,
+        // The refund id counts this request as the next after-sales request (`groupFailed` is one).
+        refundEffect(state, ctx.id, amount, 1),
+      ],
     };
   },
 
@@ -248,9 +362,10 @@ export const orderHandlers = {
       ],
       reply: { orderId: ctx.id, status: "shipped" },
       // Shipping deducts the stock: each reservation is committed on its SKU actor.
-      effects: state.lines.map((l) =>
-        effect(`commit:${l.sku}`, inventory.commit(l.sku, { orderId: ctx.id })),
-      ),
+      // Lines refunded or gifts dropped before shipment hold nothing to commit.
+      effects: state.lines
+        .filter((l) => l.state === "reserved")
+        .map((l) => effect(`commit:${l.sku}`, inventory.commit(l.sku, { orderId: ctx.id }))),
       timers: { set: [{ name: "autoComplete", at: ctx.now + c.autoCompleteMs }] },
     };
   },
@@ -266,7 +381,7 @@ export const orderHandlers = {
   },
 
   changeAddress: (state: OrderState, c: Cmd<"changeAddress">, ctx: DecideContext): Result => {
-    requireStatus(state, ["pending_payment", "awaiting_shipment"], "change the address of");
+    requireStatus(state, ["pending_payment", "awaiting_group", "awaiting_shipment"], "change the address of");
     return {
       events: [{ type: "addressChanged", address: c.address, ...who(ctx) }],
       reply: { orderId: ctx.id, address: c.address },
@@ -282,6 +397,8 @@ export const orderHandlers = {
     const refundLine = c.sku === undefined ? undefined : state.lines.find((l) => l.sku === c.sku);
     if (c.sku !== undefined && !refundLine)
       throw new DomainError("invalid", `the order has no line ${c.sku}`, { field: "sku" });
+    if (c.sku !== undefined && (state.refundedLines ?? []).includes(c.sku))
+      throw new DomainError("conflict", `line ${c.sku} was already refunded`, { orderStatus: state.status });
     const linePaid = refundLine
       ? refundLine.qty * refundLine.unitPrice - (refundLine.discount ?? 0)
       : undefined;
@@ -333,10 +450,12 @@ export const orderHandlers = {
     const effects: Effect[] = [];
     if (state.afterSales.kind === "refund_only") {
       // Stock still held goes back; the member is settled when the refund has gone through (onEffect).
-      // A one-line refund gives back that line's stock only.
+      // A one-line refund gives back that line's stock only; a refund of part of the money (no line named)
+      // keeps the goods going, so it releases nothing; a refund of everything releases every line.
       const only = state.afterSales.sku;
+      const everything = state.afterSales.amount >= (state.payment?.amount ?? 0) - state.refunded;
       const releases = state.lines
-        .filter((l) => l.state === "reserved" && (only === undefined || l.sku === only))
+        .filter((l) => l.state === "reserved" && (only === undefined ? everything : l.sku === only))
         .map((l) =>
           effect(
             `release:${l.sku}`,
@@ -356,12 +475,18 @@ export const orderHandlers = {
       throw new DomainError("conflict", "the return was already received", { orderStatus: state.status });
     const restock =
       c.disposition === "restock"
-        ? state.lines.map((l) =>
-            effect(
-              `restock:${l.sku}`,
-              inventory.receive(l.sku, { warehouse: c.warehouse, qty: l.qty, reason: `return of ${ctx.id}` }),
-            ),
-          )
+        ? state.lines
+            .filter((l) => state.afterSales?.sku === undefined || l.sku === state.afterSales.sku)
+            .map((l) =>
+              effect(
+                `restock:${l.sku}`,
+                inventory.receive(l.sku, {
+                  warehouse: c.warehouse,
+                  qty: l.qty,
+                  reason: `return of ${ctx.id}`,
+                }),
+              ),
+            )
         : [];
     return {
       events: [{ type: "returnReceived", warehouse: c.warehouse, disposition: c.disposition, ...who(ctx) }],
@@ -371,15 +496,35 @@ export const orderHandlers = {
   },
 };
 
-function refundEffect(state: OrderState, orderId: string): Effect {
-  const n = state.timeline.filter(
-    (t) => t.status === "refund_requested" || t.status === "return_requested",
-  ).length;
+function refundEffect(
+  state: OrderState,
+  orderId: string,
+  amount = state.afterSales!.amount,
+  pending = 0,
+): Effect {
+  const n =
+    state.timeline.filter((t) => t.status === "refund_requested" || t.status === "return_requested").length +
+    pending;
   const refundId = `${orderId}-r${n}`;
-  return effect(
-    `refund:${refundId}`,
-    payments.refund(state.payment!.paymentId, { refundId, amount: state.afterSales!.amount }),
-  );
+  return effect(`refund:${refundId}`, payments.refund(state.payment!.paymentId, { refundId, amount }));
+}
+
+/**
+ * Coupons back on a refund (decision 0024, closing what decision 0020 left open): a refund of everything
+ * before shipment — the buyer changed their mind, or the group did not form — gives every used coupon back
+ * to its owner (it keeps its own validity). After shipment, or for part of an order, the coupon stays
+ * used: each line's refund already returns what the line paid after its share of the coupon.
+ */
+function couponReturns(state: OrderState, orderId: string, full: boolean): Effect[] {
+  if (!full || fulfilmentStage(state) !== "awaiting_shipment") return [];
+  return couponsOf(state)
+    .filter((c) => c.state === "committed")
+    .map((c) =>
+      effect(
+        `restorecoupon:${c.couponId}`,
+        coupons.restore(templateOf(c.couponId), { couponId: c.couponId, orderId }),
+      ),
+    );
 }
 
 /** Step 2 of place order and the answers to every other effect. */
@@ -390,9 +535,26 @@ export function onOrderEffect(
 ): Result {
   const [action, target] = splitKey(result.key);
   const sys = { at: ctx.now, by: "system" };
-  if (action === "reserve" || action === "coupon" || result.key === "member:record") {
+  if (
+    action === "reserve" ||
+    action === "coupon" ||
+    result.key === "member:record" ||
+    result.key === "group:join"
+  ) {
     const events: OrderEvent[] = [];
-    if (action === "coupon") {
+    if (result.key === "group:join") {
+      events.push(
+        result.reply.ok
+          ? { type: "groupJoined", groupId: String((result.reply.value as { groupId: string }).groupId) }
+          : {
+              type: "groupRefused",
+              reason: result.reply.error.message,
+              ...(typeof result.reply.error.details?.reason === "string"
+                ? { refusal: result.reply.error.details.reason }
+                : {}),
+            },
+      );
+    } else if (action === "coupon") {
       events.push(
         result.reply.ok
           ? { type: "couponReserved", couponId: target }
@@ -431,6 +593,13 @@ export function onOrderEffect(
           ),
         );
       if (result.reply.ok && action === "member") undo.push(memberCancel(state, ctx.id, "order cancelled"));
+      if (result.reply.ok && result.key === "group:join" && state.group)
+        undo.push(
+          effect(
+            "group:leave",
+            groupBuys.leave(state.group.groupBuyId, { orderId: ctx.id, reason: "order cancelled" }),
+          ),
+        );
       if (result.reply.ok && action === "coupon")
         undo.push(
           ...couponReleases(state, ctx.id, "order cancelled", [
@@ -458,26 +627,48 @@ export function onOrderEffect(
       ...(answer.resolve ? { resolve: answer.resolve } : {}),
     };
   }
+  if (result.key === "group:leave") {
+    const answer = answerFailedPlacement(state, null, false);
+    return {
+      events: [...(result.reply.ok ? [{ type: "groupLeft" as const }] : []), ...(answer.events ?? [])],
+      reply: null,
+      ...(answer.resolve ? { resolve: answer.resolve } : {}),
+    };
+  }
   if (action === "commit")
     return { events: result.reply.ok ? [{ type: "lineCommitted", sku: target }] : [], reply: null };
   if (action === "usecoupon")
     return { events: result.reply.ok ? [{ type: "couponCommitted", couponId: target }] : [], reply: null };
   if (action === "refund" && result.reply.ok) {
     const amount = state.afterSales?.amount ?? 0;
-    // Points follow the money: a completed order's points are reversed, an open one's counters released.
-    const completed = state.afterSales?.from === "completed";
+    // Only a refund of everything paid ends the order; anything less leaves it partially refunded.
+    const full = state.refunded + amount >= (state.payment?.amount ?? 0);
+    const status = !full
+      ? ("partially_refunded" as const)
+      : state.afterSales?.kind === "return_and_refund"
+        ? ("returned" as const)
+        : ("refunded" as const);
+    // Points follow the money: a completed order's points are reversed, an open one's counters released
+    // once nothing is left paid.
+    const completed = fulfilmentStage(state) === "completed";
     const member = completed
-      ? effect(
-          `member:refund:${target}`,
-          members.refundOrder(state.userId, { orderId: ctx.id, refundId: target, amount }),
-        )
-      : memberCancel(state, ctx.id, "refunded");
+      ? [
+          effect(
+            `member:refund:${target}`,
+            members.refundOrder(state.userId, { orderId: ctx.id, refundId: target, amount }),
+          ),
+        ]
+      : full
+        ? [memberCancel(state, ctx.id, "refunded")]
+        : [];
     return {
-      events: [{ type: "refunded", refundId: target, amount, ...sys }],
+      events: [{ type: "refunded", refundId: target, amount, status, ...sys }],
       reply: null,
-      effects: state.member === "recorded" ? [member] : [],
+      effects: [...(state.member === "recorded" ? member : []), ...couponReturns(state, ctx.id, full)],
     };
   }
+  if (action === "restorecoupon")
+    return { events: result.reply.ok ? [{ type: "couponReleased", couponId: target }] : [], reply: null };
   return { events: [], reply: null };
 }
 
@@ -504,7 +695,7 @@ export function onOrderTimer(state: OrderState, timer: { name: string }, ctx: De
         : {}),
     };
   }
-  if (timer.name === "autoComplete" && state.status === "shipped") {
+  if (timer.name === "autoComplete" && effectiveStatus(state) === "shipped") {
     return {
       events: [{ type: "completed", auto: true, ...sys }],
       reply: null,
@@ -532,15 +723,20 @@ function settlePlacement(
     state:
       action === "coupon" && c.couponId === target ? (result.reply.ok ? "reserved" : "refused") : c.state,
   }));
+  const group =
+    result.key === "group:join" ? (result.reply.ok ? "joined" : "refused") : (state.group?.state ?? "joined");
   if (
     lineStates.includes("reserving") ||
     member === "pending" ||
-    couponStates.some((c) => c.state === "reserving")
+    couponStates.some((c) => c.state === "reserving") ||
+    group === "joining"
   )
     return { events, reply: null };
   const command = state.placeCommand ?? "";
   const refusedCoupon = couponStates.find((c) => c.state === "refused");
-  if (lineStates.every((s) => s === "reserved") && member === "recorded" && !refusedCoupon) {
+  // A gift the stock cannot cover is dropped (its line stays refused, with the reason); the order goes on.
+  const held = lineStates.every((s, i) => s === "reserved" || (s === "refused" && state.lines[i]!.gift));
+  if (held && member === "recorded" && !refusedCoupon && group === "joined") {
     const expiresAt = state.expiresAt ?? ctx.now;
     events.push({ type: "awaitingPayment", expiresAt, ...sys });
     const value = {
@@ -552,7 +748,7 @@ function settlePlacement(
     return { events, reply: null, resolve: [{ commandId: command, reply: { ok: true, value } }] };
   }
   // All or nothing: one part short cancels the order and gives back whatever was taken.
-  const refusedLine = state.lines.find((_, i) => lineStates[i] === "refused");
+  const refusedLine = state.lines.find((l, i) => lineStates[i] === "refused" && !l.gift);
   // A SKU's purchase limit is a conflict, not a shortage (the line refused now, or one refused earlier).
   const limitedNow =
     action === "reserve" && !result.reply.ok && result.reply.error.details?.reason === "per_user_limit";
@@ -560,13 +756,25 @@ function settlePlacement(
     ? state.lines.find((l) => l.sku === target)
     : state.lines.find((l, i) => lineStates[i] === "refused" && l.limited);
   const limited = limitedLine !== undefined;
+  const groupRefusal =
+    result.key === "group:join" && !result.reply.ok
+      ? {
+          reason: result.reply.error.message,
+          refusal:
+            typeof result.reply.error.details?.reason === "string"
+              ? result.reply.error.details.reason
+              : undefined,
+        }
+      : state.group?.refusal;
   const reason = limitedLine
     ? `purchase limit reached for ${limitedLine.sku}`
     : refusedLine
       ? `insufficient stock for ${refusedLine.sku}`
       : refusedCoupon
         ? `coupon ${refusedCoupon.couponId} cannot be redeemed`
-        : "member purchase limit or points refused";
+        : group === "refused"
+          ? (groupRefusal?.reason ?? "the group refused the order")
+          : "member purchase limit or points refused";
   const undo: Effect[] = state.lines
     .filter((_, i) => lineStates[i] === "reserved")
     .map((l) =>
@@ -574,11 +782,16 @@ function settlePlacement(
     );
   undo.push(...couponReleases(state, ctx.id, "placement failed", couponStates));
   if (member === "recorded") undo.push(memberCancel(state, ctx.id, "placement failed"));
+  // The group seat goes back too (not awaited: the group ignores a leave for a seat it no longer holds).
+  if (group === "joined" && state.group)
+    undo.push(effect("group:leave", groupBuys.leave(state.group.groupBuyId, { orderId: ctx.id, reason })));
   const kind = refusedLine && !limited ? ("insufficient_stock" as const) : ("conflict" as const);
+  const refusal = group === "refused" && !refusedLine && !refusedCoupon ? groupRefusal?.refusal : undefined;
   events.push({
     type: "placementFailed",
     reason,
     ...(refusedLine ? { sku: refusedLine.sku } : {}),
+    ...(refusal ? { refusal } : {}),
     errorKind: kind,
     ...sys,
   });
@@ -592,16 +805,30 @@ function settlePlacement(
     resolve: [
       {
         commandId: command,
-        reply: failureReply({ kind, message: reason, ...(refusedLine ? { sku: refusedLine.sku } : {}) }),
+        reply: failureReply({
+          kind,
+          message: reason,
+          ...(refusedLine ? { sku: refusedLine.sku } : {}),
+          ...(refusal ? { refusal } : {}),
+        }),
       },
     ],
   };
 }
 
-function failureReply(f: { kind: "insufficient_stock" | "conflict"; message: string; sku?: string }) {
+function failureReply(f: {
+  kind: "insufficient_stock" | "conflict";
+  message: string;
+  sku?: string;
+  refusal?: string;
+}) {
   return {
     ok: false as const,
-    error: { kind: f.kind, message: f.message, details: f.sku ? { sku: f.sku } : {} },
+    error: {
+      kind: f.kind,
+      message: f.message,
+      details: { ...(f.sku ? { sku: f.sku } : {}), ...(f.refusal ? { reason: f.refusal } : {}) },
+    },
   };
 }
 

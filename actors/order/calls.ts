@@ -16,4 +16,6 @@ export const orders = {
   markPaid: build("markPaid"),
   /** Handover to logistics (the warehouse actor): ships the order and commits its reservations. */
   ship: build("ship"),
+  groupFormed: build("groupFormed"),
+  groupFailed: build("groupFailed"),
 };

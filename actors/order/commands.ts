@@ -24,6 +24,17 @@ export const orderLineSchema = z.object({
    * decision 0021): a refund of the line returns `qty × unitPrice − discount`. Absent on older orders.
    */
   discount: moneySchema.optional(),
+  /**
+   * A gift a promotion gives with the order (`unitPrice` 0): reserved like any line, but a gift the stock
+   * cannot cover is dropped (the line ends `refused` with the reason) instead of failing the order.
+   */
+  gift: z.literal(true).optional(),
+});
+
+/** The group buy (拼团) an order belongs to: it joins `groupId`, or opens a new group without one. */
+export const orderGroupSchema = z.object({
+  groupBuyId: codeSchema,
+  groupId: codeSchema.optional(),
 });
 
 /** A promotion applied to an order, as checkout priced it (decision 0021). */
@@ -64,7 +75,16 @@ export const orderCommandSchema = z.discriminatedUnion("type", [
     promotions: z.array(appliedPromotionSchema).max(50).optional(),
     /** The checkout quote the buyer accepted, when the order named one. */
     quoteId: codeSchema.optional(),
+    /**
+     * A group-buy order (decision 0024): a seat is held in the group while placing (all or nothing with
+     * the lines); paid, the order waits in `awaiting_group` until the group forms.
+     */
+    group: orderGroupSchema.optional(),
   }),
+  /** From the group-buy actor: the order's group reached its size with every member paid. */
+  z.object({ type: z.literal("groupFormed"), groupId: codeSchema }),
+  /** From the group-buy actor: the deadline passed before the group formed; refund or cancel. */
+  z.object({ type: z.literal("groupFailed"), groupId: codeSchema, reason: text({ max: 200 }) }),
   z.object({ type: z.literal("cancel"), reason: text({ max: 200, trim: false }) }),
   z.object({
     type: z.literal("markPaid"),

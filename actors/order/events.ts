@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { addressSchema, appliedPromotionSchema, orderLineSchema } from "./commands.ts";
+import { addressSchema, appliedPromotionSchema, orderGroupSchema, orderLineSchema } from "./commands.ts";
 
 const allocation = z.array(z.object({ warehouse: z.string(), qty: z.number().int().positive() }));
 const who = { at: z.number(), by: z.string() };
@@ -28,8 +28,17 @@ export const orderEventSchema = z.discriminatedUnion("type", [
     /** Added field (decision 0021): the promotions checkout applied; absent on older events. */
     promotions: z.array(appliedPromotionSchema).optional(),
     quoteId: z.string().optional(),
+    /** Added field (decision 0024): the group buy the order joins or opens. */
+    group: orderGroupSchema.optional(),
     ...who,
   }),
+  /** The group-buy actor holds a seat for the order in `groupId` (opened for it when it named none). */
+  z.object({ type: z.literal("groupJoined"), groupId: z.string() }),
+  z.object({ type: z.literal("groupRefused"), reason: z.string(), refusal: z.string().optional() }),
+  z.object({ type: z.literal("groupLeft") }),
+  z.object({ type: z.literal("groupFormed"), ...who }),
+  /** The group failed: a paid order refunds everything (an after-sales refund approved by the system). */
+  z.object({ type: z.literal("groupFailed"), reason: z.string(), amount: z.number().int(), ...who }),
   z.object({ type: z.literal("couponReserved"), couponId: z.string() }),
   z.object({ type: z.literal("couponRefused"), couponId: z.string(), reason: z.string() }),
   z.object({ type: z.literal("couponReleased"), couponId: z.string() }),
@@ -52,6 +61,8 @@ export const orderEventSchema = z.discriminatedUnion("type", [
     type: z.literal("placementFailed"),
     reason: z.string(),
     sku: z.string().optional(),
+    /** Added field (decision 0024): why the group buy refused the order (e.g. `group-full`). */
+    refusal: z.string().optional(),
     errorKind: z.enum(["insufficient_stock", "conflict"]),
     ...who,
   }),
@@ -62,6 +73,8 @@ export const orderEventSchema = z.discriminatedUnion("type", [
     paymentId: z.string(),
     channel: z.string(),
     amount: z.number().int(),
+    /** Added field (decision 0024): a group-buy order paid before its group formed waits. */
+    status: z.enum(["awaiting_shipment", "awaiting_group"]).optional(),
     ...who,
   }),
   z.object({
@@ -95,7 +108,17 @@ export const orderEventSchema = z.discriminatedUnion("type", [
     disposition: z.enum(["restock", "scrap"]),
     ...who,
   }),
-  z.object({ type: z.literal("refunded"), refundId: z.string(), amount: z.number().int(), ...who }),
+  z.object({
+    type: z.literal("refunded"),
+    refundId: z.string(),
+    amount: z.number().int(),
+    /**
+     * Added field (decision 0024): where the refund leaves the order — `partially_refunded` while money
+     * remains paid; absent on older events (which always moved to `refunded` or `returned`).
+     */
+    status: z.enum(["refunded", "returned", "partially_refunded"]).optional(),
+    ...who,
+  }),
 ]);
 
 export type OrderEvent = z.infer<typeof orderEventSchema>;

@@ -6,6 +6,7 @@ export const ORDER_STATUSES = [
   "new",
   "placing",
   "pending_payment",
+  "awaiting_group",
   "awaiting_shipment",
   "shipped",
   "completed",
@@ -14,6 +15,7 @@ export const ORDER_STATUSES = [
   "refunded",
   "return_requested",
   "returned",
+  "partially_refunded",
 ] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
@@ -29,6 +31,8 @@ export interface OrderState {
       allocation: Array<{ warehouse: string; qty: number }>;
       /** Refused by the SKU's purchase limit rather than for stock. */
       limited?: true;
+      /** A gift line the stock could not cover: dropped from the order, with the SKU actor's reason. */
+      dropped?: string;
     }
   >;
   address: Address | null;
@@ -56,12 +60,27 @@ export interface OrderState {
   /** When a shipped order completes by itself (kept so a rejected after-sales request can re-arm it). */
   autoCompleteAt: number | null;
   refunded: number;
+  /** Lines refunded one by one (an after-sales request naming the SKU), so none is refunded twice. */
+  refundedLines?: string[];
+  /** The group buy (decision 0024): the seat held in its group, and whether the group formed. */
+  group?: {
+    groupBuyId: string;
+    groupId: string | null;
+    state: "joining" | "joined" | "refused" | "left";
+    formed: boolean;
+    refusal?: { reason: string; refusal?: string };
+  };
   /** Coupons redeemed by the order and where each stands on its template actor (absent in older snapshots). */
   coupons?: Array<{ couponId: string; discount: number; state: LineState }>;
   /** The member actor's part of placing: purchase limits and counters. */
   member: "pending" | "recorded" | "refused" | "released";
   /** Why placing failed, until the caller has been answered (after compensation completed). */
-  placeFailure: { kind: "insufficient_stock" | "conflict"; message: string; sku?: string } | null;
+  placeFailure: {
+    kind: "insufficient_stock" | "conflict";
+    message: string;
+    sku?: string;
+    refusal?: string;
+  } | null;
   timeline: Array<{ status: OrderStatus; at: number; by: string; reason?: string }>;
 }
 
@@ -96,6 +115,20 @@ function moveTo(state: OrderState, status: OrderStatus, at: number, by: string, 
   state.timeline.push({ status, at, by, ...(reason ? { reason } : {}) });
 }
 
+/**
+ * Where fulfilment stands, whatever refunds happened: a `partially_refunded` order still ships, completes
+ * or takes more after-sales requests as the stage it reached says.
+ */
+export function fulfilmentStage(state: OrderState): "awaiting_shipment" | "shipped" | "completed" {
+  if (state.timeline.some((t) => t.status === "completed")) return "completed";
+  return state.shipment ? "shipped" : "awaiting_shipment";
+}
+
+/** The status transitions check: a partially refunded order acts as its fulfilment stage. */
+export function effectiveStatus(state: OrderState): OrderStatus {
+  return state.status === "partially_refunded" ? fulfilmentStage(state) : state.status;
+}
+
 function line(state: OrderState, sku: string) {
   const found = state.lines.find((l) => l.sku === sku);
   if (!found) throw new Error(`order has no line for ${sku}`);
@@ -122,13 +155,53 @@ export function applyOrderEvent(state: OrderState, event: OrderEvent): OrderStat
       state.expiresAt = event.expiresAt;
       state.promotions = event.promotions ?? [];
       state.quoteId = event.quoteId ?? null;
+      if (event.group)
+        state.group = {
+          groupBuyId: event.group.groupBuyId,
+          groupId: event.group.groupId ?? null,
+          state: "joining",
+          formed: false,
+        };
       moveTo(state, "placing", event.at, event.by);
       break;
     case "lineReserved":
       Object.assign(line(state, event.sku), { state: "reserved", allocation: event.allocation });
       break;
-    case "lineRefused":
-      Object.assign(line(state, event.sku), { state: "refused", ...(event.limit ? { limited: true } : {}) });
+    case "lineRefused": {
+      const refused = line(state, event.sku);
+      Object.assign(refused, {
+        state: "refused",
+        ...(event.limit ? { limited: true } : {}),
+        ...(refused.gift ? { dropped: event.reason } : {}),
+      });
+      break;
+    }
+    case "groupJoined":
+      if (state.group) Object.assign(state.group, { groupId: event.groupId, state: "joined" });
+      break;
+    case "groupRefused":
+      if (state.group)
+        Object.assign(state.group, {
+          state: "refused",
+          refusal: { reason: event.reason, ...(event.refusal ? { refusal: event.refusal } : {}) },
+        });
+      break;
+    case "groupLeft":
+      if (state.group) state.group.state = "left";
+      break;
+    case "groupFormed":
+      if (state.group) state.group.formed = true;
+      moveTo(state, "awaiting_shipment", event.at, event.by, "group formed");
+      break;
+    case "groupFailed":
+      state.afterSales = {
+        kind: "refund_only",
+        reason: event.reason,
+        amount: event.amount,
+        from: state.status,
+        approved: true,
+      };
+      moveTo(state, "refund_requested", event.at, event.by, event.reason);
       break;
     case "couponReserved":
       coupon(state, event.couponId).state = "reserved";
@@ -163,6 +236,7 @@ export function applyOrderEvent(state: OrderState, event: OrderEvent): OrderStat
         kind: event.errorKind,
         message: event.reason,
         ...(event.sku ? { sku: event.sku } : {}),
+        ...(event.refusal ? { refusal: event.refusal } : {}),
       };
       moveTo(state, "cancelled", event.at, event.by, event.reason);
       break;
@@ -179,7 +253,7 @@ export function applyOrderEvent(state: OrderState, event: OrderEvent): OrderStat
         amount: event.amount,
         at: event.at,
       };
-      moveTo(state, "awaiting_shipment", event.at, event.by, "paid");
+      moveTo(state, event.status ?? "awaiting_shipment", event.at, event.by, "paid");
       break;
     case "shipped":
       state.shipment = { carrier: event.carrier, trackingNo: event.trackingNo, at: event.at };
@@ -222,9 +296,10 @@ export function applyOrderEvent(state: OrderState, event: OrderEvent): OrderStat
       break;
     case "refunded":
       state.refunded += event.amount;
+      if (state.afterSales?.sku) state.refundedLines = [...(state.refundedLines ?? []), state.afterSales.sku];
       moveTo(
         state,
-        state.afterSales?.kind === "return_and_refund" ? "returned" : "refunded",
+        event.status ?? (state.afterSales?.kind === "return_and_refund" ? "returned" : "refunded"),
         event.at,
         event.by,
       );

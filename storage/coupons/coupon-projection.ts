@@ -56,6 +56,14 @@ async function applyEvent(tx: ProjectionTx, templateId: string, seq: number, e: 
       await tx`UPDATE coupons SET status = 'available', order_id = NULL, discount = NULL, amount = NULL, version = ${seq}
         WHERE coupon_id = ${e.couponId} AND version <= ${seq}`;
       return;
+    case "restored":
+      await tx`UPDATE coupon_templates t SET used = t.used - 1, gmv = t.gmv - COALESCE(c.amount, 0),
+          discount_cost = t.discount_cost - COALESCE(c.discount, 0)
+        FROM coupons c WHERE c.coupon_id = ${e.couponId} AND t.template_id = ${templateId}`;
+      await tx`UPDATE coupons SET status = 'available', order_id = NULL, discount = NULL, amount = NULL,
+          used_at = NULL, version = ${seq}
+        WHERE coupon_id = ${e.couponId} AND version <= ${seq}`;
+      return;
     case "expired":
       await tx`UPDATE coupon_templates SET ended_at = ${new Date(e.at)} WHERE template_id = ${templateId}`;
       return;
