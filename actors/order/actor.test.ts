@@ -1,10 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import type { z } from "zod";
+import { groupBuyCommandSchema } from "../groupbuy/index.ts";
 import { inventoryCommandSchema } from "../inventory/index.ts";
 import { memberCommandSchema } from "../member/index.ts";
 import { paymentCommandSchema } from "../payment/index.ts";
 import type { DecideContext, Decision, Effect, Reply, Resolution } from "../runtime/index.ts";
-import { groupBuyCommandSchema } from "../groupbuy/index.ts";
 import { DomainError, type DomainErrorKind } from "../runtime/index.ts";
 import { type OrderCommand, orderCommandSchema } from "./commands.ts";
 import { type OrderEvent, orderEventSchema } from "./events.ts";
@@ -1157,8 +1157,14 @@ describe("order - after-sales", () => {
     if (order.pending.has("member:cancel")) order.answer("member:cancel", ok());
     const refund = order.answer("refund:O-1-r1", ok({ refundId: "O-1-r1", amount: TOTAL }));
     expect(refund.events).toEqual([
-      { type: "refunded",
-        status: "refunded", refundId: "O-1-r1", amount: TOTAL, at: order.now, by: "system" },
+      {
+        type: "refunded",
+        status: "refunded",
+        refundId: "O-1-r1",
+        amount: TOTAL,
+        at: order.now,
+        by: "system",
+      },
     ]);
     expect(order.state.status).toBe("refunded");
     expect(order.state.refunded).toBe(TOTAL);
