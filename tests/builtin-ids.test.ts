@@ -8,6 +8,7 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { type CouponState, couponTemplateKind } from "../actors/coupon/index.ts";
+import { type GroupBuyState, groupBuyKind } from "../actors/groupbuy/index.ts";
 import { type InventoryState, skuKind, stockView } from "../actors/inventory/index.ts";
 import { type MemberState, memberKind } from "../actors/member/index.ts";
 import { orderKind } from "../actors/order/index.ts";
@@ -255,6 +256,83 @@ describe("built-in property names as ids", () => {
           expect(again.issued).toBe(0);
           expect(cluster.durableState<CouponState>(couponTemplateKind, user).issued).toBe(2);
           await restartMatchesLog(cluster, couponTemplateKind, user);
+        },
+      ),
+      { numRuns: 15 },
+    );
+  });
+
+  test("builtin ids - the group-buy actor: orders and users named like built-ins take, keep and free seats", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...BUILTIN_NAMES),
+        fc.constantFrom(...BUILTIN_NAMES),
+        async (user, other) => {
+          const cluster = new MemoryCluster([skuKind, memberKind, orderKind, paymentKind, groupBuyKind], {
+            clock: T0,
+            instance: { snapshotEvery: 1 },
+          });
+          expectOk(
+            await cluster.command("sku", "GSKU", {
+              id: "r",
+              cmd: { type: "receive", warehouse: "WH-1", qty: 10 },
+            }),
+            "receive",
+          );
+          expectOk(
+            await cluster.command("group-buy", user, {
+              id: "c",
+              cmd: {
+                type: "create",
+                campaign: {
+                  name: "团",
+                  sku: "GSKU",
+                  price: 100,
+                  groupSize: 2,
+                  formHours: 1,
+                  startsAt: T0 - 1,
+                  endsAt: T0 + 3_600_000,
+                },
+              },
+            }),
+            "create group buy",
+          );
+          const place = (orderId: string, userId: string, groupId?: string) =>
+            cluster.command("order", orderId, {
+              id: `place:${orderId}`,
+              cmd: {
+                type: "place",
+                userId,
+                lines: [{ sku: "GSKU", qty: 1, unitPrice: 100 }],
+                address: ADDRESS,
+                channel: "web",
+                paymentTimeoutMs: 60_000,
+                group: { groupBuyId: user, ...(groupId ? { groupId } : {}) },
+              },
+            });
+          expectOk(await place(user, user), "open a group");
+          await cluster.settle();
+          const state = cluster.durableState<GroupBuyState>(groupBuyKind, user);
+          const groupId = state.orders.get(user)!;
+          expect(groupId).toBe(`${user}-g1`);
+          // The same user (an id like `constructor`) cannot sit twice; another can, once.
+          expect((await place(`${user}-2`, user, groupId)).ok).toBe(false);
+          const second = await place(`x${other}`, `x${other}`, groupId);
+          expect(second.ok).toBe(true);
+          await cluster.settle();
+          expect(
+            cluster.durableState<GroupBuyState>(groupBuyKind, user).groups.get(groupId)?.members.length,
+          ).toBe(2);
+          expectOk(
+            await cluster.command("order", user, { id: "cancel", cmd: { type: "cancel", reason: "no" } }),
+            "cancel",
+          );
+          await cluster.settle();
+          expect(
+            cluster.durableState<GroupBuyState>(groupBuyKind, user).groups.get(groupId)?.members.length,
+          ).toBe(1);
+          await restartMatchesLog(cluster, groupBuyKind, user);
+          expect(cluster.errors).toEqual([]);
         },
       ),
       { numRuns: 15 },

@@ -198,7 +198,7 @@ test("checkout - a promotion ended between quote and order: 409 quote-changed wi
   expect((fresh.body as { amounts: { total: number } }).amounts.total).toBe(12_000);
 });
 
-test("checkout - refunding one line returns exactly what it paid after its share of the discount", async () => {
+test("checkout - refunding one line returns exactly what it paid after its share of the discount; the order is partially refunded", async () => {
   const id = await promotion({
     name: "满100减15 refund",
     type: "threshold_reduction",
@@ -232,9 +232,30 @@ test("checkout - refunding one line returns exactly what it paid after its share
   expect(
     (await api.call("POST", `/v1/orders/${orderId}/after-sales/decision`, { approve: true })).status,
   ).toBe(200);
-  await waitFor(async () => (await status()) === "refunded", 10_000, "refunded");
+  // The other line is still paid for: the order is partially refunded, not refunded (decision 0024).
+  await waitFor(async () => (await status()) === "partially_refunded", 60_000, "partially refunded");
   const p = (await api.call("GET", `/v1/payments/${paymentId}`)).body as { refunded: number };
   expect(p.refunded).toBe(3_500);
+  // The same line cannot be refunded twice; the other line can, and that ends the order refunded.
+  const again = await api.call("POST", `/v1/orders/${orderId}/after-sales`, {
+    kind: "refund_only",
+    reason: "again",
+    sku: "C-R1",
+  });
+  expect(again.status, JSON.stringify(again.body)).toBe(409);
+  const rest = await api.call("POST", `/v1/orders/${orderId}/after-sales`, {
+    kind: "refund_only",
+    reason: "the rest",
+    sku: "C-R2",
+  });
+  expect(rest.status, JSON.stringify(rest.body)).toBe(200);
+  expect(rest.body).toMatchObject({ amount: 7_000 });
+  expect(
+    (await api.call("POST", `/v1/orders/${orderId}/after-sales/decision`, { approve: true })).status,
+  ).toBe(200);
+  await waitFor(async () => (await status()) === "refunded", 60_000, "refunded");
+  const whole = (await api.call("GET", `/v1/payments/${paymentId}`)).body as { refunded: number };
+  expect(whole.refunded).toBe(10_500);
   const bad = await api.call("POST", `/v1/orders/${orderId}/after-sales`, {
     kind: "refund_only",
     reason: "x",

@@ -15,6 +15,7 @@ import { canonical } from "../idempotency.ts";
 import type { PriceRuleStore, PromotionStore } from "../ports.ts";
 import { ProblemError } from "../problem.ts";
 import { type AppliedCoupon, couponDiscounts } from "./coupon-checkout.ts";
+import { priceGroupBuy } from "./group-buy-checkout.ts";
 import { quoteLines } from "./pricing-quote.ts";
 
 export interface CheckoutDeps {
@@ -29,6 +30,9 @@ export interface CheckoutRequest {
   couponIds?: readonly string[];
   campaignId?: string;
   pointsToSpend?: number;
+  /** A group-buy order (decision 0024): priced at the group price alone (`priceGroupBuy`). */
+  groupBuyId?: string;
+  groupId?: string;
 }
 
 export const FREIGHT_NOTE: Explanation = {
@@ -76,6 +80,7 @@ export async function priceCheckout(
   deps: CheckoutDeps,
   req: CheckoutRequest,
 ): Promise<CheckoutQuote> {
+  if (req.groupBuyId !== undefined) return priceGroupBuy(kit, c, { ...req, groupBuyId: req.groupBuyId });
   const couponIds = req.couponIds ?? [];
   if (couponIds.length > 0 && req.userId === undefined)
     throw new ProblemError(400, "validation", "coupons need the buyer: send userId", { field: "userId" });

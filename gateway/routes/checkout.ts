@@ -19,6 +19,10 @@ export const checkoutBody = z
       .describe("The buyer's coupons, applied in this order after promotions (needs userId)"),
     campaignId: codeSchema.optional(),
     pointsToSpend: placeBody.shape.pointsToSpend,
+    groupBuyId: placeBody.shape.groupBuyId.describe(
+      "A group-buy campaign: its group price alone (decision 0024)",
+    ),
+    groupId: placeBody.shape.groupId.describe("The group to join (with groupBuyId); absent: a new group"),
     address: addressSchema.optional().describe("For freight, once the logistics module lands"),
   })
   .strict();

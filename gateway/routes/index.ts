@@ -26,6 +26,7 @@ import { authRoutes } from "./auth.ts";
 import { categoryRoutes } from "./categories.ts";
 import { checkoutRoutes } from "./checkout.ts";
 import { couponRoutes } from "./coupons.ts";
+import { groupBuyRoutes } from "./group-buys.ts";
 import { holdRoutes } from "./holds.ts";
 import { inventoryRoutes } from "./inventory.ts";
 import { type JobDirectory, jobRoutes } from "./jobs.ts";
@@ -126,5 +127,6 @@ export function gatewayRoutes(ports: GatewayPorts): RouteModule[] {
     reviewRoutes(ports),
     promotionRoutes(ports),
     checkoutRoutes(ports),
+    groupBuyRoutes(),
   ];
 }

@@ -56,8 +56,20 @@ export const orderView = z.object({
       allocation: z.array(warehouseQty),
       limited: z.literal(true).optional().describe("Refused by the SKU's purchase limit"),
       discount: z.number().int().optional().describe("The line's share of the order's discount"),
+      gift: z.literal(true).optional().describe("A gift promotion's free unit(s): reserved like a line"),
+      dropped: z.string().optional().describe("A gift the stock could not cover: why it was dropped"),
     }),
   ),
+  group: z
+    .object({
+      groupBuyId: z.string(),
+      groupId: z.string().nullable(),
+      state: z.enum(["joining", "joined", "refused", "left"]),
+      formed: z.boolean(),
+    })
+    .optional()
+    .describe("A group-buy order's seat: paid, it waits in awaiting_group until the group forms"),
+  refundedLines: z.array(z.string()).optional().describe("Lines refunded one by one (each at most once)"),
   promotions: z.array(
     z.object({ promotionId: z.string(), name: z.string(), type: z.string(), discount: z.number().int() }),
   ),

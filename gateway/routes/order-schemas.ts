@@ -22,6 +22,15 @@ export const placeBody = z
     couponIds: z.array(codeSchema).max(10).optional(),
     /** The checkout quote accepted: 409 quote-changed when the order's fresh price differs. */
     quoteId: codeSchema.optional(),
+    /** A group-buy order (拼团, decision 0024): the group price; it opens a new group unless `groupId` names one. */
+    groupBuyId: codeSchema
+      .optional()
+      .describe(
+        "A group-buy campaign (拼团): the order pays its group price and waits for its group to form",
+      ),
+    groupId: codeSchema
+      .optional()
+      .describe("The group to join (needs groupBuyId); absent, the order opens a new group"),
     // Purchase limits are business rules, never the caller's: refused with a message saying where they live.
     maxPerUser: operatorSetLimit("maxPerUser", "PUT /v1/inventory/{sku}/purchase-limit"),
     maxPerCampaign: operatorSetLimit("maxPerCampaign", "campaign configuration, with promotions"),

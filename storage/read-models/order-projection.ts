@@ -32,12 +32,12 @@ async function applyOrder(tx: ProjectionTx, orderId: string, seq: number, e: Ord
   }
   const status = STATUS_AFTER[e.type];
   if (e.type === "paid") {
-    await tx`UPDATE orders SET status = 'awaiting_shipment', paid_amount = ${e.amount}, payment_id = ${e.paymentId},
+    await tx`UPDATE orders SET status = ${e.status ?? "awaiting_shipment"}, paid_amount = ${e.amount}, payment_id = ${e.paymentId},
       paid_at = ${new Date(e.at)}, updated_at = ${new Date(e.at)}, projected_at = clock_timestamp(), version = ${seq}
       WHERE order_id = ${orderId} AND version < ${seq}`;
   } else if (e.type === "refunded") {
     await tx`UPDATE orders SET refunded_amount = refunded_amount + ${e.amount},
-      status = CASE WHEN status = 'return_requested' THEN 'returned' ELSE 'refunded' END,
+      status = COALESCE(${e.status ?? null}::text, CASE WHEN status = 'return_requested' THEN 'returned' ELSE 'refunded' END),
       updated_at = ${new Date(e.at)}, version = ${seq} WHERE order_id = ${orderId} AND version < ${seq}`;
   } else if (e.type === "afterSalesRequested") {
     const requested = e.kind === "refund_only" ? "refund_requested" : "return_requested";
@@ -59,6 +59,8 @@ const STATUS_AFTER: Partial<Record<OrderEvent["type"], string>> = {
   cancelled: "cancelled",
   shipped: "shipped",
   completed: "completed",
+  groupFormed: "awaiting_shipment",
+  groupFailed: "refund_requested",
 };
 
 async function applyPayment(
