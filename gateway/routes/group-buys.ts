@@ -10,22 +10,19 @@ import { groupBuyBody, groupBuyView, groupPage, groupsQuery, groupView } from ".
 
 const KIND = "group-buy";
 
-/** The group-buy actor's refusals (`details.reason`) that become their own problem types. */
-const REFUSALS = new Set([
-  "group-buy-not-active",
-  "group-full",
-  "group-closed",
-  "already-in-group",
-  "group-not-found",
-  "qty-over-limit",
-]);
-
-/** A refused group-buy seat (join or place) as its own 409 problem type; anything else unchanged. */
+/** A refused group-buy seat (the actor's `details.reason`) as its own 409 problem type; anything else unchanged. */
 export function groupBuyProblem(error: unknown): never {
   if (error instanceof ProblemError && error.slug === "conflict") {
-    const { reason, ...extra } = error.extra;
-    if (typeof reason === "string" && REFUSALS.has(reason))
-      throw new ProblemError(409, reason, error.message, { ...extra, field: extra.field ?? "groupId" });
+    const { reason, ...rest } = error.extra;
+    const extra = { ...rest, field: rest.field ?? "groupId" };
+    if (reason === "group-full") throw new ProblemError(409, "group-full", error.message, extra);
+    if (reason === "group-closed") throw new ProblemError(409, "group-closed", error.message, extra);
+    if (reason === "already-in-group") throw new ProblemError(409, "already-in-group", error.message, extra);
+    if (reason === "group-not-found") throw new ProblemError(409, "group-not-found", error.message, extra);
+    if (reason === "group-buy-not-active")
+      throw new ProblemError(409, "group-buy-not-active", error.message, { ...rest, field: "groupBuyId" });
+    if (reason === "qty-over-limit")
+      throw new ProblemError(409, "qty-over-limit", error.message, { ...rest, field: "lines.0.qty" });
   }
   throw error;
 }

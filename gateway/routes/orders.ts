@@ -19,6 +19,7 @@ import { idempotencyKey, parseBody, parseParam, parseQuery } from "../validate.t
 import { type CheckoutQuote, priceCheckout } from "./checkout-pricing.ts";
 import { groupBuyProblem } from "./group-buys.ts";
 import { requireOnSale } from "./listing-check.ts";
+import { groupOf, orderLines } from "./order-placement.ts";
 import {
   mergeCandidates,
   orderPage,
@@ -68,31 +69,6 @@ function promotionsAndCoupons(quote: CheckoutQuote) {
   return { ...(promotions.length > 0 ? { promotions } : {}), ...(coupons.length > 0 ? { coupons } : {}) };
 }
 
-/**
- * The order's lines as checkout priced them, plus the gifts of gift promotions as zero-price lines that
- * reserve stock like any other (decision 0024); a gift the stock cannot cover is dropped by the order
- * actor, with the reason on its line. A gift of a SKU the cart also buys is not added (one line per SKU):
- * the quote still lists it.
- */
-function orderLines(quote: CheckoutQuote) {
-  const lines: Array<{ sku: string; qty: number; unitPrice: number; discount?: number; gift?: true }> =
-    quote.lines.map(({ sku, qty, unitPrice, discount }) =>
-      quote.amounts.discount > 0 ? { sku, qty, unitPrice, discount } : { sku, qty, unitPrice },
-    );
-  const bought = new Set(lines.map((l) => l.sku));
-  const gifts = new Map<string, number>();
-  for (const g of quote.gifts) if (!bought.has(g.sku)) gifts.set(g.sku, (gifts.get(g.sku) ?? 0) + g.qty);
-  for (const [sku, qty] of gifts)
-    lines.push({
-      sku,
-      qty,
-      unitPrice: 0,
-      ...(quote.amounts.discount > 0 ? { discount: 0 } : {}),
-      gift: true,
-    });
-  return lines;
-}
-
 /** The order masking policy (the same one sockets and exports apply), for this caller. */
 function forCaller<T extends object>(c: Context, order: T): T {
   return maskOrder(order, can(principalOf(c), PERSONAL_DATA_PERMISSION));
@@ -123,8 +99,6 @@ export function orderRoutes(deps: OrderRouteDeps) {
       async (c) => {
         const key = idempotencyKey(c, true);
         const body = await parseBody(c, placeBody);
-        if (body.groupId !== undefined && body.groupBuyId === undefined)
-          throw new ProblemError(422, "validation", "groupId needs groupBuyId", { field: "groupBuyId" });
         await requireOnSale(
           kit,
           c,
@@ -157,14 +131,7 @@ export function orderRoutes(deps: OrderRouteDeps) {
             ...(body.campaignId ? { campaignId: body.campaignId } : {}),
             ...promotionsAndCoupons(quote),
             ...(body.quoteId ? { quoteId: body.quoteId } : {}),
-            ...(body.groupBuyId
-              ? {
-                  group: {
-                    groupBuyId: body.groupBuyId,
-                    ...(body.groupId ? { groupId: body.groupId } : {}),
-                  },
-                }
-              : {}),
+            ...groupOf(body),
           },
           idempotentCommand(c, "place", key, body),
         ).catch(groupBuyProblem);

@@ -1,0 +1,35 @@
+import { ProblemError } from "../problem.ts";
+import type { CheckoutQuote } from "./checkout-pricing.ts";
+
+/**
+ * The order's lines as checkout priced them, plus the gifts of gift promotions as zero-price lines that
+ * reserve stock like any other (decision 0024); a gift the stock cannot cover is dropped by the order
+ * actor, with the reason on its line. A gift of a SKU the cart also buys is not added (one line per SKU):
+ * the quote still lists it.
+ */
+export function orderLines(quote: CheckoutQuote) {
+  const lines: Array<{ sku: string; qty: number; unitPrice: number; discount?: number; gift?: true }> =
+    quote.lines.map(({ sku, qty, unitPrice, discount }) =>
+      quote.amounts.discount > 0 ? { sku, qty, unitPrice, discount } : { sku, qty, unitPrice },
+    );
+  const bought = new Set(lines.map((l) => l.sku));
+  const gifts = new Map<string, number>();
+  for (const g of quote.gifts) if (!bought.has(g.sku)) gifts.set(g.sku, (gifts.get(g.sku) ?? 0) + g.qty);
+  for (const [sku, qty] of gifts)
+    lines.push({
+      sku,
+      qty,
+      unitPrice: 0,
+      ...(quote.amounts.discount > 0 ? { discount: 0 } : {}),
+      gift: true,
+    });
+  return lines;
+}
+
+/** A group-buy order's `group` for the order actor (decision 0024): join `groupId`, or open a new group. */
+export function groupOf(body: { groupBuyId?: string | undefined; groupId?: string | undefined }) {
+  if (body.groupId !== undefined && body.groupBuyId === undefined)
+    throw new ProblemError(422, "validation", "groupId needs groupBuyId", { field: "groupBuyId" });
+  if (body.groupBuyId === undefined) return {};
+  return { group: { groupBuyId: body.groupBuyId, ...(body.groupId ? { groupId: body.groupId } : {}) } };
+}
