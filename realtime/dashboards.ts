@@ -9,6 +9,8 @@ export const DASHBOARDS = {
   warehouse: { kinds: ["wave", "warehouse-task"], permission: "inventory:read" },
   /** Listing events live; the figures (Postgres) arrive as `panel` updates, see `catalogue-panel.ts`. */
   catalogue: { kinds: ["product"], permission: "product:read" },
+  /** Coupon and flash-sale events live; the figures (Postgres) arrive as `panel` updates, see `promotions-panel.ts`. */
+  promotions: { kinds: ["coupon-template", "flash-sale"], permission: "promotion:read" },
 } as const;
 
 export type DashboardName = keyof typeof DASHBOARDS;

@@ -7,6 +7,7 @@ import { DashboardRooms, type DashboardSnapshots } from "./dashboard-rooms.ts";
 import { Delivery } from "./delivery.ts";
 import { EntityRooms } from "./entity-rooms.ts";
 import { LogFollower } from "./log-follower.ts";
+import { PromotionsPanel } from "./promotions-panel.ts";
 import { type Principal, SocketAuth } from "./socket-auth.ts";
 
 export type { DashboardSnapshots } from "./dashboard-rooms.ts";
@@ -37,6 +38,7 @@ export class RealtimeHub {
   readonly #dashboards: DashboardRooms;
   readonly #entities: EntityRooms;
   readonly #catalogue: CataloguePanel;
+  readonly #promotions: PromotionsPanel;
   #timers: Array<ReturnType<typeof setInterval>> = [];
 
   constructor(deps: {
@@ -90,6 +92,8 @@ export class RealtimeHub {
       onLive: (socket, dashboard) => {
         if (dashboard === "catalogue")
           this.#catalogue.joined(socket, (s, update) => this.#delivery.emit(s, "panel", update));
+        if (dashboard === "promotions")
+          this.#promotions.joined(socket, (s, update) => this.#delivery.emit(s, "panel", update));
       },
     });
     this.#entities = new EntityRooms(parts);
@@ -99,6 +103,12 @@ export class RealtimeHub {
       broadcast: (update) => this.#dashboards.broadcastPanel("catalogue", update),
       ...(deps.catalogueChanges ? { changes: deps.catalogueChanges } : {}),
       ...(deps.cataloguePeriodMs ? { periodMs: deps.cataloguePeriodMs } : {}),
+      log: deps.log,
+    });
+    this.#promotions = new PromotionsPanel({
+      snapshots: deps.snapshots,
+      watchers: () => this.#dashboards.watchers("promotions"),
+      broadcast: (update) => this.#dashboards.broadcastPanel("promotions", update),
       log: deps.log,
     });
   }
@@ -112,8 +122,10 @@ export class RealtimeHub {
     await this.#follower.start((message) => {
       this.#dashboards.onMessage(message);
       this.#entities.onMessage(message);
+      this.#promotions.onMessage(message);
     });
     await this.#catalogue.start();
+    this.#promotions.start();
     this.#timers.push(
       setInterval(() => this.#dashboards.flushStock(), this.#options.coalesceMs),
       setInterval(() => this.#delivery.dropSlowClients(), 1_000),
@@ -134,6 +146,7 @@ export class RealtimeHub {
     for (const timer of this.#timers) clearInterval(timer);
     this.#auth.stop();
     await this.#catalogue.stop();
+    this.#promotions.stop();
     await this.#follower.stop();
     // This node's sockets only: the Redis adapter would otherwise disconnect every node's dashboards.
     this.#io.local.disconnectSockets(true);

@@ -78,6 +78,7 @@ export function renderHeader(active) {
     ["inventory.html", "inventoryDash"],
     ["logistics.html", "logisticsDash"],
     ["catalogue.html", "catalogueDash"],
+    ["promotions.html", "promotionsDash"],
   ];
   const nav = el("nav", { class: "nav" });
   for (const [href, key] of links) {

@@ -1,7 +1,8 @@
 import { cataloguePanel, type PendingReviewCount } from "../catalogue-search/panel.ts";
 import type { Sql } from "../postgres/database.ts";
+import { type FlashSaleProgress, promotionsPanel } from "./promotions-panel.ts";
 
-type Dashboard = "orders" | "inventory" | "logistics" | "warehouse" | "catalogue";
+type Dashboard = "orders" | "inventory" | "logistics" | "warehouse" | "catalogue" | "promotions";
 
 /**
  * What a dashboard shows when it opens, from the read models, tagged with the event-log sequence they
@@ -10,10 +11,18 @@ type Dashboard = "orders" | "inventory" | "logistics" | "warehouse" | "catalogue
 export class PostgresDashboardSnapshots {
   readonly #sql: Sql;
   readonly #pendingReviews: PendingReviewCount | undefined;
-  /** `pendingReviews`: the reviews module's count of reviews awaiting moderation, when it is built in. */
-  constructor(sql: Sql, options: { pendingReviews?: PendingReviewCount } = {}) {
+  readonly #flashSales: FlashSaleProgress | undefined;
+  /**
+   * `pendingReviews`: the reviews module's count of reviews awaiting moderation, when it is built in;
+   * `flashSales`: the flash-sale module's campaign progress for the promotions panel, when it is built in.
+   */
+  constructor(
+    sql: Sql,
+    options: { pendingReviews?: PendingReviewCount; flashSales?: FlashSaleProgress } = {},
+  ) {
     this.#sql = sql;
     this.#pendingReviews = options.pendingReviews;
+    this.#flashSales = options.flashSales;
   }
 
   async snapshot(dashboard: Dashboard): Promise<{ asOf: number; data: unknown }> {
@@ -110,6 +119,7 @@ export class PostgresDashboardSnapshots {
         };
       }
       if (dashboard === "catalogue") return { asOf, data: await cataloguePanel(tx, this.#pendingReviews) };
+      if (dashboard === "promotions") return { asOf, data: await promotionsPanel(tx, this.#flashSales) };
       return {
         asOf,
         data: { empty: true, reason: "this module is not built yet; its panels fill in when it lands" },
