@@ -216,6 +216,8 @@ export const warehouseHandlers = {
     },
   }),
 
+  binCount: (state: WarehouseState): Result => ({ events: [], reply: { bins: state.bins.size } }),
+
   wave: (state: WarehouseState, c: Cmd<"wave">, ctx: DecideContext): Result => ({
     events: [],
     reply: waveView(waveOf(state, c.waveId), ctx.id),
@@ -376,6 +378,7 @@ export const warehouseHandlers = {
     const exceptions: Array<{ orderId: string; sku: string; missing: number }> = [];
     const seen = new Set<string>();
     for (const order of c.orders) {
+      if (c.skipWaved && state.orderWave.has(order.orderId)) continue;
       if (seen.has(order.orderId) || state.orderWave.has(order.orderId)) {
         throw new DomainError("conflict", `order ${order.orderId} is already in a wave`, {
           orderId: order.orderId,

@@ -42,5 +42,9 @@ export const warehouses = {
   registerReceipt: build("registerReceipt"),
   confirmPutaway: build("confirmPutaway"),
   receiveUnplaced: build("receiveUnplaced"),
+  binCount: (warehouse: string) => ({
+    to: { kind: "warehouse", id: warehouse },
+    cmd: { type: "binCount" as const },
+  }),
   putawayReply: (value: unknown): PutawayReply => putawayReplySchema.parse(value),
 };

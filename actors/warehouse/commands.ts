@@ -52,6 +52,7 @@ export const warehouseCommandSchema = z.discriminatedUnion("type", [
   /** Reads for the API: stock per bin and lot, a wave, a receipt, the dashboard figures. */
   z.object({ type: z.literal("stock"), sku: codeSchema.optional() }),
   z.object({ type: z.literal("totals") }),
+  z.object({ type: z.literal("binCount") }),
   z.object({ type: z.literal("wave"), waveId: codeSchema }),
   z.object({ type: z.literal("receipt"), receiptId: codeSchema }),
   z.object({ type: z.literal("summary"), now: z.number().int() }),
@@ -110,6 +111,8 @@ export const warehouseCommandSchema = z.discriminatedUnion("type", [
       )
       .min(1)
       .max(MAX_WAVE_ORDERS),
+    /** Leave out orders already in a wave (a wave over "every order waiting") instead of refusing. */
+    skipWaved: z.boolean().optional(),
   }),
   z.object({
     type: z.literal("confirmPicks"),

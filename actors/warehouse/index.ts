@@ -25,7 +25,7 @@ export const warehouseKind = defineKind<WarehouseState, WarehouseCommand, Wareho
   initialState: initialWarehouse,
   apply: applyWarehouseEvent,
   handlers: warehouseHandlers,
-  readOnly: ["get", "stock", "totals", "wave", "receipt", "summary"],
+  readOnly: ["get", "stock", "totals", "binCount", "wave", "receipt", "summary"],
   onEffect: onWarehouseEffect,
 });
 

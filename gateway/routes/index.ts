@@ -48,6 +48,7 @@ import { reviewAdminRoutes } from "./review-admin.ts";
 import { reviewRoutes } from "./reviews.ts";
 import { segmentRoutes } from "./segments.ts";
 import { type StaffDirectory, userRoutes } from "./users.ts";
+import { warehouseFloorRoutes } from "./warehouse-floor.ts";
 import { warehouseRoutes } from "./warehouses.ts";
 
 /** Everything the routes of this gateway need, as ports (see `gateway/ports.ts`). */
@@ -128,5 +129,6 @@ export function gatewayRoutes(ports: GatewayPorts): RouteModule[] {
     promotionRoutes(ports),
     checkoutRoutes(ports),
     groupBuyRoutes(),
+    warehouseFloorRoutes(ports),
   ];
 }

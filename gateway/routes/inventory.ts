@@ -1,3 +1,4 @@
+import { warehouses } from "../../actors/warehouse/index.ts";
 import type { GatewayKit } from "../app.ts";
 import { pagedRead } from "../cursor.ts";
 import { idempotentCommand, optionalIdempotency } from "../idempotency.ts";
@@ -49,6 +50,24 @@ export function inventoryRoutes(deps: InventoryRouteDeps) {
         const key = idempotencyKey(c, true);
         const body = await parseBody(c, s.receiptBody);
         await knownWarehouse(body.warehouse);
+        // A warehouse with bins keeps bin/lot stock equal to physical stock (decision 0027): the receipt
+        // lands in its receiving location, through its actor, which then receives on the SKU actor.
+        const bins = warehouses.binCount(body.warehouse);
+        const layout = await kit.command<{ bins: number }>(c, bins.to.kind, bins.to.id, bins.cmd, {
+          readOnly: true,
+        });
+        if (layout.bins > 0) {
+          const { warehouse, ...fields } = body;
+          const call = warehouses.receiveUnplaced(warehouse, { sku, ...fields });
+          const value = await kit.command<StockReply>(
+            c,
+            call.to.kind,
+            call.to.id,
+            call.cmd,
+            idempotentCommand(c, "receipt", key, body),
+          );
+          return c.json(value.stock, 201);
+        }
         const value = await kit.command<StockReply>(
           c,
           "sku",
