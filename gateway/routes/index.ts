@@ -48,7 +48,10 @@ import { reviewAdminRoutes } from "./review-admin.ts";
 import { reviewRoutes } from "./reviews.ts";
 import { segmentRoutes } from "./segments.ts";
 import { type StaffDirectory, userRoutes } from "./users.ts";
+import { warehouseCheckRoutes } from "./warehouse-checks.ts";
 import { warehouseFloorRoutes } from "./warehouse-floor.ts";
+import { warehousePutawayRoutes } from "./warehouse-putaway.ts";
+import { warehouseWaveRoutes } from "./warehouse-waves.ts";
 import { warehouseRoutes } from "./warehouses.ts";
 
 /** Everything the routes of this gateway need, as ports (see `gateway/ports.ts`). */
@@ -130,5 +133,8 @@ export function gatewayRoutes(ports: GatewayPorts): RouteModule[] {
     checkoutRoutes(ports),
     groupBuyRoutes(),
     warehouseFloorRoutes(ports),
+    warehousePutawayRoutes(ports),
+    warehouseWaveRoutes(ports),
+    warehouseCheckRoutes(ports),
   ];
 }
