@@ -27,6 +27,7 @@ export {
   type Routing,
   type RoutingInput,
   type RoutingOptions,
+  rechooseCarriers,
   route,
   routedParcelSchema,
   routingSchema,

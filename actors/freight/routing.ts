@@ -269,3 +269,39 @@ function chooseCarrier(input: RoutingInput, o: RoutingOptions, reasons: string[]
   );
   return fastest.code;
 }
+
+/**
+ * Re-runs the carrier choice of a routing (a carrier failed, decision 0028): parcels and freight stay (the
+ * stock is reserved where they say and the buyer paid that freight); each parcel gets a carrier again,
+ * avoiding the failed ones, with the new reasons after the old.
+ */
+export function rechooseCarriers(
+  routing: Routing,
+  input: {
+    carriers: readonly CarrierInfo[];
+    avoid: readonly string[];
+    cause: string;
+    options?: Partial<RoutingOptions>;
+  },
+): Routing {
+  const o = { ...DEFAULT_ROUTING, ...input.options };
+  const dest = routing.dest ?? undefined;
+  const parcels = routing.parcels.map((p) => {
+    const reasons = [...p.reasons, `re-routed: ${input.cause}`];
+    const carrier = chooseCarrier(
+      {
+        dest,
+        lines: [],
+        warehouses: [],
+        stock: new Map(),
+        templates: [],
+        carriers: input.carriers,
+        avoid: { carriers: input.avoid },
+      },
+      o,
+      reasons,
+    );
+    return { ...p, carrier, reasons };
+  });
+  return { ...routing, parcels, reasons: [...routing.reasons, `carriers chosen again: ${input.cause}`] };
+}

@@ -166,6 +166,7 @@ export const orderHandlers = {
           ...(c.promotions && c.promotions.length > 0 ? { promotions: c.promotions } : {}),
           ...(c.quoteId ? { quoteId: c.quoteId } : {}),
           ...(c.group ? { group: c.group } : {}),
+          ...(c.routing ? { routing: c.routing } : {}),
           ...who(ctx),
         },
       ],
@@ -201,9 +202,15 @@ export const orderHandlers = {
         ),
         ...c.lines.map((l) =>
           // The buyer goes along so the SKU can apply its operator-set purchase limit.
+          // A routed line is reserved in its warehouse (decision 0028); otherwise most sellable first.
           effect(
             `reserve:${l.sku}`,
-            inventory.reserve(l.sku, { orderId: ctx.id, qty: l.qty, userId: c.userId }),
+            inventory.reserve(l.sku, {
+              orderId: ctx.id,
+              qty: l.qty,
+              userId: c.userId,
+              ...(l.warehouse ? { warehouse: l.warehouse } : {}),
+            }),
           ),
         ),
         // The member actor checks per-user purchase limits and records the order (counters, history).
@@ -380,6 +387,15 @@ export const orderHandlers = {
     };
   },
 
+  /** Routing re-run after a carrier failed (decision 0028): before shipment only. */
+  reroute: (state: OrderState, c: Cmd<"reroute">, ctx: DecideContext): Result => {
+    requireStatus(state, ["pending_payment", "awaiting_shipment"], "re-route");
+    return {
+      events: [{ type: "rerouted", routing: c.routing, reason: c.reason, ...who(ctx) }],
+      reply: { orderId: ctx.id, ...c.routing, cause: c.reason },
+    };
+  },
+
   changeAddress: (state: OrderState, c: Cmd<"changeAddress">, ctx: DecideContext): Result => {
     requireStatus(state, ["pending_payment", "awaiting_group", "awaiting_shipment"], "change the address of");
     return {
@@ -533,8 +549,12 @@ export function onOrderEffect(
   result: { key: string; reply: Reply },
   ctx: DecideContext,
 ): Result {
-  const [action, target] = splitKey(result.key);
+  const [key, target] = splitKey(result.key);
   const sys = { at: ctx.now, by: "system" };
+  const rerouted = rerouteShortLine(state, key, target, result.reply, ctx);
+  if (rerouted) return rerouted;
+  // A line re-reserved after its routed warehouse was short settles like any reservation.
+  const action = key === "reserveany" ? "reserve" : key;
   if (
     action === "reserve" ||
     action === "coupon" ||
@@ -713,7 +733,8 @@ function settlePlacement(
   result: { key: string; reply: Reply },
 ): Result {
   const sys = { at: ctx.now, by: "system" };
-  const [action, target] = splitKey(result.key);
+  const [key, target] = splitKey(result.key);
+  const action = key === "reserveany" ? "reserve" : key;
   const lineStates = state.lines.map((l) =>
     action === "reserve" && l.sku === target ? (result.reply.ok ? "reserved" : "refused") : l.state,
   );
@@ -848,6 +869,41 @@ function answerFailedPlacement(
   return {
     events: [{ type: "placeAnswered" }],
     resolve: [{ commandId: state.placeCommand, reply: failureReply(state.placeFailure) }],
+  };
+}
+
+/**
+ * Stock failure while placing (decision 0028): the routed warehouse no longer holds the line (stock moved
+ * between quote and order), so the line is reserved wherever stock is instead of failing the order.
+ */
+function rerouteShortLine(
+  state: OrderState,
+  action: string,
+  sku: string,
+  reply: Reply,
+  ctx: DecideContext,
+): Result | undefined {
+  if (action !== "reserve" || reply.ok || reply.error.kind !== "insufficient_stock") return undefined;
+  const l = state.lines.find((x) => x.sku === sku);
+  if (state.status !== "placing" || l?.warehouse === undefined) return undefined;
+  return {
+    events: [
+      {
+        type: "lineRerouted",
+        sku,
+        from: l.warehouse,
+        reason: reply.error.message,
+        at: ctx.now,
+        by: "system",
+      },
+    ],
+    reply: null,
+    effects: [
+      effect(
+        `reserveany:${sku}`,
+        inventory.reserve(sku, { orderId: ctx.id, qty: l.qty, userId: state.userId }),
+      ),
+    ],
   };
 }
 

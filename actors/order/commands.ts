@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { routingSchema } from "../freight/index.ts";
 import { idSchema as codeSchema, moneySchema, text } from "../shared/index.ts";
 
 export { moneySchema };
@@ -29,6 +30,11 @@ export const orderLineSchema = z.object({
    * cannot cover is dropped (the line ends `refused` with the reason) instead of failing the order.
    */
   gift: z.literal(true).optional(),
+  /**
+   * The warehouse routing chose for the whole line (decision 0028): reserved there. Absent: any warehouse,
+   * most sellable first (a line no warehouse holds whole, and orders placed before routing).
+   */
+  warehouse: codeSchema.optional(),
 });
 
 /** The group buy (拼团) an order belongs to: it joins `groupId`, or opens a new group without one. */
@@ -80,11 +86,15 @@ export const orderCommandSchema = z.discriminatedUnion("type", [
      * the lines); paid, the order waits in `awaiting_group` until the group forms.
      */
     group: orderGroupSchema.optional(),
+    /** The routing checkout priced freight on (decision 0028): parcels, carriers, reasons. */
+    routing: routingSchema.optional(),
   }),
   /** From the group-buy actor: the order's group reached its size with every member paid. */
   z.object({ type: z.literal("groupFormed"), groupId: codeSchema }),
   /** From the group-buy actor: the deadline passed before the group formed; refund or cancel. */
   z.object({ type: z.literal("groupFailed"), groupId: codeSchema, reason: text({ max: 200 }) }),
+  /** Carriers chosen again after a carrier failed (decision 0028); the warehouses holding stock stay. */
+  z.object({ type: z.literal("reroute"), routing: routingSchema, reason: text({ max: 200 }) }),
   z.object({ type: z.literal("cancel"), reason: text({ max: 200, trim: false }) }),
   z.object({
     type: z.literal("markPaid"),

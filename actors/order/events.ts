@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { routingSchema } from "../freight/index.ts";
 import { addressSchema, appliedPromotionSchema, orderGroupSchema, orderLineSchema } from "./commands.ts";
 
 const allocation = z.array(z.object({ warehouse: z.string(), qty: z.number().int().positive() }));
@@ -30,6 +31,8 @@ export const orderEventSchema = z.discriminatedUnion("type", [
     quoteId: z.string().optional(),
     /** Added field (decision 0024): the group buy the order joins or opens. */
     group: orderGroupSchema.optional(),
+    /** Added field (decision 0028): the routing decision; absent on older events. */
+    routing: routingSchema.optional(),
     ...who,
   }),
   /** The group-buy actor holds a seat for the order in `groupId` (opened for it when it named none). */
@@ -39,6 +42,16 @@ export const orderEventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("groupFormed"), ...who }),
   /** The group failed: a paid order refunds everything (an after-sales refund approved by the system). */
   z.object({ type: z.literal("groupFailed"), reason: z.string(), amount: z.number().int(), ...who }),
+  /** A routed line's warehouse was short when reserving: reserved wherever stock is instead (decision 0028). */
+  z.object({
+    type: z.literal("lineRerouted"),
+    sku: z.string(),
+    from: z.string(),
+    reason: z.string(),
+    ...who,
+  }),
+  /** Routing re-run (a carrier failed): the new decision and why. */
+  z.object({ type: z.literal("rerouted"), routing: routingSchema, reason: z.string(), ...who }),
   z.object({ type: z.literal("couponReserved"), couponId: z.string() }),
   z.object({ type: z.literal("couponRefused"), couponId: z.string(), reason: z.string() }),
   z.object({ type: z.literal("couponReleased"), couponId: z.string() }),

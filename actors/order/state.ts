@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { Routing } from "../freight/index.ts";
 import type { Address, OrderLine } from "./commands.ts";
 import type { OrderEvent } from "./events.ts";
 
@@ -82,6 +83,8 @@ export interface OrderState {
     refusal?: string;
   } | null;
   timeline: Array<{ status: OrderStatus; at: number; by: string; reason?: string }>;
+  /** Where and how it ships (decision 0028), with when and why it was decided; absent on older orders. */
+  routing?: Routing & { at: number; by: string; cause: string };
 }
 
 export const orderStateSchema: z.ZodType<OrderState> = z.any();
@@ -162,10 +165,26 @@ export function applyOrderEvent(state: OrderState, event: OrderEvent): OrderStat
           state: "joining",
           formed: false,
         };
+      if (event.routing) state.routing = { ...event.routing, at: event.at, by: event.by, cause: "placed" };
       moveTo(state, "placing", event.at, event.by);
       break;
     case "lineReserved":
       Object.assign(line(state, event.sku), { state: "reserved", allocation: event.allocation });
+      if (state.routing) state.routing = routedWhereReserved(state.routing, event.sku, event.allocation);
+      break;
+    case "lineRerouted":
+      delete line(state, event.sku).warehouse;
+      if (state.routing)
+        state.routing = {
+          ...state.routing,
+          reasons: [
+            ...state.routing.reasons,
+            `${event.sku}: ${event.from} short (${event.reason}); reserved where stock is`,
+          ],
+        };
+      break;
+    case "rerouted":
+      state.routing = { ...event.routing, at: event.at, by: event.by, cause: event.reason };
       break;
     case "lineRefused": {
       const refused = line(state, event.sku);
@@ -306,4 +325,38 @@ export function applyOrderEvent(state: OrderState, event: OrderEvent): OrderStat
       break;
   }
   return state;
+}
+
+/**
+ * The routing's parcels follow where a line was actually reserved: a line reserved as routed changes
+ * nothing; one reserved elsewhere (a stock failure re-routed it) moves to parcels of those warehouses.
+ */
+function routedWhereReserved(
+  routing: NonNullable<OrderState["routing"]>,
+  sku: string,
+  allocation: ReadonlyArray<{ warehouse: string; qty: number }>,
+): NonNullable<OrderState["routing"]> {
+  const planned = routing.parcels.flatMap((p) =>
+    p.lines.filter((l) => l.sku === sku).map((l) => `${p.warehouse}:${l.qty}`),
+  );
+  const actual = allocation.map((a) => `${a.warehouse}:${a.qty}`);
+  if (planned.sort().join() === actual.sort().join()) return routing;
+  const parcels = routing.parcels
+    .map((p) => ({ ...p, lines: p.lines.filter((l) => l.sku !== sku) }))
+    .filter((p) => p.lines.length > 0);
+  for (const a of allocation) {
+    const found = parcels.find((p) => p.warehouse === a.warehouse);
+    const carrier =
+      found?.carrier ?? routing.parcels.find((p) => p.lines.some((l) => l.sku === sku))?.carrier ?? null;
+    if (found) found.lines = [...found.lines, { sku, qty: a.qty }];
+    else
+      parcels.push({
+        warehouse: a.warehouse,
+        carrier,
+        lines: [{ sku, qty: a.qty }],
+        freight: 0,
+        reasons: [`${sku} reserved in ${a.warehouse} (stock moved since routing); freight stays as charged`],
+      });
+  }
+  return { ...routing, parcels };
 }
