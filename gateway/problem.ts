@@ -47,6 +47,7 @@ const TITLES: Record<string, string> = {
   "missing-idempotency-key": "Idempotency-Key header required",
   "idempotency-key-reused": "Idempotency-Key already used for a different request",
   "unknown-warehouse": "Warehouse is not registered",
+  "region-not-served": "The shop does not deliver these lines to this region",
   "insufficient-stock": "Not enough sellable stock",
   "not-on-sale": "The product is not on sale",
   conflict: "Conflicts with the current state",

@@ -3,6 +3,7 @@
  * `app.request()` in milliseconds, without NATS, Postgres or Redis. End-to-end behaviour over a real
  * node stays covered by `tests/gateway-api.test.ts` and friends.
  */
+
 import type { Hono } from "hono";
 import type { ChannelName, SimulatedChannel } from "../actors/payment/channels/index.ts";
 import type { Reply } from "../actors/runtime/index.ts";
@@ -25,6 +26,7 @@ import type {
 import { type GatewayPorts, gatewayRoutes } from "./routes/index.ts";
 import { MemoryCatalogue } from "./testing-catalogue.ts";
 import { emptyCoupons } from "./testing-coupons.ts";
+import { memoryFreight } from "./testing-freight.ts";
 import { MemoryLoginThrottle, MemoryUsers, missingChannels, missingStaff } from "./testing-identity.ts";
 import { FixedRisk, MemoryPaymentLedger } from "./testing-payments.ts";
 import { MemoryPriceRules } from "./testing-pricing.ts";
@@ -207,6 +209,7 @@ export function fakeGateway(options: { channels?: Record<ChannelName, SimulatedC
     jobs: { definitions: [], runs: async () => ({ items: [], nextCursor: null }) },
     paymentTimeoutMs: 60_000,
     autoCompleteMs: 60_000,
+    ...memoryFreight(),
   };
   const app = createApp({ routeModules: gatewayRoutes(ports), actors, tokens, metrics, log: silentLogger });
   // The token names the user; the permissions are the account's (set here, read on every check).

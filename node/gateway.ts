@@ -1,4 +1,5 @@
 import type Redis from "ioredis";
+import { type CarrierCatalogue, LocalCarrierCatalogue } from "../actors/freight/index.ts";
 import { createChannels } from "../actors/payment/channels/index.ts";
 import type { ActorClient, Logger, MetricsRegistry } from "../actors/runtime/index.ts";
 import type { Config } from "../config.ts";
@@ -8,9 +9,10 @@ import type { ReadinessReport } from "../gateway/ports.ts";
 import { gatewayRoutes } from "../gateway/routes/index.ts";
 import type { ParkedEventList } from "../gateway/routes/projector.ts";
 import { PostgresAuditLog } from "../storage/audit-log.ts";
-import { PostgresCatalogue } from "../storage/catalogue/index.ts";
+import { CatalogueReads, PostgresCatalogue } from "../storage/catalogue/index.ts";
 import { PostgresProductSearch } from "../storage/catalogue-search/search.ts";
 import { CouponQueries } from "../storage/coupons/index.ts";
+import { PostgresFreightTemplates, warehouseRegions } from "../storage/freight/index.ts";
 import { JobRunQueries } from "../storage/jobs/index.ts";
 import { PostgresPaymentLedger } from "../storage/ledger/payment-ledger.ts";
 import type { Sql } from "../storage/postgres/database.ts";
@@ -43,6 +45,8 @@ export interface GatewayInfrastructure {
   readiness(): Promise<ReadinessReport>;
   /** The projector's dead-letter list (`ParkedEvents` over the event log and Postgres). */
   parked: ParkedEventList;
+  /** The carrier catalogue routing reads (default: the simulated carriers, all regions; SEAMS.md). */
+  carriers?: CarrierCatalogue;
 }
 
 /** The HTTP gateway with every port bound to its Postgres, Redis or NATS implementation. */
@@ -50,6 +54,7 @@ export async function composeGateway(infra: GatewayInfrastructure) {
   const { config, sql, redis } = infra;
   const ns = config.HUB_NAMESPACE;
   const limiter = new RedisRateLimiter(redis, ns);
+  const catalogueReads = new CatalogueReads(sql);
   const routeModules = gatewayRoutes({
     readiness: infra.readiness,
     metrics: infra.metrics,
@@ -94,6 +99,10 @@ export async function composeGateway(infra: GatewayInfrastructure) {
     },
     paymentTimeoutMs: config.ORDER_PAYMENT_TIMEOUT,
     autoCompleteMs: config.ORDER_AUTO_COMPLETE,
+    freightTemplates: new PostgresFreightTemplates(sql),
+    skuDimensions: (skus) => catalogueReads.dimensionsOf(skus),
+    warehouseRegions: (codes) => warehouseRegions(sql, codes),
+    carriers: infra.carriers ?? new LocalCarrierCatalogue(),
   });
   return createApp({
     routeModules,

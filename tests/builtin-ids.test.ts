@@ -8,6 +8,7 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { type CouponState, couponTemplateKind } from "../actors/coupon/index.ts";
+import { route, SIMULATED_CARRIERS } from "../actors/freight/index.ts";
 import { type GroupBuyState, groupBuyKind } from "../actors/groupbuy/index.ts";
 import { type InventoryState, skuKind, stockView } from "../actors/inventory/index.ts";
 import { type MemberState, memberKind } from "../actors/member/index.ts";
@@ -336,6 +337,42 @@ describe("built-in property names as ids", () => {
         },
       ),
       { numRuns: 15 },
+    );
+  });
+});
+
+describe("built-in ids - freight and routing (decision 0028)", () => {
+  test("built-in ids - SKUs, warehouses, templates and carriers named like Object.prototype route normally", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...BUILTIN_NAMES),
+        fc.constantFrom(...BUILTIN_NAMES),
+        fc.constantFrom(...BUILTIN_NAMES),
+        (sku, warehouse, code) => {
+          const routing = route({
+            dest: "310104",
+            lines: [{ sku, qty: 2, weightGrams: 1_500, volumeCm3: 0, paid: 1_000 }],
+            warehouses: [{ code: warehouse, region: "310115" }],
+            stock: new Map([[sku, new Map([[warehouse, 5]])]]),
+            templates: [
+              {
+                code,
+                warehouse,
+                basis: "weight",
+                rules: [
+                  { regions: ["*"], first: 1_000, firstFee: 500, additional: 1_000, additionalFee: 100 },
+                ],
+              },
+            ],
+            carriers: SIMULATED_CARRIERS.map((c) => ({ ...c, code: c.code === "ems" ? sku : c.code })),
+          });
+          // 3,000 g: 500 + 2 × 100.
+          expect(routing.parcels).toEqual([
+            expect.objectContaining({ warehouse, carrier: sku, lines: [{ sku, qty: 2 }], freight: 700 }),
+          ]);
+        },
+      ),
+      { numRuns: 50 },
     );
   });
 });

@@ -113,7 +113,8 @@ test("checkout - 满100减15: the quote and the order charge the same, apportion
       },
     },
   ]);
-  expect(q.freightNote.en).toContain("logistics");
+  // No address: no region code to price freight from (decision 0028; tests/freight.test.ts prices it).
+  expect(q.freightNote.en).toContain("GB/T 2260");
   // Below the threshold: nothing off, and a hint says how much is missing.
   const below = await quote({ userId: "buyer-1", lines: [{ sku: "C-B", qty: 1 }] });
   expect(below.amounts.discount).toBe(0);

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Context } from "hono";
+import type { Routing } from "../../actors/freight/index.ts";
 import type { Profile } from "../../actors/member/index.ts";
 import {
   type AppliedPromotion,
@@ -11,14 +12,16 @@ import {
   toPromotion,
 } from "../../actors/promotion/index.ts";
 import type { GatewayKit } from "../app.ts";
+import type { FreightPorts } from "../freight-ports.ts";
 import { canonical } from "../idempotency.ts";
 import type { PriceRuleStore, PromotionStore } from "../ports.ts";
 import { ProblemError } from "../problem.ts";
 import { type AppliedCoupon, couponDiscounts } from "./coupon-checkout.ts";
+import { requireServed, routeCart } from "./freight-checkout.ts";
 import { priceGroupBuy } from "./group-buy-checkout.ts";
 import { quoteLines } from "./pricing-quote.ts";
 
-export interface CheckoutDeps {
+export interface CheckoutDeps extends FreightPorts {
   priceRules: PriceRuleStore;
   promotions: PromotionStore;
 }
@@ -33,12 +36,31 @@ export interface CheckoutRequest {
   /** A group-buy order (decision 0024): priced at the group price alone (`priceGroupBuy`). */
   groupBuyId?: string;
   groupId?: string;
+  /** Its `region` (a leading GB/T 2260 code) prices freight; without one freight is 0. */
+  address?: { region: string };
 }
 
+/** The freight note of a price that carries no freight (a group-buy price, decision 0024). */
 export const FREIGHT_NOTE: Explanation = {
-  "zh-CN": "运费暂按0元计：物流模块上线后按地址计算",
-  en: "Freight is 0 until the logistics module lands; it will then be priced from the address",
+  "zh-CN": "运费0元：此价格不计运费",
+  en: "Freight 0: this price carries no freight",
 };
+
+/** What the quote says about its freight, in both languages. */
+export function freightNote(routing: Routing | null, free: boolean): Explanation {
+  if (routing === null || routing.dest === null)
+    return {
+      "zh-CN": "运费0元：地址的region未以GB/T 2260行政区划代码开头（如310104），无法按运费模板计算",
+      en: "Freight 0: the address region does not start with a GB/T 2260 code (e.g. 310104), so no freight template applies",
+    };
+  const n = routing.parcels.length;
+  if (free && routing.freight === 0)
+    return { "zh-CN": `包邮（${n}个包裹）`, en: `Free shipping (${n} parcel${n === 1 ? "" : "s"})` };
+  return {
+    "zh-CN": `运费${routing.freight}分：按路由后的${n}个包裹及其仓库的运费模板计算；无模板的包裹运费为0`,
+    en: `Freight ${routing.freight} fen for ${n} parcel${n === 1 ? "" : "s"} after routing, from each warehouse's freight template (0 where none applies)`,
+  };
+}
 
 export interface CheckoutQuote {
   quoteId: string;
@@ -62,14 +84,16 @@ export interface CheckoutQuote {
   points: { requested: number; spent: number; balance: number | null };
   hints: Array<{ promotionId: string; explanation: Explanation }>;
   freightNote: Explanation;
+  /** The routing the freight was priced on (null without an address); the order stores it. */
+  routing: Routing | null;
 }
 
 /**
  * THE checkout pricing, used by `POST /v1/checkout/quote` and `POST /v1/orders` alike (decision 0021):
  * resolver unit prices (`quoteLines`) → promotions live now (the engine, `actors/promotion`) → coupons
  * (`couponDiscounts`, on what lines still cost) → points (one point = one fen, only what the items still cost
- * after promotions and coupons; the member actor checks the balance when the order is placed) → freight (0 until the
- * logistics module lands, said in `freightNote`). Points are apportioned to lines like promotions, so each
+ * after promotions and coupons; the member actor checks the balance when the order is placed) → freight (routing
+ * and the warehouses' templates, `routeCart`; 0 without a coded address, said in `freightNote`). Points are apportioned to lines like promotions, so each
  * line knows what it paid. `quoteId` is a digest of the inputs and the result: the same cart priced the
  * same way gets the same id, and an order carrying it is refused with 409 `quote-changed` when its fresh
  * price differs.
@@ -142,7 +166,14 @@ export async function priceCheckout(
     priceSource: priced.lines[i]!.source,
   }));
   const discount = outcome.discount + couponTotal + spent;
-  const freight = 0;
+  // Freight (decision 0028): per parcel after routing; member-level and promotion free shipping apply here.
+  const freeShipping = { member: priced.benefits.freeShipping, promotion: outcome.freeShipping };
+  const routing =
+    req.address === undefined
+      ? null
+      : await routeCart(kit, c, deps, { region: req.address.region, lines, freeShipping });
+  if (routing !== null) requireServed(routing, lines);
+  const freight = routing?.freight ?? 0;
   const amounts = { items: outcome.items, discount, freight, total: outcome.items - discount + freight };
   const applied: CheckoutQuote["applied"] = outcome.applied.map((a: AppliedPromotion) => ({
     promotionId: a.promotionId,
@@ -187,6 +218,7 @@ export async function priceCheckout(
     freeShipping: outcome.freeShipping || priced.benefits.freeShipping,
     points: { requested, spent, balance: profile ? (profile.points ?? 0) : null },
     hints: outcome.hints,
-    freightNote: FREIGHT_NOTE,
+    freightNote: freightNote(routing, freeShipping.member || freeShipping.promotion),
+    routing,
   };
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { routingSchema } from "../../actors/freight/index.ts";
 import { addressSchema } from "../../actors/order/index.ts";
 import type { GatewayKit } from "../app.ts";
 import { codeSchema } from "../schemas.ts";
@@ -23,7 +24,9 @@ export const checkoutBody = z
       "A group-buy campaign: its group price alone (decision 0024)",
     ),
     groupId: placeBody.shape.groupId.describe("The group to join (with groupBuyId); absent: a new group"),
-    address: addressSchema.optional().describe("For freight, once the logistics module lands"),
+    address: addressSchema
+      .optional()
+      .describe("Freight: region starting with a GB/T 2260 code (e.g. 310104); without one freight is 0"),
   })
   .strict();
 
@@ -74,6 +77,11 @@ export const checkoutQuoteSchema = z.object({
     .array(z.object({ promotionId: z.string(), explanation }))
     .describe("Promotions the cart does not reach yet, and what is missing"),
   freightNote: explanation,
+  routing: routingSchema
+    .nullable()
+    .describe(
+      "The parcels freight was priced on (warehouse, carrier, lines, freight, reasons); null without address",
+    ),
 });
 
 /** Checkout: the one place a cart is priced (decision 0021). */

@@ -85,5 +85,6 @@ export async function priceGroupBuy(
     points: { requested: 0, spent: 0, balance: null },
     hints: [],
     freightNote: FREIGHT_NOTE,
+    routing: null,
   };
 }

@@ -2,6 +2,7 @@ import type { ChannelName, SimulatedChannel } from "../../actors/payment/channel
 import type { MetricsRegistry } from "../../actors/runtime/index.ts";
 import type { RouteModule } from "../app.ts";
 import type { TokenService } from "../auth.ts";
+import type { FreightPorts, FreightTemplateStore } from "../freight-ports.ts";
 import type {
   AuditLog,
   Catalogue,
@@ -26,6 +27,7 @@ import { authRoutes } from "./auth.ts";
 import { categoryRoutes } from "./categories.ts";
 import { checkoutRoutes } from "./checkout.ts";
 import { couponRoutes } from "./coupons.ts";
+import { freightTemplateRoutes } from "./freight-templates.ts";
 import { groupBuyRoutes } from "./group-buys.ts";
 import { holdRoutes } from "./holds.ts";
 import { inventoryRoutes } from "./inventory.ts";
@@ -33,6 +35,7 @@ import { type JobDirectory, jobRoutes } from "./jobs.ts";
 import { memberRoutes } from "./members.ts";
 import { opsRoutes } from "./ops.ts";
 import { orderLifecycleRoutes } from "./order-lifecycle.ts";
+import { orderRoutingRoutes } from "./order-routing.ts";
 import { orderRoutes } from "./orders.ts";
 import { paymentStatementRoutes } from "./payment-statements.ts";
 import { paymentRoutes } from "./payments.ts";
@@ -96,6 +99,14 @@ export interface GatewayPorts {
   parked: ParkedEventList;
   paymentTimeoutMs: number;
   autoCompleteMs: number;
+  /** Freight templates (decision 0028). */
+  freightTemplates: FreightTemplateStore;
+  /** Per-unit weight and volume of SKUs (the product center), for freight. */
+  skuDimensions: FreightPorts["skuDimensions"];
+  /** Warehouse regions, for routing distances. */
+  warehouseRegions: FreightPorts["warehouseRegions"];
+  /** The carrier catalogue routing reads (local simulated carriers until shipments' lands; SEAMS.md). */
+  carriers: FreightPorts["carriers"];
 }
 
 /** Every area's routes, in registration order (a static path must come before a `:param` sibling). */
@@ -136,5 +147,7 @@ export function gatewayRoutes(ports: GatewayPorts): RouteModule[] {
     warehousePutawayRoutes(ports),
     warehouseWaveRoutes(ports),
     warehouseCheckRoutes(ports),
+    freightTemplateRoutes(ports),
+    orderRoutingRoutes(ports),
   ];
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { routingSchema } from "../../actors/freight/index.ts";
 import { amountsSchema, ORDER_STATUSES, type OrderState } from "../../actors/order/index.ts";
 
 /**
@@ -58,6 +59,7 @@ export const orderView = z.object({
       discount: z.number().int().optional().describe("The line's share of the order's discount"),
       gift: z.literal(true).optional().describe("A gift promotion's free unit(s): reserved like a line"),
       dropped: z.string().optional().describe("A gift the stock could not cover: why it was dropped"),
+      warehouse: z.string().optional().describe("The warehouse routing chose for the whole line"),
     }),
   ),
   group: z
@@ -116,6 +118,10 @@ export const orderView = z.object({
   timeline: z.array(
     z.object({ status: orderStatus, at: epochMillis, by: z.string(), reason: z.string().optional() }),
   ),
+  routing: routingSchema
+    .extend({ at: epochMillis, by: z.string(), cause: z.string() })
+    .optional()
+    .describe("Where and how it ships (decision 0028); GET /v1/orders/{id}/routing reads it"),
 }) satisfies z.ZodType<OrderState & { orderId: string }>;
 
 export const orderPage = z.strictObject({

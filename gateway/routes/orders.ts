@@ -11,12 +11,14 @@ import {
 import type { GatewayKit } from "../app.ts";
 import { can, principalOf } from "../auth.ts";
 import { pagedRead } from "../cursor.ts";
+import type { FreightPorts } from "../freight-ports.ts";
 import { idempotentCommand } from "../idempotency.ts";
 import type { Catalogue, OrderReadModel, PriceRuleStore, PromotionStore } from "../ports.ts";
 import { ProblemError } from "../problem.ts";
 import { codeSchema } from "../schemas.ts";
 import { idempotencyKey, parseBody, parseParam, parseQuery } from "../validate.ts";
 import { type CheckoutQuote, priceCheckout } from "./checkout-pricing.ts";
+import { pinnedWarehouse } from "./freight-checkout.ts";
 import { groupBuyProblem } from "./group-buys.ts";
 import { requireOnSale } from "./listing-check.ts";
 import { groupOf, orderLines } from "./order-placement.ts";
@@ -31,7 +33,7 @@ import {
 } from "./order-responses.ts";
 import { addressBody, listQuery, mergeQuery, placeBody, statsQuery } from "./order-schemas.ts";
 
-export interface OrderRouteDeps {
+export interface OrderRouteDeps extends FreightPorts {
   priceRules: PriceRuleStore;
   promotions: PromotionStore;
   orders: OrderReadModel;
@@ -120,7 +122,7 @@ export function orderRoutes(deps: OrderRouteDeps) {
           {
             type: "place",
             userId: body.userId,
-            lines: orderLines(quote),
+            lines: orderLines(quote).map((l) => ({ ...l, ...pinnedWarehouse(quote.routing, l.sku) })),
             address: body.address,
             channel: body.channel,
             // Promotions here; the actor adds the points (the same capped amount) itself.
@@ -132,6 +134,7 @@ export function orderRoutes(deps: OrderRouteDeps) {
             ...promotionsAndCoupons(quote),
             ...(body.quoteId ? { quoteId: body.quoteId } : {}),
             ...groupOf(body),
+            ...(quote.routing ? { routing: quote.routing } : {}),
           },
           idempotentCommand(c, "place", key, body),
         ).catch(groupBuyProblem);

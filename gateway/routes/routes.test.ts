@@ -81,6 +81,9 @@ test("order routes - placing prices every line from the price book and derives t
   // The buyer's level is read from the member actor (read-only), then the order is placed.
   expect(gw.actors.sent[0]).toMatchObject({ kind: "member", id: "u1", cmd: { type: "get" } });
   gw.actors.sent.shift();
+  // Then each line's stock, for routing and freight (decision 0028).
+  expect(gw.actors.sent[0]).toMatchObject({ kind: "sku", id: "A", cmd: { type: "get" } });
+  gw.actors.sent.shift();
   const sent = gw.actors.sent[0];
   expect(sent?.kind).toBe("order");
   expect(sent?.options.id).toBe("place:tester:place-1"); // scoped to the caller (issue 8, defect 5)
