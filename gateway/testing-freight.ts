@@ -1,5 +1,5 @@
+import { carrierCatalogue } from "../actors/carrier/index.ts";
 import type { FreightTemplate, FreightTemplateInput } from "../actors/freight/index.ts";
-import { LocalCarrierCatalogue } from "../actors/freight/index.ts";
 import type { FreightPorts, FreightTemplateRecord, FreightTemplateStore } from "./freight-ports.ts";
 
 /** Freight templates in memory (gateway unit tests). */
@@ -39,6 +39,6 @@ export function memoryFreight(): FreightPorts {
     freightTemplates: new MemoryFreightTemplates(),
     skuDimensions: async () => new Map(),
     warehouseRegions: async () => new Map(),
-    carriers: new LocalCarrierCatalogue(),
+    carriers: carrierCatalogue(),
   };
 }

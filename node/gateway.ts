@@ -1,5 +1,5 @@
 import type Redis from "ioredis";
-import { type CarrierCatalogue, LocalCarrierCatalogue } from "../actors/freight/index.ts";
+import { type CarrierCatalogue, carrierCatalogue } from "../actors/carrier/index.ts";
 import { createChannels } from "../actors/payment/channels/index.ts";
 import type { ActorClient, Logger, MetricsRegistry } from "../actors/runtime/index.ts";
 import type { Config } from "../config.ts";
@@ -45,7 +45,7 @@ export interface GatewayInfrastructure {
   readiness(): Promise<ReadinessReport>;
   /** The projector's dead-letter list (`ParkedEvents` over the event log and Postgres). */
   parked: ParkedEventList;
-  /** The carrier catalogue routing reads (default: the simulated carriers, all regions; SEAMS.md). */
+  /** The carrier catalogue routing reads (default: `actors/carrier`, every carrier up; shipments passes its breakers). */
   carriers?: CarrierCatalogue;
 }
 
@@ -102,7 +102,7 @@ export async function composeGateway(infra: GatewayInfrastructure) {
     freightTemplates: new PostgresFreightTemplates(sql),
     skuDimensions: (skus) => catalogueReads.dimensionsOf(skus),
     warehouseRegions: (codes) => warehouseRegions(sql, codes),
-    carriers: infra.carriers ?? new LocalCarrierCatalogue(),
+    carriers: infra.carriers ?? carrierCatalogue(),
   });
   return createApp({
     routeModules,

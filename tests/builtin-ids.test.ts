@@ -7,8 +7,9 @@
  */
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
+import { DEFAULT_CARRIERS } from "../actors/carrier/index.ts";
 import { type CouponState, couponTemplateKind } from "../actors/coupon/index.ts";
-import { route, SIMULATED_CARRIERS } from "../actors/freight/index.ts";
+import { route } from "../actors/freight/index.ts";
 import { type GroupBuyState, groupBuyKind } from "../actors/groupbuy/index.ts";
 import { type InventoryState, skuKind, stockView } from "../actors/inventory/index.ts";
 import { type MemberState, memberKind } from "../actors/member/index.ts";
@@ -364,7 +365,7 @@ describe("built-in ids - freight and routing (decision 0028)", () => {
                 ],
               },
             ],
-            carriers: SIMULATED_CARRIERS.map((c) => ({ ...c, code: c.code === "ems" ? sku : c.code })),
+            carriers: DEFAULT_CARRIERS.map((c) => ({ ...c, code: c.code === "mail" ? sku : c.code })),
           });
           // 3,000 g: 500 + 2 × 100.
           expect(routing.parcels).toEqual([

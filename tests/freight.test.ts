@@ -183,7 +183,8 @@ test("freight - quote and order charge the same freight: volumetric weight, the 
     freight: 800,
     total: 5_800,
   });
-  expect(q.routing?.parcels.map((p) => [p.warehouse, p.carrier, p.freight])).toEqual([["F-SH", "ems", 800]]);
+  // Shanghai to Shanghai: standard mail (60 h inside a province) meets the 72 h promise and is cheapest.
+  expect(q.routing?.parcels.map((p) => [p.warehouse, p.carrier, p.freight])).toEqual([["F-SH", "mail", 800]]);
   expect(q.freightNote.en).toContain("Freight 800 fen");
   const placed = await order("fr-1", { ...body, quoteId: q.quoteId });
   expect(placed.status, show(placed)).toBe(201);
@@ -191,7 +192,7 @@ test("freight - quote and order charge the same freight: volumetric weight, the 
   expect(o.amounts).toEqual(q.amounts);
   const r = await routingOf(o.orderId);
   expect(r.parcels.map((p) => [p.warehouse, p.carrier, p.lines])).toEqual([
-    ["F-SH", "ems", [{ sku: "F-HEAVY", qty: 1 }]],
+    ["F-SH", "mail", [{ sku: "F-HEAVY", qty: 1 }]],
   ]);
   expect(r.dest).toBe("310104");
   expect(r.reasons.join("\n")).toContain("one warehouse holds every line: F-SH");
@@ -295,16 +296,16 @@ test("freight - routing is re-run when a carrier fails; refused once the order i
   const placed = await order("fr-reroute", { lines: [{ sku: "F-LIGHT", qty: 1 }], address: to("310104") });
   expect(placed.status, show(placed)).toBe(201);
   const { orderId } = placed.body as { orderId: string };
-  expect((await routingOf(orderId)).parcels[0]!.carrier).toBe("ems");
+  expect((await routingOf(orderId)).parcels[0]!.carrier).toBe("mail");
   const rerun = await api.call("POST", `/v1/orders/${orderId}/routing/rerun`, {
-    carrier: "ems",
-    reason: "EMS API timing out",
+    carrier: "mail",
+    reason: "mail API timing out",
   });
   expect(rerun.status, show(rerun)).toBe(200);
   const r = await routingOf(orderId);
   expect(r.parcels.map((p) => [p.warehouse, p.carrier, p.freight])).toEqual([["F-SH", "express", 600]]);
-  expect(r.cause).toBe("carrier ems failed: EMS API timing out");
-  expect(r.parcels[0]!.reasons.join("\n")).toContain("ems: avoided (failed)");
+  expect(r.cause).toBe("carrier mail failed: mail API timing out");
+  expect(r.parcels[0]!.reasons.join("\n")).toContain("mail: avoided (failed)");
   const cancelled = await api.call("POST", `/v1/orders/${orderId}/cancel`, { reason: "test" });
   expect(cancelled.status, show(cancelled)).toBe(200);
   const late = await api.call("POST", `/v1/orders/${orderId}/routing/rerun`, { reason: "too late" });

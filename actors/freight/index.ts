@@ -6,9 +6,9 @@
 export {
   type CarrierCatalogue,
   type CarrierInfo,
-  LocalCarrierCatalogue,
-  SIMULATED_CARRIERS,
+  type RoutingCarrier,
   serves,
+  slaOnRoute,
 } from "./carriers.ts";
 export {
   areaOf,

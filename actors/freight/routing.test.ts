@@ -1,11 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import {
-  type CarrierInfo,
-  type FreightTemplate,
-  type RoutingInput,
-  route,
-  SIMULATED_CARRIERS,
-} from "./index.ts";
+import { DEFAULT_CARRIERS } from "../carrier/index.ts";
+import { type FreightTemplate, type RoutingInput, route } from "./index.ts";
 
 /** Warehouses: Shanghai (310000 area east), Hangzhou (330100, east), Beijing (110000, north), Chengdu (510100). */
 const warehouses = [
@@ -40,7 +35,7 @@ const base = (x: Partial<RoutingInput>): RoutingInput => ({
   warehouses,
   stock: stock({}),
   templates: [],
-  carriers: SIMULATED_CARRIERS,
+  carriers: DEFAULT_CARRIERS,
   ...x,
 });
 const shape = (r: ReturnType<typeof route>) =>
@@ -62,7 +57,7 @@ describe("routing - hand-worked cases", () => {
     expect(shape(r), JSON.stringify(r, null, 1)).toEqual([
       {
         warehouse: "WH-SH",
-        carrier: "ems",
+        carrier: "mail",
         lines: [
           { sku: "A", qty: 2 },
           { sku: "B", qty: 1 },
@@ -84,7 +79,7 @@ describe("routing - hand-worked cases", () => {
     expect(shape(r)).toEqual([
       {
         warehouse: "WH-BJ",
-        carrier: "ems",
+        carrier: "express",
         lines: [
           { sku: "A", qty: 1 },
           { sku: "B", qty: 1 },
@@ -109,14 +104,14 @@ describe("routing - hand-worked cases", () => {
     expect(shape(r)).toEqual([
       {
         warehouse: "WH-SH",
-        carrier: "ems",
+        carrier: "mail",
         lines: [
           { sku: "A", qty: 1 },
           { sku: "C", qty: 1 },
         ],
         freight: 600,
       },
-      { warehouse: "WH-BJ", carrier: "ems", lines: [{ sku: "B", qty: 1 }], freight: 900 },
+      { warehouse: "WH-BJ", carrier: "express", lines: [{ sku: "B", qty: 1 }], freight: 900 },
     ]);
     expect(r.freight).toBe(1_500);
     expect(r.reasons.join("\n")).toContain("2 parcels: split penalty 1000 fen");
@@ -162,26 +157,35 @@ describe("routing - hand-worked cases", () => {
       }),
     );
     expect(shape(r)).toEqual([
-      { warehouse: "WH-CD", carrier: "ems", lines: [{ sku: "A", qty: 1 }], freight: 0 },
+      { warehouse: "WH-CD", carrier: "express", lines: [{ sku: "A", qty: 1 }], freight: 0 },
     ]);
     expect(r.reasons.join("\n")).toContain("does not ship to 540102");
   });
 
-  test("routing - carrier out of area, unavailable, or too slow", () => {
-    const carriers: CarrierInfo[] = SIMULATED_CARRIERS.map((c) =>
-      c.code === "ems" ? { ...c, excludedRegions: ["310000"] } : { ...c },
-    );
+  test("routing - carrier SLA on the route, out of area, unavailable", () => {
+    // actors/carrier: express 48 h (rank 2), ems 72 h (rank 3), mail 120 h (rank 1); half inside a province.
     const s = stock({ A: { "WH-SH": 1 } });
-    const outOfArea = route(base({ stock: s, carriers }));
-    // EMS does not serve Shanghai; mail (168 h) misses the 72 h promise: express.
-    expect(outOfArea.parcels[0]!.carrier).toBe("express");
-    expect(outOfArea.parcels[0]!.reasons.join("\n")).toContain("ems: does not serve 310104");
-    expect(outOfArea.parcels[0]!.reasons.join("\n")).toContain("mail: SLA 168 h exceeds the 72 h promise");
-    const down = carriers.map((c) => (c.code === "express" ? { ...c, available: false } : c));
+    const near = route(base({ stock: s }));
+    // Shanghai to Shanghai: mail 60 h meets the 72 h promise and is cheapest.
+    expect(near.parcels[0]!.carrier).toBe("mail");
+    const far = route(base({ dest: "110101", stock: s }));
+    // Shanghai to Beijing: mail 120 h is too slow; express (48 h) is cheaper than EMS.
+    expect(far.parcels[0]!.carrier).toBe("express");
+    expect(far.parcels[0]!.reasons.join("\n")).toContain(
+      "mail: SLA 120 h on this route exceeds the 72 h promise",
+    );
+    const carriers = DEFAULT_CARRIERS.map((c) =>
+      c.code === "express" ? { ...c, excludedRegions: ["110000"] } : c,
+    );
+    const outOfArea = route(base({ dest: "110101", stock: s, carriers }));
+    expect(outOfArea.parcels[0]!.carrier).toBe("ems");
+    expect(outOfArea.parcels[0]!.reasons.join("\n")).toContain("express: does not serve 110101");
+    const down = carriers.map((c) => (c.code === "ems" ? { ...c, available: false } : c));
     // Nothing within the promise: the fastest that serves (mail).
-    const slow = route(base({ stock: s, carriers: down }));
+    const slow = route(base({ dest: "110101", stock: s, carriers: down }));
     expect(slow.parcels[0]!.carrier).toBe("mail");
-    expect(slow.parcels[0]!.reasons.join("\n")).toContain("express: unavailable");
+    expect(slow.parcels[0]!.reasons.join("\n")).toContain("ems: unavailable");
+    expect(slow.parcels[0]!.reasons.join("\n")).toContain("none meets the 72 h promise");
     const none = route(base({ stock: s, carriers: down.map((c) => ({ ...c, available: false })) }));
     expect(none.parcels[0]!.carrier).toBeNull();
   });
@@ -189,9 +193,12 @@ describe("routing - hand-worked cases", () => {
   test("routing - re-routing avoids the failed warehouse and carrier", () => {
     const s = stock({ A: { "WH-SH": 1, "WH-HZ": 1 } });
     const first = route(base({ stock: s }));
-    expect(shape(first)[0]).toMatchObject({ warehouse: "WH-SH", carrier: "ems" });
-    const again = route(base({ stock: s, avoid: { warehouses: ["WH-SH"], carriers: ["ems"] } }));
+    expect(shape(first)[0]).toMatchObject({ warehouse: "WH-SH", carrier: "mail" });
+    const again = route(base({ stock: s, avoid: { warehouses: ["WH-SH"], carriers: ["mail"] } }));
+    // Hangzhou to Shanghai is another province: express 48 h.
     expect(shape(again)[0]).toMatchObject({ warehouse: "WH-HZ", carrier: "express" });
+    expect(shape(again)[0]!.carrier).toBe("express");
+    expect(again.parcels[0]!.reasons.join("\n")).toContain("mail: avoided (failed)");
     expect(again.reasons.join("\n")).toContain("WH-SH avoided");
   });
 
@@ -223,7 +230,7 @@ describe("routing - hand-worked cases", () => {
     expect(shape(r)).toEqual([
       {
         warehouse: "toString",
-        carrier: "ems",
+        carrier: "mail",
         lines: [
           { sku: "__proto__", qty: 1 },
           { sku: "constructor", qty: 1 },

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { type CarrierInfo, serves } from "./carriers.ts";
-import { distance, distanceName } from "./regions.ts";
+import { type RoutingCarrier, serves, slaOnRoute } from "./carriers.ts";
+import { distance, distanceName, isRegionCode } from "./regions.ts";
 import { type FreightTemplate, freightOf } from "./template.ts";
 
 /** One order line as routing sees it: units, the SKU's weight and volume per unit, and what the line pays. */
@@ -21,7 +21,7 @@ export interface RoutingInput {
   /** sku → warehouse → sellable units. */
   stock: ReadonlyMap<string, ReadonlyMap<string, number>>;
   templates: readonly FreightTemplate[];
-  carriers: readonly CarrierInfo[];
+  carriers: readonly RoutingCarrier[];
   /** Free shipping won elsewhere (member level, promotion): the buyer pays no freight. */
   freeShipping?: { member: boolean; promotion: boolean };
   /** Warehouses and carriers to route around (a stock or carrier failure being re-routed). */
@@ -71,7 +71,7 @@ type Assignment = Map<string, Array<{ sku: string; qty: number }>>;
  *    the fastest.
  *
  * @example
- * route({ dest: "310104", lines, warehouses, stock, templates: [], carriers: SIMULATED_CARRIERS })
+ * route({ dest: "310104", lines, warehouses, stock, templates: [], carriers: DEFAULT_CARRIERS })
  */
 export function route(input: RoutingInput): Routing {
   const o = { ...DEFAULT_ROUTING, ...input.options };
@@ -225,7 +225,7 @@ function parcelOf(
   const reasons = [
     `${warehouse}: ${distanceName(distance(region, input.dest))} of ${input.dest ?? "an uncoded address"}`,
   ];
-  const carrier = chooseCarrier(input, o, reasons);
+  const carrier = chooseCarrier(input, o, reasons, region);
   const f = parcelFreight(input, warehouse, lines);
   reasons.push(f.reason);
   let freight = f.fee;
@@ -239,33 +239,41 @@ function parcelOf(
   return { warehouse, carrier, lines, freight, reasons };
 }
 
-function chooseCarrier(input: RoutingInput, o: RoutingOptions, reasons: string[]): string | null {
+function chooseCarrier(
+  input: RoutingInput,
+  o: RoutingOptions,
+  reasons: string[],
+  from: string | undefined,
+): string | null {
+  const origin = from !== undefined && isRegionCode(from) ? from : undefined;
   const avoid = new Set(input.avoid?.carriers ?? []);
-  const ok: CarrierInfo[] = [];
+  const ok: Array<RoutingCarrier & { sla: number }> = [];
   for (const c of [...input.carriers].sort((a, b) => a.code.localeCompare(b.code))) {
     if (avoid.has(c.code)) reasons.push(`${c.code}: avoided (failed)`);
     else if (!c.available) reasons.push(`${c.code}: unavailable`);
     else if (!serves(c, input.dest))
       reasons.push(`${c.code}: does not serve ${input.dest ?? "uncoded addresses"}`);
-    else ok.push(c);
+    else ok.push({ ...c, sla: slaOnRoute(c, origin, input.dest) });
   }
   const fit = ok
-    .filter((c) => c.slaHours <= o.promiseHours)
-    .sort((a, b) => a.costRank - b.costRank || a.slaHours - b.slaHours);
+    .filter((c) => c.sla <= o.promiseHours)
+    .sort((a, b) => a.costRank - b.costRank || a.sla - b.sla);
   if (fit.length > 0) {
     const c = fit[0]!;
-    for (const x of ok.filter((x) => x.slaHours > o.promiseHours))
-      reasons.push(`${x.code}: SLA ${x.slaHours} h exceeds the ${o.promiseHours} h promise`);
-    reasons.push(`carrier ${c.code}: cheapest serving it within ${o.promiseHours} h (SLA ${c.slaHours} h)`);
+    for (const x of ok.filter((x) => x.sla > o.promiseHours))
+      reasons.push(`${x.code}: SLA ${x.sla} h on this route exceeds the ${o.promiseHours} h promise`);
+    reasons.push(
+      `carrier ${c.code}: cheapest serving it within ${o.promiseHours} h (SLA ${c.sla} h on this route)`,
+    );
     return c.code;
   }
-  const fastest = [...ok].sort((a, b) => a.slaHours - b.slaHours || a.costRank - b.costRank)[0];
+  const fastest = [...ok].sort((a, b) => a.sla - b.sla || a.costRank - b.costRank)[0];
   if (fastest === undefined) {
     reasons.push("no available carrier serves the destination");
     return null;
   }
   reasons.push(
-    `carrier ${fastest.code}: none meets the ${o.promiseHours} h promise; fastest (SLA ${fastest.slaHours} h)`,
+    `carrier ${fastest.code}: none meets the ${o.promiseHours} h promise; fastest (SLA ${fastest.sla} h on this route)`,
   );
   return fastest.code;
 }
@@ -278,9 +286,11 @@ function chooseCarrier(input: RoutingInput, o: RoutingOptions, reasons: string[]
 export function rechooseCarriers(
   routing: Routing,
   input: {
-    carriers: readonly CarrierInfo[];
+    carriers: readonly RoutingCarrier[];
     avoid: readonly string[];
     cause: string;
+    /** warehouse → region, for each carrier's promise on the route. */
+    regions?: ReadonlyMap<string, string>;
     options?: Partial<RoutingOptions>;
   },
 ): Routing {
@@ -300,6 +310,7 @@ export function rechooseCarriers(
       },
       o,
       reasons,
+      input.regions?.get(p.warehouse),
     );
     return { ...p, carrier, reasons };
   });

@@ -105,7 +105,7 @@ export interface GatewayPorts {
   skuDimensions: FreightPorts["skuDimensions"];
   /** Warehouse regions, for routing distances. */
   warehouseRegions: FreightPorts["warehouseRegions"];
-  /** The carrier catalogue routing reads (local simulated carriers until shipments' lands; SEAMS.md). */
+  /** The carrier catalogue routing reads (`actors/carrier`; the seam in SEAMS.md). */
   carriers: FreightPorts["carriers"];
 }
 

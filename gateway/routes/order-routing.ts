@@ -64,7 +64,7 @@ function view(orderId: string, order: RoutedOrder) {
 }
 
 /** `GET /v1/orders/{id}/routing` and the re-run after a carrier failure (decision 0028). */
-export function orderRoutingRoutes(deps: Pick<FreightPorts, "carriers">) {
+export function orderRoutingRoutes(deps: Pick<FreightPorts, "carriers" | "warehouseRegions">) {
   return (kit: GatewayKit) => {
     const orderId = (c: Context) => parseParam(c.req.param("orderId"), codeSchema, "orderId");
     kit.define(
