@@ -105,6 +105,13 @@ export const configSchema = z.object({
   ORDER_PAYMENT_TIMEOUT: duration.default(15 * 60_000),
   /** Shipped orders complete themselves after this long unless the buyer confirms receipt first. */
   ORDER_AUTO_COMPLETE: duration.default(7 * 86_400_000),
+  /**
+   * Outbound webhooks (decision 0030): attempts before a delivery is a dead letter, the first retry's
+   * delay (doubling each time, capped at an hour), and one attempt's deadline.
+   */
+  WEBHOOK_MAX_ATTEMPTS: int(1, 50).default(8),
+  WEBHOOK_RETRY_BASE: duration.default(30_000),
+  WEBHOOK_TIMEOUT: duration.default(10_000),
   /** Base URL channels post callbacks to (defaults to http://HOST:PORT). */
   PUBLIC_URL: z.string().url().optional(),
   /** Risk rules: largest single payment (fen), payments per user per hour, blocked user ids (comma list). */

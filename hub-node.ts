@@ -23,6 +23,7 @@ import { publishAlerts, subscribeAlerts } from "./node/alerts.ts";
 import { bootstrapIdentity, printNotice } from "./node/bootstrap.ts";
 import { connectNats, connectRedis, openMigratedDatabase } from "./node/connections.ts";
 import { composeGateway } from "./node/gateway.ts";
+import { notifier, notifyInBackground, projectorAlertNotification } from "./node/notifications.ts";
 import { PROJECTIONS, startProjector } from "./node/projector.ts";
 import { COVERAGE_CACHE_MS, coverageProbe, readinessCheck } from "./node/readiness.ts";
 import { startRealtime } from "./node/realtime.ts";
@@ -30,6 +31,7 @@ import { type HttpServer, serve } from "./platform/serve.ts";
 import type { RealtimeHub } from "./realtime/hub.ts";
 import { EventLogUsage } from "./storage/jetstream/event-log-usage.ts";
 import { ensureStreams } from "./storage/jetstream/streams.ts";
+import { PostgresNotifications } from "./storage/notifications/index.ts";
 import { type Sql, withQueryDeadline } from "./storage/postgres/database.ts";
 import { ParkedEvents, type Projector } from "./storage/projector.ts";
 
@@ -124,9 +126,15 @@ export async function startHubNode(
       })
     : undefined;
   const actorNode = actorHost?.actorNode;
+  const publishAlert = publishAlerts(nc, config.HUB_NAMESPACE);
+  const raiseInBackground = notifyInBackground(notifier(new PostgresNotifications(sql), log), log);
   const projector = roles.has("projector")
     ? await startProjector({
-        onAlert: publishAlerts(nc, config.HUB_NAMESPACE),
+        // Shown live on the dashboards and kept as an operator notification (decision 0030).
+        onAlert: (alert) => {
+          publishAlert(alert);
+          raiseInBackground(projectorAlertNotification(alert));
+        },
         config,
         nodeId,
         sql,

@@ -207,6 +207,25 @@ export function fakeGateway(options: { channels?: Record<ChannelName, SimulatedC
     segments: emptySegments(),
     parked: { list: async () => [], retry: async () => ({ outcome: "not-parked" }) },
     jobs: { definitions: [], runs: async () => ({ items: [], nextCursor: null }) },
+    notifications: {
+      get: async () => null,
+      list: async (f) => {
+        if (f.cursor) throw new InvalidCursorError(f.cursor);
+        return { items: [], nextCursor: null };
+      },
+      acknowledge: async () => null,
+    },
+    webhooks: {
+      put: async () => {
+        throw new Error("no webhook store in the fake gateway");
+      },
+      get: async () => null,
+      list: async () => [],
+      deliveries: async (f) => {
+        if (f.cursor) throw new InvalidCursorError(f.cursor);
+        return { items: [], nextCursor: null };
+      },
+    },
     paymentTimeoutMs: 60_000,
     autoCompleteMs: 60_000,
     ...memoryFreight(),

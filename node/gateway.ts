@@ -15,6 +15,7 @@ import { CouponQueries } from "../storage/coupons/index.ts";
 import { PostgresFreightTemplates, warehouseRegions } from "../storage/freight/index.ts";
 import { JobRunQueries } from "../storage/jobs/index.ts";
 import { PostgresPaymentLedger } from "../storage/ledger/payment-ledger.ts";
+import { PostgresNotifications } from "../storage/notifications/index.ts";
 import type { Sql } from "../storage/postgres/database.ts";
 import { PostgresPriceBook } from "../storage/prices.ts";
 import { PostgresPriceRules } from "../storage/pricing/index.ts";
@@ -26,6 +27,7 @@ import type { SecretBox } from "../storage/secrets.ts";
 import { PostgresSegmentStore } from "../storage/segments/index.ts";
 import type { UserStore } from "../storage/users.ts";
 import { PostgresWarehouseDirectory } from "../storage/warehouses.ts";
+import { PostgresWebhookSubscriptions, WebhookDeliveryQueries } from "../storage/webhooks/index.ts";
 import { channelKeys } from "./channel-keys.ts";
 import { JOB_DEFINITIONS } from "./jobs.ts";
 import { RedisLoginThrottle } from "./login-limiter.ts";
@@ -97,6 +99,8 @@ export async function composeGateway(infra: GatewayInfrastructure) {
       definitions: JOB_DEFINITIONS,
       runs: (job, limit, cursor) => new JobRunQueries(sql).runs(job, limit, cursor),
     },
+    notifications: new PostgresNotifications(sql),
+    webhooks: webhookDirectory(sql, infra.secrets),
     paymentTimeoutMs: config.ORDER_PAYMENT_TIMEOUT,
     autoCompleteMs: config.ORDER_AUTO_COMPLETE,
     freightTemplates: new PostgresFreightTemplates(sql),
@@ -111,4 +115,16 @@ export async function composeGateway(infra: GatewayInfrastructure) {
     metrics: infra.metrics,
     log: infra.log,
   });
+}
+
+/** Subscriptions (secrets sealed with the node's secret box) and the deliveries read model. */
+function webhookDirectory(sql: Sql, secrets: SecretBox) {
+  const subscriptions = new PostgresWebhookSubscriptions(sql, secrets);
+  const deliveries = new WebhookDeliveryQueries(sql);
+  return {
+    put: subscriptions.put.bind(subscriptions),
+    get: subscriptions.get.bind(subscriptions),
+    list: subscriptions.list.bind(subscriptions),
+    deliveries: deliveries.list.bind(deliveries),
+  };
 }

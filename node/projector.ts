@@ -5,6 +5,7 @@ import type { Config } from "../config.ts";
 import { listingProjection } from "../storage/catalogue/listing-projection.ts";
 import { couponProjection } from "../storage/coupons/index.ts";
 import { jobRunProjection } from "../storage/jobs/index.ts";
+import { lowStockNotificationProjection } from "../storage/notifications/index.ts";
 import type { Sql } from "../storage/postgres/database.ts";
 import { Projector, type ProjectorAlert } from "../storage/projector.ts";
 import { auditProjection } from "../storage/read-models/audit-projection.ts";
@@ -12,6 +13,7 @@ import { inventoryProjection } from "../storage/read-models/inventory-projection
 import { ledgerProjection } from "../storage/read-models/ledger-projection.ts";
 import { orderProjection } from "../storage/read-models/order-projection.ts";
 import { memberLevelProjection } from "../storage/segments/index.ts";
+import { webhookDeliveryProjection } from "../storage/webhooks/index.ts";
 
 /** Every read model this build maintains from the event log. */
 export const PROJECTIONS = [
@@ -23,6 +25,8 @@ export const PROJECTIONS = [
   couponProjection,
   jobRunProjection,
   memberLevelProjection,
+  lowStockNotificationProjection,
+  webhookDeliveryProjection,
 ];
 
 export interface ProjectorInfrastructure {

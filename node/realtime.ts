@@ -7,6 +7,7 @@ import type { Config } from "../config.ts";
 import { can, type TokenService } from "../gateway/auth.ts";
 import { RealtimeHub } from "../realtime/hub.ts";
 import { cataloguePanelChannel } from "../storage/catalogue-search/panel.ts";
+import { notificationChannel, PostgresNotifications } from "../storage/notifications/index.ts";
 import type { Sql } from "../storage/postgres/database.ts";
 import { PostgresDashboardSnapshots } from "../storage/read-models/dashboard-snapshots.ts";
 import { pendingReviewCount } from "../storage/reviews/index.ts";
@@ -67,7 +68,24 @@ export async function startRealtime(
       const listener = await infra.sql.listen(channel, () => onChange(), onChange);
       return { close: () => listener.unlisten() };
     },
+    notifications: notificationSource(infra.sql),
   });
   await realtime.start();
   return { socketServer, realtime };
+}
+
+/** The live notification feed's reads and Postgres NOTIFY (migration 0025's trigger), on a dedicated connection. */
+function notificationSource(sql: Sql) {
+  const store = new PostgresNotifications(sql);
+  return {
+    latest: async (limit: number) => ({
+      items: (await store.list({ limit, acknowledged: false })).items,
+      open: await store.openCounts(),
+    }),
+    get: (id: string) => store.get(id),
+    changes: async (onChange: (id: string) => void) => {
+      const listener = await sql.listen(await notificationChannel(sql), onChange);
+      return { close: () => listener.unlisten() };
+    },
+  };
 }

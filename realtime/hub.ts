@@ -7,6 +7,7 @@ import { DashboardRooms, type DashboardSnapshots } from "./dashboard-rooms.ts";
 import { Delivery } from "./delivery.ts";
 import { EntityRooms } from "./entity-rooms.ts";
 import { LogFollower } from "./log-follower.ts";
+import { NotificationFeed, type NotificationSource } from "./notification-feed.ts";
 import { PromotionsPanel } from "./promotions-panel.ts";
 import { type Principal, SocketAuth } from "./socket-auth.ts";
 
@@ -39,6 +40,7 @@ export class RealtimeHub {
   readonly #entities: EntityRooms;
   readonly #catalogue: CataloguePanel;
   readonly #promotions: PromotionsPanel;
+  readonly #notifications: NotificationFeed | undefined;
   #timers: Array<ReturnType<typeof setInterval>> = [];
 
   constructor(deps: {
@@ -60,6 +62,8 @@ export class RealtimeHub {
     catalogueChanges?: ChangeSource;
     /** How often the catalogue panel is re-read without a change (its "next hour" window moves). */
     cataloguePeriodMs?: number;
+    /** Operator notifications for the live feed (decision 0030); without it there is no feed. */
+    notifications?: NotificationSource;
   }) {
     this.#io = deps.io;
     this.#options = {
@@ -111,6 +115,9 @@ export class RealtimeHub {
       broadcast: (update) => this.#dashboards.broadcastPanel("promotions", update),
       log: deps.log,
     });
+    this.#notifications = deps.notifications
+      ? new NotificationFeed({ source: deps.notifications, ...parts, log: deps.log })
+      : undefined;
   }
 
   async start(): Promise<void> {
@@ -118,6 +125,7 @@ export class RealtimeHub {
     this.#io.on("connection", (socket) => {
       this.#dashboards.attach(socket);
       this.#entities.attach(socket);
+      this.#notifications?.attach(socket);
     });
     await this.#follower.start((message) => {
       this.#dashboards.onMessage(message);
@@ -126,6 +134,7 @@ export class RealtimeHub {
     });
     await this.#catalogue.start();
     this.#promotions.start();
+    await this.#notifications?.start();
     this.#timers.push(
       setInterval(() => this.#dashboards.flushStock(), this.#options.coalesceMs),
       setInterval(() => this.#delivery.dropSlowClients(), 1_000),
@@ -147,6 +156,7 @@ export class RealtimeHub {
     this.#auth.stop();
     await this.#catalogue.stop();
     this.#promotions.stop();
+    await this.#notifications?.stop();
     await this.#follower.stop();
     // This node's sockets only: the Redis adapter would otherwise disconnect every node's dashboards.
     this.#io.local.disconnectSockets(true);

@@ -54,6 +54,10 @@ const WHO_HOLDS: ReadonlyMap<string, readonly string[]> = new Map([
   ["segment:read", ["marketing"]],
   ["segment:write", ["marketing"]],
   ["segment:push", ["marketing"]],
+  ["notification:read", ["operator"]],
+  ["notification:ack", ["operator"]],
+  ["webhook:read", ["operator"]],
+  ["webhook:write", ["operator"]],
 ]);
 const ROLES = [
   "admin",

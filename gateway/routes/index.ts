@@ -3,6 +3,7 @@ import type { MetricsRegistry } from "../../actors/runtime/index.ts";
 import type { RouteModule } from "../app.ts";
 import type { TokenService } from "../auth.ts";
 import type { FreightPorts, FreightTemplateStore } from "../freight-ports.ts";
+import type { NotificationCenter, WebhookDirectory } from "../notification-ports.ts";
 import type {
   AuditLog,
   Catalogue,
@@ -33,6 +34,7 @@ import { holdRoutes } from "./holds.ts";
 import { inventoryRoutes } from "./inventory.ts";
 import { type JobDirectory, jobRoutes } from "./jobs.ts";
 import { memberRoutes } from "./members.ts";
+import { notificationRoutes } from "./notifications.ts";
 import { opsRoutes } from "./ops.ts";
 import { orderLifecycleRoutes } from "./order-lifecycle.ts";
 import { orderRoutingRoutes } from "./order-routing.ts";
@@ -56,6 +58,7 @@ import { warehouseFloorRoutes } from "./warehouse-floor.ts";
 import { warehousePutawayRoutes } from "./warehouse-putaway.ts";
 import { warehouseWaveRoutes } from "./warehouse-waves.ts";
 import { warehouseRoutes } from "./warehouses.ts";
+import { webhookRoutes } from "./webhooks.ts";
 
 /** Everything the routes of this gateway need, as ports (see `gateway/ports.ts`). */
 export interface GatewayPorts {
@@ -107,6 +110,10 @@ export interface GatewayPorts {
   warehouseRegions: FreightPorts["warehouseRegions"];
   /** The carrier catalogue routing reads (`actors/carrier`; the seam in SEAMS.md). */
   carriers: FreightPorts["carriers"];
+  /** Operator notifications (decision 0030). */
+  notifications: NotificationCenter;
+  /** Outbound webhook subscriptions and deliveries (decision 0030). */
+  webhooks: WebhookDirectory;
 }
 
 /** Every area's routes, in registration order (a static path must come before a `:param` sibling). */
@@ -149,5 +156,8 @@ export function gatewayRoutes(ports: GatewayPorts): RouteModule[] {
     warehouseCheckRoutes(ports),
     freightTemplateRoutes(ports),
     orderRoutingRoutes(ports),
+    notificationRoutes(ports),
+    // Static /v1/webhooks/dead-letters before /v1/webhooks/:id.
+    webhookRoutes(ports),
   ];
 }
