@@ -151,7 +151,16 @@ export interface OrderReadModel {
 /** The money that moved on a channel, from our ledger; and reconciliation against a channel's statement. */
 export interface PaymentLedger {
   channelMovements(channel: ChannelName, date: string): Promise<StatementEntry[]>;
-  reconcile(options: { channel: ChannelName; date: string; statement: StatementEntry[] }): Promise<object>;
+  /**
+   * `run` (a scheduled run): the report is keyed by the run id and channel, so a retry of that run
+   * replaces its own report and no other; it is written only while `attempt` is the run's current one.
+   */
+  reconcile(options: {
+    channel: ChannelName;
+    date: string;
+    statement: StatementEntry[];
+    run?: { runId: string; attempt: number };
+  }): Promise<object>;
 }
 
 export type RiskVerdict =

@@ -20,17 +20,27 @@ import {
 import { jobKind } from "../actors/scheduler/index.ts";
 import { segmentPushKind } from "../actors/segment/index.ts";
 import { warehouseKind } from "../actors/warehouse/index.ts";
+import { webhookDeliveryKind } from "../actors/webhook/index.ts";
 import type { Config } from "../config.ts";
 import { JetStreamEventStore, JetStreamTimerIndex } from "../storage/jetstream/jetstream-event-store.ts";
 import type { StreamNames } from "../storage/jetstream/streams.ts";
-import { parkedEventSummary } from "../storage/jobs/index.ts";
+import {
+  channelStockDiff,
+  parkedEventSummary,
+  RunAttempts,
+  recordChannelStock,
+} from "../storage/jobs/index.ts";
 import { PostgresPaymentLedger } from "../storage/ledger/payment-ledger.ts";
+import { PostgresNotifications } from "../storage/notifications/index.ts";
 import type { Sql } from "../storage/postgres/database.ts";
 import type { SecretBox } from "../storage/secrets.ts";
 import { PostgresSegmentStore, recomputeMemberTags } from "../storage/segments/index.ts";
+import { PostgresWebhookSubscriptions } from "../storage/webhooks/index.ts";
 import { publishAlerts } from "./alerts.ts";
 import { channelKeys } from "./channel-keys.ts";
 import { jobRunnerService, jobRunners, jobServices, seedJobs } from "./jobs.ts";
+import { notificationServices, notifier, startWebhookRelay, webhookSenderService } from "./notifications.ts";
+import { type SalesChannelAdapter, simulatedSalesChannels } from "./sales-channels.ts";
 import { segmentPushService } from "./segment-push.ts";
 
 /** Every domain actor kind this build hosts. The runtime only ever sees this list. */
@@ -45,6 +55,7 @@ export const ACTOR_KINDS = [
   warehouseKind,
   segmentPushKind,
   groupBuyKind,
+  webhookDeliveryKind,
 ];
 
 export interface ActorHostInfrastructure {
@@ -64,6 +75,8 @@ export interface ActorHostInfrastructure {
   secrets: SecretBox;
   /** Seeds the scheduled jobs' definitions through the job actors. */
   client: ActorClient;
+  /** The sales channels the stock-sync job pushes to (simulated ones by default). */
+  salesChannels?: readonly SalesChannelAdapter[];
 }
 
 /** The `actors` role: hosts the actor kinds on the shards this node leases, events in JetStream. */
@@ -73,7 +86,14 @@ export async function startActorHost(
   const { config, js, jsm, subjects, streams, sql } = infra;
   // Scheduled jobs run on the node that owns their job actor, as a node-local effect service (0022).
   const alert = publishAlerts(infra.nc, config.HUB_NAMESPACE);
+  const notify = notifier(new PostgresNotifications(sql), infra.log);
   const runners = jobRunners({
+    notify,
+    stockSync: {
+      channels: infra.salesChannels ?? simulatedSalesChannels(),
+      diff: (channel) => channelStockDiff(sql, channel),
+      record: (channel, lines, run) => recordChannelStock(sql, channel, lines, run),
+    },
     payments: {
       channels: createChannels(await channelKeys(sql, infra.secrets)),
       ledger: new PostgresPaymentLedger(sql),
@@ -83,9 +103,25 @@ export async function startActorHost(
     alert,
   });
   const services = jobServices(
-    jobRunnerService(runners, { metrics: infra.metrics, alert, log: infra.log }),
+    jobRunnerService(runners, {
+      metrics: infra.metrics,
+      alert,
+      log: infra.log,
+      notify,
+      attempts: new RunAttempts(sql),
+      nodeId: infra.nodeId,
+    }),
     segmentPushService({ client: infra.client, audience: new PostgresSegmentStore(sql), log: infra.log }),
   );
+  // Notifications raised by actors, and outbound webhook attempts, run on the owning node (0030).
+  const webhookOptions = {
+    maxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
+    backoffBaseMs: config.WEBHOOK_RETRY_BASE,
+    timeoutMs: config.WEBHOOK_TIMEOUT,
+  };
+  const subscriptions = new PostgresWebhookSubscriptions(sql, infra.secrets);
+  const sender = webhookSenderService(subscriptions, webhookOptions, infra.metrics);
+  for (const [kind, service] of notificationServices(notify, sender)) services.set(kind, service);
   const actorNode = new ActorNode(
     infra.nc,
     ACTOR_KINDS,
@@ -113,5 +149,19 @@ export async function startActorHost(
     { log: infra.log, metrics: infra.metrics, connection: infra.connection, services },
   );
   await actorNode.start();
-  return { actorNode, stopSeeding: seedJobs(infra.client, infra.log) };
+  const stopSeeding = seedJobs(infra.client, infra.log);
+  const stopRelay = startWebhookRelay({
+    sql,
+    subscriptions,
+    client: infra.client,
+    options: webhookOptions,
+    log: infra.log,
+  });
+  return {
+    actorNode,
+    stopSeeding: () => {
+      stopSeeding();
+      stopRelay();
+    },
+  };
 }

@@ -1,12 +1,18 @@
 import { createHash } from "node:crypto";
+import type { Notify } from "../actors/notification/index.ts";
 import { CHANNEL_NAMES, type ChannelName, type SimulatedChannel } from "../actors/payment/channels/index.ts";
 import type { ActorClient, EffectService, Logger, MetricsRegistry } from "../actors/runtime/index.ts";
 import { type CatchUp, JOB_RUNNER_KIND, jobs, type Schedule } from "../actors/scheduler/index.ts";
 import { SEGMENT_PUSH_RUNNER_KIND } from "../actors/segment/index.ts";
 import type { PaymentLedger } from "../gateway/ports.ts";
+import type { SalesChannelAdapter } from "./sales-channels.ts";
 
-/** A job's work: gets the run id (the same on a re-run after a crash) and a signal; returns a summary. */
-export type JobRunner = (runId: string, signal: AbortSignal) => Promise<string>;
+/**
+ * A job's work: gets the run id (the same on a re-run after a crash), a signal, and the attempt (a new
+ * number each time the run starts, e.g. on a new owner): writes that must not be made by a superseded
+ * attempt check it (`RunAttempts`). Returns a summary.
+ */
+export type JobRunner = (runId: string, signal: AbortSignal, run: { attempt: number }) => Promise<string>;
 
 export interface JobDefinition {
   name: string;
@@ -28,6 +34,15 @@ export const JOB_DEFINITIONS: readonly JobDefinition[] = [
     catchUp: "skip",
     enabled: true,
     timeoutMs: 15 * 60_000,
+  },
+  {
+    name: "channel-stock-sync",
+    description:
+      "Pushes every SKU's sellable stock (all warehouses) to the sales channels, only what changed",
+    schedule: { cron: "*/30 * * * *", timeZone: "Asia/Shanghai" },
+    catchUp: "skip",
+    enabled: true,
+    timeoutMs: 10 * 60_000,
   },
   {
     name: "projector-dead-letter-report",
@@ -62,6 +77,18 @@ export interface JobRunnerDeps {
     signal: AbortSignal,
   ): Promise<{ members: number; tagged: number; added: number; removed: number }>;
   alert(alert: object): void;
+  /** Raises operator notifications (decision 0030). */
+  notify?: Notify;
+  /** The stock-sync job: the channels, the diff of sellable against what each holds, and recording it. */
+  stockSync?: {
+    channels: readonly SalesChannelAdapter[];
+    diff(channel: string): Promise<Array<{ sku: string; sellable: number; pushed: number | null }>>;
+    record(
+      channel: string,
+      lines: ReadonlyArray<{ sku: string; quantity: number }>,
+      run: { runId: string; attempt: number },
+    ): Promise<boolean>;
+  };
   now?: () => number;
 }
 
@@ -72,7 +99,7 @@ export function jobRunners(deps: JobRunnerDeps): Map<string, JobRunner> {
     [
       "payments-reconciliation-daily",
       // What `GET /v1/payments/statements/{channel}` + `POST /v1/payments/reconciliations` do, per channel.
-      async (runId, signal) => {
+      async (runId, signal, run) => {
         const date = beijingYesterday(now());
         const lines: string[] = [];
         for (const channel of CHANNEL_NAMES) {
@@ -80,20 +107,66 @@ export function jobRunners(deps: JobRunnerDeps): Map<string, JobRunner> {
           const { channels, ledger } = deps.payments;
           const file = channels[channel].statement(date, await ledger.channelMovements(channel, date));
           const statement = channels[channel].parseStatement(file);
-          const report = (await ledger.reconcile({ channel, date, statement })) as {
+          // Keyed by run id and channel: a retry of this run replaces its own report, nothing else.
+          const report = (await ledger.reconcile({
+            channel,
+            date,
+            statement,
+            run: { runId, attempt: run.attempt },
+          })) as {
             id?: string;
             matched?: number;
             summary?: { differences?: number };
           };
           const differences = report.summary?.differences ?? 0;
-          lines.push(`${channel} ${date}: ${report.matched ?? 0} matched, ${differences} differences`);
-          if (differences > 0)
+          lines.push(
+            `${channel} ${date}: ${report.matched ?? 0} matched, ${differences} differences (report ${report.id})`,
+          );
+          if (differences > 0) {
             deps.alert({
               kind: "reconciliationDifferences",
               level: "critical",
               at: now(),
               detail: `${channel} statement of ${date}: ${differences} differences (report ${report.id}, run ${runId})`,
             });
+            await deps.notify?.({
+              kind: "reconciliationDifferences",
+              severity: "critical",
+              source: "payments",
+              message: `${channel} statement of ${date}: ${differences} differences (report ${report.id})`,
+              key: `reconciliation:${runId}:${channel}`,
+            });
+          }
+        }
+        return lines.join("; ");
+      },
+    ],
+    [
+      "channel-stock-sync",
+      async (runId, signal, run) => {
+        const sync = deps.stockSync;
+        if (!sync) throw new Error("no sales channels configured on this node");
+        const lines: string[] = [];
+        for (const channel of sync.channels) {
+          signal.throwIfAborted();
+          const all = await sync.diff(channel.name);
+          const changed = all
+            .filter((l) => l.pushed !== l.sellable)
+            .map((l) => ({ sku: l.sku, quantity: l.sellable }));
+          let pushed = 0;
+          for (let i = 0; i < changed.length; i += channel.maxBatch) {
+            const batch = changed.slice(i, i + channel.maxBatch);
+            // The key names the run, channel and batch: a retry of this run is not applied twice.
+            const { applied } = await channel.pushStock(
+              batch,
+              `${runId}:${channel.name}:${i / channel.maxBatch}`,
+              signal,
+            );
+            if (!(await sync.record(channel.name, batch, { runId, attempt: run.attempt })))
+              throw new Error(`run ${runId} attempt ${run.attempt} was superseded; stopping`);
+            pushed += applied;
+          }
+          lines.push(`${channel.name}: ${pushed} pushed, ${all.length - changed.length} unchanged`);
         }
         return lines.join("; ");
       },
@@ -124,7 +197,18 @@ export function jobRunners(deps: JobRunnerDeps): Map<string, JobRunner> {
  */
 export function jobRunnerService(
   runners: ReadonlyMap<string, JobRunner>,
-  deps: { metrics: MetricsRegistry; alert(alert: object): void; log: Logger },
+  deps: {
+    metrics: MetricsRegistry;
+    alert(alert: object): void;
+    log: Logger;
+    notify?: Notify;
+    /** Fencing of a run's attempts (migration 0025); without it every attempt is 1 and nothing is checked. */
+    attempts?: {
+      begin(runId: string, node: string): Promise<number>;
+      isCurrent(runId: string, attempt: number): Promise<boolean>;
+    };
+    nodeId?: string;
+  },
 ): EffectService {
   const runs = deps.metrics.counter("hub_job_runs_total", "Scheduled job runs by job and outcome");
   const timeouts = new Map(JOB_DEFINITIONS.map((d) => [d.name, d.timeoutMs]));
@@ -132,6 +216,7 @@ export function jobRunnerService(
     signal.throwIfAborted();
     const runId = typeof cmd.runId === "string" ? cmd.runId : commandId;
     const runner = runners.get(name);
+    const attempt = deps.attempts ? await deps.attempts.begin(runId, deps.nodeId ?? "node") : 1;
     const started = performance.now();
     let outcome: "ok" | "failed" = "ok";
     let detail: string;
@@ -143,7 +228,7 @@ export function jobRunnerService(
       const both = AbortSignal.any([signal, limit]);
       try {
         detail = await Promise.race([
-          runner(runId, both),
+          runner(runId, both, { attempt }),
           new Promise<never>((_, reject) => {
             if (both.aborted) reject(both.reason);
             both.addEventListener("abort", () => reject(both.reason), { once: true });
@@ -160,10 +245,27 @@ export function jobRunnerService(
       }
     }
     const durationMs = Math.round(performance.now() - started);
+    // A newer attempt of this run started elsewhere (the actor moved): its outcome is the one recorded.
+    if (deps.attempts && !(await deps.attempts.isCurrent(runId, attempt))) {
+      deps.log.warn("job run superseded; its outcome is not recorded", { job: name, runId, attempt });
+      throw new Error(`run ${runId} attempt ${attempt} was superseded`);
+    }
     runs.inc({ job: name, outcome });
     if (outcome === "failed") {
       deps.log.warn("job run failed", { job: name, runId, detail });
       deps.alert({ kind: "jobFailed", level: "critical", at: Date.now(), job: name, runId, detail });
+      await deps
+        .notify?.({
+          kind: "jobFailed",
+          severity: "critical",
+          source: "jobs",
+          subject: { kind: "job", id: name },
+          message: `job ${name} run ${runId} failed: ${detail}`.slice(0, 500),
+          key: `jobFailed:${runId}`,
+        })
+        .catch((error: unknown) =>
+          deps.log.warn("job failure notification not stored", { error: String(error) }),
+        );
     }
     return { ok: true, value: { outcome, durationMs, detail: detail.slice(0, 2_000) } };
   };

@@ -8,6 +8,8 @@ import { shardOf, silentLogger } from "../actors/runtime/index.ts";
 import type { HubNode } from "../hub-node.ts";
 import { subscribeAlerts } from "../node/alerts.ts";
 import { JOB_DEFINITIONS } from "../node/jobs.ts";
+import { RunAttempts } from "../storage/jobs/index.ts";
+import { PostgresPaymentLedger } from "../storage/ledger/payment-ledger.ts";
 import {
   ApiClient,
   cleanupNamespace,
@@ -146,6 +148,118 @@ test("jobs - the daily reconciliation runs each channel's statement of yesterday
   for (const channel of ["wechat", "alipay", "unionpay"]) expect(run?.detail).toContain(channel);
   const [row] = await node.sql`SELECT count(DISTINCT channel)::int AS n FROM reconciliation_reports`;
   expect(row?.n).toBe(3);
+});
+
+test("jobs - reconciliation reports are keyed by run id: another run adds its own, a stale attempt writes nothing", async () => {
+  const reports = () =>
+    node.sql`SELECT id, run_id, channel, created_at FROM reconciliation_reports WHERE run_id IS NOT NULL ORDER BY id`;
+  const before = await reports();
+  const res = await api.call("POST", `/v1/jobs/${RECON}/run`);
+  expect(res.status).toBe(202);
+  const runId = (res.body as { runId: string }).runId;
+  await waitFor(
+    async () => (await runs(RECON)).some((r) => r.runId === runId && r.outcome !== null),
+    30_000,
+    "the second reconciliation run",
+  );
+  expect((await runs(RECON)).find((r) => r.runId === runId)?.outcome).toBe("ok");
+  const after = await reports();
+  const mine = after.filter((r) => r.run_id === runId);
+  expect(mine.map((r) => r.id).sort()).toEqual(["alipay", "unionpay", "wechat"].map((c) => `${runId}:${c}`));
+  // The earlier run's reports are all still there, untouched.
+  for (const old of before) {
+    const kept = after.find((r) => r.id === old.id);
+    expect(kept?.created_at.getTime(), old.id).toBe(old.created_at.getTime());
+  }
+  expect(after.length).toBe(before.length + 3);
+  // The attempt fence: this run's attempt is 1; a runner still holding attempt 0 cannot write its report.
+  const [attempt] = await node.sql`SELECT attempt FROM job_run_attempts WHERE run_id = ${runId}`;
+  expect(attempt?.attempt).toBe(1);
+  const ledger = new PostgresPaymentLedger(node.sql);
+  const stale = ledger.reconcile({
+    channel: "wechat",
+    date: "2026-01-01",
+    statement: [],
+    run: { runId, attempt: 0 },
+  });
+  await expect(stale).rejects.toThrow(/superseded/);
+  const day = async () =>
+    (
+      await node.sql`SELECT statement_date::text AS day FROM reconciliation_reports
+        WHERE id = ${`${runId}:wechat`}`
+    )[0]?.day as string;
+  expect(await day()).not.toBe("2026-01-01");
+  // The same run retried (a new attempt) replaces its own report, never adds one.
+  const attempts = new RunAttempts(node.sql);
+  const next = await attempts.begin(runId, "test");
+  expect(next).toBe(2);
+  await ledger.reconcile({
+    channel: "wechat",
+    date: "2026-01-02",
+    statement: [],
+    run: { runId, attempt: next },
+  });
+  expect((await reports()).length).toBe(after.length);
+  expect(await day()).toBe("2026-01-02");
+});
+
+test("jobs - stock sync pushes only what changed to every sales channel, with counts; a re-run pushes nothing", async () => {
+  const SYNC = "channel-stock-sync";
+  await api.call("PUT", "/v1/warehouses/WH-SYNC", { name: "Sync", region: "east" });
+  for (const [sku, qty] of [
+    ["SYNC-1", 5],
+    ["SYNC-2", 7],
+  ] as const)
+    await api.call(
+      "POST",
+      `/v1/inventory/${sku}/receipts`,
+      { warehouse: "WH-SYNC", qty },
+      { "idempotency-key": `r-${sku}` },
+    );
+  const projected = async () =>
+    (await node.sql`SELECT count(*)::int AS n FROM inventory_stock WHERE sku LIKE 'SYNC-%'`)[0]?.n === 2;
+  await waitFor(projected, 60_000, "the stock projected");
+  const runOnce = async () => {
+    const res = await api.call("POST", `/v1/jobs/${SYNC}/run`);
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    const runId = (res.body as { runId: string }).runId;
+    await waitFor(
+      async () => (await runs(SYNC)).some((r) => r.runId === runId && r.outcome !== null),
+      30_000,
+      `stock sync run ${runId}`,
+    );
+    return (await runs(SYNC)).find((r) => r.runId === runId)!;
+  };
+  const skus = (await node.sql`SELECT count(DISTINCT sku)::int AS n FROM inventory_stock`)[0]?.n as number;
+  const first = await runOnce();
+  expect(first.outcome, first.detail ?? "").toBe("ok");
+  for (const channel of ["tmall", "jd", "douyin"])
+    expect(first.detail).toContain(`${channel}: ${skus} pushed, 0 unchanged`);
+  const held =
+    await node.sql`SELECT channel, quantity FROM channel_stock WHERE sku = 'SYNC-2' ORDER BY channel`;
+  expect(held.map((r) => [r.channel, r.quantity])).toEqual([
+    ["douyin", 7],
+    ["jd", 7],
+    ["tmall", 7],
+  ]);
+  const second = await runOnce();
+  expect(second.detail).toContain(`tmall: 0 pushed, ${skus} unchanged`);
+  await api.call(
+    "POST",
+    "/v1/inventory/SYNC-1/receipts",
+    { warehouse: "WH-SYNC", qty: 3 },
+    { "idempotency-key": "r-SYNC-1b" },
+  );
+  await waitFor(
+    async () =>
+      (await node.sql`SELECT physical::int AS p FROM inventory_stock WHERE sku = 'SYNC-1'`)[0]?.p === 8,
+    60_000,
+    "the new receipt projected",
+  );
+  const third = await runOnce();
+  expect(third.detail).toContain(`jd: 1 pushed, ${skus - 1} unchanged`);
+  const [one] = await node.sql`SELECT quantity FROM channel_stock WHERE channel = 'jd' AND sku = 'SYNC-1'`;
+  expect(one?.quantity).toBe(8);
 });
 
 test("jobs - after downtime (catch-up skip): a fire missed while the node was down runs once on restart", async () => {

@@ -83,3 +83,71 @@ export async function parkedEventSummary(sql: Sql): Promise<{ count: number; old
   const [row] = await sql`SELECT count(*)::int AS n, min(parked_at) AS oldest FROM projector_dead_letters`;
   return { count: Number(row?.n ?? 0), oldest: iso(row?.oldest) };
 }
+
+/**
+ * Fencing for scheduled runs (migration 0025): each start of a run takes the next attempt number, and a
+ * run's writes check theirs is still the current one, so a runner that went on after its actor moved to
+ * another node (it ignored its abort signal) cannot overwrite what the new attempt writes.
+ */
+export class RunAttempts {
+  readonly #sql: Sql;
+  constructor(sql: Sql) {
+    this.#sql = sql;
+  }
+
+  async begin(runId: string, node: string): Promise<number> {
+    const [row] = await this
+      .#sql`INSERT INTO job_run_attempts (run_id, attempt, node) VALUES (${runId}, 1, ${node})
+      ON CONFLICT (run_id) DO UPDATE SET attempt = job_run_attempts.attempt + 1, node = EXCLUDED.node,
+        started_at = now()
+      RETURNING attempt`;
+    return Number(row?.attempt);
+  }
+
+  async isCurrent(runId: string, attempt: number): Promise<boolean> {
+    const [row] = await this.#sql`SELECT attempt FROM job_run_attempts WHERE run_id = ${runId}`;
+    return Number(row?.attempt) === attempt;
+  }
+}
+
+/** One SKU's sellable stock (all warehouses) and what a sales channel last received for it. */
+export interface ChannelStockLine {
+  sku: string;
+  sellable: number;
+  pushed: number | null;
+}
+
+/** Sellable stock per SKU beside what `channel` holds (the stock-sync job's diff). */
+export async function channelStockDiff(sql: Sql, channel: string): Promise<ChannelStockLine[]> {
+  const rows = await sql`SELECT s.sku, s.sellable::int AS sellable, c.quantity AS pushed
+    FROM (SELECT sku, sum(sellable) AS sellable FROM inventory_stock GROUP BY sku) s
+    LEFT JOIN channel_stock c ON c.channel = ${channel} AND c.sku = s.sku
+    ORDER BY s.sku`;
+  return rows.map((r) => ({
+    sku: r.sku as string,
+    sellable: Number(r.sellable),
+    pushed: r.pushed === null ? null : Number(r.pushed),
+  }));
+}
+
+/**
+ * Records what a channel accepted, only while the run's attempt is current; false when it was superseded.
+ */
+export async function recordChannelStock(
+  sql: Sql,
+  channel: string,
+  lines: ReadonlyArray<{ sku: string; quantity: number }>,
+  run: { runId: string; attempt: number },
+): Promise<boolean> {
+  return sql.begin(async (tx) => {
+    const [current] = await tx`SELECT 1 FROM job_run_attempts
+      WHERE run_id = ${run.runId} AND attempt = ${run.attempt} FOR SHARE`;
+    if (!current) return false;
+    for (const line of lines)
+      await tx`INSERT INTO channel_stock (channel, sku, quantity, run_id) VALUES (${channel}, ${line.sku},
+          ${line.quantity}, ${run.runId})
+        ON CONFLICT (channel, sku) DO UPDATE SET quantity = EXCLUDED.quantity, run_id = EXCLUDED.run_id,
+          pushed_at = now()`;
+    return true;
+  });
+}

@@ -44,3 +44,11 @@ export class RefundExceedsCaptureError extends LedgerError {
     );
   }
 }
+
+/** A scheduled run's attempt was superseded (the job moved to another node, which runs it again). */
+export class StaleRunError extends LedgerError {
+  override name = "StaleRunError";
+  constructor(runId: string, attempt: number) {
+    super(`run ${runId} attempt ${attempt} was superseded by a newer attempt; nothing written`);
+  }
+}

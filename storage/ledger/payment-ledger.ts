@@ -31,6 +31,7 @@ export class PostgresPaymentLedger {
     channel: ChannelName;
     date: string;
     statement: StatementEntry[];
+    run?: { runId: string; attempt: number };
   }): Promise<ReconciliationReport> {
     return reconcile(this.#sql, options);
   }

@@ -8,7 +8,7 @@ import type postgres from "postgres";
 import type { Sql } from "../postgres/database.ts";
 import { clearingAccount } from "./accounts.ts";
 import { toMinor } from "./balances.ts";
-import { LedgerError } from "./errors.ts";
+import { LedgerError, StaleRunError } from "./errors.ts";
 
 export type StatementStatus = "paid" | "refunded" | "failed";
 export type StatementKind = "payment" | "refund";
@@ -30,6 +30,11 @@ export interface ReconcileOptions {
   statement: StatementLine[];
   /** IANA zone; channels in China cut their statements at Beijing midnight. */
   timeZone?: string;
+  /**
+   * A scheduled run: the report's id is `<runId>:<channel>` (a retry of the run replaces its own report,
+   * another run never touches it), written only while `attempt` is the run's current attempt.
+   */
+  run?: { runId: string; attempt: number };
 }
 
 export interface LedgerSide {
@@ -117,7 +122,7 @@ export async function reconcile(sql: Sql, options: ReconcileOptions): Promise<Re
   }
 
   const report: ReconciliationReport = {
-    id: randomUUID(),
+    id: options.run ? `${options.run.runId}:${channel}` : randomUUID(),
     channel,
     date,
     timeZone,
@@ -205,10 +210,23 @@ export async function reconcile(sql: Sql, options: ReconcileOptions): Promise<Re
   // sql.json, not JSON.stringify: postgres.js serialises jsonb parameters itself, so a string would be
   // stored as one JSON string. The cast is needed only because interfaces lack JSONValue's index signature.
   const json = (value: object) => sql.json(value as postgres.JSONValue);
-  await sql`
-    INSERT INTO reconciliation_reports (id, channel, statement_date, time_zone, summary, differences)
-    VALUES (${id}, ${channel}, ${date}, ${timeZone}, ${json({ ...summary, matched: report.matched })},
-            ${json({ missing, extra, amountMismatches, statusMismatches })})`;
+  const summaryJson = json({ ...summary, matched: report.matched });
+  const differencesJson = json({ missing, extra, amountMismatches, statusMismatches });
+  if (!options.run) {
+    await sql`
+      INSERT INTO reconciliation_reports (id, channel, statement_date, time_zone, summary, differences)
+      VALUES (${id}, ${channel}, ${date}, ${timeZone}, ${summaryJson}, ${differencesJson})`;
+    return report;
+  }
+  const { runId, attempt } = options.run;
+  const written = await sql`
+    INSERT INTO reconciliation_reports (id, run_id, channel, statement_date, time_zone, summary, differences)
+    SELECT ${id}, ${runId}, ${channel}, ${date}, ${timeZone}, ${summaryJson}, ${differencesJson}
+    WHERE EXISTS (SELECT 1 FROM job_run_attempts WHERE run_id = ${runId} AND attempt = ${attempt})
+    ON CONFLICT (id) DO UPDATE SET statement_date = EXCLUDED.statement_date, summary = EXCLUDED.summary,
+      differences = EXCLUDED.differences, created_at = now()
+    RETURNING id`;
+  if (written.length === 0) throw new StaleRunError(runId, attempt);
   return report;
 }
 
