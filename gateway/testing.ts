@@ -28,6 +28,7 @@ import { MemoryCatalogue } from "./testing-catalogue.ts";
 import { emptyCoupons } from "./testing-coupons.ts";
 import { memoryFreight } from "./testing-freight.ts";
 import { MemoryLoginThrottle, MemoryUsers, missingChannels, missingStaff } from "./testing-identity.ts";
+import { emptyNotifications, emptyWebhooks } from "./testing-notifications.ts";
 import { FixedRisk, MemoryPaymentLedger } from "./testing-payments.ts";
 import { MemoryPriceRules } from "./testing-pricing.ts";
 import { MemoryPromotions } from "./testing-promotions.ts";
@@ -207,25 +208,8 @@ export function fakeGateway(options: { channels?: Record<ChannelName, SimulatedC
     segments: emptySegments(),
     parked: { list: async () => [], retry: async () => ({ outcome: "not-parked" }) },
     jobs: { definitions: [], runs: async () => ({ items: [], nextCursor: null }) },
-    notifications: {
-      get: async () => null,
-      list: async (f) => {
-        if (f.cursor) throw new InvalidCursorError(f.cursor);
-        return { items: [], nextCursor: null };
-      },
-      acknowledge: async () => null,
-    },
-    webhooks: {
-      put: async () => {
-        throw new Error("no webhook store in the fake gateway");
-      },
-      get: async () => null,
-      list: async () => [],
-      deliveries: async (f) => {
-        if (f.cursor) throw new InvalidCursorError(f.cursor);
-        return { items: [], nextCursor: null };
-      },
-    },
+    notifications: emptyNotifications(),
+    webhooks: emptyWebhooks(),
     paymentTimeoutMs: 60_000,
     autoCompleteMs: 60_000,
     ...memoryFreight(),
