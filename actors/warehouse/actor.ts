@@ -461,6 +461,22 @@ export const warehouseHandlers = {
         throw new DomainError("conflict", `order ${step.orderId} is ${order?.status ?? "not in the wave"}`, {
           orderId: step.orderId,
         });
+      const onHand = state.stock.get(stockKey(step.bin, step.sku, step.lot))?.qty ?? 0;
+      const sameLot = c.picks
+        .filter((p) => {
+          const other = wave.steps[p.step];
+          return other && other.bin === step.bin && other.sku === step.sku && other.lot === step.lot;
+        })
+        .reduce((n, p) => n + p.qty, 0);
+      if (sameLot > onHand)
+        throw new DomainError(
+          "invalid",
+          `bin ${step.bin} holds only ${onHand} of ${step.sku} lot ${step.lot ?? "-"}: count it`,
+          {
+            field: "qty",
+            bin: step.bin,
+          },
+        );
       if (pick.qty < step.qty) exclude.add(stockKey(step.bin, step.sku, step.lot));
     }
     for (const pick of c.picks) {

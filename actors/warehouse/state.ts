@@ -318,6 +318,9 @@ export function applyWarehouseEvent(state: WarehouseState, event: WarehouseEvent
             qty: d.counted - d.expected,
           });
         else if (d.counted < d.expected) takeStock(state, count.bin, d.sku, d.lot, d.expected - d.counted);
+        // Fewer units than open waves were promised: those steps will come up short (and reallocate).
+        const held = state.stock.get(stockKey(count.bin, d.sku, d.lot));
+        if (held && held.allocated > held.qty) held.suspect = true;
       }
       break;
     }
