@@ -6,7 +6,8 @@ export const DASHBOARDS = {
   orders: { kinds: ["order", "payment"], permission: "order:read" },
   inventory: { kinds: ["sku"], permission: "inventory:read" },
   logistics: { kinds: ["shipment"], permission: "order:read" },
-  warehouse: { kinds: ["wave", "warehouse-task"], permission: "inventory:read" },
+  /** The warehouse actor's events (decision 0027); the page re-reads its figures from the actor on each. */
+  warehouse: { kinds: ["warehouse"], permission: "warehouse:read" },
   /** Listing events live; the figures (Postgres) arrive as `panel` updates, see `catalogue-panel.ts`. */
   catalogue: { kinds: ["product"], permission: "product:read" },
   /** Coupon and flash-sale events live; the figures (Postgres) arrive as `panel` updates, see `promotions-panel.ts`. */

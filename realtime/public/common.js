@@ -79,6 +79,7 @@ export function renderHeader(active) {
     ["logistics.html", "logisticsDash"],
     ["catalogue.html", "catalogueDash"],
     ["promotions.html", "promotionsDash"],
+    ["warehouse.html", "warehouseDash"],
   ];
   const nav = el("nav", { class: "nav" });
   for (const [href, key] of links) {

@@ -1,4 +1,4 @@
-/** Logistics and warehouse panels: subscribed live; until those modules land, their honest empty state. */
+/** Logistics and warehouse panels: logistics live (its honest empty state until it lands); the warehouse links to its own dashboard. */
 import { clock, connectHub, el, int, onLangChange, renderHeader } from "./common.js";
 import { applyI18n, currentLang, t } from "./i18n.js";
 
@@ -19,6 +19,19 @@ function renderPanel(name) {
     return;
   }
   const parts = [];
+  if (name === "warehouse") {
+    // The warehouse floor has its own live dashboard (decision 0027).
+    box.dataset.state = "live";
+    box.replaceChildren(
+      el(
+        "a",
+        { href: "/dashboard/warehouse.html", class: "empty-state", "data-testid": "warehouse-link" },
+        el("div", { class: "title", "data-i18n": "warehouseDash", text: t("warehouseDash") }),
+        el("div", { class: "note", text: "→" }),
+      ),
+    );
+    return;
+  }
   if (panel.empty && panel.events.length === 0) {
     parts.push(
       el(
