@@ -34,10 +34,11 @@ import { PostgresPaymentLedger } from "../storage/ledger/payment-ledger.ts";
 import { PostgresNotifications } from "../storage/notifications/index.ts";
 import type { Sql } from "../storage/postgres/database.ts";
 import type { SecretBox } from "../storage/secrets.ts";
-import { PostgresSegmentStore, recomputeMemberTags } from "../storage/segments/index.ts";
+import { FirstOrderQueries, PostgresSegmentStore, recomputeMemberTags } from "../storage/segments/index.ts";
 import { PostgresWebhookSubscriptions } from "../storage/webhooks/index.ts";
 import { publishAlerts } from "./alerts.ts";
 import { channelKeys } from "./channel-keys.ts";
+import { issueOnEvents } from "./coupon-events.ts";
 import { jobRunnerService, jobRunners, jobServices, seedJobs } from "./jobs.ts";
 import { notificationServices, notifier, startWebhookRelay, webhookSenderService } from "./notifications.ts";
 import { type SalesChannelAdapter, simulatedSalesChannels } from "./sales-channels.ts";
@@ -100,6 +101,8 @@ export async function startActorHost(
     },
     parkedSummary: () => parkedEventSummary(sql),
     recomputeMemberTags: (now, signal) => recomputeMemberTags(sql, now, signal),
+    issueOnEvents: (run, signal) =>
+      issueOnEvents({ client: infra.client, source: new FirstOrderQueries(sql) }, run, signal),
     alert,
   });
   const services = jobServices(

@@ -61,6 +61,15 @@ export const JOB_DEFINITIONS: readonly JobDefinition[] = [
     enabled: true,
     timeoutMs: 30 * 60_000,
   },
+  {
+    name: "coupon-issue-on-events",
+    description:
+      "Issues the coupons of templates that issue on an event (first_order) to the members who had that event",
+    schedule: { cron: "*/5 * * * *", timeZone: "Asia/Shanghai" },
+    catchUp: "skip",
+    enabled: true,
+    timeoutMs: 5 * 60_000,
+  },
 ];
 
 /** The calendar day before `now` in Asia/Shanghai, `YYYY-MM-DD` (the channels cut statements there). */
@@ -76,6 +85,8 @@ export interface JobRunnerDeps {
     now: number,
     signal: AbortSignal,
   ): Promise<{ members: number; tagged: number; added: number; removed: number }>;
+  /** Coupons issued on an event (decision 0025): one run over the live templates that issue on one. */
+  issueOnEvents(run: { runId: string; now: number }, signal: AbortSignal): Promise<string>;
   alert(alert: object): void;
   /** Raises operator notifications (decision 0030). */
   notify?: Notify;
@@ -185,6 +196,7 @@ export function jobRunners(deps: JobRunnerDeps): Map<string, JobRunner> {
         return `${r.members} members, ${r.tagged} with behaviour tags; ${r.added} tags added, ${r.removed} removed`;
       },
     ],
+    ["coupon-issue-on-events", (runId, signal) => deps.issueOnEvents({ runId, now: now() }, signal)],
   ]);
 }
 

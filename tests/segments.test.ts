@@ -348,3 +348,61 @@ test("segments - a message push delivers to every member's inbox once; refusals 
   ).toBe(404);
   expect((await api.call("GET", "/v1/segments/spenders/pushes/SP-nope")).status).toBe(404);
 });
+
+test("segments - a template that issues on first_order gives one coupon to each new first-time buyer, once", async () => {
+  const created = await api.call("POST", "/v1/coupon-templates", {
+    name: "首单礼",
+    kind: "amount_off",
+    value: 800,
+    totalQuantity: 50,
+    perUserLimit: 3,
+    validFrom: new Date(Date.now() - DAY).toISOString(),
+    validTo: new Date(Date.now() + 30 * DAY).toISOString(),
+    issueOn: "first_order",
+  });
+  expect(created.status, show(created)).toBe(201);
+  const { templateId } = created.body as { templateId: string };
+  expect((await api.call("GET", `/v1/coupon-templates/${templateId}`)).body).toMatchObject({
+    issueOn: "first_order",
+  });
+  // After the template: N-new's first paid order, A-big's seventh (not a first), N-unpaid's unpaid one.
+  await order("O-N1", "N-new", { paidDaysAgo: 0, amount: 3_000, skus: ["S-TEA"] });
+  await order("O-A9", "A-big", { paidDaysAgo: 0, amount: 3_000, skus: ["S-TEA"] });
+  await order("O-U1", "N-unpaid", { paidDaysAgo: null, amount: 3_000, skus: ["S-TEA"] });
+
+  const runIssuer = async () => {
+    const started = await api.call("POST", "/v1/jobs/coupon-issue-on-events/run", {});
+    if (started.status !== 202) throw new Error(`run: ${show(started)}`);
+    const { runId } = started.body as { runId: string };
+    let detail = "";
+    await waitFor(
+      async () => {
+        const runs = (await api.call("GET", "/v1/jobs/coupon-issue-on-events/runs")).body as {
+          items: Array<{ runId: string; outcome: string | null; detail: string | null }>;
+        };
+        const run = runs.items.find((r) => r.runId === runId);
+        if (run?.outcome === "failed") throw new Error(`run ${runId} failed: ${run.detail}`);
+        detail = run?.detail ?? "";
+        return run?.outcome === "ok";
+      },
+      90_000,
+      `run ${runId} of coupon-issue-on-events`,
+    );
+    return detail;
+  };
+  expect(await runIssuer()).toContain("1 first orders; 1 coupons issued");
+  const stats = async () =>
+    (await api.call("GET", `/v1/coupon-templates/${templateId}/stats`)).body as {
+      issued: number;
+      pushed: number;
+    };
+  expect(await stats()).toMatchObject({ issued: 1, pushed: 1 });
+  // Again (a later run, or the same one re-run): the member has theirs; nothing more is issued.
+  expect(await runIssuer()).toContain("0 coupons issued");
+  expect(await stats()).toMatchObject({ issued: 1 });
+  await node.projector!.caughtUp(30_000);
+  const mine = (await api.call("GET", "/v1/members/N-new/coupons")).body as {
+    items: Array<{ templateId: string }>;
+  };
+  expect(mine.items.map((c) => c.templateId)).toEqual([templateId]);
+});

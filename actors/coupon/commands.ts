@@ -10,6 +10,11 @@ export const MAX_PUSH_USERS = 1_000;
 /** The longest relative validity, in days from the claim. */
 export const MAX_VALID_DAYS = 3_650;
 const DAY_MS = 24 * 60 * 60 * 1_000;
+/** Events a template can issue on (decision 0025). */
+export const ISSUE_ON_EVENTS = ["first_order"] as const;
+/** The push id the event issuer uses: one coupon per member and event, whatever the re-runs. */
+export const issueOnPushId = (event: (typeof ISSUE_ON_EVENTS)[number]): string =>
+  `event-${event.replace("_", "-")}`;
 
 export { DAY_MS };
 
@@ -69,6 +74,11 @@ export const couponTemplateSchema = z
     validTo: epoch,
     validDays: z.number().int().positive().max(MAX_VALID_DAYS).optional(),
     scope: couponScopeSchema.optional(),
+    /**
+     * Issue on an event (decision 0025): `first_order` gives one coupon to every member whose first paid order
+     * comes after the template was created (the `coupon-issue-on-events` job pushes it, once per member).
+     */
+    issueOn: z.enum(ISSUE_ON_EVENTS).optional(),
   })
   .strict()
   .superRefine((t, ctx) => {

@@ -37,6 +37,8 @@ export {
   couponScopeSchema,
   couponTemplateSchema,
   DAY_MS,
+  ISSUE_ON_EVENTS,
+  issueOnPushId,
   MAX_COUPONS_PER_TEMPLATE,
   MAX_PER_USER_LIMIT,
   MAX_PUSH_USERS,

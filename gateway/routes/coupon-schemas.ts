@@ -1,6 +1,7 @@
 import { z } from "zod";
 import {
   couponScopeSchema,
+  ISSUE_ON_EVENTS,
   MAX_COUPONS_PER_TEMPLATE,
   MAX_PER_USER_LIMIT,
   MAX_PUSH_USERS,
@@ -34,6 +35,12 @@ export const templateBody = z
       .optional()
       .describe("Coupons are valid this many days from their claim (else validFrom–validTo)"),
     scope: couponScopeSchema.optional().describe("Absent: the whole shop"),
+    issueOn: z
+      .enum(ISSUE_ON_EVENTS)
+      .optional()
+      .describe(
+        "first_order: one coupon to every member whose first paid order comes after the template was created (pushed within minutes by the coupon-issue-on-events job)",
+      ),
   })
   .strict();
 export const claimBody = z.object({ userId: codeSchema }).strict();
@@ -97,6 +104,7 @@ export const templateView = z.object({
   validTo: time,
   validDays: count.optional(),
   scope: couponScopeSchema.optional(),
+  issueOn: z.enum(ISSUE_ON_EVENTS).optional(),
   status: z.enum(["scheduled", "active", "ended"]),
   createdAt: time,
   endedAt: time.nullable(),
