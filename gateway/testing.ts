@@ -32,6 +32,7 @@ import { emptyNotifications, emptyWebhooks } from "./testing-notifications.ts";
 import { FixedRisk, MemoryPaymentLedger } from "./testing-payments.ts";
 import { MemoryPriceRules } from "./testing-pricing.ts";
 import { MemoryPromotions } from "./testing-promotions.ts";
+import { emptyPurchasing } from "./testing-purchasing.ts";
 import { MemoryReviews } from "./testing-reviews.ts";
 import { emptySegments } from "./testing-segments.ts";
 
@@ -195,6 +196,7 @@ export function fakeGateway(options: { channels?: Record<ChannelName, SimulatedC
     priceRules,
     catalogue,
     coupons: emptyCoupons(),
+    purchasing: emptyPurchasing(),
     orders,
     payments: {
       channels: options.channels ?? missingChannels(),

@@ -8,6 +8,7 @@ import { orderKind } from "../actors/order/index.ts";
 import { createChannels } from "../actors/payment/channels/index.ts";
 import { paymentKind } from "../actors/payment/index.ts";
 import { productKind } from "../actors/product/index.ts";
+import { purchaseOrderKind, purchasingSettingsKind, supplierKind } from "../actors/purchasing/index.ts";
 import {
   type ActorClient,
   ActorNode,
@@ -57,6 +58,9 @@ export const ACTOR_KINDS = [
   segmentPushKind,
   groupBuyKind,
   webhookDeliveryKind,
+  supplierKind,
+  purchaseOrderKind,
+  purchasingSettingsKind,
 ];
 
 export interface ActorHostInfrastructure {

@@ -20,6 +20,7 @@ import type { Sql } from "../storage/postgres/database.ts";
 import { PostgresPriceBook } from "../storage/prices.ts";
 import { PostgresPriceRules } from "../storage/pricing/index.ts";
 import { PostgresPromotionStore } from "../storage/promotions/index.ts";
+import { PostgresPurchasing } from "../storage/purchasing/index.ts";
 import { InventoryQueries } from "../storage/read-models/inventory-queries.ts";
 import { OrderQueries } from "../storage/read-models/order-queries.ts";
 import { PostgresReviewStore } from "../storage/reviews/index.ts";
@@ -94,6 +95,7 @@ export async function composeGateway(infra: GatewayInfrastructure) {
     reviews: new PostgresReviewStore(sql),
     promotions: new PostgresPromotionStore(sql),
     segments: new PostgresSegmentStore(sql),
+    purchasing: new PostgresPurchasing(sql),
     parked: infra.parked,
     jobs: {
       definitions: JOB_DEFINITIONS,

@@ -8,6 +8,7 @@ import { jobRunProjection } from "../storage/jobs/index.ts";
 import { lowStockNotificationProjection } from "../storage/notifications/index.ts";
 import type { Sql } from "../storage/postgres/database.ts";
 import { Projector, type ProjectorAlert } from "../storage/projector.ts";
+import { purchasingProjection } from "../storage/purchasing/index.ts";
 import { auditProjection } from "../storage/read-models/audit-projection.ts";
 import { inventoryProjection } from "../storage/read-models/inventory-projection.ts";
 import { ledgerProjection } from "../storage/read-models/ledger-projection.ts";
@@ -27,6 +28,7 @@ export const PROJECTIONS = [
   memberLevelProjection,
   lowStockNotificationProjection,
   webhookDeliveryProjection,
+  purchasingProjection,
 ];
 
 export interface ProjectorInfrastructure {

@@ -55,8 +55,12 @@ export const BUILTIN_ROLES: ReadonlyMap<string, { permissions: readonly string[]
           "product:read",
           "product:write",
           "audit:read",
+          "supplier:read",
+          "supplier:review",
+          "purchase:read",
+          "purchase:approve",
         ],
-        description: "Stock, holds, warehouses and prices",
+        description: "Stock, holds, warehouses and prices; supplier reviews and PO approvals",
       },
     ],
     [
@@ -85,7 +89,15 @@ export const BUILTIN_ROLES: ReadonlyMap<string, { permissions: readonly string[]
     [
       "finance",
       {
-        permissions: ["payment:read", "payment:write", "payment:reconcile", "order:read", "audit:read"],
+        permissions: [
+          "payment:read",
+          "payment:write",
+          "payment:reconcile",
+          "order:read",
+          "audit:read",
+          "purchase:read",
+          "supplier:read",
+        ],
         description: "Payments, refunds and reconciliation",
       },
     ],
@@ -157,6 +169,23 @@ export const BUILTIN_ROLES: ReadonlyMap<string, { permissions: readonly string[]
         ],
         description:
           "Promotions: 满减, discounts, gifts, free shipping; coupons; member tags, segments and pushes",
+      },
+    ],
+    [
+      "purchaser",
+      {
+        permissions: [
+          "supplier:read",
+          "supplier:write",
+          "purchase:read",
+          "purchase:write",
+          "purchase:approve",
+          "purchase:receive",
+          "inventory:read",
+          "warehouse:read",
+          "product:read",
+        ],
+        description: "Suppliers, purchase plans and purchase orders, receiving",
       },
     ],
     [

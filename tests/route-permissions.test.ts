@@ -18,12 +18,18 @@ import {
  * A route whose permission is missing here fails the test until it is added.
  */
 const WHO_HOLDS: ReadonlyMap<string, readonly string[]> = new Map([
-  ["inventory:read", ["inventory_manager", "order_manager", "operator", "catalogue_manager", "viewer"]],
+  [
+    "inventory:read",
+    ["inventory_manager", "order_manager", "operator", "catalogue_manager", "viewer", "purchaser"],
+  ],
   ["inventory:write", ["inventory_manager"]],
   ["inventory:hold", ["inventory_manager"]],
-  ["warehouse:read", ["inventory_manager", "order_manager", "catalogue_manager", "viewer"]],
+  ["warehouse:read", ["inventory_manager", "order_manager", "catalogue_manager", "viewer", "purchaser"]],
   ["warehouse:write", ["inventory_manager"]],
-  ["product:read", ["inventory_manager", "order_manager", "catalogue_manager", "marketing", "viewer"]],
+  [
+    "product:read",
+    ["inventory_manager", "order_manager", "catalogue_manager", "marketing", "viewer", "purchaser"],
+  ],
   ["product:write", ["inventory_manager", "catalogue_manager"]],
   ["order:read", ["order_manager", "finance", "customer_service", "operator"]],
   ["order:write", ["order_manager"]],
@@ -58,6 +64,14 @@ const WHO_HOLDS: ReadonlyMap<string, readonly string[]> = new Map([
   ["notification:ack", ["operator"]],
   ["webhook:read", ["operator"]],
   ["webhook:write", ["operator"]],
+  ["supplier:read", ["inventory_manager", "finance", "purchaser"]],
+  ["supplier:write", ["purchaser"]],
+  ["supplier:review", ["inventory_manager"]],
+  ["purchase:read", ["inventory_manager", "finance", "purchaser"]],
+  ["purchase:write", ["purchaser"]],
+  ["purchase:approve", ["inventory_manager", "purchaser"]],
+  ["purchase:receive", ["purchaser"]],
+  ["purchase:configure", []],
 ]);
 const ROLES = [
   "admin",
@@ -71,6 +85,7 @@ const ROLES = [
   "marketing",
   "catalogue_manager",
   "viewer",
+  "purchaser",
 ];
 
 const ns = testNamespace("route-perms");

@@ -95,6 +95,14 @@ export const inventoryHandlers = {
     ]);
   },
 
+  settleInbound: (state: InventoryState, c: Cmd<"settleInbound">, ctx: Ctx): Result => {
+    // In transit is a per-warehouse figure: a settlement never takes it below zero.
+    const qty = Math.min(stockOf(state, c.warehouse).inTransit, c.qty);
+    return decided(state, ctx.id, [
+      { type: "inboundSettled", warehouse: c.warehouse, qty, reference: c.reference, reason: c.reason },
+    ]);
+  },
+
   reserve: (state: InventoryState, c: Cmd<"reserve">, ctx: Ctx): Result => {
     // Idempotent by order id as well as by command id: a workflow may re-send its reservation after the
     // command id was pruned; the same request for a reservation already held gets the same answer.

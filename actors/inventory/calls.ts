@@ -31,5 +31,7 @@ export const inventory = {
   receive: build("receive"),
   /** A counted difference in one bin (the warehouse actor): physical stock moves by `delta`. */
   adjustBy: build("adjustBy"),
+  announceInbound: build("announceInbound"),
+  settleInbound: build("settleInbound"),
   reservationReply: (value: unknown): ReservationReply => reservationReplySchema.parse(value),
 };

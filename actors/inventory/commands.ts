@@ -24,6 +24,17 @@ export const inventoryCommandSchema = z.discriminatedUnion("type", [
     qty: quantitySchema,
     reference: codeSchema,
   }),
+  /**
+   * In-transit stock announced under `reference` (a purchase order) stops being in transit: its goods were
+   * received (they become physical only when put away) or the order was cancelled or closed short.
+   */
+  z.object({
+    type: z.literal("settleInbound"),
+    warehouse: codeSchema,
+    qty: quantitySchema,
+    reference: codeSchema,
+    reason: z.enum(["received", "cancelled", "closed"]),
+  }),
   z.object({
     type: z.literal("reserve"),
     orderId: codeSchema,

@@ -20,6 +20,14 @@ export const inventoryEventSchema = z.discriminatedUnion("type", [
     reference: z.string(),
   }),
   z.object({
+    type: z.literal("inboundSettled"),
+    warehouse: z.string(),
+    /** What left in-transit: the requested quantity, never more than was in transit. */
+    qty: units,
+    reference: z.string(),
+    reason: z.enum(["received", "cancelled", "closed"]),
+  }),
+  z.object({
     type: z.literal("reserved"),
     orderId: z.string(),
     lines: z.array(line).min(1),

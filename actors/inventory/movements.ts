@@ -4,6 +4,7 @@ import type { InventoryEvent } from "./events.ts";
 export type MovementKind =
   | "receipt"
   | "inbound_announced"
+  | "inbound_settled"
   | "reservation"
   | "hold"
   | "release"
@@ -64,6 +65,19 @@ export function stockMovement(event: InventoryEvent): StockMovement[] {
           reference: event.reference,
         },
       ];
+    case "inboundSettled":
+      return event.qty === 0
+        ? []
+        : [
+            {
+              ...ZERO,
+              warehouse: event.warehouse,
+              movement: "inbound_settled",
+              inTransit: -event.qty,
+              reference: event.reference,
+              reason: event.reason,
+            },
+          ];
     case "reserved":
       return event.lines.map((l) => ({
         ...ZERO,

@@ -24,6 +24,7 @@ import type {
   UserDirectory,
   WarehouseDirectory,
 } from "../ports.ts";
+import type { PurchasingStore } from "../purchasing-ports.ts";
 import { authRoutes } from "./auth.ts";
 import { categoryRoutes } from "./categories.ts";
 import { checkoutRoutes } from "./checkout.ts";
@@ -49,9 +50,13 @@ import { productSearchRoutes } from "./product-search.ts";
 import { productRoutes } from "./products.ts";
 import { type ParkedEventList, projectorRoutes } from "./projector.ts";
 import { promotionRoutes } from "./promotions.ts";
+import { purchaseOrderRoutes } from "./purchase-orders.ts";
+import { purchasePlanRoutes } from "./purchase-plans.ts";
+import { purchasingSettingsRoutes } from "./purchasing-settings.ts";
 import { reviewAdminRoutes } from "./review-admin.ts";
 import { reviewRoutes } from "./reviews.ts";
 import { segmentRoutes } from "./segments.ts";
+import { supplierRoutes } from "./suppliers.ts";
 import { type StaffDirectory, userRoutes } from "./users.ts";
 import { warehouseCheckRoutes } from "./warehouse-checks.ts";
 import { warehouseFloorRoutes } from "./warehouse-floor.ts";
@@ -100,6 +105,8 @@ export interface GatewayPorts {
   jobs: JobDirectory;
   /** The projector's dead letters (any gateway node can list and retry them). */
   parked: ParkedEventList;
+  /** Purchasing (issue 12): plans, and lists of suppliers, purchase orders and payables (Postgres). */
+  purchasing: PurchasingStore;
   paymentTimeoutMs: number;
   autoCompleteMs: number;
   /** Freight templates (decision 0028). */
@@ -159,5 +166,9 @@ export function gatewayRoutes(ports: GatewayPorts): RouteModule[] {
     notificationRoutes(ports),
     // Static /v1/webhooks/dead-letters before /v1/webhooks/:id.
     webhookRoutes(ports),
+    supplierRoutes(ports),
+    purchaseOrderRoutes(ports),
+    purchasePlanRoutes(ports),
+    purchasingSettingsRoutes(ports),
   ];
 }
