@@ -13,6 +13,7 @@ import {
   requireServices,
   startTestNode,
   testNamespace,
+  waitFor,
 } from "./support/harness.ts";
 
 const ns = testNamespace("freight");
@@ -77,6 +78,7 @@ beforeAll(async () => {
     { sku: "F-BJONLY", specs: {}, listPrice: 1_000, weightGrams: 400, volumeCm3: 100 },
     { sku: "F-GZONLY", specs: {}, listPrice: 1_000, weightGrams: 400, volumeCm3: 100 },
     { sku: "F-PROMO", specs: {}, listPrice: 3_000, weightGrams: 900, volumeCm3: 100 },
+    { sku: "F-GOLD", specs: {}, listPrice: 500_000, weightGrams: 900, volumeCm3: 100 },
   ];
   for (const s of skus) {
     const product = await api.call("PUT", `/v1/products/P-${s.sku}`, {
@@ -95,6 +97,7 @@ beforeAll(async () => {
     ["F-BJONLY", "F-BJ", 10],
     ["F-GZONLY", "F-GZ", 10],
     ["F-PROMO", "F-SH", 10],
+    ["F-GOLD", "F-SH", 2],
   ] as const) {
     const res = await api.call(
       "POST",
@@ -310,4 +313,39 @@ test("freight - routing is re-run when a carrier fails; refused once the order i
   expect(cancelled.status, show(cancelled)).toBe(200);
   const late = await api.call("POST", `/v1/orders/${orderId}/routing/rerun`, { reason: "too late" });
   expect(late.status, show(late)).toBe(409);
+});
+
+test("freight - a member level with free shipping (gold) waives the freight of its quotes and orders", async () => {
+  const body = { userId: "fb-gold", lines: [{ sku: "F-LIGHT", qty: 1 }], address: to("310104") };
+  expect((await quote(body)).amounts.freight).toBe(600);
+  // ¥5,000 paid and received: 5,000 growth, the gold level (free shipping).
+  const big = await order("fr-gold-1", {
+    userId: "fb-gold",
+    lines: [{ sku: "F-GOLD", qty: 1 }],
+    address: to("310104"),
+  });
+  expect(big.status, show(big)).toBe(201);
+  const { orderId } = big.body as { orderId: string };
+  const pay = await api.call("POST", "/v1/payments", { orderId, channel: "alipay" });
+  expect(pay.status, show(pay)).toBe(201);
+  await api.call("POST", `/v1/payments/${(pay.body as { paymentId: string }).paymentId}/simulate`, {});
+  const status = async () =>
+    ((await api.call("GET", `/v1/orders/${orderId}`)).body as { status: string }).status;
+  await waitFor(async () => (await status()) === "awaiting_shipment", 60_000, `order ${orderId} paid`);
+  const shipped = await api.call("POST", `/v1/orders/${orderId}/ship`, { carrier: "mail", trackingNo: "M1" });
+  expect(shipped.status, show(shipped)).toBe(200);
+  expect((await api.call("POST", `/v1/orders/${orderId}/confirm-receipt`)).status).toBe(200);
+  await waitFor(
+    async () =>
+      ((await api.call("GET", "/v1/members/fb-gold")).body as { level?: { name: string } }).level?.name ===
+      "gold",
+    60_000,
+    "fb-gold to reach gold",
+  );
+  const q = await quote(body);
+  expect(q.amounts.freight, show({ status: 200, body: q })).toBe(0);
+  expect(q.routing?.parcels[0]?.reasons.join("\n")).toContain("member level ships free: freight 600 waived");
+  const placed = await order("fr-gold-2", { ...body, quoteId: q.quoteId });
+  expect(placed.status, show(placed)).toBe(201);
+  expect((placed.body as Quote).amounts).toEqual(q.amounts);
 });
