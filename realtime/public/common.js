@@ -80,6 +80,7 @@ export function renderHeader(active) {
     ["catalogue.html", "catalogueDash"],
     ["promotions.html", "promotionsDash"],
     ["warehouse.html", "warehouseDash"],
+    ["notifications.html", "notificationsDash"],
   ];
   const nav = el("nav", { class: "nav" });
   for (const [href, key] of links) {
