@@ -57,6 +57,38 @@ export interface PromotionsPanelData {
 
 const n = (v: unknown) => Number(v ?? 0);
 
+/**
+ * Flash-sale progress straight from the flash-sale module's read model (`flash_sales`, decision 0023) when
+ * this database has it and no `FlashSaleProgress` is bound: campaigns live now or ended within the hour.
+ * Read in a savepoint, so a table of another shape leaves the rest of the panel intact (then null).
+ */
+async function flashSalesFromReadModel(tx: Queryable): Promise<FlashSaleFigures[] | null> {
+  const [table] = await tx`SELECT to_regclass('flash_sales') IS NOT NULL AS present`;
+  if (!table?.present) return null;
+  const read = async (q: Queryable) =>
+    q`SELECT campaign_id, name, sku, allocated, sold, refused,
+        CASE WHEN status IN ('allocating', 'failed', 'ended') THEN status
+          WHEN ended_at IS NOT NULL OR now() >= ends_at THEN 'ended'
+          WHEN now() < starts_at THEN 'scheduled' ELSE 'active' END AS live_status
+      FROM flash_sales WHERE ended_at IS NULL OR ended_at > now() - interval '1 hour'
+      ORDER BY starts_at DESC, campaign_id DESC LIMIT 20`;
+  try {
+    const rows = "savepoint" in tx ? await tx.savepoint((sp) => read(sp)) : await read(tx);
+    return rows.map((r) => ({
+      campaignId: r.campaign_id as string,
+      name: r.name as string,
+      sku: r.sku as string,
+      status: r.live_status as string,
+      allocated: n(r.allocated),
+      sold: n(r.sold),
+      refused: n(r.refused),
+      queueLength: null,
+    }));
+  } catch {
+    return null;
+  }
+}
+
 /** The promotions panel's figures: coupon effect and activity, live promotions, GMV they drove, flash sales. */
 export async function promotionsPanel(
   tx: Queryable,
@@ -118,6 +150,6 @@ export async function promotionsPanel(
       gmvToday: n(driven?.gmv),
       discountToday: n(driven?.discount),
     },
-    flashSales: flashSales ? await flashSales(tx) : null,
+    flashSales: flashSales ? await flashSales(tx) : await flashSalesFromReadModel(tx),
   };
 }
