@@ -210,3 +210,45 @@ describe("bin/lot = physical under concurrency", () => {
     });
   }
 });
+
+describe("outside ids are only ids", () => {
+  test("bins, SKUs, lots, receipts and counts named constructor, valueOf and toString (`__proto__` is no valid id) behave like any other", async () => {
+    const cluster = world();
+    await bins(cluster, [
+      ["constructor", "ambient", 1, 1, 1, 100],
+      ["valueOf", "ambient", 1, 2, 1, 100],
+    ]);
+    const reg = await ok<Putaway>(cluster, {
+      type: "registerReceipt",
+      receiptId: "toString",
+      lines: [
+        { sku: "valueOf", qty: 5, lot: "constructor" },
+        { sku: "toString", qty: 3 },
+      ],
+    });
+    expect(reg.putaway.map((l) => [l.sku, l.bin, l.qty])).toEqual([
+      ["valueOf", "constructor", 5],
+      ["toString", "valueOf", 3],
+    ]);
+    await ok(cluster, { type: "confirmPutaway", receiptId: "toString" });
+    expect(physical(cluster, "valueOf")).toBe(5);
+    expect(
+      (
+        await send(cluster, {
+          type: "registerReceipt",
+          receiptId: "constructor",
+          lines: [{ sku: "hasOwnProperty", qty: 1 }],
+        })
+      ).ok,
+    ).toBe(true);
+    await ok(cluster, { type: "openCount", countId: "valueOf", bin: "constructor" });
+    const counted = await ok<{ status: string }>(cluster, {
+      type: "recordCount",
+      countId: "valueOf",
+      lines: [{ sku: "valueOf", lot: "constructor", qty: 4 }],
+    });
+    expect(counted.status).toBe("applied");
+    expect(physical(cluster, "valueOf")).toBe(4);
+    await assertInvariant(cluster);
+  });
+});
