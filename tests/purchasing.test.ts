@@ -327,3 +327,60 @@ test("purchasing - plans: a low-stock event opens a plan with its reasoning; con
   const late = await admin.call("POST", `/v1/purchase-plans/${pid}/lines/L-1`, { action: "drop" });
   expect([late.status, typeOf(late)], show(late)).toEqual([409, "plan-ordered"]);
 });
+
+test("purchasing - receipts over HTTP: tolerance, partial receipts and rejections, in transit falls as goods are accepted, payable per receipt", async () => {
+  await supplier("SUP-R2", [{ sku: "RC-1", cost: 700, leadTimeDays: 3 }]);
+  await ok(
+    admin.call("PUT", "/v1/purchasing/settings", { approvalThreshold: null, receiptTolerancePercent: 10 }),
+  );
+  const poId = await createPo("SUP-R2", "WH-B", [{ sku: "RC-1", qty: 20, unitCost: 700 }]);
+  const before = await admin.call("POST", `/v1/purchase-orders/${poId}/receipts`, {
+    lines: [{ sku: "RC-1", acceptedQty: 1 }],
+  });
+  expect([before.status, typeOf(before)], show(before)).toEqual([409, "purchase-order-state"]);
+  await ok(admin.call("POST", `/v1/purchase-orders/${poId}/submit`));
+  await ok(admin.call("POST", `/v1/purchase-orders/${poId}/approve`));
+  await ok(
+    admin.call("PUT", "/v1/purchasing/settings", { approvalThreshold: null, receiptTolerancePercent: 0 }),
+  );
+  const first = await ok(
+    admin.call("POST", `/v1/purchase-orders/${poId}/receipts`, {
+      lines: [{ sku: "RC-1", acceptedQty: 12, rejectedQty: 3, lot: "LOT-1" }],
+    }),
+    201,
+  );
+  expect(first).toMatchObject({
+    status: "partially_received",
+    payable: { amount: 12 * 700 },
+    returnToSupplier: { lines: [{ sku: "RC-1", qty: 3 }], amount: 3 * 700 },
+    putaway: [{ sku: "RC-1", qty: 12, bin: "RECEIVING" }],
+  });
+  expect(await inTransit("RC-1", "WH-B")).toBe(8);
+  // The PO keeps the 10 % tolerance it was submitted with: at most 22 accepted in all.
+  const over = await admin.call("POST", `/v1/purchase-orders/${poId}/receipts`, {
+    lines: [{ sku: "RC-1", acceptedQty: 11 }],
+  });
+  expect([over.status, typeOf(over)], show(over)).toEqual([409, "receipt-exceeds-order"]);
+  expect((over.body as { maxAcceptable: number }).maxAcceptable).toBe(22);
+  const unknownSku = await admin.call("POST", `/v1/purchase-orders/${poId}/receipts`, {
+    lines: [{ sku: "OTHER", acceptedQty: 1 }],
+  });
+  expect(unknownSku.status, show(unknownSku)).toBe(422);
+  const second = await ok(
+    admin.call("POST", `/v1/purchase-orders/${poId}/receipts`, {
+      lines: [{ sku: "RC-1", acceptedQty: 10, rejectedQty: 0 }],
+    }),
+    201,
+  );
+  expect(second).toMatchObject({ status: "received", returnToSupplier: null, payable: { amount: 10 * 700 } });
+  expect(await inTransit("RC-1", "WH-B")).toBe(0);
+  const po = await ok(admin.call("GET", `/v1/purchase-orders/${poId}`));
+  expect(po).toMatchObject({
+    lines: [{ acceptedQty: 22, rejectedQty: 3, inTransit: 0, maxAcceptable: 22 }],
+    payableTotal: 22 * 700,
+  });
+  expect((await ok(admin.call("GET", "/v1/suppliers/SUP-R2"))).rating).toMatchObject({
+    receipts: 2,
+    acceptanceRate: 0.88,
+  });
+});

@@ -52,6 +52,7 @@ import { type ParkedEventList, projectorRoutes } from "./projector.ts";
 import { promotionRoutes } from "./promotions.ts";
 import { purchaseOrderRoutes } from "./purchase-orders.ts";
 import { purchasePlanRoutes } from "./purchase-plans.ts";
+import { purchaseReceiptRoutes } from "./purchase-receipts.ts";
 import { purchasingSettingsRoutes } from "./purchasing-settings.ts";
 import { reviewAdminRoutes } from "./review-admin.ts";
 import { reviewRoutes } from "./reviews.ts";
@@ -170,5 +171,6 @@ export function gatewayRoutes(ports: GatewayPorts): RouteModule[] {
     purchaseOrderRoutes(ports),
     purchasePlanRoutes(ports),
     purchasingSettingsRoutes(ports),
+    purchaseReceiptRoutes(),
   ];
 }
