@@ -349,3 +349,32 @@ test("freight - a member level with free shipping (gold) waives the freight of i
   expect(placed.status, show(placed)).toBe(201);
   expect((placed.body as Quote).amounts).toEqual(q.amounts);
 });
+
+test("freight - routing follows stock: once the near warehouse's units are held, the far one ships (priced by its template)", async () => {
+  const body = { lines: [{ sku: "F-HEAVY", qty: 2 }], address: to("310104") };
+  const before = await quote(body);
+  // F-SH: 2 × 2,000 g volumetric = 4,000 g → 600 + 3 × 200 = 1,200.
+  expect(before.routing?.parcels.map((p) => [p.warehouse, p.freight])).toEqual([["F-SH", 1_200]]);
+  const view = (await api.call("GET", "/v1/inventory/F-HEAVY")).body as {
+    warehouses: Array<{ warehouse: string; sellable: number }>;
+  };
+  const free = view.warehouses.find((w) => w.warehouse === "F-SH")!.sellable;
+  const hold = await api.call(
+    "POST",
+    "/v1/inventory/F-HEAVY/reservations",
+    { orderId: "HOLD-SH", qty: free, warehouse: "F-SH", reason: "stock count" },
+    { "idempotency-key": "hold-sh" },
+  );
+  expect(hold.status, show(hold)).toBe(201);
+  const after = await quote(body);
+  // F-BJ by piece: 800 + 300; the freight changed, so an order on the old quote is refused.
+  expect(after.routing?.parcels.map((p) => [p.warehouse, p.freight])).toEqual([["F-BJ", 1_100]]);
+  expect(after.amounts.freight).toBe(1_100);
+  const stale = await order("fr-stale", { ...body, quoteId: before.quoteId });
+  expect(stale.status, show(stale)).toBe(409);
+  const placed = await order("fr-moved", { ...body, quoteId: after.quoteId });
+  expect(placed.status, show(placed)).toBe(201);
+  const r = await routingOf((placed.body as { orderId: string }).orderId);
+  expect(r.parcels.map((p) => p.warehouse)).toEqual(["F-BJ"]);
+  expect((await api.call("DELETE", "/v1/inventory/F-HEAVY/reservations/HOLD-SH")).status).toBe(200);
+});

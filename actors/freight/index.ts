@@ -31,6 +31,7 @@ export {
   route,
   routedParcelSchema,
   routingSchema,
+  UNSERVED,
 } from "./routing.ts";
 export {
   chargeableUnits,

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { DEFAULT_CARRIERS } from "../carrier/index.ts";
-import { type FreightTemplate, type RoutingInput, route } from "./index.ts";
+import { type FreightTemplate, type RoutingInput, route, UNSERVED } from "./index.ts";
 
 /** Warehouses: Shanghai (310000 area east), Hangzhou (330100, east), Beijing (110000, north), Chengdu (510100). */
 const warehouses = [
@@ -160,6 +160,26 @@ describe("routing - hand-worked cases", () => {
       { warehouse: "WH-CD", carrier: "express", lines: [{ sku: "A", qty: 1 }], freight: 0 },
     ]);
     expect(r.reasons.join("\n")).toContain("does not ship to 540102");
+  });
+
+  test("routing - a line held only where the region is excluded is marked unserved; a plain shortage is not", () => {
+    const excludedOnly = route(
+      base({
+        dest: "540102",
+        lines: [line("A", 1), line("B", 1)],
+        stock: stock({ A: { "WH-SH": 1 }, B: { "WH-CD": 1 } }),
+        templates: [
+          flat({ code: "TS", warehouse: "WH-SH", first: 100, additional: 1, excluded: ["540000"] }),
+        ],
+      }),
+    );
+    expect(shape(excludedOnly).map((p) => [p.warehouse, p.lines])).toEqual([
+      ["WH-CD", [{ sku: "B", qty: 1 }]],
+    ]);
+    expect(excludedOnly.reasons).toContain(`A: ${UNSERVED} from WH-SH (excluded or avoided)`);
+    const short = route(base({ lines: [line("A", 3)], stock: stock({ A: { "WH-SH": 1 } }) }));
+    expect(short.reasons.some((r) => r.includes(UNSERVED))).toBe(false);
+    expect(short.reasons.join("\n")).toContain("A: only 1 of 3 sellable");
   });
 
   test("routing - carrier SLA on the route, out of area, unavailable", () => {

@@ -57,6 +57,9 @@ export const routingSchema = z.object({
 export type RoutedParcel = z.infer<typeof routedParcelSchema>;
 export type Routing = z.infer<typeof routingSchema>;
 
+/** The reason marking a line held only where the destination is not served (checkout answers 422). */
+export const UNSERVED = "held but not shipped to the destination";
+
 type Assignment = Map<string, Array<{ sku: string; qty: number }>>;
 
 /**
@@ -171,9 +174,14 @@ function split(
     }
     reasons.push(
       need > 0
-        ? `${l.sku}: only ${l.qty - need} of ${l.qty} sellable anywhere (the order will be refused)`
+        ? `${l.sku}: only ${l.qty - need} of ${l.qty} sellable where it can ship from (the order will be refused)`
         : `${l.sku}: no warehouse holds ${l.qty} whole; split by most sellable first`,
     );
+    const barred = [...(input.stock.get(l.sku) ?? new Map<string, number>())]
+      .filter(([w, n]) => n > 0 && !candidates.includes(w))
+      .map(([w]) => w);
+    if (need > 0 && barred.length > 0)
+      reasons.push(`${l.sku}: ${UNSERVED} from ${barred.sort().join(", ")} (excluded or avoided)`);
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { type Routing, regionOfAddress, route } from "../../actors/freight/index.ts";
+import { type Routing, regionOfAddress, route, UNSERVED } from "../../actors/freight/index.ts";
 import type { StockView } from "../../actors/inventory/index.ts";
 import type { GatewayKit } from "../app.ts";
 import type { FreightPorts } from "../freight-ports.ts";
@@ -60,10 +60,8 @@ export async function routeCart(kit: GatewayKit, c: Context, ports: FreightPorts
  */
 export function requireServed(routing: Routing, lines: ReadonlyArray<{ sku: string; qty: number }>) {
   if (routing.dest === null) return;
-  const routed = new Set(routing.parcels.flatMap((p) => p.lines.map((l) => l.sku)));
-  const excluded = routing.reasons.some((r) => r.includes("does not ship to"));
-  const unserved = lines.find((l) => !routed.has(l.sku));
-  if (unserved !== undefined && excluded)
+  const unserved = lines.find((l) => routing.reasons.some((r) => r.startsWith(`${l.sku}: ${UNSERVED}`)));
+  if (unserved !== undefined)
     throw new ProblemError(422, "region-not-served", `${unserved.sku} cannot be shipped to ${routing.dest}`, {
       field: "address.region",
       reasons: routing.reasons,
