@@ -1,0 +1,145 @@
+import { code128Modules } from "./code128.ts";
+import { encodeGrayPng } from "./png.ts";
+
+/** What a printed e-waybill label (电子面单) shows. Personal data arrives already masked (隐私面单). */
+export interface LabelData {
+  carrierName: string;
+  waybillNo: string;
+  sortCode: string;
+  /** Destination: region code and province name (ASCII, e.g. "SHANGHAI"). */
+  to: string;
+  /** The receiver's phone, masked as on a privacy waybill (`138****0000`), or empty. */
+  phone: string;
+  from: string;
+  orderRef: string;
+  parcel: string;
+  weightGrams: number;
+  pickupDate: string;
+}
+
+/** 5×7 glyphs, one hex number (5 bits) per row; lower case prints as upper case. */
+const GLYPHS: Record<string, readonly number[]> = {
+  "0": [0x0e, 0x11, 0x13, 0x15, 0x19, 0x11, 0x0e],
+  "1": [0x04, 0x0c, 0x04, 0x04, 0x04, 0x04, 0x0e],
+  "2": [0x0e, 0x11, 0x01, 0x02, 0x04, 0x08, 0x1f],
+  "3": [0x1f, 0x02, 0x04, 0x02, 0x01, 0x11, 0x0e],
+  "4": [0x02, 0x06, 0x0a, 0x12, 0x1f, 0x02, 0x02],
+  "5": [0x1f, 0x10, 0x1e, 0x01, 0x01, 0x11, 0x0e],
+  "6": [0x06, 0x08, 0x10, 0x1e, 0x11, 0x11, 0x0e],
+  "7": [0x1f, 0x01, 0x02, 0x04, 0x08, 0x08, 0x08],
+  "8": [0x0e, 0x11, 0x11, 0x0e, 0x11, 0x11, 0x0e],
+  "9": [0x0e, 0x11, 0x11, 0x0f, 0x01, 0x02, 0x0c],
+  A: [0x0e, 0x11, 0x11, 0x11, 0x1f, 0x11, 0x11],
+  B: [0x1e, 0x11, 0x11, 0x1e, 0x11, 0x11, 0x1e],
+  C: [0x0e, 0x11, 0x10, 0x10, 0x10, 0x11, 0x0e],
+  D: [0x1c, 0x12, 0x11, 0x11, 0x11, 0x12, 0x1c],
+  E: [0x1f, 0x10, 0x10, 0x1e, 0x10, 0x10, 0x1f],
+  F: [0x1f, 0x10, 0x10, 0x1e, 0x10, 0x10, 0x10],
+  G: [0x0e, 0x11, 0x10, 0x17, 0x11, 0x11, 0x0f],
+  H: [0x11, 0x11, 0x11, 0x1f, 0x11, 0x11, 0x11],
+  I: [0x0e, 0x04, 0x04, 0x04, 0x04, 0x04, 0x0e],
+  J: [0x07, 0x02, 0x02, 0x02, 0x02, 0x12, 0x0c],
+  K: [0x11, 0x12, 0x14, 0x18, 0x14, 0x12, 0x11],
+  L: [0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x1f],
+  M: [0x11, 0x1b, 0x15, 0x15, 0x11, 0x11, 0x11],
+  N: [0x11, 0x11, 0x19, 0x15, 0x13, 0x11, 0x11],
+  O: [0x0e, 0x11, 0x11, 0x11, 0x11, 0x11, 0x0e],
+  P: [0x1e, 0x11, 0x11, 0x1e, 0x10, 0x10, 0x10],
+  Q: [0x0e, 0x11, 0x11, 0x11, 0x15, 0x12, 0x0d],
+  R: [0x1e, 0x11, 0x11, 0x1e, 0x14, 0x12, 0x11],
+  S: [0x0f, 0x10, 0x10, 0x0e, 0x01, 0x01, 0x1e],
+  T: [0x1f, 0x04, 0x04, 0x04, 0x04, 0x04, 0x04],
+  U: [0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x0e],
+  V: [0x11, 0x11, 0x11, 0x11, 0x11, 0x0a, 0x04],
+  W: [0x11, 0x11, 0x11, 0x15, 0x15, 0x15, 0x0a],
+  X: [0x11, 0x11, 0x0a, 0x04, 0x0a, 0x11, 0x11],
+  Y: [0x11, 0x11, 0x11, 0x0a, 0x04, 0x04, 0x04],
+  Z: [0x1f, 0x01, 0x02, 0x04, 0x08, 0x10, 0x1f],
+  "-": [0, 0, 0, 0x1f, 0, 0, 0],
+  ":": [0, 0x0c, 0x0c, 0, 0x0c, 0x0c, 0],
+  "/": [0, 0x01, 0x02, 0x04, 0x08, 0x10, 0],
+  ".": [0, 0, 0, 0, 0, 0x0c, 0x0c],
+  "*": [0, 0x04, 0x15, 0x0e, 0x15, 0x04, 0],
+  "#": [0x0a, 0x0a, 0x1f, 0x0a, 0x1f, 0x0a, 0x0a],
+  "(": [0x02, 0x04, 0x08, 0x08, 0x08, 0x04, 0x02],
+  ")": [0x08, 0x04, 0x02, 0x02, 0x02, 0x04, 0x08],
+  _: [0, 0, 0, 0, 0, 0, 0x1f],
+  " ": [0, 0, 0, 0, 0, 0, 0],
+  "?": [0x0e, 0x11, 0x01, 0x02, 0x04, 0, 0x04],
+};
+
+/** Label geometry: the barcode's module width, its top and height, the quiet zone (modules). */
+export const LABEL_LAYOUT = {
+  width: 800,
+  height: 1000,
+  module: 3,
+  barcodeTop: 300,
+  barcodeHeight: 180,
+  quiet: 10,
+};
+
+class Canvas {
+  readonly pixels: Uint8Array;
+  constructor(
+    readonly width: number,
+    readonly height: number,
+  ) {
+    this.pixels = new Uint8Array(width * height).fill(255);
+  }
+  fill(x: number, y: number, w: number, h: number): void {
+    for (let j = Math.max(0, y); j < Math.min(this.height, y + h); j++)
+      this.pixels.fill(0, j * this.width + Math.max(0, x), j * this.width + Math.min(this.width, x + w));
+  }
+  text(x: number, y: number, scale: number, value: string): void {
+    let cx = x;
+    for (const ch of value.toUpperCase()) {
+      const glyph = GLYPHS[ch] ?? GLYPHS["?"]!;
+      glyph.forEach((row, r) => {
+        for (let c = 0; c < 5; c++)
+          if (row & (1 << (4 - c))) this.fill(cx + c * scale, y + r * scale, scale, scale);
+      });
+      cx += 6 * scale;
+    }
+  }
+}
+
+/**
+ * Renders a printable label as a PNG (800 × 1000, 8-bit grayscale, 100 mm × 125 mm at 203 dpi): carrier,
+ * sorting code, the waybill number as a Code 128 barcode and in print, destination, masked phone,
+ * sender, reference and parcel. No dependency: the glyphs are a built-in 5×7 font.
+ */
+export function renderLabel(data: LabelData): Uint8Array {
+  const { width, height, module, barcodeTop, barcodeHeight, quiet } = LABEL_LAYOUT;
+  const canvas = new Canvas(width, height);
+  // Frame and rules.
+  canvas.fill(0, 0, width, 4);
+  canvas.fill(0, height - 4, width, 4);
+  canvas.fill(0, 0, 4, height);
+  canvas.fill(width - 4, 0, 4, height);
+  canvas.text(30, 30, 6, data.carrierName.slice(0, 18));
+  canvas.text(560, 40, 3, "E-WAYBILL");
+  canvas.fill(0, 100, width, 3);
+  canvas.text(30, 125, 20, data.sortCode.slice(0, 6));
+  canvas.fill(0, 280, width, 3);
+  // The barcode, centred, with its quiet zones kept white.
+  const modules = code128Modules(data.waybillNo);
+  const left = Math.max(quiet * module, Math.floor((width - modules.length * module) / 2));
+  modules.forEach((bar, i) => {
+    if (bar) canvas.fill(left + i * module, barcodeTop, module, barcodeHeight);
+  });
+  canvas.text(
+    Math.max(20, Math.floor((width - data.waybillNo.length * 30) / 2)),
+    barcodeTop + barcodeHeight + 20,
+    5,
+    data.waybillNo,
+  );
+  canvas.fill(0, 560, width, 3);
+  canvas.text(30, 590, 4, `TO: ${data.to}`.slice(0, 30));
+  canvas.text(30, 640, 4, `TEL: ${data.phone}`.slice(0, 30));
+  canvas.text(30, 710, 4, `FROM: ${data.from}`.slice(0, 30));
+  canvas.fill(0, 770, width, 3);
+  canvas.text(30, 800, 3, `REF: ${data.orderRef}`.slice(0, 40));
+  canvas.text(30, 850, 3, `PARCEL ${data.parcel}  ${data.weightGrams}G`.slice(0, 40));
+  canvas.text(30, 900, 3, `PICKUP: ${data.pickupDate}`.slice(0, 40));
+  return encodeGrayPng(width, height, canvas.pixels);
+}
