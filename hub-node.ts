@@ -21,6 +21,7 @@ import { TokenService } from "./gateway/auth.ts";
 import { startActorHost } from "./node/actors.ts";
 import { publishAlerts, subscribeAlerts } from "./node/alerts.ts";
 import { bootstrapIdentity, printNotice } from "./node/bootstrap.ts";
+import { carrierNetwork } from "./node/carriers.ts";
 import { connectNats, connectRedis, openMigratedDatabase } from "./node/connections.ts";
 import { composeGateway } from "./node/gateway.ts";
 import { notifier, notifyInBackground, projectorAlertNotification } from "./node/notifications.ts";
@@ -90,6 +91,8 @@ export async function startHubNode(
   const requestSql = withQueryDeadline(sql, config.PG_QUERY_DEADLINE);
   const redis = await connectRedis(config, log);
   const { users, jwtSecret, secrets, notice } = await bootstrapIdentity(config, requestSql, log);
+  // The carriers (simulated servers and their adapters), shared by the actor host and the gateway.
+  const carriers = await carrierNetwork(sql, secrets, metrics);
 
   const kvm = new Kvm(js);
   const ns = config.HUB_NAMESPACE;
@@ -123,6 +126,7 @@ export async function startHubNode(
         sql,
         secrets,
         client,
+        carriers,
       })
     : undefined;
   const actorNode = actorHost?.actorNode;
@@ -205,6 +209,7 @@ export async function startHubNode(
       metrics,
       log,
       readiness,
+      carrierNetwork: carriers,
       parked: new ParkedEvents({
         sql: requestSql,
         jsm,

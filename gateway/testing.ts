@@ -35,6 +35,7 @@ import { MemoryPromotions } from "./testing-promotions.ts";
 import { emptyPurchasing } from "./testing-purchasing.ts";
 import { MemoryReviews } from "./testing-reviews.ts";
 import { emptySegments } from "./testing-segments.ts";
+import { emptyShipments, fakeCarrierDesk } from "./testing-shipments.ts";
 
 export {
   MemoryCatalogue,
@@ -215,6 +216,8 @@ export function fakeGateway(options: { channels?: Record<ChannelName, SimulatedC
     paymentTimeoutMs: 60_000,
     autoCompleteMs: 60_000,
     ...memoryFreight(),
+    carrierDesk: fakeCarrierDesk(),
+    shipments: emptyShipments(),
   };
   const app = createApp({ routeModules: gatewayRoutes(ports), actors, tokens, metrics, log: silentLogger });
   // The token names the user; the permissions are the account's (set here, read on every check).

@@ -20,6 +20,7 @@ import {
 } from "../actors/runtime/index.ts";
 import { jobKind } from "../actors/scheduler/index.ts";
 import { segmentPushKind } from "../actors/segment/index.ts";
+import { shipmentKind } from "../actors/shipment/index.ts";
 import { warehouseKind } from "../actors/warehouse/index.ts";
 import { webhookDeliveryKind } from "../actors/webhook/index.ts";
 import type { Config } from "../config.ts";
@@ -38,6 +39,7 @@ import type { SecretBox } from "../storage/secrets.ts";
 import { FirstOrderQueries, PostgresSegmentStore, recomputeMemberTags } from "../storage/segments/index.ts";
 import { PostgresWebhookSubscriptions } from "../storage/webhooks/index.ts";
 import { publishAlerts } from "./alerts.ts";
+import { type CarrierNetwork, logisticsServices } from "./carriers.ts";
 import { channelKeys } from "./channel-keys.ts";
 import { issueOnEvents } from "./coupon-events.ts";
 import { jobRunnerService, jobRunners, jobServices, seedJobs } from "./jobs.ts";
@@ -61,6 +63,7 @@ export const ACTOR_KINDS = [
   supplierKind,
   purchaseOrderKind,
   purchasingSettingsKind,
+  shipmentKind,
 ];
 
 export interface ActorHostInfrastructure {
@@ -82,6 +85,8 @@ export interface ActorHostInfrastructure {
   client: ActorClient;
   /** The sales channels the stock-sync job pushes to (simulated ones by default). */
   salesChannels?: readonly SalesChannelAdapter[];
+  /** The carriers the shipment actors call (the `carrier-gateway` service). */
+  carriers: CarrierNetwork;
 }
 
 /** The `actors` role: hosts the actor kinds on the shards this node leases, events in JetStream. */
@@ -129,6 +134,7 @@ export async function startActorHost(
   const subscriptions = new PostgresWebhookSubscriptions(sql, infra.secrets);
   const sender = webhookSenderService(subscriptions, webhookOptions, infra.metrics);
   for (const [kind, service] of notificationServices(notify, sender)) services.set(kind, service);
+  for (const [kind, service] of logisticsServices(infra.carriers, alert)) services.set(kind, service);
   const actorNode = new ActorNode(
     infra.nc,
     ACTOR_KINDS,

@@ -1,5 +1,5 @@
 import type Redis from "ioredis";
-import { type CarrierCatalogue, carrierCatalogue } from "../actors/carrier/index.ts";
+import type { CarrierCatalogue } from "../actors/carrier/index.ts";
 import { createChannels } from "../actors/payment/channels/index.ts";
 import type { ActorClient, Logger, MetricsRegistry } from "../actors/runtime/index.ts";
 import type { Config } from "../config.ts";
@@ -26,9 +26,11 @@ import { OrderQueries } from "../storage/read-models/order-queries.ts";
 import { PostgresReviewStore } from "../storage/reviews/index.ts";
 import type { SecretBox } from "../storage/secrets.ts";
 import { PostgresSegmentStore } from "../storage/segments/index.ts";
+import { ShipmentQueries } from "../storage/shipments/index.ts";
 import type { UserStore } from "../storage/users.ts";
 import { PostgresWarehouseDirectory } from "../storage/warehouses.ts";
 import { PostgresWebhookSubscriptions, WebhookDeliveryQueries } from "../storage/webhooks/index.ts";
+import { type CarrierNetwork, carrierDesk } from "./carriers.ts";
 import { channelKeys } from "./channel-keys.ts";
 import { JOB_DEFINITIONS } from "./jobs.ts";
 import { RedisLoginThrottle } from "./login-limiter.ts";
@@ -50,6 +52,8 @@ export interface GatewayInfrastructure {
   parked: ParkedEventList;
   /** The carrier catalogue routing reads (default: `actors/carrier`, every carrier up; shipments passes its breakers). */
   carriers?: CarrierCatalogue;
+  /** The carriers (simulators and adapters) of this node. */
+  carrierNetwork: CarrierNetwork;
 }
 
 /** The HTTP gateway with every port bound to its Postgres, Redis or NATS implementation. */
@@ -108,7 +112,9 @@ export async function composeGateway(infra: GatewayInfrastructure) {
     freightTemplates: new PostgresFreightTemplates(sql),
     skuDimensions: (skus) => catalogueReads.dimensionsOf(skus),
     warehouseRegions: (codes) => warehouseRegions(sql, codes),
-    carriers: infra.carriers ?? carrierCatalogue(),
+    carriers: infra.carriers ?? infra.carrierNetwork.catalogue,
+    carrierDesk: carrierDesk(infra.carrierNetwork),
+    shipments: new ShipmentQueries(sql),
   });
   return createApp({
     routeModules,

@@ -14,6 +14,7 @@ import { inventoryProjection } from "../storage/read-models/inventory-projection
 import { ledgerProjection } from "../storage/read-models/ledger-projection.ts";
 import { orderProjection } from "../storage/read-models/order-projection.ts";
 import { memberLevelProjection } from "../storage/segments/index.ts";
+import { shipmentProjection } from "../storage/shipments/index.ts";
 import { webhookDeliveryProjection } from "../storage/webhooks/index.ts";
 
 /** Every read model this build maintains from the event log. */
@@ -29,6 +30,7 @@ export const PROJECTIONS = [
   lowStockNotificationProjection,
   webhookDeliveryProjection,
   purchasingProjection,
+  shipmentProjection,
 ];
 
 export interface ProjectorInfrastructure {

@@ -41,6 +41,7 @@ const WHO_HOLDS: ReadonlyMap<string, readonly string[]> = new Map([
   ["payment:write", ["finance"]],
   ["payment:reconcile", ["finance"]],
   ["payment:simulate", []],
+  ["carrier:simulate", []],
   ["ops:read", ["operator"]],
   ["ops:write", ["operator"]],
   ["jobs:read", ["operator"]],

@@ -49,6 +49,7 @@ export {
   provinceOf,
   provinceOfRegion,
   REMOTE_PROVINCES,
+  regionCodeOf,
 } from "./regions.ts";
 export { SIGNATURE_WINDOW_MS, signRequest, signWebhook, verifyRequest, verifyWebhook } from "./signing.ts";
 export {

@@ -79,3 +79,10 @@ export function provinceOfRegion(region: string): string | undefined {
 export function provinceName(code: string, lang: "zh-CN" | "en" = "zh-CN"): string {
   return byCode.get(code)?.[lang] ?? code;
 }
+
+/** The most precise GB/T 2260 code an address's `region` gives: its own code, else its province's. */
+export function regionCodeOf(region: string): string | undefined {
+  const coded = /^(\d{6})/.exec(region.trim());
+  if (coded && provinceOf(coded[1]!)) return coded[1]!;
+  return provinceOfRegion(region);
+}

@@ -6,6 +6,7 @@ import { memberCommandSchema } from "../member/index.ts";
 import { paymentCommandSchema } from "../payment/index.ts";
 import type { DecideContext, Decision, Effect, Reply, Resolution } from "../runtime/index.ts";
 import { DomainError, type DomainErrorKind } from "../runtime/index.ts";
+import { shipmentCommandSchema } from "../shipment/index.ts";
 import { type OrderCommand, orderCommandSchema } from "./commands.ts";
 import { type OrderEvent, orderEventSchema } from "./events.ts";
 import { orderKind } from "./index.ts";
@@ -28,6 +29,7 @@ const TARGETS: Record<string, z.ZodType> = {
   member: memberCommandSchema,
   payment: paymentCommandSchema,
   "group-buy": groupBuyCommandSchema,
+  shipment: shipmentCommandSchema,
 };
 
 const ADDRESS = {
@@ -216,6 +218,16 @@ function shipped(): Order {
   order.send(shipCmd, { by: "ops-1" });
   order.answer("commit:SKU-A", ok());
   order.answer("commit:SKU-B", ok());
+  order.answer("shipment:create", ok());
+  return order;
+}
+
+/** Shipped, and its one shipment (which carries every line) delivered. */
+function delivered(): Order {
+  const order = shipped().advance(DAY);
+  const lines = order.state.lines.map((l) => ({ sku: l.sku, qty: l.qty }));
+  order.send({ type: "attachShipment", shipmentId: `${ID}:S1`, carrier: "SF", lines }, { by: "system" });
+  order.send({ type: "recordDelivery", shipmentId: `${ID}:S1`, at: order.now }, { by: "system" });
   return order;
 }
 
@@ -902,6 +914,23 @@ describe("order - commands", () => {
     expect(d.effects).toEqual([
       { key: "commit:SKU-A", to: { kind: "sku", id: "SKU-A" }, cmd: { type: "commit", orderId: ID } },
       { key: "commit:SKU-B", to: { kind: "sku", id: "SKU-B" }, cmd: { type: "commit", orderId: ID } },
+      // The order's shipment (issue 13): the operator's number, every line, the destination's province.
+      {
+        key: "shipment:create",
+        to: { kind: "shipment", id: `${ID}:S1` },
+        cmd: expect.objectContaining({
+          type: "create",
+          orderId: ID,
+          carrier: "SF",
+          waybillNo: "SF123456",
+          toRegion: "310000",
+          phone: "861****0000",
+          lines: [
+            { sku: "SKU-A", qty: 2 },
+            { sku: "SKU-B", qty: 1 },
+          ],
+        }),
+      },
     ]);
     expect(d.timers).toEqual({ set: [{ name: "autoComplete", at: order.now + 10 * DAY }] });
     expect(order.state.shipment).toEqual({ carrier: "SF", trackingNo: "SF123456", at: order.now });
@@ -971,6 +1000,7 @@ const SCENARIOS: Scenario[] = [
     stage: "awaiting_shipment",
   },
   { name: "shipped", build: shipped, status: "shipped" },
+  { name: "delivered", build: delivered, status: "delivered" },
   { name: "completed", build: completed, status: "completed" },
   { name: "refund requested", build: refundRequested, status: "refund_requested", undecided: true },
   { name: "refund approved", build: refundApproved, status: "refund_requested" },
@@ -1022,7 +1052,7 @@ const COMMANDS: CommandCase[] = [
   {
     name: "confirmReceipt",
     command: { type: "confirmReceipt" },
-    legal: inStatus("shipped"),
+    legal: inStatus("shipped", "delivered"),
     next: () => "completed",
   },
   {
@@ -1034,13 +1064,13 @@ const COMMANDS: CommandCase[] = [
   {
     name: "requestAfterSales refund_only",
     command: refundOnly(),
-    legal: inStatus("awaiting_shipment", "shipped", "completed"),
+    legal: inStatus("awaiting_shipment", "shipped", "delivered", "completed"),
     next: () => "refund_requested",
   },
   {
     name: "requestAfterSales return_and_refund",
     command: returnAndRefund(),
-    legal: inStatus("shipped", "completed"),
+    legal: inStatus("shipped", "delivered", "completed"),
     next: () => "return_requested",
   },
   { name: "decideAfterSales", command: approve, legal: (s) => s.undecided === true, next: same },
@@ -1364,6 +1394,7 @@ describe("order - timeline and replay", () => {
     order.advance(5 * MIN).send(markPaid(), { by: "system:payment" });
     const tPaid = order.now;
     order.advance(DAY).send(shipCmd, { by: "ops-1" });
+    order.answer("shipment:create", ok());
     const tShipped = order.now;
     order.answer("commit:SKU-A", ok());
     order.answer("commit:SKU-B", ok());

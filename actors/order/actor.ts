@@ -1,3 +1,4 @@
+import { regionCodeOf } from "../carrier/index.ts";
 import { coupons, templateOfCoupon } from "../coupon/index.ts";
 import { groupBuys } from "../groupbuy/index.ts";
 import { inventory } from "../inventory/index.ts";
@@ -6,6 +7,7 @@ import { payments } from "../payment/index.ts";
 import type { DecideContext, Decision, Effect, Reply } from "../runtime/index.ts";
 import { DomainError } from "../runtime/index.ts";
 import { type ActorCall, isoTime } from "../shared/index.ts";
+import { shipmentIdFor, shipments } from "../shipment/index.ts";
 import type { OrderCommand } from "./commands.ts";
 import type { OrderEvent } from "./events.ts";
 import { effectiveStatus, fulfilmentStage, type OrderState, type OrderStatus } from "./state.ts";
@@ -362,23 +364,27 @@ export const orderHandlers = {
         {
           type: "shipped",
           carrier: c.carrier,
-          trackingNo: c.trackingNo,
+          trackingNo: c.trackingNo ?? "",
           autoCompleteAt: ctx.now + c.autoCompleteMs,
           ...who(ctx),
         },
       ],
       reply: { orderId: ctx.id, status: "shipped" },
-      // Shipping deducts the stock: each reservation is committed on its SKU actor.
-      // Lines refunded or gifts dropped before shipment hold nothing to commit.
-      effects: state.lines
-        .filter((l) => l.state === "reserved")
-        .map((l) => effect(`commit:${l.sku}`, inventory.commit(l.sku, { orderId: ctx.id }))),
+      // Shipping deducts the stock: each reservation is committed on its SKU actor (lines refunded or
+      // gifts dropped before shipment hold nothing to commit); and opens the order's shipment (issue 13),
+      // which tracks the parcel and reports its delivery back.
+      effects: [
+        ...state.lines
+          .filter((l) => l.state === "reserved")
+          .map((l) => effect(`commit:${l.sku}`, inventory.commit(l.sku, { orderId: ctx.id }))),
+        shipmentOf(state, ctx.id, c),
+      ],
       timers: { set: [{ name: "autoComplete", at: ctx.now + c.autoCompleteMs }] },
     };
   },
 
   confirmReceipt: (state: OrderState, _c: Cmd<"confirmReceipt">, ctx: DecideContext): Result => {
-    requireStatus(state, ["shipped"], "confirm receipt of");
+    requireStatus(state, ["shipped", "delivered"], "confirm receipt of");
     return {
       events: [{ type: "completed", auto: false, ...who(ctx) }],
       reply: { orderId: ctx.id, status: "completed" },
@@ -396,6 +402,42 @@ export const orderHandlers = {
     };
   },
 
+  /** A shipment carries some of the order's lines (idempotent per shipment). */
+  attachShipment: (state: OrderState, c: Cmd<"attachShipment">, ctx: DecideContext): Result => {
+    if (state.status === "new") throw new DomainError("not_found", `no order ${ctx.id}`);
+    const known = state.shipments?.find((s) => s.shipmentId === c.shipmentId);
+    if (known) return { events: [], reply: { orderId: ctx.id, shipmentId: c.shipmentId } };
+    return {
+      events: [{ type: "shipmentAttached", shipmentId: c.shipmentId, carrier: c.carrier, lines: c.lines }],
+      reply: { orderId: ctx.id, shipmentId: c.shipmentId },
+    };
+  },
+
+  /**
+   * A shipment was delivered. Once every unit of every line is in a delivered shipment, a shipped order
+   * moves to `delivered` (its timeline shows it); receipt or the auto-complete timer completes it later.
+   */
+  recordDelivery: (state: OrderState, c: Cmd<"recordDelivery">, ctx: DecideContext): Result => {
+    if (state.status === "new") throw new DomainError("not_found", `no order ${ctx.id}`);
+    const list = state.shipments ?? [];
+    const shipment = list.find((s) => s.shipmentId === c.shipmentId);
+    if (!shipment)
+      throw new DomainError("invalid", `shipment ${c.shipmentId} is not one of order ${ctx.id}'s`, {
+        field: "shipmentId",
+      });
+    const reply = { orderId: ctx.id, shipmentId: c.shipmentId };
+    if (shipment.delivered) return { events: [], reply };
+    const events: OrderEvent[] = [{ type: "shipmentDelivered", shipmentId: c.shipmentId, at: c.at }];
+    const delivered = new Map<string, number>();
+    for (const s of list)
+      if (s.delivered || s.shipmentId === c.shipmentId)
+        for (const l of s.lines) delivered.set(l.sku, (delivered.get(l.sku) ?? 0) + l.qty);
+    const all = state.lines.every((l) => (delivered.get(l.sku) ?? 0) >= l.qty);
+    if (all && state.status === "shipped")
+      events.push({ type: "delivered", at: ctx.now, by: ctx.meta.by ?? "system" });
+    return { events, reply };
+  },
+
   changeAddress: (state: OrderState, c: Cmd<"changeAddress">, ctx: DecideContext): Result => {
     requireStatus(state, ["pending_payment", "awaiting_group", "awaiting_shipment"], "change the address of");
     return {
@@ -406,7 +448,9 @@ export const orderHandlers = {
 
   requestAfterSales: (state: OrderState, c: Cmd<"requestAfterSales">, ctx: DecideContext): Result => {
     const allowed: OrderStatus[] =
-      c.kind === "refund_only" ? ["awaiting_shipment", "shipped", "completed"] : ["shipped", "completed"];
+      c.kind === "refund_only"
+        ? ["awaiting_shipment", "shipped", "delivered", "completed"]
+        : ["shipped", "delivered", "completed"];
     requireStatus(state, allowed, c.kind === "refund_only" ? "request a refund for" : "request a return of");
     const refundable = (state.payment?.amount ?? 0) - state.refunded;
     // One line: what it paid, its apportioned discount taken off (decision 0021).
@@ -454,7 +498,9 @@ export const orderHandlers = {
     ];
     if (!c.approve) {
       // Back to where it was; a shipped order gets its auto-complete deadline again (it may have passed).
-      const back = state.afterSales.from === "shipped" && state.autoCompleteAt !== null;
+      const back =
+        (state.afterSales.from === "shipped" || state.afterSales.from === "delivered") &&
+        state.autoCompleteAt !== null;
       return {
         events,
         reply: { orderId: ctx.id, approved: false },
@@ -511,6 +557,28 @@ export const orderHandlers = {
     };
   },
 };
+
+/** The shipment `/ship` opens: the order's lines, destination and value; the phone masked for the label. */
+function shipmentOf(state: OrderState, orderId: string, c: Cmd<"ship">): Effect {
+  const phone = state.address?.phone.replace(/\D/g, "") ?? "";
+  const masked = phone.length >= 7 ? `${phone.slice(0, 3)}****${phone.slice(-4)}` : "";
+  const warehouse = state.lines.find((l) => l.allocation.length > 0)?.allocation[0]?.warehouse;
+  const declaredValue = state.lines.reduce((n, l) => n + l.qty * l.unitPrice - (l.discount ?? 0), 0);
+  return effect(
+    "shipment:create",
+    shipments.create(shipmentIdFor(orderId, 1), {
+      orderId,
+      carrier: c.carrier,
+      ...(c.trackingNo ? { waybillNo: c.trackingNo } : {}),
+      ...(warehouse ? { warehouse } : {}),
+      toRegion: (state.address && regionCodeOf(state.address.region)) ?? null,
+      lines: state.lines.map((l) => ({ sku: l.sku, qty: l.qty })),
+      declaredValue: Math.max(0, declaredValue),
+      phone: masked,
+      ...(c.pollEveryMs ? { pollEveryMs: c.pollEveryMs } : {}),
+    }),
+  );
+}
 
 function refundEffect(
   state: OrderState,
@@ -715,7 +783,7 @@ export function onOrderTimer(state: OrderState, timer: { name: string }, ctx: De
         : {}),
     };
   }
-  if (timer.name === "autoComplete" && effectiveStatus(state) === "shipped") {
+  if (timer.name === "autoComplete" && ["shipped", "delivered"].includes(effectiveStatus(state))) {
     return {
       events: [{ type: "completed", auto: true, ...sys }],
       reply: null,

@@ -18,4 +18,6 @@ export const orders = {
   ship: build("ship"),
   groupFormed: build("groupFormed"),
   groupFailed: build("groupFailed"),
+  attachShipment: build("attachShipment"),
+  recordDelivery: build("recordDelivery"),
 };

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { routingSchema } from "../freight/index.ts";
+import { ACTOR_ID_PATTERN } from "../runtime/index.ts";
 import { idSchema as codeSchema, moneySchema, text } from "../shared/index.ts";
 
 export { moneySchema };
@@ -105,8 +106,27 @@ export const orderCommandSchema = z.discriminatedUnion("type", [
   z.object({
     type: z.literal("ship"),
     carrier: text({ max: 40 }),
-    trackingNo: text({ max: 64 }),
+    /** The operator's waybill number; without it a catalogue carrier issues an e-waybill. */
+    trackingNo: text({ max: 64 }).optional(),
     autoCompleteMs: z.number().int().positive(),
+    /** How often the shipment polls a carrier without push (default: the shipment module's). */
+    pollEveryMs: z.number().int().positive().optional(),
+  }),
+  /** A shipment opened for (some of) the order's lines (sent by the shipment actor). */
+  z.object({
+    type: z.literal("attachShipment"),
+    shipmentId: z.string().regex(ACTOR_ID_PATTERN),
+    carrier: text({ max: 40 }),
+    lines: z
+      .array(z.object({ sku: codeSchema, qty: z.number().int().positive() }))
+      .min(1)
+      .max(100),
+  }),
+  /** A shipment of the order was delivered (sent by the shipment actor). */
+  z.object({
+    type: z.literal("recordDelivery"),
+    shipmentId: z.string().regex(ACTOR_ID_PATTERN),
+    at: z.number().int().min(0),
   }),
   z.object({ type: z.literal("confirmReceipt") }),
   z.object({ type: z.literal("changeAddress"), address: addressSchema }),

@@ -98,6 +98,16 @@ export const orderEventSchema = z.discriminatedUnion("type", [
     ...who,
   }),
   z.object({ type: z.literal("lineCommitted"), sku: z.string() }),
+  /** A shipment (issue 13) carries some of the order's lines. */
+  z.object({
+    type: z.literal("shipmentAttached"),
+    shipmentId: z.string(),
+    carrier: z.string(),
+    lines: z.array(z.object({ sku: z.string(), qty: z.number().int() })),
+  }),
+  z.object({ type: z.literal("shipmentDelivered"), shipmentId: z.string(), at: z.number() }),
+  /** Every unit of every line is in a delivered shipment: the delivery step is complete. */
+  z.object({ type: z.literal("delivered"), ...who }),
   z.object({ type: z.literal("completed"), auto: z.boolean(), ...who }),
   z.object({ type: z.literal("addressChanged"), address: addressSchema, ...who }),
   z.object({

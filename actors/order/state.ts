@@ -10,6 +10,8 @@ export const ORDER_STATUSES = [
   "awaiting_group",
   "awaiting_shipment",
   "shipped",
+  /** Every shipment of the order was delivered (issue 13: logistics); receipt still completes it. */
+  "delivered",
   "completed",
   "cancelled",
   "refund_requested",
@@ -43,6 +45,13 @@ export interface OrderState {
   placeCommand: string | null;
   payment: { paymentId: string; channel: string; amount: number; at: number } | null;
   shipment: { carrier: string; trackingNo: string; at: number } | null;
+  /** The order's shipments (actor ids) with the lines each carries and whether it was delivered. */
+  shipments?: Array<{
+    shipmentId: string;
+    carrier: string;
+    lines: Array<{ sku: string; qty: number }>;
+    delivered: boolean;
+  }>;
   /** The promotions checkout applied (decision 0021); empty on older orders. */
   promotions: Array<{ promotionId: string; name: string; type: string; discount: number }>;
   quoteId: string | null;
@@ -278,6 +287,20 @@ export function applyOrderEvent(state: OrderState, event: OrderEvent): OrderStat
       state.shipment = { carrier: event.carrier, trackingNo: event.trackingNo, at: event.at };
       state.autoCompleteAt = event.autoCompleteAt ?? null;
       moveTo(state, "shipped", event.at, event.by);
+      break;
+    case "shipmentAttached":
+      state.shipments = [
+        ...(state.shipments ?? []).filter((s) => s.shipmentId !== event.shipmentId),
+        { shipmentId: event.shipmentId, carrier: event.carrier, lines: event.lines, delivered: false },
+      ];
+      break;
+    case "shipmentDelivered": {
+      const found = state.shipments?.find((s) => s.shipmentId === event.shipmentId);
+      if (found) found.delivered = true;
+      break;
+    }
+    case "delivered":
+      moveTo(state, "delivered", event.at, event.by, "all shipments delivered");
       break;
     case "lineCommitted":
       line(state, event.sku).state = "committed";

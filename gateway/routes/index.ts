@@ -25,7 +25,9 @@ import type {
   WarehouseDirectory,
 } from "../ports.ts";
 import type { PurchasingStore } from "../purchasing-ports.ts";
+import type { CarrierDesk, ShipmentReadModel } from "../shipment-ports.ts";
 import { authRoutes } from "./auth.ts";
+import { carrierRoutes } from "./carriers.ts";
 import { categoryRoutes } from "./categories.ts";
 import { checkoutRoutes } from "./checkout.ts";
 import { couponRoutes } from "./coupons.ts";
@@ -57,6 +59,7 @@ import { purchasingSettingsRoutes } from "./purchasing-settings.ts";
 import { reviewAdminRoutes } from "./review-admin.ts";
 import { reviewRoutes } from "./reviews.ts";
 import { segmentRoutes } from "./segments.ts";
+import { shipmentRoutes } from "./shipments.ts";
 import { supplierRoutes } from "./suppliers.ts";
 import { type StaffDirectory, userRoutes } from "./users.ts";
 import { warehouseCheckRoutes } from "./warehouse-checks.ts";
@@ -122,6 +125,10 @@ export interface GatewayPorts {
   notifications: NotificationCenter;
   /** Outbound webhook subscriptions and deliveries (decision 0030). */
   webhooks: WebhookDirectory;
+  /** Carriers: catalogue, webhook signatures, simulators (logistics, decision 0029). */
+  carrierDesk: CarrierDesk;
+  /** Shipments' read model (compensation records). */
+  shipments: ShipmentReadModel;
 }
 
 /** Every area's routes, in registration order (a static path must come before a `:param` sibling). */
@@ -172,5 +179,7 @@ export function gatewayRoutes(ports: GatewayPorts): RouteModule[] {
     purchasePlanRoutes(ports),
     purchasingSettingsRoutes(ports),
     purchaseReceiptRoutes(),
+    shipmentRoutes(ports),
+    carrierRoutes({ carriers: ports.carrierDesk, metrics: ports.metrics }),
   ];
 }

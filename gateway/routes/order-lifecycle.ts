@@ -66,7 +66,7 @@ export function orderLifecycleRoutes(deps: OrderLifecycleRouteDeps) {
       (b) => ({
         type: "ship",
         carrier: b.carrier,
-        trackingNo: b.trackingNo,
+        ...(b.trackingNo ? { trackingNo: b.trackingNo } : {}),
         autoCompleteMs: deps.autoCompleteMs,
       }),
     );

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isCarrierCode } from "../../actors/carrier/index.ts";
 import { addressSchema, moneySchema } from "../../actors/order/index.ts";
 import { text } from "../../actors/shared/index.ts";
 import { codeSchema, filterText, instantSchema, operatorSetLimit, reasonText } from "../schemas.ts";
@@ -57,7 +58,20 @@ export const mergeQuery = z.object({ userId: codeSchema }).strict();
 export const addressBody = z.object({ address: addressSchema }).strict();
 
 export const cancelBody = z.object({ reason: reasonText.default("cancelled by request") }).strict();
-export const shipBody = z.object({ carrier: text({ max: 40 }), trackingNo: text({ max: 64 }) }).strict();
+/**
+ * Ship: a carrier of the catalogue (`express`, `ems`, `mail`) without `trackingNo` issues an e-waybill
+ * (decision 0029); any carrier with the operator's own `trackingNo` is tracked under that number.
+ */
+export const shipBody = z
+  .object({
+    carrier: text({ max: 40 }),
+    trackingNo: text({ max: 64 }).optional(),
+  })
+  .strict()
+  .refine((b) => b.trackingNo !== undefined || isCarrierCode(b.carrier), {
+    error: "give the trackingNo, or a carrier of the catalogue (express, ems, mail) for an e-waybill",
+    path: ["trackingNo"],
+  });
 export const afterSalesBody = z
   .object({
     kind: z.enum(["refund_only", "return_and_refund"]),

@@ -1,5 +1,6 @@
 import { cataloguePanel, type PendingReviewCount } from "../catalogue-search/panel.ts";
 import type { Sql } from "../postgres/database.ts";
+import { logisticsPanel } from "../shipments/index.ts";
 import { type FlashSaleProgress, promotionsPanel } from "./promotions-panel.ts";
 
 type Dashboard = "orders" | "inventory" | "logistics" | "warehouse" | "catalogue" | "promotions";
@@ -120,6 +121,7 @@ export class PostgresDashboardSnapshots {
       }
       if (dashboard === "catalogue") return { asOf, data: await cataloguePanel(tx, this.#pendingReviews) };
       if (dashboard === "promotions") return { asOf, data: await promotionsPanel(tx, this.#flashSales) };
+      if (dashboard === "logistics") return { asOf, data: await logisticsPanel(tx) };
       return {
         asOf,
         data: { empty: true, reason: "this module is not built yet; its panels fill in when it lands" },

@@ -58,6 +58,7 @@ const STATUS_AFTER: Partial<Record<OrderEvent["type"], string>> = {
   placementFailed: "cancelled",
   cancelled: "cancelled",
   shipped: "shipped",
+  delivered: "delivered",
   completed: "completed",
   groupFormed: "awaiting_shipment",
   groupFailed: "refund_requested",
