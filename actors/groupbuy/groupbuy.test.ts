@@ -14,6 +14,7 @@ import { type OrderState, orderKind } from "../order/index.ts";
 import { paymentKind } from "../payment/index.ts";
 import type { Reply } from "../runtime/index.ts";
 import { MemoryCluster } from "../runtime/testing/index.ts";
+import { shipmentKind } from "../shipment/index.ts";
 import { type GroupBuyState, groupBuyKind } from "./index.ts";
 
 const T0 = 1_700_000_000_000;
@@ -30,7 +31,7 @@ const ADDRESS = {
 
 async function world() {
   const cluster = new MemoryCluster(
-    [orderKind, skuKind, memberKind, paymentKind, couponTemplateKind, groupBuyKind],
+    [orderKind, skuKind, memberKind, paymentKind, couponTemplateKind, groupBuyKind, shipmentKind],
     { clock: T0 },
   );
   const ok = async (kind: string, id: string, cmdId: string, cmd: { type: string; [k: string]: unknown }) => {
