@@ -51,7 +51,8 @@ export class PromotionsPanel {
     this.#watchers = deps.watchers;
     this.#broadcast = deps.broadcast;
     this.#log = deps.log;
-    this.#minIntervalMs = deps.minIntervalMs ?? 500;
+    // Order events are frequent under load: at most one re-read per second while someone watches.
+    this.#minIntervalMs = deps.minIntervalMs ?? 1_000;
     this.#periodMs = deps.periodMs ?? 15_000;
   }
 
