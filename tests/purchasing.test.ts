@@ -203,7 +203,7 @@ test("purchasing - approval threshold: none on a fresh install; above it a secon
   });
   expect(await inTransit("A-1", "WH-A")).toBe(50);
   const same = await admin.call("POST", `/v1/purchase-orders/${big}/approve`);
-  expect([same.status, typeOf(same)], show(same)).toEqual([409, "second-approver-required"]);
+  expect([same.status, typeOf(same)], show(same)).toEqual([409, "second-approval-needed"]);
   const second = await ok(buyer.call("POST", `/v1/purchase-orders/${big}/approve`));
   expect(second).toMatchObject({
     status: "approved",

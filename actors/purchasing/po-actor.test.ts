@@ -194,7 +194,7 @@ describe("purchase order - approval threshold", () => {
     expect(above.state.status).toBe("submitted");
     expect(above.effects).toEqual([]);
     const same = above.refusal({ type: "approve" }, "alice");
-    expect(same.reason).toBe("second-approver-required");
+    expect(same.reason).toBe("second-approval-needed");
     expect(above.state.status).toBe("submitted");
     above.run({ type: "approve" }, "bob");
     expect(above.view()).toMatchObject({

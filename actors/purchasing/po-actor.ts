@@ -22,7 +22,7 @@ type Result = Decision<PurchaseOrderEvent>;
 export type PurchaseOrderRefusal =
   | "purchase-order-state"
   | "supplier-not-approved"
-  | "second-approver-required"
+  | "second-approval-needed"
   | "receipt-exceeds-order";
 
 const DAY_MS = 86_400_000;
@@ -147,7 +147,7 @@ export const purchaseOrderHandlers = {
     }
     if (needsTwo && s.approvals.some((a) => a.by === who))
       throw refuse(
-        "second-approver-required",
+        "second-approval-needed",
         `purchase order ${ctx.id} totals ${total}, above ${threshold}: a second operator must approve it`,
         { total, threshold, approvedBy: s.approvals.map((a) => a.by) },
       );

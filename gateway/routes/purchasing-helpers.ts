@@ -18,8 +18,14 @@ export function documentId(prefix: string, seed: string | undefined): string {
 export function purchaseOrderProblem(error: unknown): never {
   if (error instanceof ProblemError && error.slug === "conflict") {
     const { reason, ...extra } = error.extra;
-    if (typeof reason === "string" && reason !== "conflict")
-      throw new ProblemError(409, reason, error.message, extra);
+    if (reason === "purchase-order-state")
+      throw new ProblemError(409, "purchase-order-state", error.message, extra);
+    if (reason === "supplier-not-approved")
+      throw new ProblemError(409, "supplier-not-approved", error.message, extra);
+    if (reason === "second-approval-needed")
+      throw new ProblemError(409, "second-approval-needed", error.message, extra);
+    if (reason === "receipt-exceeds-order")
+      throw new ProblemError(409, "receipt-exceeds-order", error.message, extra);
   }
   throw error;
 }
