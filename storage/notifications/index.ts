@@ -163,15 +163,20 @@ export class PostgresNotifications {
   }
 }
 
+/** Dips older than this when first projected (an upgrade replays the whole log) raise nothing. */
+export const LOW_STOCK_NOTIFY_MAX_AGE_MS = 86_400_000;
+
 /**
  * Low stock from the SKU actors' `lowStock` events → a notification per SKU, warehouse and dip (the event's
  * log position is in the key, so a replayed batch is the same notification), in the projector's transaction.
+ * A dip more than a day old when it is projected (this projection catching up on an existing log after an
+ * upgrade) is history, not something to act on: it raises nothing.
  */
 export const lowStockNotificationProjection: ReadModelProjection = {
   name: "notifications-low-stock",
   async apply(tx: ProjectionTx, batches: ProjectedBatch[]) {
     for (const { seq, time, ref, batch } of batches) {
-      if (ref.kind !== "sku") continue;
+      if (ref.kind !== "sku" || Date.now() - time.getTime() > LOW_STOCK_NOTIFY_MAX_AGE_MS) continue;
       for (const [idx, e] of (batch.ev as Array<{ type: string; [k: string]: unknown }>).entries()) {
         if (e.type !== "lowStock") continue;
         await insertNotification(
