@@ -382,19 +382,17 @@ test("dashboards - after a reload, sell-through counts from the sale's starting 
   );
 }, 20_000);
 
-test("dashboards - logistics shows its honest empty state, the warehouse panel links to its dashboard, in both languages", async () => {
+test("dashboards - logistics shows its live panel (tests/logistics-panel.browser.test.ts), the warehouse panel links to its dashboard, in both languages", async () => {
   await openDashboard("logistics", ["logistics", "warehouse"]);
-  await until(() => document.querySelector('[data-testid="empty-logistics"]'), "the logistics empty state");
+  await until(() => document.querySelector('[data-testid="logistics-panel"]'), "the logistics panel");
   await until(() => document.querySelector('[data-testid="warehouse-link"]'), "the warehouse dashboard link");
-  expect(await page.locator('[data-testid="empty-logistics"]').textContent()).toContain("物流模块");
+  expect(await page.locator('[data-testid="logistics-panel"]').textContent()).toContain("在途");
   expect(await page.locator('[data-testid="warehouse-link"]').getAttribute("href")).toBe(
     "/dashboard/warehouse.html",
   );
   await shot("logistics");
   await page.selectOption('[data-testid="lang-switch"]', "en");
-  expect(await page.locator('[data-testid="empty-logistics"]').textContent()).toContain(
-    "Arrives with the logistics module",
-  );
+  expect(await page.locator('[data-testid="logistics-panel"]').textContent()).toContain("In transit");
   expect(await page.locator("h1").textContent()).toBe("Logistics & warehouse");
   await page.selectOption('[data-testid="lang-switch"]', "zh-CN");
   expect(await page.locator("h1").textContent()).toBe("物流与仓储");

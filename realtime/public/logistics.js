@@ -1,6 +1,7 @@
 /** Logistics and warehouse panels: logistics live (its honest empty state until it lands); the warehouse links to its own dashboard. */
 import { clock, connectHub, el, int, onLangChange, renderHeader } from "./common.js";
 import { applyI18n, currentLang, t } from "./i18n.js";
+import { emptyLogistics, foldShipmentMessage, renderLogistics } from "./logistics-panel.js";
 
 const PANELS = { logistics: "emptyLogistics", warehouse: "emptyWarehouse" };
 const state = {
@@ -30,6 +31,12 @@ function renderPanel(name) {
         el("div", { class: "note", text: "→" }),
       ),
     );
+    return;
+  }
+  if (name === "logistics" && panel.data && !panel.empty) {
+    // The logistics module's live figures (decision 0029).
+    box.dataset.state = "live";
+    renderLogistics(box, panel.data);
     return;
   }
   if (panel.empty && panel.events.length === 0) {
@@ -79,12 +86,16 @@ const hub = connectHub({
     panel.loaded = true;
     panel.empty = Boolean(data?.empty);
     panel.reason = data?.reason ?? "";
-    panel.data = data;
+    panel.data = dashboard === "logistics" && !panel.empty ? { ...emptyLogistics(), ...data } : data;
     renderPanel(dashboard);
   },
   onEvent: (msg) => {
     const panel = state[msg.dashboard];
     if (!panel) return;
+    if (msg.dashboard === "logistics" && msg.kind === "shipment") {
+      panel.data ??= emptyLogistics();
+      foldShipmentMessage(panel.data, msg);
+    }
     panel.events.unshift({
       at: msg.at,
       kind: msg.kind,
