@@ -55,7 +55,12 @@ test("gateway kit - commands carry who asked, the request id and the idempotency
   expect(res.status).toBe(201);
   expect(await res.json()).toEqual({ physical: 5 });
   expect(res.headers.get("x-request-id")).toBe("req-1");
-  expect(gw.actors.sent).toEqual([
+  // The warehouse is asked first whether it keeps bins (decision 0027): it has none, so the SKU receives.
+  expect(gw.actors.sent.map((s) => `${s.kind}/${s.id}/${(s.cmd as { type: string }).type}`)).toEqual([
+    "warehouse/WH-1/binCount",
+    "sku/SKU-1/receive",
+  ]);
+  expect(gw.actors.sent.slice(1)).toEqual([
     {
       kind: "sku",
       id: "SKU-1",
