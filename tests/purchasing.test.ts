@@ -384,3 +384,46 @@ test("purchasing - receipts over HTTP: tolerance, partial receipts and rejection
     acceptanceRate: 0.88,
   });
 });
+
+test("purchasing - built-in ids: a supplier, SKU, lot and receipt named like Object.prototype members are just ids", async () => {
+  for (const code of ["constructor", "propertyIsEnumerable", "toString"]) {
+    await supplier(code, [{ sku: "valueOf", cost: 100, leadTimeDays: 1 }]);
+    expect(await ok(admin.call("GET", `/v1/suppliers/${code}`))).toMatchObject({
+      code,
+      status: "approved",
+      skus: [{ sku: "valueOf" }],
+    });
+  }
+  const poId = await createPo("constructor", "WH-A", [
+    { sku: "valueOf", qty: 5, unitCost: 100 },
+    { sku: "hasOwnProperty", qty: 2, unitCost: 50 },
+  ]);
+  await ok(admin.call("POST", `/v1/purchase-orders/${poId}/submit`));
+  await ok(admin.call("POST", `/v1/purchase-orders/${poId}/approve`));
+  expect(await inTransit("valueOf", "WH-A")).toBe(5);
+  const receipt = await ok(
+    admin.call(
+      "POST",
+      `/v1/purchase-orders/${poId}/receipts`,
+      {
+        lines: [
+          { sku: "valueOf", acceptedQty: 5, lot: "isPrototypeOf" },
+          { sku: "hasOwnProperty", acceptedQty: 1, rejectedQty: 1, lot: "constructor" },
+        ],
+      },
+      { "idempotency-key": "toString" },
+    ),
+    201,
+  );
+  expect(receipt).toMatchObject({
+    status: "partially_received",
+    payable: { amount: 550 },
+    returnToSupplier: { lines: [{ sku: "hasOwnProperty", qty: 1, lot: "constructor" }] },
+  });
+  expect(await inTransit("valueOf", "WH-A")).toBe(0);
+  expect(await inTransit("hasOwnProperty", "WH-A")).toBe(1);
+  expect((await ok(admin.call("GET", "/v1/suppliers/constructor"))).rating).toMatchObject({ receipts: 1 });
+  expect((await ok(admin.call("GET", "/v1/suppliers/propertyIsEnumerable"))).rating).toMatchObject({
+    receipts: 0,
+  });
+});

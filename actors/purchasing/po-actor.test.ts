@@ -21,6 +21,7 @@ import {
   supplierRating,
   supplierView,
 } from "./index.ts";
+import { onPurchaseOrderEffect } from "./po-actor.ts";
 
 const T0 = 1_700_000_000_000;
 const DAY = 86_400_000;
@@ -275,6 +276,35 @@ describe("purchase order - in transit", () => {
     po.run({ type: "submit", settings: settings() });
     po.run({ type: "cancel" });
     expect(po.effects).toEqual([]);
+  });
+});
+
+describe("purchase order - replies wait for their effects", () => {
+  test("approve defers its caller until every in-transit effect answered; the last answer resolves it, once", () => {
+    const po = new Po();
+    po.run({
+      type: "create",
+      supplier: "SUP",
+      supplierStatus: "approved",
+      warehouse: "WH",
+      lines: [
+        { sku: "S1", qty: 1, unitCost: 1 },
+        { sku: "S2", qty: 2, unitCost: 1 },
+      ],
+    });
+    po.run({ type: "submit", settings: settings() });
+    const ctx: DecideContext = { id: "PO-1", now: T0, meta: { by: "alice" }, commandId: "cmd-approve" };
+    const decision = purchaseOrderHandlers.approve(po.state, { type: "approve" }, ctx);
+    expect(decision.defer).toBe(true);
+    for (const e of decision.events) applyPurchaseOrderEvent(po.state, e);
+    expect([...po.state.awaiting.keys()]).toEqual(["cmd-approve"]);
+    const first = onPurchaseOrderEffect(po.state, { key: "transit:S1", reply: { ok: true } }, ctx);
+    expect(first.resolve).toEqual([]);
+    for (const e of first.events) applyPurchaseOrderEvent(po.state, e);
+    const last = onPurchaseOrderEffect(po.state, { key: "transit:S2", reply: { ok: true } }, ctx);
+    expect(last.resolve).toEqual([{ commandId: "cmd-approve", reply: { ok: true, value: decision.reply } }]);
+    for (const e of last.events) applyPurchaseOrderEvent(po.state, e);
+    expect(po.state.awaiting.size).toBe(0);
   });
 });
 
