@@ -56,6 +56,7 @@ const TITLES: Record<string, string> = {
   "coupon-not-active": "The coupon template is not accepting claims now",
   "coupon-not-usable": "The coupon cannot be used on this cart",
   "group-buy-not-active": "The group buy is not open now",
+  "presale-not-active": "The presale takes no deposits now",
   "group-full": "The group is full; open a new group",
   "group-closed": "The group has formed or failed and takes no more members",
   "already-in-group": "The buyer is in this group already",

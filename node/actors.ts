@@ -7,6 +7,7 @@ import { memberKind } from "../actors/member/index.ts";
 import { orderKind } from "../actors/order/index.ts";
 import { createChannels } from "../actors/payment/channels/index.ts";
 import { paymentKind } from "../actors/payment/index.ts";
+import { presaleKind } from "../actors/presale/index.ts";
 import { productKind } from "../actors/product/index.ts";
 import { purchaseOrderKind, purchasingSettingsKind, supplierKind } from "../actors/purchasing/index.ts";
 import {
@@ -64,6 +65,7 @@ export const ACTOR_KINDS = [
   purchaseOrderKind,
   purchasingSettingsKind,
   shipmentKind,
+  presaleKind,
 ];
 
 export interface ActorHostInfrastructure {

@@ -317,6 +317,18 @@ function awaitingGroup(): Order {
   return order;
 }
 
+/** A presale order (decision 0024) whose deposit is paid, before its balance window opens. */
+function awaitingBalance(): Order {
+  const order = placing({
+    presale: { presaleId: "PS-1", deposit: 1_000, balanceFrom: T0 + DAY, balanceTo: T0 + 2 * DAY },
+  });
+  order.answer("reserve:SKU-A", reservedReply(2));
+  order.answer("reserve:SKU-B", reservedReply(1, "WH-B"));
+  order.answer("member:record", ok({ orderId: ID }));
+  order.advance(MIN).send(markPaid(1_000), { by: "system:payment" });
+  return order;
+}
+
 function returnRequested(from: () => Order = shipped): Order {
   const order = from().advance(MIN);
   order.send(returnAndRefund());
@@ -993,6 +1005,7 @@ const SCENARIOS: Scenario[] = [
   { name: "cancelled: placement failed", build: placementFailed, status: "cancelled" },
   { name: "awaiting shipment", build: awaitingShipment, status: "awaiting_shipment" },
   { name: "awaiting its group", build: awaitingGroup, status: "awaiting_group" },
+  { name: "awaiting its presale balance", build: awaitingBalance, status: "awaiting_balance" },
   {
     name: "partially refunded before shipment",
     build: partiallyRefunded,

@@ -10,7 +10,7 @@ import { type ActorCall, isoTime } from "../shared/index.ts";
 import { shipmentIdFor, shipments } from "../shipment/index.ts";
 import type { OrderCommand } from "./commands.ts";
 import type { OrderEvent } from "./events.ts";
-import { effectiveStatus, fulfilmentStage, type OrderState, type OrderStatus } from "./state.ts";
+import { amountDue, effectiveStatus, fulfilmentStage, type OrderState, type OrderStatus } from "./state.ts";
 
 type Cmd<T extends OrderCommand["type"]> = Extract<OrderCommand, { type: T }>;
 type Result = Decision<OrderEvent>;
@@ -107,7 +107,11 @@ export const orderHandlers = {
   get: (state: OrderState, _c: Cmd<"get">, ctx: DecideContext): Result => {
     if (state.status === "new") throw new DomainError("not_found", `no order ${ctx.id}`);
     // Snapshots from before decision 0021 have no promotions or quote.
-    const extra = { promotions: state.promotions ?? [], quoteId: state.quoteId ?? null };
+    const extra = {
+      promotions: state.promotions ?? [],
+      quoteId: state.quoteId ?? null,
+      amountDue: amountDue(state),
+    };
     return { events: [], reply: { orderId: ctx.id, ...state, ...extra } };
   },
 
@@ -137,6 +141,10 @@ export const orderHandlers = {
       });
     // The coupon ids must name templates before anything is written.
     const couponTemplates = redeemed.map((r) => templateOf(r.couponId));
+    if (c.presale && (c.presale.deposit >= amounts.total || c.presale.balanceTo <= c.presale.balanceFrom))
+      throw new DomainError("invalid", "a presale deposit is part of the total, before a balance window", {
+        field: "presale",
+      });
     const freeGift = c.lines.findIndex((l) => l.gift && l.unitPrice !== 0);
     if (freeGift >= 0)
       throw new DomainError("invalid", "a gift line costs nothing", { field: `lines.${freeGift}.unitPrice` });
@@ -169,6 +177,7 @@ export const orderHandlers = {
           ...(c.quoteId ? { quoteId: c.quoteId } : {}),
           ...(c.group ? { group: c.group } : {}),
           ...(c.routing ? { routing: c.routing } : {}),
+          ...(c.presale ? { presale: c.presale } : {}),
           ...who(ctx),
         },
       ],
@@ -257,6 +266,7 @@ export const orderHandlers = {
   },
 
   markPaid: (state: OrderState, c: Cmd<"markPaid">, ctx: DecideContext): Result => {
+    if (state.presale) return presalePaid(state, c, ctx);
     requireStatus(state, ["pending_payment"], "pay");
     if (c.amount !== state.amounts.total) {
       throw new DomainError("conflict", `paid ${c.amount} but the order total is ${state.amounts.total}`, {
@@ -462,7 +472,8 @@ export const orderHandlers = {
     const linePaid = refundLine
       ? refundLine.qty * refundLine.unitPrice - (refundLine.discount ?? 0)
       : undefined;
-    const amount = c.amount ?? linePaid ?? refundable;
+    // A line's share is capped by what is still refundable (a presale deposit is never refunded).
+    const amount = c.amount ?? (linePaid === undefined ? refundable : Math.min(linePaid, refundable));
     if (amount <= 0 || amount > refundable) {
       throw new DomainError("invalid", `refund amount must be between 1 and ${refundable}`, {
         field: "amount",
@@ -578,6 +589,49 @@ function shipmentOf(state: OrderState, orderId: string, c: Cmd<"ship">): Effect 
       ...(c.pollEveryMs ? { pollEveryMs: c.pollEveryMs } : {}),
     }),
   );
+}
+
+/**
+ * A presale order's payments (decision 0024): the deposit first (the order then waits in `awaiting_balance`
+ * with its window on durable timers), the balance inside its window (then it ships like any order). The
+ * deposit is never refunded: after-sales refunds come from the balance payment (`state.payment`).
+ */
+function presalePaid(state: OrderState, c: Cmd<"markPaid">, ctx: DecideContext): Result {
+  requireStatus(state, ["pending_payment", "awaiting_balance"], "pay");
+  const p = state.presale!;
+  const due = amountDue(state);
+  if (state.status === "awaiting_balance" && (ctx.now < p.balanceFrom || ctx.now >= p.balanceTo))
+    throw new DomainError(
+      "conflict",
+      `the balance is payable from ${isoTime(p.balanceFrom)} to ${isoTime(p.balanceTo)}`,
+      { orderStatus: state.status, balanceFrom: isoTime(p.balanceFrom), balanceTo: isoTime(p.balanceTo) },
+    );
+  if (c.amount !== due)
+    throw new DomainError("conflict", `paid ${c.amount} but ${due} is due`, {
+      orderStatus: state.status,
+      expected: due,
+      paid: c.amount,
+    });
+  if (state.status === "pending_payment") {
+    return {
+      events: [
+        { type: "depositPaid", paymentId: c.paymentId, channel: c.channel, amount: c.amount, ...who(ctx) },
+      ],
+      reply: { orderId: ctx.id, status: "awaiting_balance" },
+      timers: {
+        cancel: ["expire"],
+        set: [
+          { name: "balanceOpen", at: Math.max(ctx.now, p.balanceFrom) },
+          { name: "balanceDue", at: p.balanceTo },
+        ],
+      },
+    };
+  }
+  return {
+    events: [{ type: "paid", paymentId: c.paymentId, channel: c.channel, amount: c.amount, ...who(ctx) }],
+    reply: { orderId: ctx.id, status: "awaiting_shipment" },
+    timers: { cancel: ["balanceDue", "balanceOpen"] },
+  };
 }
 
 function refundEffect(
@@ -781,6 +835,17 @@ export function onOrderTimer(state: OrderState, timer: { name: string }, ctx: De
             ],
           }
         : {}),
+    };
+  }
+  // A presale order's balance window (decision 0024): opened, then — still unpaid — the deposit forfeited.
+  if (timer.name === "balanceOpen" && state.status === "awaiting_balance" && !state.presale?.balanceOpen)
+    return { events: [{ type: "balanceOpened", ...sys }], reply: null };
+  if (timer.name === "balanceDue" && state.status === "awaiting_balance") {
+    const reason = "balance not paid in its window: deposit forfeited";
+    return {
+      events: [{ type: "depositForfeited", reason, ...sys }],
+      reply: null,
+      effects: releaseHeld(state, ctx.id, reason),
     };
   }
   if (timer.name === "autoComplete" && ["shipped", "delivered"].includes(effectiveStatus(state))) {

@@ -38,6 +38,18 @@ export const orderLineSchema = z.object({
   warehouse: codeSchema.optional(),
 });
 
+/**
+ * A presale order (预售, decision 0024): `deposit` (fen, of the order's total) is paid first; the rest (the
+ * balance) is payable in `[balanceFrom, balanceTo)`; unpaid by `balanceTo`, the order is cancelled and the
+ * deposit forfeited (it is never refunded).
+ */
+export const orderPresaleSchema = z.object({
+  presaleId: codeSchema,
+  deposit: moneySchema.refine((n) => n > 0, "a deposit of at least 1 fen"),
+  balanceFrom: z.number().int().min(0),
+  balanceTo: z.number().int().min(0),
+});
+
 /** The group buy (拼团) an order belongs to: it joins `groupId`, or opens a new group without one. */
 export const orderGroupSchema = z.object({
   groupBuyId: codeSchema,
@@ -89,6 +101,7 @@ export const orderCommandSchema = z.discriminatedUnion("type", [
     group: orderGroupSchema.optional(),
     /** The routing checkout priced freight on (decision 0028): parcels, carriers, reasons. */
     routing: routingSchema.optional(),
+    presale: orderPresaleSchema.optional(),
   }),
   /** From the group-buy actor: the order's group reached its size with every member paid. */
   z.object({ type: z.literal("groupFormed"), groupId: codeSchema }),

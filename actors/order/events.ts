@@ -1,6 +1,12 @@
 import { z } from "zod";
 import { routingSchema } from "../freight/index.ts";
-import { addressSchema, appliedPromotionSchema, orderGroupSchema, orderLineSchema } from "./commands.ts";
+import {
+  addressSchema,
+  appliedPromotionSchema,
+  orderGroupSchema,
+  orderLineSchema,
+  orderPresaleSchema,
+} from "./commands.ts";
 
 const allocation = z.array(z.object({ warehouse: z.string(), qty: z.number().int().positive() }));
 const who = { at: z.number(), by: z.string() };
@@ -33,8 +39,22 @@ export const orderEventSchema = z.discriminatedUnion("type", [
     group: orderGroupSchema.optional(),
     /** Added field (decision 0028): the routing decision; absent on older events. */
     routing: routingSchema.optional(),
+    /** Added field (decision 0024): a presale order's deposit and balance window. */
+    presale: orderPresaleSchema.optional(),
     ...who,
   }),
+  /** A presale order's deposit was paid: it waits for the balance window (`awaiting_balance`). */
+  z.object({
+    type: z.literal("depositPaid"),
+    paymentId: z.string(),
+    channel: z.string(),
+    amount: z.number().int(),
+    ...who,
+  }),
+  /** The balance window opened (the `balanceOpen` timer). */
+  z.object({ type: z.literal("balanceOpened"), ...who }),
+  /** The balance was not paid by the end of its window: cancelled, the deposit forfeited. */
+  z.object({ type: z.literal("depositForfeited"), reason: z.string(), ...who }),
   /** The group-buy actor holds a seat for the order in `groupId` (opened for it when it named none). */
   z.object({ type: z.literal("groupJoined"), groupId: z.string() }),
   z.object({ type: z.literal("groupRefused"), reason: z.string(), refusal: z.string().optional() }),

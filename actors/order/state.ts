@@ -8,6 +8,7 @@ export const ORDER_STATUSES = [
   "placing",
   "pending_payment",
   "awaiting_group",
+  "awaiting_balance",
   "awaiting_shipment",
   "shipped",
   /** Every shipment of the order was delivered (issue 13: logistics); receipt still completes it. */
@@ -80,6 +81,16 @@ export interface OrderState {
     formed: boolean;
     refusal?: { reason: string; refusal?: string };
   };
+  /** A presale order (decision 0024): its deposit, the balance window and the deposit's payment. */
+  presale?: {
+    presaleId: string;
+    deposit: number;
+    balanceFrom: number;
+    balanceTo: number;
+    depositPayment: { paymentId: string; channel: string; amount: number; at: number } | null;
+    balanceOpen: boolean;
+    forfeited: boolean;
+  };
   /** Coupons redeemed by the order and where each stands on its template actor (absent in older snapshots). */
   coupons?: Array<{ couponId: string; discount: number; state: LineState }>;
   /** The member actor's part of placing: purchase limits and counters. */
@@ -137,6 +148,13 @@ export function fulfilmentStage(state: OrderState): "awaiting_shipment" | "shipp
 }
 
 /** The status transitions check: a partially refunded order acts as its fulfilment stage. */
+/** What the buyer pays next: a presale order's deposit, then its balance; any other order its total. */
+export function amountDue(state: OrderState): number {
+  const p = state.presale;
+  if (!p) return state.amounts.total;
+  return state.status === "awaiting_balance" ? state.amounts.total - p.deposit : p.deposit;
+}
+
 export function effectiveStatus(state: OrderState): OrderStatus {
   return state.status === "partially_refunded" ? fulfilmentStage(state) : state.status;
 }
@@ -167,6 +185,8 @@ export function applyOrderEvent(state: OrderState, event: OrderEvent): OrderStat
       state.expiresAt = event.expiresAt;
       state.promotions = event.promotions ?? [];
       state.quoteId = event.quoteId ?? null;
+      if (event.presale)
+        state.presale = { ...event.presale, depositPayment: null, balanceOpen: false, forfeited: false };
       if (event.group)
         state.group = {
           groupBuyId: event.group.groupBuyId,
@@ -204,6 +224,23 @@ export function applyOrderEvent(state: OrderState, event: OrderEvent): OrderStat
       });
       break;
     }
+    case "depositPaid":
+      if (state.presale)
+        state.presale.depositPayment = {
+          paymentId: event.paymentId,
+          channel: event.channel,
+          amount: event.amount,
+          at: event.at,
+        };
+      moveTo(state, "awaiting_balance", event.at, event.by, "deposit paid");
+      break;
+    case "balanceOpened":
+      if (state.presale) state.presale.balanceOpen = true;
+      break;
+    case "depositForfeited":
+      if (state.presale) state.presale.forfeited = true;
+      moveTo(state, "cancelled", event.at, event.by, event.reason);
+      break;
     case "groupJoined":
       if (state.group) Object.assign(state.group, { groupId: event.groupId, state: "joined" });
       break;

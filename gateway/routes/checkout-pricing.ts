@@ -19,6 +19,7 @@ import { ProblemError } from "../problem.ts";
 import { type AppliedCoupon, couponDiscounts } from "./coupon-checkout.ts";
 import { requireServed, routeCart } from "./freight-checkout.ts";
 import { priceGroupBuy } from "./group-buy-checkout.ts";
+import { pricePresale } from "./presale-checkout.ts";
 import { quoteLines } from "./pricing-quote.ts";
 
 export interface CheckoutDeps extends FreightPorts {
@@ -38,6 +39,8 @@ export interface CheckoutRequest {
   groupId?: string;
   /** Its `region` (a leading GB/T 2260 code) prices freight; without one freight is 0. */
   address?: { region: string };
+  /** A presale order (decision 0024): deposit now, balance later (`pricePresale`). */
+  presaleId?: string;
 }
 
 /** The freight note of a price that carries no freight (a group-buy price, decision 0024). */
@@ -86,6 +89,15 @@ export interface CheckoutQuote {
   freightNote: Explanation;
   /** The routing the freight was priced on (null without an address); the order stores it. */
   routing: Routing | null;
+  /** A presale quote: what is paid now (deposit) and in the balance window (decision 0024). */
+  presale?: {
+    presaleId: string;
+    deposit: number;
+    balance: number;
+    balanceFrom: string;
+    balanceTo: string;
+    explanation: Explanation;
+  };
 }
 
 /**
@@ -104,6 +116,7 @@ export async function priceCheckout(
   deps: CheckoutDeps,
   req: CheckoutRequest,
 ): Promise<CheckoutQuote> {
+  if (req.presaleId !== undefined) return pricePresale(kit, c, { ...req, presaleId: req.presaleId });
   if (req.groupBuyId !== undefined) return priceGroupBuy(kit, c, { ...req, groupBuyId: req.groupBuyId });
   const couponIds = req.couponIds ?? [];
   if (couponIds.length > 0 && req.userId === undefined)

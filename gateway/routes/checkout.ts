@@ -23,6 +23,7 @@ export const checkoutBody = z
     groupBuyId: placeBody.shape.groupBuyId.describe(
       "A group-buy campaign: its group price alone (decision 0024)",
     ),
+    presaleId: placeBody.shape.presaleId,
     groupId: placeBody.shape.groupId.describe("The group to join (with groupBuyId); absent: a new group"),
     address: addressSchema
       .optional()
@@ -82,6 +83,17 @@ export const checkoutQuoteSchema = z.object({
     .describe(
       "The parcels freight was priced on (warehouse, carrier, lines, freight, reasons); null without address",
     ),
+  presale: z
+    .object({
+      presaleId: z.string(),
+      deposit: z.number().int().describe("Paid now (the order's first payment)"),
+      balance: z.number().int().describe("Paid in the balance window; deposit + balance = amounts.total"),
+      balanceFrom: z.string(),
+      balanceTo: z.string().describe("Unpaid by then, the order is cancelled and the deposit forfeited"),
+      explanation,
+    })
+    .optional()
+    .describe("A presale quote (decision 0024)"),
 });
 
 /** Checkout: the one place a cart is priced (decision 0021). */

@@ -44,6 +44,7 @@ import { orderRoutingRoutes } from "./order-routing.ts";
 import { orderRoutes } from "./orders.ts";
 import { paymentStatementRoutes } from "./payment-statements.ts";
 import { paymentRoutes } from "./payments.ts";
+import { presaleRoutes } from "./presales.ts";
 import { priceRoutes } from "./prices.ts";
 import { pricingRoutes } from "./pricing.ts";
 import { productBatchRoutes } from "./product-batch.ts";
@@ -181,5 +182,6 @@ export function gatewayRoutes(ports: GatewayPorts): RouteModule[] {
     purchaseReceiptRoutes(),
     shipmentRoutes(ports),
     carrierRoutes({ carriers: ports.carrierDesk, metrics: ports.metrics }),
+    presaleRoutes(),
   ];
 }

@@ -26,6 +26,20 @@ export function orderLines(quote: CheckoutQuote) {
   return lines;
 }
 
+/** A presale order's `presale` for the order actor (decision 0024): its deposit and balance window. */
+export function presaleOf(quote: CheckoutQuote) {
+  const p = quote.presale;
+  if (!p) return {};
+  return {
+    presale: {
+      presaleId: p.presaleId,
+      deposit: p.deposit,
+      balanceFrom: Date.parse(p.balanceFrom),
+      balanceTo: Date.parse(p.balanceTo),
+    },
+  };
+}
+
 /** A group-buy order's `group` for the order actor (decision 0024): join `groupId`, or open a new group. */
 export function groupOf(body: { groupBuyId?: string | undefined; groupId?: string | undefined }) {
   if (body.groupId !== undefined && body.groupBuyId === undefined)

@@ -32,6 +32,11 @@ export const placeBody = z
     groupId: codeSchema
       .optional()
       .describe("The group to join (needs groupBuyId); absent, the order opens a new group"),
+    presaleId: codeSchema
+      .optional()
+      .describe(
+        "A presale campaign (预售): pay the deposit now, the balance in the campaign's balance window",
+      ),
     // Purchase limits are business rules, never the caller's: refused with a message saying where they live.
     maxPerUser: operatorSetLimit("maxPerUser", "PUT /v1/inventory/{sku}/purchase-limit"),
     maxPerCampaign: operatorSetLimit("maxPerCampaign", "campaign configuration, with promotions"),

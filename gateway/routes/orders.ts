@@ -21,7 +21,7 @@ import { type CheckoutQuote, priceCheckout } from "./checkout-pricing.ts";
 import { pinnedWarehouse } from "./freight-checkout.ts";
 import { groupBuyProblem } from "./group-buys.ts";
 import { requireOnSale } from "./listing-check.ts";
-import { groupOf, orderLines } from "./order-placement.ts";
+import { groupOf, orderLines, presaleOf } from "./order-placement.ts";
 import {
   mergeCandidates,
   orderPage,
@@ -135,6 +135,7 @@ export function orderRoutes(deps: OrderRouteDeps) {
             ...(body.quoteId ? { quoteId: body.quoteId } : {}),
             ...groupOf(body),
             ...(quote.routing ? { routing: quote.routing } : {}),
+            ...presaleOf(quote),
           },
           idempotentCommand(c, "place", key, body),
         ).catch(groupBuyProblem);

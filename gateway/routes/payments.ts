@@ -34,6 +34,8 @@ interface OrderToPay {
   status: string;
   userId: string;
   amounts: { total: number };
+  /** What is due next: a presale order is paid twice, deposit then balance (awaiting_balance, 0024). */
+  amountDue?: number;
 }
 interface PaymentView {
   channel: ChannelName;
@@ -81,7 +83,8 @@ export function paymentRoutes(deps: PaymentRouteDeps) {
       async (c) => {
         const body = await parseBody(c, createBody);
         const order = await kit.read<OrderToPay>(c, "order", body.orderId);
-        if (order.status !== "pending_payment") {
+        const balance = order.status === "awaiting_balance";
+        if (order.status !== "pending_payment" && !balance) {
           throw new ProblemError(
             409,
             "conflict",
@@ -89,10 +92,10 @@ export function paymentRoutes(deps: PaymentRouteDeps) {
             { orderStatus: order.status },
           );
         }
-        const amount = order.amounts.total;
+        const amount = order.amountDue ?? order.amounts.total;
         const verdict = await deps.risk.assess({ userId: order.userId, amount });
         if (!verdict.allowed) throw riskProblem(verdict, amount);
-        const paymentId = paymentIdFor(body.orderId, body.channel);
+        const paymentId = paymentIdFor(balance ? `${body.orderId}:balance` : body.orderId, body.channel);
         await command(
           c,
           "payment",

@@ -61,6 +61,8 @@ const STATUS_AFTER: Partial<Record<OrderEvent["type"], string>> = {
   delivered: "delivered",
   completed: "completed",
   groupFormed: "awaiting_shipment",
+  depositPaid: "awaiting_balance",
+  depositForfeited: "cancelled",
   groupFailed: "refund_requested",
 };
 
