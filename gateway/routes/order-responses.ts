@@ -72,6 +72,21 @@ export const orderView = z.object({
     .optional()
     .describe("A group-buy order's seat: paid, it waits in awaiting_group until the group forms"),
   refundedLines: z.array(z.string()).optional().describe("Lines refunded one by one (each at most once)"),
+  amountDue: z.number().int().describe("What the next payment must be (a presale: deposit, then balance)"),
+  presale: z
+    .object({
+      presaleId: z.string(),
+      deposit: z.number().int(),
+      balanceFrom: epochMillis,
+      balanceTo: epochMillis,
+      depositPayment: z
+        .object({ paymentId: z.string(), channel: z.string(), amount: z.number().int(), at: epochMillis })
+        .nullable(),
+      balanceOpen: z.boolean(),
+      forfeited: z.boolean().describe("The balance window closed unpaid: cancelled, the deposit kept"),
+    })
+    .optional()
+    .describe("A presale order (decision 0024)"),
   promotions: z.array(
     z.object({ promotionId: z.string(), name: z.string(), type: z.string(), discount: z.number().int() }),
   ),
