@@ -29,12 +29,11 @@ export interface PaymentRouteDeps {
   risk: PaymentRisk;
 }
 
-/** The parts of the actors' `get` replies these routes read. */
+/** The parts of the actors' `get` replies these routes read (`amountDue`: presale deposit, then balance). */
 interface OrderToPay {
   status: string;
   userId: string;
   amounts: { total: number };
-  /** What is due next: a presale order is paid twice, deposit then balance (awaiting_balance, 0024). */
   amountDue?: number;
 }
 interface PaymentView {
