@@ -406,3 +406,41 @@ test("shipments - /ship keeps taking a free-text carrier and tracking number; wi
     (carriers.body as { items: Array<{ code: string; available: boolean }> }).items.map((c) => c.code),
   ).toEqual(["express", "ems", "mail"]);
 });
+
+test("shipments - ids and event ids named like built-ins (constructor, __proto__, toString) are just ids", async () => {
+  const orderId = await paidOrder("builtin");
+  for (const [i, id] of ["constructor", "toString", "hasOwnProperty"].entries()) {
+    const created = await node.client.request(
+      "shipment",
+      id,
+      {
+        type: "create",
+        orderId,
+        carrier: "某快递",
+        waybillNo: `BUILTIN${i}X`,
+        lines: [{ sku: "SKU-S", qty: 1 }],
+      },
+      { id: `create-builtin-${i}` },
+    );
+    expect(created.ok).toBe(true);
+    const tracked = await node.client.request(
+      "shipment",
+      id,
+      {
+        type: "track",
+        carrier: "某快递",
+        source: "operator",
+        events: ["constructor", "__proto__", "toString", "constructor"].map((eventId, n) => ({
+          eventId,
+          waybillNo: `BUILTIN${i}X`,
+          type: "in_transit",
+          at: 1_700_000_000_000 + n * (eventId === "constructor" && n === 3 ? 0 : 1_000),
+        })),
+      },
+      { id: `track-builtin-${i}` },
+    );
+    expect(tracked).toMatchObject({ ok: true, value: { accepted: 3, duplicates: 1, status: "in_transit" } });
+    const view = await getShipment(id);
+    expect(view.events.map((e) => e.eventId)).toEqual(["constructor", "__proto__", "toString"]);
+  }
+});
