@@ -427,3 +427,50 @@ test("purchasing - built-in ids: a supplier, SKU, lot and receipt named like Obj
     receipts: 0,
   });
 });
+
+test("purchasing - plan velocity comes from the order read model: units of orders not cancelled in the window", async () => {
+  await supplier("SUP-V", [{ sku: "V-1", cost: 150, leadTimeDays: 10 }]);
+  await ok(
+    admin.call(
+      "POST",
+      "/v1/inventory/V-1/receipts",
+      { warehouse: "WH-A", qty: 32 },
+      { "idempotency-key": "v1-in" },
+    ),
+    201,
+  );
+  await ok(admin.call("PUT", "/v1/skus/V-1/price", { listPrice: 990 }));
+  const address = { region: "Shanghai", detail: "1 Century Ave", phone: "13800138000", name: "Li Lei" };
+  const orderIds: string[] = [];
+  for (const [i, qty] of [10, 5, 5, 7].entries()) {
+    const placed = await ok(
+      admin.call(
+        "POST",
+        "/v1/orders",
+        { userId: `U-V${i}`, lines: [{ sku: "V-1", qty }], address },
+        { "idempotency-key": `v-order-${i}` },
+      ),
+      201,
+    );
+    orderIds.push(placed.orderId as string);
+  }
+  // The last order is cancelled: its 7 units were never sold.
+  await ok(admin.call("POST", `/v1/orders/${orderIds[3]}/cancel`, { reason: "changed mind" }));
+  await node.projector!.caughtUp(60_000);
+  const plan = await ok(admin.call("POST", "/v1/purchase-plans", { warehouse: "WH-A", skus: ["V-1"] }), 201);
+  // Sold 20 in 30 days; lead 10 + cover 14 days → demand ceil(20/30 × 24) = 16; sellable 32 − 20 = 12.
+  expect((plan.lines as Array<Record<string, unknown>>)[0]).toMatchObject({
+    sku: "V-1",
+    supplier: "SUP-V",
+    suggestedQty: 4,
+    reasoning: {
+      soldUnits: 20,
+      windowDays: 30,
+      demand: 16,
+      sellable: 12,
+      inTransit: 0,
+      target: 16,
+      position: 12,
+    },
+  });
+});
