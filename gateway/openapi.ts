@@ -104,7 +104,7 @@ function responseObject(doc: ResponseDoc): JsonSchema {
     for (const [type, schema] of Object.entries(doc.content)) content[type] = { schema: jsonSchema(schema) };
   } else if (doc.schema) {
     content[doc.contentType ?? "application/json"] = { schema: jsonSchema(doc.schema) };
-  } else if (doc.status !== 204 && doc.status < 400) {
+  } else if (doc.status !== 204 && doc.status !== 304 && doc.status < 400) {
     content[doc.contentType ?? "application/json"] = { schema: { type: "object" } };
   }
   // The server may answer any error status with a problem too (bad input, overload, a fault).

@@ -25,6 +25,7 @@ import type {
 } from "./ports.ts";
 import { type GatewayPorts, gatewayRoutes } from "./routes/index.ts";
 import { MemoryCatalogue } from "./testing-catalogue.ts";
+import { memoryContentCache } from "./testing-cms.ts";
 import { emptyCoupons } from "./testing-coupons.ts";
 import { memoryFreight } from "./testing-freight.ts";
 import { MemoryLoginThrottle, MemoryUsers, missingChannels, missingStaff } from "./testing-identity.ts";
@@ -213,6 +214,7 @@ export function fakeGateway(options: { channels?: Record<ChannelName, SimulatedC
     jobs: { definitions: [], runs: async () => ({ items: [], nextCursor: null }) },
     notifications: emptyNotifications(),
     webhooks: emptyWebhooks(),
+    contentCache: memoryContentCache(),
     paymentTimeoutMs: 60_000,
     autoCompleteMs: 60_000,
     ...memoryFreight(),

@@ -1,5 +1,6 @@
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
+import { cmsPageKind } from "../actors/cms/index.ts";
 import { couponTemplateKind } from "../actors/coupon/index.ts";
 import { groupBuyKind } from "../actors/groupbuy/index.ts";
 import { skuKind } from "../actors/inventory/index.ts";
@@ -66,6 +67,7 @@ export const ACTOR_KINDS = [
   purchasingSettingsKind,
   shipmentKind,
   presaleKind,
+  cmsPageKind,
 ];
 
 export interface ActorHostInfrastructure {

@@ -32,6 +32,7 @@ import { PostgresWarehouseDirectory } from "../storage/warehouses.ts";
 import { PostgresWebhookSubscriptions, WebhookDeliveryQueries } from "../storage/webhooks/index.ts";
 import { type CarrierNetwork, carrierDesk } from "./carriers.ts";
 import { channelKeys } from "./channel-keys.ts";
+import { RedisContentCache } from "./content-cache.ts";
 import { JOB_DEFINITIONS } from "./jobs.ts";
 import { RedisLoginThrottle } from "./login-limiter.ts";
 import { PaymentRiskRulesCheck } from "./payment-risk.ts";
@@ -107,6 +108,7 @@ export async function composeGateway(infra: GatewayInfrastructure) {
     },
     notifications: new PostgresNotifications(sql),
     webhooks: webhookDirectory(sql, infra.secrets),
+    contentCache: new RedisContentCache(redis, ns),
     paymentTimeoutMs: config.ORDER_PAYMENT_TIMEOUT,
     autoCompleteMs: config.ORDER_AUTO_COMPLETE,
     freightTemplates: new PostgresFreightTemplates(sql),

@@ -166,6 +166,8 @@ export const BUILTIN_ROLES: ReadonlyMap<string, { permissions: readonly string[]
           "segment:read",
           "segment:write",
           "segment:push",
+          "cms:read",
+          "cms:write",
         ],
         description:
           "Promotions: 满减, discounts, gifts, free shipping; coupons; member tags, segments and pushes",

@@ -73,6 +73,8 @@ const WHO_HOLDS: ReadonlyMap<string, readonly string[]> = new Map([
   ["purchase:approve", ["inventory_manager", "purchaser"]],
   ["purchase:receive", ["purchaser"]],
   ["purchase:configure", []],
+  ["cms:read", ["marketing"]],
+  ["cms:write", ["marketing"]],
 ]);
 const ROLES = [
   "admin",

@@ -2,6 +2,7 @@ import type { ChannelName, SimulatedChannel } from "../../actors/payment/channel
 import type { MetricsRegistry } from "../../actors/runtime/index.ts";
 import type { RouteModule } from "../app.ts";
 import type { TokenService } from "../auth.ts";
+import type { ContentCache } from "../cms-ports.ts";
 import type { FreightPorts, FreightTemplateStore } from "../freight-ports.ts";
 import type { NotificationCenter, WebhookDirectory } from "../notification-ports.ts";
 import type {
@@ -30,6 +31,8 @@ import { authRoutes } from "./auth.ts";
 import { carrierRoutes } from "./carriers.ts";
 import { categoryRoutes } from "./categories.ts";
 import { checkoutRoutes } from "./checkout.ts";
+import { cmsRoutes } from "./cms.ts";
+import { contentRoutes } from "./cms-content.ts";
 import { couponRoutes } from "./coupons.ts";
 import { freightTemplateRoutes } from "./freight-templates.ts";
 import { groupBuyRoutes } from "./group-buys.ts";
@@ -130,6 +133,8 @@ export interface GatewayPorts {
   carrierDesk: CarrierDesk;
   /** Shipments' read model (compensation records). */
   shipments: ShipmentReadModel;
+  /** The public content cache of published CMS pages (decision 0031). */
+  contentCache: ContentCache;
 }
 
 /** Every area's routes, in registration order (a static path must come before a `:param` sibling). */
@@ -183,5 +188,7 @@ export function gatewayRoutes(ports: GatewayPorts): RouteModule[] {
     shipmentRoutes(ports),
     carrierRoutes({ carriers: ports.carrierDesk, metrics: ports.metrics }),
     presaleRoutes(),
+    cmsRoutes(ports),
+    contentRoutes(ports),
   ];
 }
