@@ -601,6 +601,87 @@ export const warehouseHandlers = {
     );
   },
 
+  /**
+   * Ships an order straight from the bins (`POST /v1/orders/{id}/ship`): the same events a wave, its picks
+   * and a handover would record, in one decision, so bins stay equal to physical stock. Short: refused,
+   * nothing changes.
+   */
+  shipFromBins: (state: WarehouseState, c: Cmd<"shipFromBins">, ctx: DecideContext): Result => {
+    const inWave = state.orderWave.get(c.orderId);
+    if (inWave !== undefined || state.waves.has(c.waveId)) {
+      const status = state.waves.get(inWave ?? c.waveId)?.orders.get(c.orderId)?.status ?? "shipped";
+      throw new DomainError("conflict", `order ${c.orderId} is ${status} in wave ${inWave ?? c.waveId}`, {
+        orderId: c.orderId,
+        waveId: inWave ?? c.waveId,
+        status,
+      });
+    }
+    for (const wave of state.waves.values()) {
+      const done = wave.orders.get(c.orderId);
+      if (done)
+        throw new DomainError("conflict", `order ${c.orderId} is ${done.status} in wave ${wave.waveId}`, {
+          orderId: c.orderId,
+          waveId: wave.waveId,
+          status: done.status,
+        });
+    }
+    const used = new Map<string, number>();
+    const steps: PickStep[] = [];
+    for (const line of c.lines) {
+      const got = allocateLots(state, line.sku, line.qty, used);
+      if (got.missing > 0)
+        throw new DomainError(
+          "conflict",
+          `the bins of ${ctx.id} hold ${line.qty - got.missing} free units of ${line.sku}, the order needs ${line.qty}`,
+          { reason: "bins_short", field: "sku", sku: line.sku, missing: got.missing },
+        );
+      steps.push(...got.steps.map((s) => ({ ...s, orderId: c.orderId })));
+    }
+    const ordered = ZONES.flatMap((zone) =>
+      pickPath(
+        steps.filter((s) => s.zone === zone),
+        state.bins,
+      ),
+    );
+    const trackingNo = c.trackingNo ?? "";
+    const call = orders.ship(c.orderId, {
+      carrier: c.carrier,
+      ...(c.trackingNo ? { trackingNo: c.trackingNo } : {}),
+      autoCompleteMs: c.autoCompleteMs,
+    });
+    return awaiting(
+      ctx,
+      [
+        {
+          type: "waveCreated",
+          waveId: c.waveId,
+          at: ctx.now,
+          orders: [{ orderId: c.orderId, lines: c.lines }],
+          steps: ordered,
+          exceptions: [],
+        },
+        {
+          type: "picksConfirmed",
+          waveId: c.waveId,
+          at: ctx.now,
+          picks: ordered.map((s, step) => ({ step, qty: s.qty })),
+          reallocated: [],
+          shorts: [],
+        },
+        {
+          type: "handedOver",
+          waveId: c.waveId,
+          orderId: c.orderId,
+          carrier: c.carrier,
+          trackingNo,
+          at: ctx.now,
+        },
+      ],
+      [effect(`ship:${c.orderId}`, call)],
+      { orderId: c.orderId, status: "shipped" },
+    );
+  },
+
   openCount: (state: WarehouseState, c: Cmd<"openCount">, ctx: DecideContext): Result => {
     const known = state.counts.get(c.countId);
     if (known) {

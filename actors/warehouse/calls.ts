@@ -42,6 +42,7 @@ export const warehouses = {
   registerReceipt: build("registerReceipt"),
   confirmPutaway: build("confirmPutaway"),
   receiveUnplaced: build("receiveUnplaced"),
+  shipFromBins: build("shipFromBins"),
   binCount: (warehouse: string) => ({
     to: { kind: "warehouse", id: warehouse },
     cmd: { type: "binCount" as const },

@@ -137,6 +137,22 @@ export const warehouseCommandSchema = z.discriminatedUnion("type", [
     trackingNo: text({ max: 64 }),
     autoCompleteMs: z.number().int().positive(),
   }),
+  /**
+   * `POST /v1/orders/{id}/ship` in a warehouse with bins: picks the order's units from free bin stock
+   * (FEFO/FIFO, not what open waves hold) into a one-order wave, then ships it as a handover does.
+   */
+  z.object({
+    type: z.literal("shipFromBins"),
+    waveId: codeSchema,
+    orderId: codeSchema,
+    lines: z
+      .array(z.object({ sku: codeSchema, qty: units }))
+      .min(1)
+      .max(MAX_LINES),
+    carrier: text({ max: 40 }),
+    trackingNo: text({ max: 64 }).optional(),
+    autoCompleteMs: z.number().int().positive(),
+  }),
   z.object({ type: z.literal("openCount"), countId: codeSchema, bin: codeSchema }),
   z.object({
     type: z.literal("recordCount"),

@@ -1,21 +1,67 @@
 import type { Context } from "hono";
 import type { z } from "zod";
+import { warehouses } from "../../actors/warehouse/index.ts";
 import type { GatewayKit } from "../app.ts";
 import { optionalIdempotency } from "../idempotency.ts";
 import type { ActorCommand } from "../ports.ts";
+import { ProblemError } from "../problem.ts";
 import { codeSchema } from "../schemas.ts";
 import { parseBody, parseParam } from "../validate.ts";
 import { transitionReply } from "./order-responses.ts";
 import { afterSalesBody, cancelBody, decisionBody, receiveBody, shipBody } from "./order-schemas.ts";
+import { waveIdFor } from "./warehouse-floor-helpers.ts";
 
 export interface OrderLifecycleRouteDeps {
   /** How long after shipment an order completes by itself when the buyer does not confirm receipt. */
   autoCompleteMs: number;
 }
 
+/** The parts of the order actor's `get` reply `/ship` reads: where each line is reserved. */
+interface ReservedOrder {
+  status: string;
+  lines: Array<{ sku: string; allocation: Array<{ warehouse: string; qty: number }> }>;
+}
+
 /** An order's transitions after placement: cancel, ship, confirm receipt and after-sales. */
 export function orderLifecycleRoutes(deps: OrderLifecycleRouteDeps) {
   return (kit: GatewayKit) => {
+    /**
+     * The warehouse with bins the order's lines are reserved in, with its lines; null when none has bins
+     * (the order ships on the SKU actors as before). Lines in two warehouses with bins: 409 (waves).
+     */
+    const binWarehouse = async (c: Context, orderId: string) => {
+      const order = await kit.command<ReservedOrder>(
+        c,
+        "order",
+        orderId,
+        { type: "get" },
+        { readOnly: true },
+      );
+      const byWarehouse = new Map<string, Array<{ sku: string; qty: number }>>();
+      for (const line of order.lines)
+        for (const a of line.allocation) {
+          if (a.qty <= 0) continue;
+          const lines = byWarehouse.get(a.warehouse) ?? [];
+          lines.push({ sku: line.sku, qty: a.qty });
+          byWarehouse.set(a.warehouse, lines);
+        }
+      const withBins: Array<{ warehouse: string; lines: Array<{ sku: string; qty: number }> }> = [];
+      for (const [warehouse, lines] of byWarehouse) {
+        const bins = warehouses.binCount(warehouse);
+        const layout = await kit.command<{ bins: number }>(c, bins.to.kind, bins.to.id, bins.cmd, {
+          readOnly: true,
+        });
+        if (layout.bins > 0) withBins.push({ warehouse, lines });
+      }
+      if (withBins.length > 1)
+        throw new ProblemError(
+          409,
+          "conflict",
+          `order ${orderId} is reserved in several warehouses with bins (${withBins.map((w) => w.warehouse).join(", ")}): ship it through waves and handover`,
+          { orderId },
+        );
+      return withBins[0] ?? null;
+    };
     /** A POST that becomes one order command; retries with the same Idempotency-Key are safe. */
     const post = (
       {
@@ -55,20 +101,55 @@ export function orderLifecycleRoutes(deps: OrderLifecycleRouteDeps) {
       cancelBody,
       (b) => ({ type: "cancel", reason: b.reason }),
     );
-    transition(
+    kit.define(
       {
+        method: "post",
         path: "/v1/orders/:orderId/ship",
-        summary: "Ship: deducts the reserved stock",
+        summary:
+          "Ship: deducts the reserved stock (in a warehouse with bins, picks the units from its bins first; 409 bins-short when they cannot cover it)",
+        tag: "Orders",
         permission: "order:fulfil",
-        reply: transitionReply.ship,
+        body: shipBody,
+        idempotencyKey: "optional",
+        response: { status: 200, schema: transitionReply.ship, description: "What the order actor did" },
       },
-      shipBody,
-      (b) => ({
-        type: "ship",
-        carrier: b.carrier,
-        ...(b.trackingNo ? { trackingNo: b.trackingNo } : {}),
-        autoCompleteMs: deps.autoCompleteMs,
-      }),
+      async (c) => {
+        const id = parseParam(c.req.param("orderId"), codeSchema, "orderId");
+        const idempotency = optionalIdempotency(c);
+        const b = await parseBody(c, shipBody);
+        const cmd: ActorCommand = {
+          type: "ship",
+          carrier: b.carrier,
+          ...(b.trackingNo ? { trackingNo: b.trackingNo } : {}),
+          autoCompleteMs: deps.autoCompleteMs,
+        };
+        const binned = await binWarehouse(c, id);
+        if (binned === null)
+          return c.json(await kit.command(c, "order", id, cmd, idempotency(cmd.type, cmd)));
+        // Bins = physical (decision 0027): the warehouse actor picks the units out of its bins and ships
+        // the order as a handover does, one writer, once per command id.
+        const call = warehouses.shipFromBins(binned.warehouse, {
+          waveId: waveIdFor(binned.warehouse, `ship:${id}`),
+          orderId: id,
+          lines: binned.lines,
+          carrier: b.carrier,
+          ...(b.trackingNo ? { trackingNo: b.trackingNo } : {}),
+          autoCompleteMs: deps.autoCompleteMs,
+        });
+        try {
+          return c.json(await kit.command(c, call.to.kind, call.to.id, call.cmd, idempotency(cmd.type, cmd)));
+        } catch (error) {
+          if (
+            error instanceof ProblemError &&
+            error.slug === "conflict" &&
+            error.extra.reason === "bins_short"
+          ) {
+            const { reason: _r, ...extra } = error.extra;
+            throw new ProblemError(409, "bins-short", error.message, extra);
+          }
+          throw error;
+        }
+      },
     );
     post(
       {
