@@ -179,6 +179,7 @@ export const BUILTIN_ROLES: ReadonlyMap<string, { permissions: readonly string[]
         permissions: [
           "supplier:read",
           "supplier:write",
+          "supplier:contact",
           "purchase:read",
           "purchase:write",
           "purchase:approve",

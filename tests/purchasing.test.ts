@@ -474,3 +474,27 @@ test("purchasing - plan velocity comes from the order read model: units of order
     },
   });
 });
+
+test("purchasing - a supplier's contact phone and e-mail are masked without supplier:contact", async () => {
+  const contact = { name: "李雷", phone: "13800001234", email: "li.lei@example.com" };
+  await ok(admin.call("PUT", "/v1/suppliers/SUP-MASK", { name: "Mask Co", contact }));
+  await ok(
+    admin.call("POST", "/v1/users", {
+      username: "finance-mask",
+      password: "finance-mask-password",
+      roles: ["finance"],
+    }),
+    201,
+  );
+  const finance = new ApiClient(node.app!);
+  await finance.login("finance-mask", "finance-mask-password");
+  // The purchaser role holds supplier:contact (and admin everything): the full contact.
+  expect((await ok(buyer.call("GET", "/v1/suppliers/SUP-MASK"))).contact).toEqual(contact);
+  expect((await ok(admin.call("GET", "/v1/suppliers/SUP-MASK"))).contact).toEqual(contact);
+  // Finance reads suppliers but not their contact data.
+  expect((await ok(finance.call("GET", "/v1/suppliers/SUP-MASK"))).contact).toEqual({
+    name: "李*",
+    phone: "*******1234",
+    email: "l***@example.com",
+  });
+});

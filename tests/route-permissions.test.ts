@@ -67,6 +67,7 @@ const WHO_HOLDS: ReadonlyMap<string, readonly string[]> = new Map([
   ["webhook:write", ["operator"]],
   ["supplier:read", ["inventory_manager", "finance", "purchaser"]],
   ["supplier:write", ["purchaser"]],
+  ["supplier:contact", ["purchaser"]],
   ["supplier:review", ["inventory_manager"]],
   ["purchase:read", ["inventory_manager", "finance", "purchaser"]],
   ["purchase:write", ["purchaser"]],

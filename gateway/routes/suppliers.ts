@@ -1,6 +1,7 @@
 import type { Context } from "hono";
-import { suppliers } from "../../actors/purchasing/index.ts";
+import { maskSupplier, SUPPLIER_CONTACT_PERMISSION, suppliers } from "../../actors/purchasing/index.ts";
 import type { GatewayKit } from "../app.ts";
+import { can, principalOf } from "../auth.ts";
 import { optionalIdempotency } from "../idempotency.ts";
 import type { PurchasingStore } from "../purchasing-ports.ts";
 import { codeSchema } from "../schemas.ts";
@@ -22,6 +23,10 @@ export function supplierRoutes(deps: SupplierRouteDeps) {
   return (kit: GatewayKit) => {
     const { define, command } = kit;
     const code = (c: Context) => parseParam(c.req.param("code"), codeSchema, "code");
+    // The contact person's phone and e-mail are masked without `supplier:contact` (as customers' without
+    // `customer:pii`).
+    const view = (c: Context, supplier: object) =>
+      maskSupplier(supplier, can(principalOf(c), SUPPLIER_CONTACT_PERMISSION));
 
     define(
       {
@@ -52,7 +57,7 @@ export function supplierRoutes(deps: SupplierRouteDeps) {
         const idempotency = optionalIdempotency(c);
         const body = await parseBody(c, supplierBody);
         const call = suppliers.upsert(id, { profile: body });
-        return c.json(await command(c, call.to.kind, id, call.cmd, idempotency("supplier", body)));
+        return c.json(view(c, await command(c, call.to.kind, id, call.cmd, idempotency("supplier", body))));
       },
     );
     define(
@@ -65,7 +70,7 @@ export function supplierRoutes(deps: SupplierRouteDeps) {
         permission: "supplier:read",
         response: { status: 200, schema: supplierView, description: "The supplier" },
       },
-      async (c) => c.json(await kit.read(c, suppliers.kind, code(c))),
+      async (c) => c.json(view(c, await kit.read(c, suppliers.kind, code(c)))),
     );
     define(
       {
@@ -83,7 +88,9 @@ export function supplierRoutes(deps: SupplierRouteDeps) {
         const idempotency = optionalIdempotency(c);
         const body = await parseBody(c, reviewBody);
         const call = suppliers.review(id, body);
-        return c.json(await command(c, call.to.kind, id, call.cmd, idempotency("supplier-review", body)));
+        return c.json(
+          view(c, await command(c, call.to.kind, id, call.cmd, idempotency("supplier-review", body))),
+        );
       },
     );
   };
