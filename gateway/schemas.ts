@@ -71,6 +71,7 @@ const warehouseStock = z.object({
   reserved: z.number(),
   sellable: z.number(),
   inTransit: z.number(),
+  allocated: z.number().describe("Set aside for flash-sale campaigns: on hand, not sellable"),
   safetyStock: z.number(),
 });
 export const stockSchema = z.object({
@@ -79,6 +80,7 @@ export const stockSchema = z.object({
   reserved: z.number(),
   sellable: z.number(),
   inTransit: z.number(),
+  allocated: z.number().describe("Units allocated to flash-sale campaigns (decision 0023): not sellable"),
   safetyStock: z.number(),
   warehouses: z.array(warehouseStock),
   /** Units one buyer may hold or have bought (`PUT …/purchase-limit`); null when unlimited. Reads only. */

@@ -53,7 +53,8 @@ export function stockDelta(sku: string, id: number, events: ReadonlyArray<{ type
   for (const e of events as InventoryEvent[]) {
     for (const move of stockMovement(e)) {
       d.physical += move.physical;
-      d.reserved += move.reserved;
+      // Held stock as the read model counts it: campaign allocations included (decision 0023).
+      d.reserved += move.reserved + move.allocated;
       d.inTransit += move.inTransit;
     }
   }

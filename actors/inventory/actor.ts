@@ -21,7 +21,7 @@ const totalSellable = (state: InventoryState): number =>
   [...state.warehouses.values()].reduce((n, s) => n + sellable(s), 0);
 
 const stockOf = (state: InventoryState, warehouse: string): WarehouseStock =>
-  state.warehouses.get(warehouse) ?? { physical: 0, reserved: 0, inTransit: 0, safetyStock: 0 };
+  state.warehouses.get(warehouse) ?? { physical: 0, reserved: 0, inTransit: 0, allocated: 0, safetyStock: 0 };
 
 /**
  * Appends a `lowStock` event for every warehouse whose sellable stock crosses below its safety stock
@@ -146,6 +146,7 @@ export const inventoryHandlers = {
         });
       }
     }
+    if (c.campaignId !== undefined) return reserveFromCampaign(state, c, c.campaignId, ctx);
     const lines = allocate(state, c.qty, c.warehouse);
     if (!lines) {
       const available = c.warehouse ? sellable(stockOf(state, c.warehouse)) : totalSellable(state);
@@ -173,6 +174,11 @@ export const inventoryHandlers = {
 
   release: (state: InventoryState, c: Cmd<"release">, ctx: Ctx): Result => {
     const open = openReservation(state, c.orderId, ctx.id, "release", c.hold);
+    // A campaign's units go back to its allocation while it is open, else to sellable stock.
+    const toCampaign =
+      open.campaignId !== undefined && state.allocations.get(open.campaignId)?.open
+        ? open.campaignId
+        : undefined;
     return decided(
       state,
       ctx.id,
@@ -183,6 +189,7 @@ export const inventoryHandlers = {
           lines: open.lines,
           reason: c.reason ?? "released",
           ...(open.hold ? { hold: true as const } : {}),
+          ...(toCampaign ? { toCampaign } : {}),
         },
       ],
       { orderId: c.orderId, released: open.lines },
@@ -261,6 +268,48 @@ export const inventoryHandlers = {
     return decided(state, ctx.id, [{ type: "safetyStockSet", warehouse: c.warehouse, qty: c.qty, previous }]);
   },
 
+  allocate: (state: InventoryState, c: Cmd<"allocate">, ctx: Ctx): Result => {
+    const held = state.allocations.get(c.campaignId);
+    if (held) {
+      if (!held.open)
+        throw new DomainError("conflict", `campaign ${c.campaignId} already ended on ${ctx.id}`, {
+          campaignId: c.campaignId,
+        });
+      // A repeat (the campaign re-sent its allocation after a failover): the allocation as it stands.
+      return {
+        events: [],
+        reply: { campaignId: c.campaignId, lines: held.lines, sellable: totalSellable(state) },
+      };
+    }
+    const lines = allocate(state, c.qty);
+    if (!lines)
+      throw new DomainError("insufficient_stock", `only ${totalSellable(state)} sellable for ${ctx.id}`, {
+        sku: ctx.id,
+        requested: c.qty,
+        sellable: totalSellable(state),
+      });
+    return decided(state, ctx.id, [{ type: "allocated", campaignId: c.campaignId, lines }], {
+      campaignId: c.campaignId,
+      lines,
+    });
+  },
+
+  deallocate: (state: InventoryState, c: Cmd<"deallocate">, ctx: Ctx): Result => {
+    const held = state.allocations.get(c.campaignId);
+    if (held && !held.open)
+      return {
+        events: [],
+        reply: { campaignId: c.campaignId, returned: [], sellable: totalSellable(state) },
+      };
+    const lines = held?.lines.filter((l) => l.qty > 0) ?? [];
+    return decided(
+      state,
+      ctx.id,
+      [{ type: "deallocated", campaignId: c.campaignId, lines, reason: c.reason ?? "campaign ended" }],
+      { campaignId: c.campaignId, returned: lines },
+    );
+  },
+
   setPurchaseLimit: (state: InventoryState, c: Cmd<"setPurchaseLimit">, ctx: Ctx): Result => {
     const previous = state.maxPerUser ?? null;
     const reply = { sku: ctx.id, maxPerUser: c.maxPerUser };
@@ -268,6 +317,36 @@ export const inventoryHandlers = {
     return { events: [{ type: "purchaseLimitSet", maxPerUser: c.maxPerUser, previous }], reply };
   },
 };
+
+/** A campaign's order: its units come out of the campaign's open allocation, all or nothing. */
+function reserveFromCampaign(state: InventoryState, c: Cmd<"reserve">, campaignId: string, ctx: Ctx): Result {
+  const allocation = state.allocations.get(campaignId);
+  const free = allocation?.open ? allocation.lines.reduce((n, l) => n + l.qty, 0) : 0;
+  if (!allocation?.open || free < c.qty)
+    throw new DomainError(
+      "insufficient_stock",
+      `only ${free} allocated to campaign ${campaignId} on ${ctx.id}`,
+      { sku: ctx.id, requested: c.qty, allocated: free, campaignId },
+    );
+  const lines: ReservationLine[] = [];
+  let left = c.qty;
+  for (const l of [...allocation.lines].sort(
+    (a, b) => b.qty - a.qty || a.warehouse.localeCompare(b.warehouse),
+  )) {
+    if (left === 0) break;
+    const take = Math.min(left, l.qty);
+    if (take > 0) lines.push({ warehouse: l.warehouse, qty: take });
+    left -= take;
+  }
+  const reserved: InventoryEvent = {
+    type: "reserved",
+    orderId: c.orderId,
+    lines,
+    ...(c.userId ? { userId: c.userId } : {}),
+    campaignId,
+  };
+  return decided(state, ctx.id, [reserved], { orderId: c.orderId, lines });
+}
 
 /**
  * Whether a reserve repeats the request that made the open reservation `held`: by fingerprint when both

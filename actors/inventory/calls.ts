@@ -33,5 +33,9 @@ export const inventory = {
   adjustBy: build("adjustBy"),
   announceInbound: build("announceInbound"),
   settleInbound: build("settleInbound"),
+  allocate: build("allocate"),
+  deallocate: build("deallocate"),
   reservationReply: (value: unknown): ReservationReply => reservationReplySchema.parse(value),
+  /** Where a campaign's allocation is held, per warehouse (the `allocate` answer). */
+  allocationReply: (value: unknown): ReservationReply => reservationReplySchema.parse(value),
 };

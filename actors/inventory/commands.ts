@@ -53,6 +53,11 @@ export const inventoryCommandSchema = z.discriminatedUnion("type", [
      * names this one request, so the same request replays and any other is refused while the hold stands.
      */
     fp: z.string().min(1).max(128).optional(),
+    /**
+     * A flash-sale campaign's order (decision 0023): the units come out of that campaign's allocation
+     * (`allocate`), never from sellable stock, and go back to it on release while it is open.
+     */
+    campaignId: codeSchema.optional(),
   }),
   z.object({
     type: z.literal("release"),
@@ -78,6 +83,13 @@ export const inventoryCommandSchema = z.discriminatedUnion("type", [
     reason: text({ max: 300 }),
   }),
   z.object({ type: z.literal("setSafetyStock"), warehouse: codeSchema, qty: countSchema }),
+  /**
+   * A flash-sale campaign sets `qty` units aside (decision 0023): moved out of sellable into `allocated`,
+   * all or nothing, once per campaign (a repeat answers with the allocation made).
+   */
+  z.object({ type: z.literal("allocate"), campaignId: codeSchema, qty: quantitySchema }),
+  /** The campaign ended: what is left of its allocation is sellable again; later releases go to sellable. */
+  z.object({ type: z.literal("deallocate"), campaignId: codeSchema, reason: reason.optional() }),
   /** Operator configuration: units one buyer may hold or have bought of this SKU (`null` lifts it). */
   z.object({ type: z.literal("setPurchaseLimit"), maxPerUser: quantitySchema.nullable() }),
 ]);

@@ -37,6 +37,8 @@ export const inventoryEventSchema = z.discriminatedUnion("type", [
     reason: z.string().optional(),
     /** A hold's request fingerprint (added field): which request the hold's `orderId` names. */
     fp: z.string().optional(),
+    /** Taken out of this flash-sale campaign's allocation (added field, decision 0023). */
+    campaignId: z.string().optional(),
   }),
   z.object({
     type: z.literal("released"),
@@ -44,6 +46,17 @@ export const inventoryEventSchema = z.discriminatedUnion("type", [
     lines: z.array(line).min(1),
     reason: z.string(),
     hold: z.literal(true).optional(),
+    /** The units went back to this campaign's open allocation (added field, decision 0023). */
+    toCampaign: z.string().optional(),
+  }),
+  /** Units set aside for a flash-sale campaign: out of sellable, into `allocated` (decision 0023). */
+  z.object({ type: z.literal("allocated"), campaignId: z.string(), lines: z.array(line).min(1) }),
+  /** A campaign's allocation closed; `lines` (maybe none) went back to sellable. */
+  z.object({
+    type: z.literal("deallocated"),
+    campaignId: z.string(),
+    lines: z.array(line),
+    reason: z.string(),
   }),
   z.object({
     type: z.literal("committed"),

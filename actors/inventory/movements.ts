@@ -12,7 +12,9 @@ export type MovementKind =
   | "shipment"
   | "hold_shipment"
   | "adjustment"
-  | "safety_stock";
+  | "safety_stock"
+  | "allocation"
+  | "deallocation";
 
 /**
  * How one event moves the stock of one warehouse. Figures are deltas, so movements of many events add up
@@ -24,13 +26,18 @@ export interface StockMovement {
   physical: number;
   reserved: number;
   inTransit: number;
+  /**
+   * Units set aside for flash-sale campaigns (decision 0023): not sellable. The stock read model counts
+   * them as held (it adds them to `reserved`, so its sellable stays right); the SKU actor shows them apart.
+   */
+  allocated: number;
   safetyStock?: number;
   orderId?: string;
   reference?: string;
   reason?: string;
 }
 
-const ZERO = { physical: 0, reserved: 0, inTransit: 0 };
+const ZERO = { physical: 0, reserved: 0, inTransit: 0, allocated: 0 };
 
 /**
  * THE rule for how each SKU event moves physical, reserved and in-transit stock: the SKU actor's state,
@@ -85,6 +92,8 @@ export function stockMovement(event: InventoryEvent): StockMovement[] {
         // An operator's hold shows as one in the ledger, with the operator's reason.
         movement: event.hold ? "hold" : "reservation",
         reserved: l.qty,
+        // A campaign's order takes its units out of the campaign's allocation.
+        allocated: event.campaignId ? -l.qty : 0,
         orderId: event.orderId,
         ...(event.reason ? { reason: event.reason } : {}),
       }));
@@ -94,6 +103,7 @@ export function stockMovement(event: InventoryEvent): StockMovement[] {
         warehouse: l.warehouse,
         movement: event.hold ? "hold_release" : "release",
         reserved: -l.qty,
+        allocated: event.toCampaign ? l.qty : 0,
         orderId: event.orderId,
         reason: event.reason,
       }));
@@ -127,6 +137,23 @@ export function stockMovement(event: InventoryEvent): StockMovement[] {
           reason: `safety stock ${event.previous} → ${event.qty}`,
         },
       ];
+    case "allocated":
+      return event.lines.map((l) => ({
+        ...ZERO,
+        warehouse: l.warehouse,
+        movement: "allocation",
+        allocated: l.qty,
+        reference: event.campaignId,
+      }));
+    case "deallocated":
+      return event.lines.map((l) => ({
+        ...ZERO,
+        warehouse: l.warehouse,
+        movement: "deallocation",
+        allocated: -l.qty,
+        reference: event.campaignId,
+        reason: event.reason,
+      }));
     case "lowStock":
     case "purchaseLimitSet":
       return [];

@@ -7,14 +7,27 @@ export interface WarehouseStock {
   physical: number;
   reserved: number;
   inTransit: number;
+  /** Set aside for flash-sale campaigns (decision 0023): on hand, not sellable. */
+  allocated: number;
   safetyStock: number;
+}
+
+/** A flash-sale campaign's allocation: the units it still holds per warehouse; closed once it ended. */
+export interface Allocation {
+  lines: ReservationLine[];
+  open: boolean;
 }
 
 /** Keyed by ids from outside, so `Map`s: an order id `constructor` is just an order id (see `mapSchema`). */
 export interface InventoryState {
   warehouses: Map<string, WarehouseStock>;
   /** Open reservations by order id. */
-  reservations: Map<string, { lines: ReservationLine[]; userId?: string; hold?: true; fp?: string }>;
+  reservations: Map<
+    string,
+    { lines: ReservationLine[]; userId?: string; hold?: true; fp?: string; campaignId?: string }
+  >;
+  /** Flash-sale campaigns' allocations by campaign id (decision 0023). */
+  allocations: Map<string, Allocation>;
   /**
    * Units held or bought per buyer, for every reservation made with a user id, whether or not a limit was
    * set at the time (a limit counts from the start). Reservations recorded before buyers were always
@@ -31,8 +44,10 @@ const stockSchema = z.object({
   physical: z.number().int(),
   reserved: z.number().int().min(0),
   inTransit: z.number().int().min(0),
+  allocated: z.number().int().min(0).default(0),
   safetyStock: z.number().int().min(0),
 });
+const linesSchema = z.array(z.object({ warehouse: z.string(), qty: z.number().int() }));
 
 /**
  * The SKU actor's state as a snapshot holds it, checked when a snapshot is restored. Reads both the
@@ -42,12 +57,16 @@ export const inventoryStateSchema: z.ZodType<InventoryState> = z.object({
   warehouses: mapSchema(stockSchema),
   reservations: mapSchema(
     z.object({
-      lines: z.array(z.object({ warehouse: z.string(), qty: z.number().int() })),
+      lines: linesSchema,
       userId: z.string().optional(),
       hold: z.literal(true).optional(),
       fp: z.string().optional(),
+      campaignId: z.string().optional(),
     }),
   ),
+  allocations: mapSchema(z.object({ lines: linesSchema, open: z.boolean() }))
+    .optional()
+    .transform((m) => m ?? new Map<string, Allocation>()),
   perUser: mapSchema(z.number().int())
     .optional()
     .transform((m) => m ?? new Map<string, number>()),
@@ -61,20 +80,33 @@ export function encodeInventoryState(state: InventoryState): unknown {
     warehouses: mapEntries(state.warehouses),
     reservations: mapEntries(state.reservations),
     perUser: mapEntries(state.perUser),
+    allocations: mapEntries(state.allocations),
     closed: mapEntries(state.closed),
     ...(state.maxPerUser !== undefined ? { maxPerUser: state.maxPerUser } : {}),
   };
 }
 
 export function initialInventory(): InventoryState {
-  return { warehouses: new Map(), reservations: new Map(), perUser: new Map(), closed: new Map() };
+  return {
+    warehouses: new Map(),
+    reservations: new Map(),
+    perUser: new Map(),
+    allocations: new Map(),
+    closed: new Map(),
+  };
 }
 
-const empty = (): WarehouseStock => ({ physical: 0, reserved: 0, inTransit: 0, safetyStock: 0 });
+const empty = (): WarehouseStock => ({
+  physical: 0,
+  reserved: 0,
+  inTransit: 0,
+  allocated: 0,
+  safetyStock: 0,
+});
 
-/** Units that can be promised to a new order: on hand, minus held, minus the safety hold. */
+/** Units that can be promised to a new order: on hand, minus held, minus campaigns' units, minus the safety hold. */
 export function sellable(stock: WarehouseStock): number {
-  return Math.max(0, stock.physical - stock.reserved - stock.safetyStock);
+  return Math.max(0, stock.physical - stock.reserved - (stock.allocated ?? 0) - stock.safetyStock);
 }
 
 function at(state: InventoryState, warehouse: string): WarehouseStock {
@@ -94,6 +126,7 @@ export function applyInventoryEvent(state: InventoryState, event: InventoryEvent
     stock.physical += move.physical;
     stock.reserved += move.reserved;
     stock.inTransit += move.inTransit;
+    stock.allocated = (stock.allocated ?? 0) + move.allocated;
     if (move.safetyStock !== undefined) stock.safetyStock = move.safetyStock;
   }
   switch (event.type) {
@@ -103,11 +136,14 @@ export function applyInventoryEvent(state: InventoryState, event: InventoryEvent
         ...(event.userId ? { userId: event.userId } : {}),
         ...(event.hold ? { hold: true as const } : {}),
         ...(event.fp ? { fp: event.fp } : {}),
+        ...(event.campaignId ? { campaignId: event.campaignId } : {}),
       });
+      if (event.campaignId) moveAllocation(state, event.campaignId, event.lines, -1);
       if (event.userId)
         state.perUser.set(event.userId, (state.perUser.get(event.userId) ?? 0) + totalQty(event.lines));
       break;
     case "released":
+      if (event.toCampaign) moveAllocation(state, event.toCampaign, event.lines, 1);
       releaseBuyer(state, event.orderId, event.lines);
       state.reservations.delete(event.orderId);
       state.closed.set(event.orderId, "released");
@@ -116,6 +152,15 @@ export function applyInventoryEvent(state: InventoryState, event: InventoryEvent
       state.reservations.delete(event.orderId);
       state.closed.set(event.orderId, "committed");
       break;
+    case "allocated":
+      state.allocations.set(event.campaignId, { lines: event.lines.map((l) => ({ ...l })), open: true });
+      break;
+    case "deallocated": {
+      const a = state.allocations.get(event.campaignId);
+      if (a) Object.assign(a, { lines: [], open: false });
+      else state.allocations.set(event.campaignId, { lines: [], open: false });
+      break;
+    }
     case "purchaseLimitSet":
       if (event.maxPerUser === null) delete state.maxPerUser;
       else state.maxPerUser = event.maxPerUser;
@@ -124,6 +169,18 @@ export function applyInventoryEvent(state: InventoryState, event: InventoryEvent
       break;
   }
   return state;
+}
+
+/** Takes units out of (`sign` -1) or back into (+1) a campaign's allocation, warehouse by warehouse. */
+function moveAllocation(state: InventoryState, campaignId: string, lines: ReservationLine[], sign: 1 | -1) {
+  const a = state.allocations.get(campaignId);
+  if (!a) return;
+  for (const l of lines) {
+    const held = a.lines.find((x) => x.warehouse === l.warehouse);
+    if (held) held.qty += sign * l.qty;
+    else if (sign > 0) a.lines.push({ warehouse: l.warehouse, qty: l.qty });
+  }
+  a.lines = a.lines.filter((x) => x.qty > 0);
 }
 
 function totalQty(lines: ReservationLine[]): number {
@@ -145,6 +202,8 @@ export interface StockView {
   reserved: number;
   sellable: number;
   inTransit: number;
+  /** Units allocated to flash-sale campaigns (not sellable). */
+  allocated: number;
   safetyStock: number;
   warehouses: Array<{ warehouse: string } & WarehouseStock & { sellable: number }>;
 }
@@ -152,7 +211,7 @@ export interface StockView {
 export function stockView(sku: string, state: InventoryState): StockView {
   const warehouses = [...state.warehouses]
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([warehouse, s]) => ({ warehouse, ...s, sellable: sellable(s) }));
+    .map(([warehouse, s]) => ({ warehouse, ...s, allocated: s.allocated ?? 0, sellable: sellable(s) }));
   const sum = (pick: (w: (typeof warehouses)[number]) => number) =>
     warehouses.reduce((n, w) => n + pick(w), 0);
   return {
@@ -161,6 +220,7 @@ export function stockView(sku: string, state: InventoryState): StockView {
     reserved: sum((w) => w.reserved),
     sellable: sum((w) => w.sellable),
     inTransit: sum((w) => w.inTransit),
+    allocated: sum((w) => w.allocated),
     safetyStock: sum((w) => w.safetyStock),
     warehouses,
   };

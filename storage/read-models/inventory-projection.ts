@@ -64,7 +64,8 @@ export const inventoryProjection: ReadModelProjection = {
                 warehouse: move.warehouse,
                 movement: move.movement,
                 physical_delta: move.physical,
-                reserved_delta: move.reserved,
+                // Campaign allocations are held stock here (the generated `sellable` column stays right).
+                reserved_delta: move.reserved + move.allocated,
                 in_transit_delta: move.inTransit,
                 order_id: move.orderId ?? null,
                 reference: move.reference ?? null,
