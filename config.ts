@@ -103,6 +103,12 @@ export const configSchema = z.object({
   COMMAND_ATTEMPT_TIMEOUT: duration.default(2_000),
   /** Unpaid orders cancel themselves after this long and release their stock. */
   ORDER_PAYMENT_TIMEOUT: duration.default(15 * 60_000),
+  /** Flash sales (decision 0023): orders of one campaign in flight per gateway node before 429 queue-full. */
+  FLASH_SALE_QUEUE_MAX: int(1, 1_000_000).default(2_000),
+  /** Flash sales: orders of one campaign in flight per gateway node per unit left before 429 queue-full. */
+  FLASH_SALE_QUEUE_PER_UNIT: int(1, 1_000).default(2),
+  /** Flash sales: order attempts one buyer may make on one campaign per second before 429 rate-limited. */
+  FLASH_SALE_USER_RATE: int(1, 1_000).default(5),
   /** Shipped orders complete themselves after this long unless the buyer confirms receipt first. */
   ORDER_AUTO_COMPLETE: duration.default(7 * 86_400_000),
   /**

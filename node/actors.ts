@@ -2,6 +2,7 @@ import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { cmsPageKind } from "../actors/cms/index.ts";
 import { couponTemplateKind } from "../actors/coupon/index.ts";
+import { flashSaleKind } from "../actors/flash-sale/index.ts";
 import { groupBuyKind } from "../actors/groupbuy/index.ts";
 import { skuKind } from "../actors/inventory/index.ts";
 import { memberKind } from "../actors/member/index.ts";
@@ -68,6 +69,7 @@ export const ACTOR_KINDS = [
   shipmentKind,
   presaleKind,
   cmsPageKind,
+  flashSaleKind,
 ];
 
 export interface ActorHostInfrastructure {

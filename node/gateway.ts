@@ -12,6 +12,7 @@ import { PostgresAuditLog } from "../storage/audit-log.ts";
 import { CatalogueReads, PostgresCatalogue } from "../storage/catalogue/index.ts";
 import { PostgresProductSearch } from "../storage/catalogue-search/search.ts";
 import { CouponQueries } from "../storage/coupons/index.ts";
+import { FlashSaleQueries } from "../storage/flash-sales/index.ts";
 import { PostgresFreightTemplates, warehouseRegions } from "../storage/freight/index.ts";
 import { JobRunQueries } from "../storage/jobs/index.ts";
 import { PostgresPaymentLedger } from "../storage/ledger/payment-ledger.ts";
@@ -82,6 +83,12 @@ export async function composeGateway(infra: GatewayInfrastructure) {
     priceRules: new PostgresPriceRules(sql),
     catalogue: new PostgresCatalogue(sql),
     coupons: new CouponQueries(sql),
+    flashSales: new FlashSaleQueries(sql),
+    flashSaleLimits: {
+      queueMax: config.FLASH_SALE_QUEUE_MAX,
+      queuePerUnit: config.FLASH_SALE_QUEUE_PER_UNIT,
+      userRatePerSecond: config.FLASH_SALE_USER_RATE,
+    },
     orders: new OrderQueries(sql),
     payments: {
       channels: createChannels(await channelKeys(sql, infra.secrets)),

@@ -4,6 +4,7 @@ import type { Logger, MetricsRegistry, Subjects } from "../actors/runtime/index.
 import type { Config } from "../config.ts";
 import { listingProjection } from "../storage/catalogue/listing-projection.ts";
 import { couponProjection } from "../storage/coupons/index.ts";
+import { flashSaleProjection } from "../storage/flash-sales/index.ts";
 import { jobRunProjection } from "../storage/jobs/index.ts";
 import { lowStockNotificationProjection } from "../storage/notifications/index.ts";
 import type { Sql } from "../storage/postgres/database.ts";
@@ -31,6 +32,7 @@ export const PROJECTIONS = [
   webhookDeliveryProjection,
   purchasingProjection,
   shipmentProjection,
+  flashSaleProjection,
 ];
 
 export interface ProjectorInfrastructure {

@@ -7,6 +7,7 @@ import type { Config } from "../config.ts";
 import { can, type TokenService } from "../gateway/auth.ts";
 import { RealtimeHub } from "../realtime/hub.ts";
 import { cataloguePanelChannel } from "../storage/catalogue-search/panel.ts";
+import { flashSaleProgress } from "../storage/flash-sales/index.ts";
 import { notificationChannel, PostgresNotifications } from "../storage/notifications/index.ts";
 import type { Sql } from "../storage/postgres/database.ts";
 import { PostgresDashboardSnapshots } from "../storage/read-models/dashboard-snapshots.ts";
@@ -56,7 +57,22 @@ export async function startRealtime(
     shardCount: config.SHARD_COUNT,
     stream: infra.stream,
     // The catalogue panel counts reviews awaiting moderation (decision 0016).
-    snapshots: new PostgresDashboardSnapshots(infra.sql, { pendingReviews: pendingReviewCount }),
+    // The promotions panel shows flash-sale progress from the flash-sale read model (decision 0023).
+    snapshots: new PostgresDashboardSnapshots(infra.sql, {
+      pendingReviews: pendingReviewCount,
+      flashSales: async (tx) =>
+        (await flashSaleProgress(tx)).map((r) => ({
+          campaignId: r.campaignId,
+          name: r.name,
+          sku: r.sku,
+          status: r.status,
+          allocated: r.allocated,
+          sold: r.sold,
+          refused: r.refused,
+          // In flight per gateway node (GET /v1/flash-sales/{id} answers `queue`): not in the log.
+          queueLength: null,
+        })),
+    }),
     checkToken: (token) => tokens.check(token),
     can,
     log: infra.log,

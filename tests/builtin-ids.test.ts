@@ -9,6 +9,7 @@ import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { DEFAULT_CARRIERS } from "../actors/carrier/index.ts";
 import { type CouponState, couponTemplateKind } from "../actors/coupon/index.ts";
+import { flashSaleKind } from "../actors/flash-sale/index.ts";
 import { route } from "../actors/freight/index.ts";
 import { type GroupBuyState, groupBuyKind } from "../actors/groupbuy/index.ts";
 import { type InventoryState, skuKind, stockView } from "../actors/inventory/index.ts";
@@ -67,7 +68,7 @@ async function restartMatchesLog(cluster: MemoryCluster, kind: AnyActorKind, id:
 }
 
 const world = () =>
-  new MemoryCluster([skuKind, memberKind, orderKind, paymentKind], {
+  new MemoryCluster([skuKind, memberKind, orderKind, paymentKind, flashSaleKind], {
     clock: T0,
     instance: { snapshotEvery: 1 },
   });
@@ -374,6 +375,56 @@ describe("built-in ids - freight and routing (decision 0028)", () => {
         },
       ),
       { numRuns: 50 },
+    );
+  });
+
+  test("builtin ids - the flash-sale actor: campaign, buyers and orders named like built-ins, per-user limits and snapshots", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...BUILTIN_NAMES),
+        fc.constantFrom(...BUILTIN_NAMES),
+        async (name, user) => {
+          const cluster = world();
+          expectOk(
+            await cluster.command("sku", name, {
+              id: "r",
+              cmd: { type: "receive", warehouse: name, qty: 10 },
+            }),
+            "receive",
+          );
+          const campaign = {
+            name,
+            sku: name,
+            price: 100,
+            stock: 3,
+            perUserLimit: 2,
+            startsAt: T0 - 1_000,
+            endsAt: T0 + 3_600_000,
+          };
+          const fs = (id: string, cmd: Record<string, unknown>) =>
+            cluster.command("flash-sale", name, { id, cmd: cmd as { type: string } });
+          expectOk(await fs("c", { type: "create", campaign }), "create");
+          const reserve = (orderId: string, qty: number) => ({ type: "reserve", orderId, userId: user, qty });
+          expectOk(await fs("v1", reserve(name, 2)), `reserve order ${name}`);
+          // The buyer named like a built-in holds 2 already: a third unit passes the campaign's limit.
+          expectRefused(await fs("v2", reserve("o-2", 1)), "conflict", "per-user limit");
+          await restartMatchesLog(cluster, flashSaleKind, name);
+          expectOk(await fs("l1", { type: "release", orderId: name }), `release ${name}`);
+          await cluster.settle();
+          expectOk(await fs("v3", reserve("o-3", 2)), "reserve again after the release");
+          await restartMatchesLog(cluster, flashSaleKind, name);
+          const view = expectOk(await fs("g", { type: "get" }), "get") as { sold: number; remaining: number };
+          expect({ sold: view.sold, remaining: view.remaining }).toEqual({ sold: 2, remaining: 1 });
+          const stock = stockView(name, cluster.durableState<InventoryState>(skuKind, name));
+          expect({ reserved: stock.reserved, allocated: stock.allocated }).toEqual({
+            reserved: 2,
+            allocated: 1,
+          });
+          await restartMatchesLog(cluster, skuKind, name);
+          expect(cluster.errors).toEqual([]);
+        },
+      ),
+      { numRuns: 15 },
     );
   });
 });

@@ -1,5 +1,6 @@
 import { regionCodeOf } from "../carrier/index.ts";
 import { coupons, templateOfCoupon } from "../coupon/index.ts";
+import { flashSales } from "../flash-sale/index.ts";
 import { groupBuys } from "../groupbuy/index.ts";
 import { inventory } from "../inventory/index.ts";
 import { members } from "../member/index.ts";
@@ -43,11 +44,25 @@ export function orderSummary(orderId: string, state: OrderState) {
 /** An outbox entry: a call built by the callee's own typed builder, under a key unique in this order. */
 const effect = (key: string, call: ActorCall): Effect => ({ key, ...call });
 
+/**
+ * Gives one line's units back: a flash-sale line to its campaign (which counts the units back and has the
+ * SKU return them to its allocation, decision 0023), any other line to its SKU.
+ */
+function releaseLine(state: OrderState, sku: string, orderId: string, reason: string): Effect {
+  const campaign = state.campaign;
+  if (campaign && campaign.sku === sku)
+    return effect(`release:${sku}`, flashSales.release(campaign.campaignId, { orderId, reason }));
+  return effect(`release:${sku}`, inventory.release(sku, { orderId, reason }));
+}
+
+/** The refusals of a flash-sale campaign the order passes on to its caller as their own problem types. */
+const CAMPAIGN_REFUSALS = new Set(["sold-out", "purchase-limit-reached", "campaign-not-active"]);
+
 /** Releases every reservation still held (compensation for cancel, timeout, failed placement, refund). */
 function releaseHeld(state: OrderState, orderId: string, reason: string): Effect[] {
   const releases = state.lines
     .filter((l) => l.state === "reserved")
-    .map((l) => effect(`release:${l.sku}`, inventory.release(l.sku, { orderId, reason })));
+    .map((l) => releaseLine(state, l.sku, orderId, reason));
   const member = state.member === "recorded" ? [memberCancel(state, orderId, reason)] : [];
   return [
     ...releases,
@@ -139,6 +154,15 @@ export const orderHandlers = {
       throw new DomainError("invalid", "the coupons' shares exceed the order's discount", {
         field: "coupons",
       });
+    // A flash-sale line is held on its campaign's actor: the campaign names one line of the order.
+    if (c.campaignSku !== undefined && c.campaignId === undefined)
+      throw new DomainError("invalid", "a campaign line needs its campaignId", { field: "campaignId" });
+    if (c.campaignSku !== undefined && !skus.has(c.campaignSku))
+      throw new DomainError("invalid", `the order has no line ${c.campaignSku}`, { field: "campaignSku" });
+    const campaign =
+      c.campaignId !== undefined && c.campaignSku !== undefined
+        ? { campaignId: c.campaignId, sku: c.campaignSku }
+        : undefined;
     // The coupon ids must name templates before anything is written.
     const couponTemplates = redeemed.map((r) => templateOf(r.couponId));
     if (c.presale && (c.presale.deposit >= amounts.total || c.presale.balanceTo <= c.presale.balanceFrom))
@@ -176,6 +200,7 @@ export const orderHandlers = {
           ...(c.promotions && c.promotions.length > 0 ? { promotions: c.promotions } : {}),
           ...(c.quoteId ? { quoteId: c.quoteId } : {}),
           ...(c.group ? { group: c.group } : {}),
+          ...(campaign ? { campaign } : {}),
           ...(c.routing ? { routing: c.routing } : {}),
           ...(c.presale ? { presale: c.presale } : {}),
           ...who(ctx),
@@ -212,17 +237,23 @@ export const orderHandlers = {
           ),
         ),
         ...c.lines.map((l) =>
-          // The buyer goes along so the SKU can apply its operator-set purchase limit.
-          // A routed line is reserved in its warehouse (decision 0028); otherwise most sellable first.
-          effect(
-            `reserve:${l.sku}`,
-            inventory.reserve(l.sku, {
-              orderId: ctx.id,
-              qty: l.qty,
-              userId: c.userId,
-              ...(l.warehouse ? { warehouse: l.warehouse } : {}),
-            }),
-          ),
+          campaign?.sku === l.sku
+            ? // The campaign decides window, per-user limit and stock, then holds the units on the SKU.
+              effect(
+                `reserve:${l.sku}`,
+                flashSales.reserve(campaign.campaignId, { orderId: ctx.id, userId: c.userId, qty: l.qty }),
+              )
+            : // The buyer goes along so the SKU can apply its operator-set purchase limit.
+              // A routed line is reserved in its warehouse (decision 0028); otherwise most sellable first.
+              effect(
+                `reserve:${l.sku}`,
+                inventory.reserve(l.sku, {
+                  orderId: ctx.id,
+                  qty: l.qty,
+                  userId: c.userId,
+                  ...(l.warehouse ? { warehouse: l.warehouse } : {}),
+                }),
+              ),
         ),
         // The member actor checks per-user purchase limits and records the order (counters, history).
         effect(
@@ -353,9 +384,7 @@ export const orderHandlers = {
     const failed: OrderEvent = { type: "groupFailed", reason: c.reason, amount, ...who(ctx) };
     const releases = state.lines
       .filter((l) => l.state === "reserved")
-      .map((l) =>
-        effect(`release:${l.sku}`, inventory.release(l.sku, { orderId: ctx.id, reason: c.reason })),
-      );
+      .map((l) => releaseLine(state, l.sku, ctx.id, c.reason));
     return {
       events: [failed],
       reply: { orderId: ctx.id, status: "refund_requested" },
@@ -529,12 +558,7 @@ export const orderHandlers = {
       const everything = state.afterSales.amount >= (state.payment?.amount ?? 0) - state.refunded;
       const releases = state.lines
         .filter((l) => l.state === "reserved" && (only === undefined ? everything : l.sku === only))
-        .map((l) =>
-          effect(
-            `release:${l.sku}`,
-            inventory.release(l.sku, { orderId: ctx.id, reason: "refunded before shipment" }),
-          ),
-        );
+        .map((l) => releaseLine(state, l.sku, ctx.id, "refunded before shipment"));
       effects.push(...releases, refundEffect(state, ctx.id));
     }
     return { events, reply: { orderId: ctx.id, approved: true }, effects };
@@ -715,6 +739,9 @@ export function onOrderEffect(
               sku: target,
               reason: result.reply.error.message,
               ...(result.reply.error.details?.reason === "per_user_limit" ? { limit: true as const } : {}),
+              ...(CAMPAIGN_REFUSALS.has(String(result.reply.error.details?.reason))
+                ? { refusal: String(result.reply.error.details?.reason) }
+                : {}),
             },
       );
     } else {
@@ -728,12 +755,7 @@ export function onOrderEffect(
       // The order was cancelled (timeout) while this part was in flight: undo it straight away.
       const undo: Effect[] = [];
       if (result.reply.ok && action === "reserve")
-        undo.push(
-          effect(
-            `release:${target}`,
-            inventory.release(target, { orderId: ctx.id, reason: "order cancelled" }),
-          ),
-        );
+        undo.push(releaseLine(state, target, ctx.id, "order cancelled"));
       if (result.reply.ok && action === "member") undo.push(memberCancel(state, ctx.id, "order cancelled"));
       if (result.reply.ok && result.key === "group:join" && state.group)
         undo.push(
@@ -920,27 +942,39 @@ function settlePlacement(
               : undefined,
         }
       : state.group?.refusal;
-  const reason = limitedLine
-    ? `purchase limit reached for ${limitedLine.sku}`
-    : refusedLine
-      ? `insufficient stock for ${refusedLine.sku}`
-      : refusedCoupon
-        ? `coupon ${refusedCoupon.couponId} cannot be redeemed`
-        : group === "refused"
-          ? (groupRefusal?.reason ?? "the group refused the order")
-          : "member purchase limit or points refused";
+  // A flash-sale campaign's refusal (sold out, over the buyer's limit, outside the window) is a conflict.
+  const refusedNow =
+    action === "reserve" &&
+    !result.reply.ok &&
+    CAMPAIGN_REFUSALS.has(String(result.reply.error.details?.reason))
+      ? String(result.reply.error.details?.reason)
+      : undefined;
+  const campaignRefusal =
+    refusedNow ?? state.lines.find((l, i) => lineStates[i] === "refused" && l.refusal)?.refusal;
+  const reason = campaignRefusal
+    ? `flash sale ${state.campaign?.campaignId ?? ""}: ${campaignRefusal}`
+    : limitedLine
+      ? `purchase limit reached for ${limitedLine.sku}`
+      : refusedLine
+        ? `insufficient stock for ${refusedLine.sku}`
+        : refusedCoupon
+          ? `coupon ${refusedCoupon.couponId} cannot be redeemed`
+          : group === "refused"
+            ? (groupRefusal?.reason ?? "the group refused the order")
+            : "member purchase limit or points refused";
   const undo: Effect[] = state.lines
     .filter((_, i) => lineStates[i] === "reserved")
-    .map((l) =>
-      effect(`release:${l.sku}`, inventory.release(l.sku, { orderId: ctx.id, reason: "placement failed" })),
-    );
+    .map((l) => releaseLine(state, l.sku, ctx.id, "placement failed"));
   undo.push(...couponReleases(state, ctx.id, "placement failed", couponStates));
   if (member === "recorded") undo.push(memberCancel(state, ctx.id, "placement failed"));
   // The group seat goes back too (not awaited: the group ignores a leave for a seat it no longer holds).
   if (group === "joined" && state.group)
     undo.push(effect("group:leave", groupBuys.leave(state.group.groupBuyId, { orderId: ctx.id, reason })));
-  const kind = refusedLine && !limited ? ("insufficient_stock" as const) : ("conflict" as const);
-  const refusal = group === "refused" && !refusedLine && !refusedCoupon ? groupRefusal?.refusal : undefined;
+  const kind =
+    refusedLine && !limited && !campaignRefusal ? ("insufficient_stock" as const) : ("conflict" as const);
+  const refusal =
+    campaignRefusal ??
+    (group === "refused" && !refusedLine && !refusedCoupon ? groupRefusal?.refusal : undefined);
   events.push({
     type: "placementFailed",
     reason,

@@ -79,8 +79,14 @@ export const orderCommandSchema = z.discriminatedUnion("type", [
     maxPerUser: z.number().int().positive().optional(),
     /** Member points spent at checkout; one point is worth one fen of discount. */
     pointsToSpend: z.number().int().positive().max(1_000_000_000).optional(),
-    /** A campaign the order belongs to, with the units one buyer may buy across it. */
+    /**
+     * The flash-sale campaign the order buys from (decision 0023): the line of `campaignSku` is held on the
+     * campaign's actor (window, per-user limit and stock are the campaign's), which takes its units out
+     * of the campaign's allocation on the SKU.
+     */
     campaignId: codeSchema.optional(),
+    campaignSku: codeSchema.optional(),
+    /** Older callers' per-campaign member counter (decision 0023 moved the limit to the campaign). */
     maxPerCampaign: z.number().int().positive().optional(),
     /**
      * Coupons the order redeems, each with its share of `discount` (already included in it): reserved on

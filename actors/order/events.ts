@@ -41,6 +41,8 @@ export const orderEventSchema = z.discriminatedUnion("type", [
     routing: routingSchema.optional(),
     /** Added field (decision 0024): a presale order's deposit and balance window. */
     presale: orderPresaleSchema.optional(),
+    /** Added field (decision 0023): the flash-sale campaign holding the line of `sku`. */
+    campaign: z.object({ campaignId: z.string(), sku: z.string() }).optional(),
     ...who,
   }),
   /** A presale order's deposit was paid: it waits for the balance window (`awaiting_balance`). */
@@ -83,6 +85,8 @@ export const orderEventSchema = z.discriminatedUnion("type", [
     reason: z.string(),
     /** The SKU's purchase limit refused the line (added field: a conflict, not a shortage). */
     limit: z.literal(true).optional(),
+    /** The flash-sale campaign's refusal (added field): `sold-out`, `purchase-limit-reached`, `campaign-not-active`. */
+    refusal: z.string().optional(),
   }),
   z.object({ type: z.literal("memberRecorded") }),
   z.object({ type: z.literal("memberRefused"), reason: z.string() }),
@@ -94,7 +98,7 @@ export const orderEventSchema = z.discriminatedUnion("type", [
     type: z.literal("placementFailed"),
     reason: z.string(),
     sku: z.string().optional(),
-    /** Added field (decision 0024): why the group buy refused the order (e.g. `group-full`). */
+    /** Added field (decisions 0023, 0024): why a flash sale or a group buy refused the order (e.g. `sold-out`). */
     refusal: z.string().optional(),
     errorKind: z.enum(["insufficient_stock", "conflict"]),
     ...who,

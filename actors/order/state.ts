@@ -37,6 +37,8 @@ export interface OrderState {
       limited?: true;
       /** A gift line the stock could not cover: dropped from the order, with the SKU actor's reason. */
       dropped?: string;
+      /** Refused by a flash-sale campaign, and why. */
+      refusal?: string;
     }
   >;
   address: Address | null;
@@ -56,6 +58,8 @@ export interface OrderState {
   /** The promotions checkout applied (decision 0021); empty on older orders. */
   promotions: Array<{ promotionId: string; name: string; type: string; discount: number }>;
   quoteId: string | null;
+  /** The flash-sale campaign holding one line (decision 0023); absent on other orders. */
+  campaign?: { campaignId: string; sku: string };
   afterSales: {
     kind: "refund_only" | "return_and_refund";
     reason: string;
@@ -187,6 +191,7 @@ export function applyOrderEvent(state: OrderState, event: OrderEvent): OrderStat
       state.quoteId = event.quoteId ?? null;
       if (event.presale)
         state.presale = { ...event.presale, depositPayment: null, balanceOpen: false, forfeited: false };
+      if (event.campaign) state.campaign = event.campaign;
       if (event.group)
         state.group = {
           groupBuyId: event.group.groupBuyId,
@@ -221,6 +226,7 @@ export function applyOrderEvent(state: OrderState, event: OrderEvent): OrderStat
         state: "refused",
         ...(event.limit ? { limited: true } : {}),
         ...(refused.gift ? { dropped: event.reason } : {}),
+        ...(event.refusal ? { refusal: event.refusal } : {}),
       });
       break;
     }

@@ -17,6 +17,7 @@ import { canonical } from "../idempotency.ts";
 import type { PriceRuleStore, PromotionStore } from "../ports.ts";
 import { ProblemError } from "../problem.ts";
 import { type AppliedCoupon, couponDiscounts } from "./coupon-checkout.ts";
+import { type CampaignSnapshot, campaignQuote } from "./flash-sale-admission.ts";
 import { requireServed, routeCart } from "./freight-checkout.ts";
 import { priceGroupBuy } from "./group-buy-checkout.ts";
 import { pricePresale } from "./presale-checkout.ts";
@@ -41,6 +42,8 @@ export interface CheckoutRequest {
   address?: { region: string };
   /** A presale order (decision 0024): deposit now, balance later (`pricePresale`). */
   presaleId?: string;
+  /** The flash-sale campaign `campaignId` names, as its actor reads now (decision 0023). */
+  campaign?: CampaignSnapshot;
 }
 
 /** The freight note of a price that carries no freight (a group-buy price, decision 0024). */
@@ -98,6 +101,8 @@ export interface CheckoutQuote {
     balanceTo: string;
     explanation: Explanation;
   };
+  /** The flash sale the cart buys from: its line is priced at the campaign price (decision 0023). */
+  campaign: { campaignId: string; sku: string; price: number; status: string; remaining: number } | null;
 }
 
 /**
@@ -121,13 +126,25 @@ export async function priceCheckout(
   const couponIds = req.couponIds ?? [];
   if (couponIds.length > 0 && req.userId === undefined)
     throw new ProblemError(400, "validation", "coupons need the buyer: send userId", { field: "userId" });
-  const skus = req.lines.map((l) => l.sku);
+  // A flash-sale line is priced at the campaign price, outside promotions and coupons (decision 0023):
+  // the resolver, the engine and coupons see the other lines only (the SKU need not have a list price).
+  const campaign = req.campaign;
+  if (campaign && !req.lines.some((l) => l.sku === campaign.sku))
+    throw new ProblemError(
+      400,
+      "validation",
+      `flash sale ${campaign.campaignId} sells ${campaign.sku}; the cart has no such line`,
+      { field: "campaignId" },
+    );
+  const others = campaign ? req.lines.filter((l) => l.sku !== campaign.sku) : req.lines;
+  const skus = others.map((l) => l.sku);
   const [profile, live, facts] = await Promise.all([
     req.userId === undefined ? undefined : kit.read<Profile>(c, "member", req.userId),
-    deps.promotions.live(Date.now()),
+    // A cart of the flash-sale line alone has nothing for promotions: no query (a rush stays off Postgres).
+    others.length === 0 ? [] : deps.promotions.live(Date.now()),
     deps.promotions.cartFacts(skus),
   ]);
-  const priced = await quoteLines(kit, c, deps.priceRules, req, profile);
+  const priced = await quoteLines(kit, c, deps.priceRules, { ...req, lines: others }, profile);
   const cart: CartLine[] = priced.lines.map((l) => {
     const f = facts.get(l.sku);
     return {
@@ -141,16 +158,43 @@ export async function priceCheckout(
   });
   // A member reply from before these fields (or a partial fake) counts as no orders and no points.
   const firstOrder = profile ? !(profile.orders ?? []).some((o) => o.status !== "cancelled") : undefined;
-  const outcome = evaluate(
-    {
-      lines: cart,
-      now: Date.now(),
-      channel: req.channel,
-      memberLevel: priced.benefits.level,
-      ...(firstOrder === undefined ? {} : { firstOrder }),
-    },
-    live.map(toPromotion),
-  );
+  const promoted =
+    cart.length === 0
+      ? null
+      : evaluate(
+          {
+            lines: cart,
+            now: Date.now(),
+            channel: req.channel,
+            memberLevel: priced.benefits.level,
+            ...(firstOrder === undefined ? {} : { firstOrder }),
+          },
+          live.map(toPromotion),
+        );
+  // The lines in the cart's order: the flash-sale line at the campaign price, no promotion on it.
+  let j = 0;
+  const merged = req.lines.map((l) => {
+    if (campaign && l.sku === campaign.sku) {
+      const amount = campaign.price * l.qty;
+      return {
+        line: { sku: l.sku, qty: l.qty, unitPrice: campaign.price, discount: 0, paid: amount },
+        source: "flash-sale",
+        cart: null,
+      };
+    }
+    const k = j++;
+    return { line: promoted!.lines[k]!, source: priced.lines[k]!.source as string, cart: cart[k]! };
+  });
+  const campaignItems = merged.reduce((n, m) => n + (m.cart === null ? m.line.unitPrice * m.line.qty : 0), 0);
+  const outcome = {
+    items: (promoted?.items ?? 0) + campaignItems,
+    discount: promoted?.discount ?? 0,
+    lines: merged.map((m) => m.line),
+    applied: promoted?.applied ?? [],
+    gifts: promoted?.gifts ?? [],
+    freeShipping: promoted?.freeShipping ?? false,
+    hints: promoted?.hints ?? [],
+  };
   // Coupons (decision 0020): priced on what each line still costs after promotions, read from their actors.
   const coupons =
     couponIds.length === 0 || req.userId === undefined
@@ -158,7 +202,9 @@ export async function priceCheckout(
       : await couponDiscounts(kit, c, {
           userId: req.userId,
           couponIds,
-          lines: outcome.lines.map((l, i) => ({ ...cart[i]!, qty: 1, unitPrice: l.paid })),
+          lines: merged.flatMap((m) =>
+            m.cart === null ? [] : [{ ...m.cart, qty: 1, unitPrice: m.line.paid }],
+          ),
         });
   const couponShares = outcome.lines.map((l) =>
     coupons.reduce((n, cp) => n + (cp.lines.find((x) => x.sku === l.sku)?.discount ?? 0), 0),
@@ -176,7 +222,7 @@ export async function priceCheckout(
     unitPrice: l.unitPrice,
     discount: l.discount + couponShares[i]! + pointShares[i]!,
     paid: l.paid - couponShares[i]! - pointShares[i]!,
-    priceSource: priced.lines[i]!.source,
+    priceSource: merged[i]!.source,
   }));
   const discount = outcome.discount + couponTotal + spent;
   // Freight (decision 0028): per parcel after routing; member-level and promotion free shipping apply here.
@@ -184,7 +230,12 @@ export async function priceCheckout(
   const routing =
     req.address === undefined
       ? null
-      : await routeCart(kit, c, deps, { region: req.address.region, lines, freeShipping });
+      : await routeCart(kit, c, deps, {
+          region: req.address.region,
+          lines,
+          freeShipping,
+          ...(campaign ? { campaignSku: campaign.sku } : {}),
+        });
   if (routing !== null) requireServed(routing, lines);
   const freight = routing?.freight ?? 0;
   const amounts = { items: outcome.items, discount, freight, total: outcome.items - discount + freight };
@@ -233,5 +284,6 @@ export async function priceCheckout(
     hints: outcome.hints,
     freightNote: freightNote(routing, freeShipping.member || freeShipping.promotion),
     routing,
+    campaign: campaign ? campaignQuote(campaign) : null,
   };
 }

@@ -5,6 +5,7 @@ import type { GatewayKit } from "../app.ts";
 import { codeSchema } from "../schemas.ts";
 import { parseBody } from "../validate.ts";
 import { type CheckoutDeps, priceCheckout } from "./checkout-pricing.ts";
+import { notActive, readCampaign } from "./flash-sale-admission.ts";
 import { placeBody } from "./order-schemas.ts";
 
 /** `POST /v1/checkout/quote`: the order body's pricing fields (the order takes the same ones). */
@@ -18,7 +19,9 @@ export const checkoutBody = z
       .max(10)
       .optional()
       .describe("The buyer's coupons, applied in this order after promotions (needs userId)"),
-    campaignId: codeSchema.optional(),
+    campaignId: codeSchema
+      .optional()
+      .describe("A flash sale (POST /v1/flash-sales): its SKU's line is priced at the campaign price"),
     pointsToSpend: placeBody.shape.pointsToSpend,
     groupBuyId: placeBody.shape.groupBuyId.describe(
       "A group-buy campaign: its group price alone (decision 0024)",
@@ -44,10 +47,13 @@ export const checkoutQuoteSchema = z.object({
     z.object({
       sku: z.string(),
       qty: z.number().int(),
-      unitPrice: z.number().int().describe("The price resolver's unit price"),
+      unitPrice: z
+        .number()
+        .int()
+        .describe("The price resolver's unit price; a flash-sale line's is the campaign price"),
       discount: z.number().int().describe("The line's share of the discount (largest remainder)"),
       paid: z.number().int().describe("What a refund of the line returns"),
-      priceSource: z.string(),
+      priceSource: z.string().describe("The resolver's source, or `flash-sale` for the campaign's line"),
     }),
   ),
   applied: z.array(
@@ -94,6 +100,16 @@ export const checkoutQuoteSchema = z.object({
     })
     .optional()
     .describe("A presale quote (decision 0024)"),
+  campaign: z
+    .object({
+      campaignId: z.string(),
+      sku: z.string(),
+      price: z.number().int(),
+      status: z.string(),
+      remaining: z.number().int(),
+    })
+    .nullable()
+    .describe("The flash sale priced in (decision 0023), or null"),
 });
 
 /** Checkout: the one place a cart is priced (decision 0021). */
@@ -111,10 +127,17 @@ export function checkoutRoutes(deps: CheckoutDeps) {
           status: 200,
           schema: checkoutQuoteSchema,
           description:
-            "What POST /v1/orders charges for the same fields; 422 unknown-price; 409 coupon-not-usable",
+            "What POST /v1/orders charges for the same fields; 422 unknown-price; 409 coupon-not-usable; 409 campaign-not-active",
         },
       },
-      async (c) => c.json(await priceCheckout(kit, c, deps, await parseBody(c, checkoutBody))),
+      async (c) => {
+        const body = await parseBody(c, checkoutBody);
+        // A flash sale prices its line only inside its window (the order would be refused outside it).
+        const campaign =
+          body.campaignId === undefined ? undefined : await readCampaign(kit, c, body.campaignId);
+        if (campaign && campaign.status !== "active") throw notActive(campaign);
+        return c.json(await priceCheckout(kit, c, deps, { ...body, ...(campaign ? { campaign } : {}) }));
+      },
     );
   };
 }

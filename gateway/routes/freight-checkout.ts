@@ -14,6 +14,8 @@ export interface FreightRequest {
   avoid?: { warehouses?: readonly string[]; carriers?: readonly string[] };
   /** Units of this order already reserved per SKU and warehouse (re-routing counts them as its own). */
   held?: ReadonlyArray<{ sku: string; warehouse: string; qty: number }>;
+  /** A flash-sale line's SKU (decision 0023): its units come from the campaign's allocation, not sellable. */
+  campaignSku?: string;
 }
 
 /**
@@ -31,7 +33,15 @@ export async function routeCart(kit: GatewayKit, c: Context, ports: FreightPorts
     ports.carriers.list(),
   ]);
   const stock = new Map(
-    views.map((v, i) => [skus[i]!, new Map((v.warehouses ?? []).map((w) => [w.warehouse, w.sellable]))]),
+    views.map((v, i) => [
+      skus[i]!,
+      new Map(
+        (v.warehouses ?? []).map((w) => [
+          w.warehouse,
+          w.sellable + (skus[i] === req.campaignSku ? (w.allocated ?? 0) : 0),
+        ]),
+      ),
+    ]),
   );
   for (const h of req.held ?? []) {
     const ws = stock.get(h.sku);

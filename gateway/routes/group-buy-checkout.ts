@@ -86,5 +86,6 @@ export async function priceGroupBuy(
     hints: [],
     freightNote: FREIGHT_NOTE,
     routing: null,
+    campaign: null,
   };
 }

@@ -9,6 +9,8 @@ import type {
   AuditLog,
   Catalogue,
   CouponReadModel,
+  FlashSaleAdmissionLimits,
+  FlashSaleReadModel,
   InventoryReadModel,
   LoginThrottle,
   OrderReadModel,
@@ -34,6 +36,8 @@ import { checkoutRoutes } from "./checkout.ts";
 import { cmsRoutes } from "./cms.ts";
 import { contentRoutes } from "./cms-content.ts";
 import { couponRoutes } from "./coupons.ts";
+import { FlashSaleAdmission } from "./flash-sale-admission.ts";
+import { flashSaleRoutes } from "./flash-sales.ts";
 import { freightTemplateRoutes } from "./freight-templates.ts";
 import { groupBuyRoutes } from "./group-buys.ts";
 import { holdRoutes } from "./holds.ts";
@@ -135,10 +139,16 @@ export interface GatewayPorts {
   shipments: ShipmentReadModel;
   /** The public content cache of published CMS pages (decision 0031). */
   contentCache: ContentCache;
+  /** Flash-sale campaigns (read model of the flash-sale actors, decision 0023). */
+  flashSales: FlashSaleReadModel;
+  /** Server-side admission limits of flash-sale orders. */
+  flashSaleLimits: FlashSaleAdmissionLimits;
 }
 
 /** Every area's routes, in registration order (a static path must come before a `:param` sibling). */
 export function gatewayRoutes(ports: GatewayPorts): RouteModule[] {
+  // One admission controller per gateway: orders and the campaign view share its queue figures.
+  const flashAdmission = new FlashSaleAdmission(ports.flashSaleLimits, ports.limiter);
   return [
     priceRoutes(ports),
     pricingRoutes(ports),
@@ -147,7 +157,7 @@ export function gatewayRoutes(ports: GatewayPorts): RouteModule[] {
     productBatchRoutes(ports),
     productImportRoutes(ports),
     productRoutes(ports),
-    orderRoutes(ports),
+    orderRoutes({ ...ports, flashAdmission }),
     orderLifecycleRoutes(ports),
     // Before memberRoutes: /v1/members/:userId/coupons is a static tail, harmless either way.
     couponRoutes(ports),
@@ -190,5 +200,6 @@ export function gatewayRoutes(ports: GatewayPorts): RouteModule[] {
     presaleRoutes(),
     cmsRoutes(ports),
     contentRoutes(ports),
+    flashSaleRoutes({ ...ports, flashAdmission }),
   ];
 }

@@ -47,3 +47,14 @@ export function groupOf(body: { groupBuyId?: string | undefined; groupId?: strin
   if (body.groupBuyId === undefined) return {};
   return { group: { groupBuyId: body.groupBuyId, ...(body.groupId ? { groupId: body.groupId } : {}) } };
 }
+
+/** What the order records of the quote: the promotions applied, and the coupons it must reserve. */
+export function promotionsAndCoupons(quote: CheckoutQuote) {
+  const promotions = quote.applied.flatMap((a) =>
+    "promotionId" in a
+      ? [{ promotionId: a.promotionId, name: a.name, type: a.type, discount: a.discount }]
+      : [],
+  );
+  const coupons = quote.coupons.map(({ couponId, discount }) => ({ couponId, discount }));
+  return { ...(promotions.length > 0 ? { promotions } : {}), ...(coupons.length > 0 ? { coupons } : {}) };
+}

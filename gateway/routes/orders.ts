@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Context } from "hono";
+import type { z } from "zod";
 import {
   type Address,
   type AllocatedLine,
@@ -17,11 +18,12 @@ import type { Catalogue, OrderReadModel, PriceRuleStore, PromotionStore } from "
 import { ProblemError } from "../problem.ts";
 import { codeSchema } from "../schemas.ts";
 import { idempotencyKey, parseBody, parseParam, parseQuery } from "../validate.ts";
-import { type CheckoutQuote, priceCheckout } from "./checkout-pricing.ts";
+import { priceCheckout } from "./checkout-pricing.ts";
+import { type CampaignSnapshot, type FlashSaleAdmission, flashSaleOrder } from "./flash-sale-admission.ts";
 import { pinnedWarehouse } from "./freight-checkout.ts";
 import { groupBuyProblem } from "./group-buys.ts";
 import { requireOnSale } from "./listing-check.ts";
-import { groupOf, orderLines, presaleOf } from "./order-placement.ts";
+import { groupOf, orderLines, presaleOf, promotionsAndCoupons } from "./order-placement.ts";
 import {
   mergeCandidates,
   orderPage,
@@ -33,12 +35,16 @@ import {
 } from "./order-responses.ts";
 import { addressBody, listQuery, mergeQuery, placeBody, statsQuery } from "./order-schemas.ts";
 
+type PlaceBody = z.infer<typeof placeBody>;
+
 export interface OrderRouteDeps extends FreightPorts {
   priceRules: PriceRuleStore;
   promotions: PromotionStore;
   orders: OrderReadModel;
   catalogue: Pick<Catalogue, "spuOfSkus">;
   paymentTimeoutMs: number;
+  /** Admission control of flash-sale orders (decision 0023). */
+  flashAdmission: FlashSaleAdmission;
 }
 
 /** The parts of the order actor's `get` reply these routes read. */
@@ -58,17 +64,6 @@ export function orderIdFor(principal: string, key: string): string {
     .digest("base64url")
     .slice(0, 22)
     .replace(/[^A-Za-z0-9]/g, "x")}`;
-}
-
-/** What the order records of the quote: the promotions applied, and the coupons it must reserve. */
-function promotionsAndCoupons(quote: CheckoutQuote) {
-  const promotions = quote.applied.flatMap((a) =>
-    "promotionId" in a
-      ? [{ promotionId: a.promotionId, name: a.name, type: a.type, discount: a.discount }]
-      : [],
-  );
-  const coupons = quote.coupons.map(({ couponId, discount }) => ({ couponId, discount }));
-  return { ...(promotions.length > 0 ? { promotions } : {}), ...(coupons.length > 0 ? { coupons } : {}) };
 }
 
 /** The order masking policy (the same one sockets and exports apply), for this caller. */
@@ -101,47 +96,56 @@ export function orderRoutes(deps: OrderRouteDeps) {
       async (c) => {
         const key = idempotencyKey(c, true);
         const body = await parseBody(c, placeBody);
-        await requireOnSale(
-          kit,
-          c,
-          deps.catalogue,
-          body.lines.map((l) => l.sku),
+        if (body.campaignId === undefined) return c.json(await place(c, key, body), 201);
+        // A flash sale: the campaign's read answers the sold-out fast path; admission bounds the rest.
+        const admission = deps.flashAdmission;
+        const placed = flashSaleOrder(kit, c, admission, body.campaignId, body.userId, (cp) =>
+          place(c, key, body, cp),
         );
-        // Priced afresh exactly as POST /v1/checkout/quote prices (resolver, promotions, points).
-        const quote = await priceCheckout(kit, c, deps, body);
-        if (body.quoteId !== undefined && body.quoteId !== quote.quoteId)
-          throw new ProblemError(409, "quote-changed", "the price changed since the quote; quote again", {
-            field: "quoteId",
-            quoteId: quote.quoteId,
-            amounts: quote.amounts,
-          });
-        const placed = await command(
-          c,
-          "order",
-          orderIdFor(kit.meta(c).by, key),
-          {
-            type: "place",
-            userId: body.userId,
-            lines: orderLines(quote).map((l) => ({ ...l, ...pinnedWarehouse(quote.routing, l.sku) })),
-            address: body.address,
-            channel: body.channel,
-            // Promotions here; the actor adds the points (the same capped amount) itself.
-            discount: quote.amounts.discount - quote.points.spent,
-            freight: quote.amounts.freight,
-            paymentTimeoutMs: deps.paymentTimeoutMs,
-            ...(quote.points.spent > 0 ? { pointsToSpend: quote.points.spent } : {}),
-            ...(body.campaignId ? { campaignId: body.campaignId } : {}),
-            ...promotionsAndCoupons(quote),
-            ...(body.quoteId ? { quoteId: body.quoteId } : {}),
-            ...groupOf(body),
-            ...(quote.routing ? { routing: quote.routing } : {}),
-            ...presaleOf(quote),
-          },
-          idempotentCommand(c, "place", key, body),
-        ).catch(groupBuyProblem);
-        return c.json(placed, 201);
+        return c.json(await placed, 201);
       },
     );
+
+    async function place(c: Context, key: string, body: PlaceBody, campaign?: CampaignSnapshot) {
+      await requireOnSale(
+        kit,
+        c,
+        deps.catalogue,
+        body.lines.map((l) => l.sku),
+      );
+      // Priced afresh exactly as POST /v1/checkout/quote prices (resolver, promotions, points).
+      const quote = await priceCheckout(kit, c, deps, { ...body, ...(campaign ? { campaign } : {}) });
+      if (body.quoteId !== undefined && body.quoteId !== quote.quoteId)
+        throw new ProblemError(409, "quote-changed", "the price changed since the quote; quote again", {
+          field: "quoteId",
+          quoteId: quote.quoteId,
+          amounts: quote.amounts,
+        });
+      return command(
+        c,
+        "order",
+        orderIdFor(kit.meta(c).by, key),
+        {
+          type: "place",
+          userId: body.userId,
+          lines: orderLines(quote).map((l) => ({ ...l, ...pinnedWarehouse(quote.routing, l.sku) })),
+          address: body.address,
+          channel: body.channel,
+          // Promotions here; the actor adds the points (the same capped amount) itself.
+          discount: quote.amounts.discount - quote.points.spent,
+          freight: quote.amounts.freight,
+          paymentTimeoutMs: deps.paymentTimeoutMs,
+          ...(quote.points.spent > 0 ? { pointsToSpend: quote.points.spent } : {}),
+          ...(campaign ? { campaignId: campaign.campaignId, campaignSku: campaign.sku } : {}),
+          ...promotionsAndCoupons(quote),
+          ...(body.quoteId ? { quoteId: body.quoteId } : {}),
+          ...groupOf(body),
+          ...(quote.routing ? { routing: quote.routing } : {}),
+          ...presaleOf(quote),
+        },
+        idempotentCommand(c, "place", key, body),
+      ).catch(groupBuyProblem);
+    }
 
     define(
       {

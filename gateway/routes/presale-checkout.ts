@@ -65,6 +65,7 @@ export async function pricePresale(
   };
   return {
     quoteId,
+    campaign: null,
     amounts,
     lines: [
       {
