@@ -245,10 +245,5 @@ export type {
   ProductSkuInput,
 } from "./catalogue-ports.ts";
 export type { CouponReadModel, MemberCouponItem, MemberCouponStatus } from "./coupon-ports.ts";
-export type {
-  FlashSaleAdmissionLimits,
-  FlashSaleListItem,
-  FlashSaleReadModel,
-  FlashSaleStatus,
-} from "./flash-sale-ports.ts";
+export type { FlashSaleAdmissionLimits, FlashSaleReadModel } from "./flash-sale-ports.ts";
 export type { MemberFiguresItem, MemberTagItem, SegmentItem, SegmentStore } from "./segment-ports.ts";

@@ -18,6 +18,7 @@ import type { PriceRuleStore, PromotionStore } from "../ports.ts";
 import { ProblemError } from "../problem.ts";
 import { type AppliedCoupon, couponDiscounts } from "./coupon-checkout.ts";
 import { type CampaignSnapshot, campaignQuote } from "./flash-sale-admission.ts";
+import { otherLines, withCampaignLine } from "./flash-sale-checkout.ts";
 import { requireServed, routeCart } from "./freight-checkout.ts";
 import { priceGroupBuy } from "./group-buy-checkout.ts";
 import { pricePresale } from "./presale-checkout.ts";
@@ -126,17 +127,9 @@ export async function priceCheckout(
   const couponIds = req.couponIds ?? [];
   if (couponIds.length > 0 && req.userId === undefined)
     throw new ProblemError(400, "validation", "coupons need the buyer: send userId", { field: "userId" });
-  // A flash-sale line is priced at the campaign price, outside promotions and coupons (decision 0023):
-  // the resolver, the engine and coupons see the other lines only (the SKU need not have a list price).
+  // A flash-sale line: the campaign price, outside promotions and coupons (decision 0023).
   const campaign = req.campaign;
-  if (campaign && !req.lines.some((l) => l.sku === campaign.sku))
-    throw new ProblemError(
-      400,
-      "validation",
-      `flash sale ${campaign.campaignId} sells ${campaign.sku}; the cart has no such line`,
-      { field: "campaignId" },
-    );
-  const others = campaign ? req.lines.filter((l) => l.sku !== campaign.sku) : req.lines;
+  const others = otherLines(req.lines, campaign);
   const skus = others.map((l) => l.sku);
   const [profile, live, facts] = await Promise.all([
     req.userId === undefined ? undefined : kit.read<Profile>(c, "member", req.userId),
@@ -171,30 +164,8 @@ export async function priceCheckout(
           },
           live.map(toPromotion),
         );
-  // The lines in the cart's order: the flash-sale line at the campaign price, no promotion on it.
-  let j = 0;
-  const merged = req.lines.map((l) => {
-    if (campaign && l.sku === campaign.sku) {
-      const amount = campaign.price * l.qty;
-      return {
-        line: { sku: l.sku, qty: l.qty, unitPrice: campaign.price, discount: 0, paid: amount },
-        source: "flash-sale",
-        cart: null,
-      };
-    }
-    const k = j++;
-    return { line: promoted!.lines[k]!, source: priced.lines[k]!.source as string, cart: cart[k]! };
-  });
-  const campaignItems = merged.reduce((n, m) => n + (m.cart === null ? m.line.unitPrice * m.line.qty : 0), 0);
-  const outcome = {
-    items: (promoted?.items ?? 0) + campaignItems,
-    discount: promoted?.discount ?? 0,
-    lines: merged.map((m) => m.line),
-    applied: promoted?.applied ?? [],
-    gifts: promoted?.gifts ?? [],
-    freeShipping: promoted?.freeShipping ?? false,
-    hints: promoted?.hints ?? [],
-  };
+  const sources = priced.lines.map((l) => l.source as string);
+  const { merged, outcome } = withCampaignLine(req.lines, campaign, promoted, sources, cart);
   // Coupons (decision 0020): priced on what each line still costs after promotions, read from their actors.
   const coupons =
     couponIds.length === 0 || req.userId === undefined
