@@ -27,7 +27,7 @@ import { type GatewayPorts, gatewayRoutes } from "./routes/index.ts";
 import { MemoryCatalogue } from "./testing-catalogue.ts";
 import { memoryContentCache } from "./testing-cms.ts";
 import { emptyCoupons } from "./testing-coupons.ts";
-import { emptyFlashSales } from "./testing-flash-sales.ts";
+import { flashSalePorts } from "./testing-flash-sales.ts";
 import { memoryFreight } from "./testing-freight.ts";
 import { MemoryLoginThrottle, MemoryUsers, missingChannels, missingStaff } from "./testing-identity.ts";
 import { emptyNotifications, emptyWebhooks } from "./testing-notifications.ts";
@@ -200,8 +200,7 @@ export function fakeGateway(options: { channels?: Record<ChannelName, SimulatedC
     catalogue,
     coupons: emptyCoupons(),
     purchasing: emptyPurchasing(),
-    flashSales: emptyFlashSales(),
-    flashSaleLimits: { queueMax: 500, queuePerUnit: 2, userRatePerSecond: 5 },
+    ...flashSalePorts(),
     orders,
     payments: {
       channels: options.channels ?? missingChannels(),
