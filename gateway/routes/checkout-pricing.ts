@@ -43,7 +43,6 @@ export interface CheckoutRequest {
   address?: { region: string };
   /** A presale order (decision 0024): deposit now, balance later (`pricePresale`). */
   presaleId?: string;
-  /** The flash-sale campaign `campaignId` names, as its actor reads now (decision 0023). */
   campaign?: CampaignSnapshot;
 }
 
@@ -102,7 +101,6 @@ export interface CheckoutQuote {
     balanceTo: string;
     explanation: Explanation;
   };
-  /** The flash sale the cart buys from: its line is priced at the campaign price (decision 0023). */
   campaign: { campaignId: string; sku: string; price: number; status: string; remaining: number } | null;
 }
 
@@ -127,15 +125,12 @@ export async function priceCheckout(
   const couponIds = req.couponIds ?? [];
   if (couponIds.length > 0 && req.userId === undefined)
     throw new ProblemError(400, "validation", "coupons need the buyer: send userId", { field: "userId" });
-  // A flash-sale line: the campaign price, outside promotions and coupons (decision 0023).
-  const campaign = req.campaign;
+  const { campaign } = req;
   const others = otherLines(req.lines, campaign);
-  const skus = others.map((l) => l.sku);
   const [profile, live, facts] = await Promise.all([
     req.userId === undefined ? undefined : kit.read<Profile>(c, "member", req.userId),
-    // A cart of the flash-sale line alone has nothing for promotions: no query (a rush stays off Postgres).
     others.length === 0 ? [] : deps.promotions.live(Date.now()),
-    deps.promotions.cartFacts(skus),
+    deps.promotions.cartFacts(others.map((l) => l.sku)),
   ]);
   const priced = await quoteLines(kit, c, deps.priceRules, { ...req, lines: others }, profile);
   const cart: CartLine[] = priced.lines.map((l) => {
@@ -151,21 +146,17 @@ export async function priceCheckout(
   });
   // A member reply from before these fields (or a partial fake) counts as no orders and no points.
   const firstOrder = profile ? !(profile.orders ?? []).some((o) => o.status !== "cancelled") : undefined;
-  const promoted =
-    cart.length === 0
-      ? null
-      : evaluate(
-          {
-            lines: cart,
-            now: Date.now(),
-            channel: req.channel,
-            memberLevel: priced.benefits.level,
-            ...(firstOrder === undefined ? {} : { firstOrder }),
-          },
-          live.map(toPromotion),
-        );
-  const sources = priced.lines.map((l) => l.source as string);
-  const { merged, outcome } = withCampaignLine(req.lines, campaign, promoted, sources, cart);
+  const promoted = evaluate(
+    {
+      lines: cart,
+      now: Date.now(),
+      channel: req.channel,
+      memberLevel: priced.benefits.level,
+      ...(firstOrder === undefined ? {} : { firstOrder }),
+    },
+    live.map(toPromotion),
+  );
+  const { merged, outcome, couponLines } = withCampaignLine(req.lines, campaign, promoted, priced, cart);
   // Coupons (decision 0020): priced on what each line still costs after promotions, read from their actors.
   const coupons =
     couponIds.length === 0 || req.userId === undefined
@@ -173,9 +164,7 @@ export async function priceCheckout(
       : await couponDiscounts(kit, c, {
           userId: req.userId,
           couponIds,
-          lines: merged.flatMap((m) =>
-            m.cart === null ? [] : [{ ...m.cart, qty: 1, unitPrice: m.line.paid }],
-          ),
+          lines: couponLines,
         });
   const couponShares = outcome.lines.map((l) =>
     coupons.reduce((n, cp) => n + (cp.lines.find((x) => x.sku === l.sku)?.discount ?? 0), 0),
@@ -205,7 +194,7 @@ export async function priceCheckout(
           region: req.address.region,
           lines,
           freeShipping,
-          ...(campaign ? { campaignSku: campaign.sku } : {}),
+          campaignSku: campaign?.sku,
         });
   if (routing !== null) requireServed(routing, lines);
   const freight = routing?.freight ?? 0;

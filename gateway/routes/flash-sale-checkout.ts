@@ -22,14 +22,15 @@ export function otherLines<L extends Line>(lines: readonly L[], campaign: Campai
 }
 
 /**
- * The promotion outcome of the other lines with the flash-sale line put back in the cart's order, at the
- * campaign price with no promotion on it; `merged[i].cart` is null for that line (coupons skip it).
+ * The promotion outcome of the other lines (the engine saw no promotions for a cart of the flash-sale line
+ * alone) with the flash-sale line put back in the cart's order, at the campaign price with no promotion on
+ * it; `merged[i].cart` is null for that line, and coupons skip it.
  */
 export function withCampaignLine(
   lines: readonly Line[],
   campaign: CampaignSnapshot | undefined,
-  promoted: PromotionOutcome | null,
-  sources: readonly string[],
+  promoted: PromotionOutcome,
+  priced: { lines: ReadonlyArray<{ source: string }> },
   cart: readonly CartLine[],
 ) {
   let j = 0;
@@ -43,17 +44,13 @@ export function withCampaignLine(
       };
     }
     const k = j++;
-    return { line: promoted!.lines[k]!, source: sources[k]!, cart: cart[k]! };
+    return { line: promoted.lines[k]!, source: priced.lines[k]!.source as string, cart: cart[k]! };
   });
   const campaignItems = merged.reduce((n, m) => n + (m.cart === null ? m.line.paid : 0), 0);
-  const outcome = {
-    items: (promoted?.items ?? 0) + campaignItems,
-    discount: promoted?.discount ?? 0,
-    lines: merged.map((m) => m.line),
-    applied: promoted?.applied ?? [],
-    gifts: promoted?.gifts ?? [],
-    freeShipping: promoted?.freeShipping ?? false,
-    hints: promoted?.hints ?? [],
-  };
-  return { merged, outcome };
+  const outcome = { ...promoted, items: promoted.items + campaignItems, lines: merged.map((m) => m.line) };
+  // Coupons price each other line on what it still costs after promotions.
+  const couponLines = merged.flatMap((m) =>
+    m.cart === null ? [] : [{ ...m.cart, qty: 1, unitPrice: m.line.paid }],
+  );
+  return { merged, outcome, couponLines };
 }

@@ -15,7 +15,7 @@ export interface FreightRequest {
   /** Units of this order already reserved per SKU and warehouse (re-routing counts them as its own). */
   held?: ReadonlyArray<{ sku: string; warehouse: string; qty: number }>;
   /** A flash-sale line's SKU (decision 0023): its units come from the campaign's allocation, not sellable. */
-  campaignSku?: string;
+  campaignSku?: string | undefined;
 }
 
 /**
