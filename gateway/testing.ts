@@ -27,7 +27,6 @@ import { type GatewayPorts, gatewayRoutes } from "./routes/index.ts";
 import { MemoryCatalogue } from "./testing-catalogue.ts";
 import { memoryContentCache } from "./testing-cms.ts";
 import { emptyCoupons } from "./testing-coupons.ts";
-import { flashSalePorts } from "./testing-flash-sales.ts";
 import { memoryFreight } from "./testing-freight.ts";
 import { MemoryLoginThrottle, MemoryUsers, missingChannels, missingStaff } from "./testing-identity.ts";
 import { emptyNotifications, emptyWebhooks } from "./testing-notifications.ts";
@@ -200,7 +199,6 @@ export function fakeGateway(options: { channels?: Record<ChannelName, SimulatedC
     catalogue,
     coupons: emptyCoupons(),
     purchasing: emptyPurchasing(),
-    ...flashSalePorts(),
     orders,
     payments: {
       channels: options.channels ?? missingChannels(),

@@ -19,6 +19,13 @@ export interface CampaignSnapshot {
 
 const KIND = "flash-sale";
 
+/** The admission limits when a gateway is built without them (the config's defaults). */
+export const FLASH_SALE_DEFAULTS: FlashSaleAdmissionLimits = {
+  queueMax: 2_000,
+  queuePerUnit: 2,
+  userRatePerSecond: 5,
+};
+
 /** What a quote says of the flash sale it priced in. */
 export const campaignQuote = (c: CampaignSnapshot) => ({
   campaignId: c.campaignId,

@@ -26,6 +26,15 @@ export interface FlashSaleRouteDeps {
 
 const KIND = "flash-sale";
 
+/** A read model with no campaigns, for a gateway built without the flash-sale read model. */
+export const NO_FLASH_SALES: FlashSaleReadModel = {
+  list: async (filter) => {
+    if (filter.cursor) throw new ProblemError(400, "validation", "unknown cursor", { field: "cursor" });
+    return { items: [], nextCursor: null };
+  },
+  progress: async () => [],
+};
+
 /** A campaign id from the caller and its idempotency key (a retried create reaches the same actor), else random. */
 function campaignIdFor(principal: string, key: string | undefined): string {
   const seed = key === undefined ? crypto.randomUUID() : `${principal}\u0000${key}`;

@@ -36,8 +36,8 @@ import { checkoutRoutes } from "./checkout.ts";
 import { cmsRoutes } from "./cms.ts";
 import { contentRoutes } from "./cms-content.ts";
 import { couponRoutes } from "./coupons.ts";
-import { FlashSaleAdmission } from "./flash-sale-admission.ts";
-import { flashSaleRoutes } from "./flash-sales.ts";
+import { FLASH_SALE_DEFAULTS, FlashSaleAdmission } from "./flash-sale-admission.ts";
+import { flashSaleRoutes, NO_FLASH_SALES } from "./flash-sales.ts";
 import { freightTemplateRoutes } from "./freight-templates.ts";
 import { groupBuyRoutes } from "./group-buys.ts";
 import { holdRoutes } from "./holds.ts";
@@ -139,16 +139,16 @@ export interface GatewayPorts {
   shipments: ShipmentReadModel;
   /** The public content cache of published CMS pages (decision 0031). */
   contentCache: ContentCache;
-  /** Flash-sale campaigns (read model of the flash-sale actors, decision 0023). */
-  flashSales: FlashSaleReadModel;
-  /** Server-side admission limits of flash-sale orders. */
-  flashSaleLimits: FlashSaleAdmissionLimits;
+  /** Flash-sale campaigns (read model of the flash-sale actors, decision 0023); none when absent. */
+  flashSales?: FlashSaleReadModel;
+  /** Server-side admission limits of flash-sale orders (defaults when absent). */
+  flashSaleLimits?: FlashSaleAdmissionLimits;
 }
 
 /** Every area's routes, in registration order (a static path must come before a `:param` sibling). */
 export function gatewayRoutes(ports: GatewayPorts): RouteModule[] {
   // One admission controller per gateway: orders and the campaign view share its queue figures.
-  const flashAdmission = new FlashSaleAdmission(ports.flashSaleLimits, ports.limiter);
+  const flashAdmission = new FlashSaleAdmission(ports.flashSaleLimits ?? FLASH_SALE_DEFAULTS, ports.limiter);
   return [
     priceRoutes(ports),
     pricingRoutes(ports),
@@ -200,6 +200,6 @@ export function gatewayRoutes(ports: GatewayPorts): RouteModule[] {
     presaleRoutes(),
     cmsRoutes(ports),
     contentRoutes(ports),
-    flashSaleRoutes({ ...ports, flashAdmission }),
+    flashSaleRoutes({ flashSales: ports.flashSales ?? NO_FLASH_SALES, flashAdmission }),
   ];
 }
