@@ -140,7 +140,7 @@ export async function startActorHost(
   const subscriptions = new PostgresWebhookSubscriptions(sql, infra.secrets);
   const sender = webhookSenderService(subscriptions, webhookOptions, infra.metrics);
   for (const [kind, service] of notificationServices(notify, sender)) services.set(kind, service);
-  for (const [kind, service] of logisticsServices(infra.carriers, alert)) services.set(kind, service);
+  for (const [kind, service] of logisticsServices(infra.carriers, alert, notify)) services.set(kind, service);
   const actorNode = new ActorNode(
     infra.nc,
     ACTOR_KINDS,

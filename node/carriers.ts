@@ -13,6 +13,7 @@ import {
   type TrackingEvent,
   verifyWebhook,
 } from "../actors/carrier/index.ts";
+import type { NotificationInput, Notify } from "../actors/notification/index.ts";
 import type { EffectService, MetricsRegistry } from "../actors/runtime/index.ts";
 import {
   CARRIER_GATEWAY_KIND,
@@ -118,10 +119,41 @@ export function carrierGatewayService(network: CarrierNetwork): EffectService {
 }
 
 /** The `logistics-alerts` effect service: a shipment's alert onto the operations alert path. */
-export function logisticsAlertService(alert: (a: object) => void): EffectService {
-  return async (_id, cmd) => {
-    alert({ ...(cmd.alert as object), dashboard: "logistics" });
+export function logisticsAlertService(alert: (a: object) => void, notify?: Notify): EffectService {
+  return async (id, cmd) => {
+    const body = cmd.alert as LogisticsAlert;
+    alert({ ...body, dashboard: "logistics" });
+    // The operators' notification list (decision 0030) keeps it until acknowledged; its key makes the
+    // runtime's re-sent effect (at least once) the same notification.
+    if (notify) await notify(logisticsNotification(id, body));
     return { ok: true, value: null };
+  };
+}
+
+interface LogisticsAlert {
+  kind?: string;
+  level?: string;
+  reason?: string;
+  detail?: string;
+}
+
+/** A shipment alert as an operator notification: `lateShipment`, `shipmentException`, `shipmentWaybillRefused`. */
+export function logisticsNotification(shipmentId: string, a: LogisticsAlert): NotificationInput {
+  const kind =
+    a.kind === "shipmentLate"
+      ? "lateShipment"
+      : /^[a-z][A-Za-z0-9]{0,39}$/.test(a.kind ?? "")
+        ? a.kind!
+        : "shipmentAlert";
+  const severity = a.level === "critical" ? "critical" : a.level === "info" ? "info" : "warning";
+  const safe = (s: string) => s.replace(/[^A-Za-z0-9_:.-]/g, "_");
+  return {
+    kind,
+    severity,
+    source: "shipments",
+    subject: { kind: "shipment", id: shipmentId },
+    message: (a.detail ?? `${kind}: shipment ${shipmentId}`).slice(0, 500),
+    key: safe(`${kind}:${shipmentId}${a.reason ? `:${a.reason}` : ""}`).slice(0, 200),
   };
 }
 
@@ -144,9 +176,10 @@ export function carrierDesk(network: CarrierNetwork): CarrierDesk {
 export function logisticsServices(
   network: CarrierNetwork,
   alert: (a: object) => void,
+  notify?: Notify,
 ): Array<[string, EffectService]> {
   return [
     [CARRIER_GATEWAY_KIND, carrierGatewayService(network)],
-    [LOGISTICS_ALERTS_KIND, logisticsAlertService(alert)],
+    [LOGISTICS_ALERTS_KIND, logisticsAlertService(alert, notify)],
   ];
 }

@@ -69,6 +69,15 @@ test("shipments - an SLA promise set before a restart fires after it: the shipme
   };
   expect(view.sla.late).toBe(true);
   expect(Date.parse(view.sla.lateSince)).toBeGreaterThanOrEqual(promisedAt);
+  // Operators also get it in their notification list (decision 0030), until acknowledged.
+  const late = async () =>
+    (
+      (await api.call("GET", "/v1/notifications?kind=lateShipment")).body as {
+        items: Array<{ kind: string; severity: string; subject: { kind: string; id: string } | null }>;
+      }
+    ).items.filter((n) => n.subject?.id === "SLA-1:S1");
+  await waitFor(async () => (await late()).length > 0, 30_000, "a lateShipment notification");
+  expect(await late()).toMatchObject([{ kind: "lateShipment", severity: "warning" }]);
   // Fires once: later restarts and time raise nothing more.
   await node.stop();
   node = await startTestNode(ns);
