@@ -5,12 +5,14 @@
  *   order-flow   orders of 1–5 lines over 1,000 SKUs, paid by signed callback; orders/s and read-model lag
  *   fanout       1,000 Socket.IO dashboard clients during a hot-SKU sale: latency and p99 growth
  *   catalogue    operator product search at 100,000 products: p95 per query shape (target < 50 ms)
+ *   flash-campaign  a flash-sale campaign over HTTP, 10× buyers per unit: sold, refused, oversold, latency
  * Options: --quick, --stock N, --clients N, --repeats N, --rate N (open model, attempts/s),
  *          --budget S (seconds per variant run, default 25), --orders N (order-flow),
  *          --products N, --samples N (catalogue)
  */
 import { runCatalogue } from "./catalogue.ts";
 import { runFanout } from "./fanout.ts";
+import { runFlashCampaign } from "./flash-campaign.ts";
 import { runFlashSale, type VARIANTS } from "./flash-sale.ts";
 import { runOrderFlow } from "./order-flow.ts";
 import { runRecovery } from "./recovery.ts";
@@ -338,12 +340,76 @@ async function catalogue(): Promise<boolean> {
   return result.correct;
 }
 
+/** A flash-sale campaign through POST /v1/orders with 10× as many buyers as units (decision 0023). */
+async function flashCampaign(): Promise<boolean> {
+  const quick = flag("quick");
+  const o = {
+    stock: option("stock") ?? (quick ? 100 : 1_000),
+    clients: option("clients") ?? (quick ? 32 : 128),
+    factor: 10,
+    budgetSeconds: option("budget") ?? 120,
+    ...env,
+  };
+  log(
+    `flash-campaign: ${o.stock} units, ${o.stock * o.factor} buyers (one order each), ${o.clients} clients`,
+  );
+  const { result, correct } = await runFlashCampaign(o, log);
+  const rows = [
+    { what: "buyers (attempts)", value: `${result.buyers} (${result.attempts})` },
+    { what: "sold (201)", value: result.sold },
+    { what: "refused", value: `${result.refused} ${JSON.stringify(result.refusedBy)}` },
+    { what: "oversold", value: result.oversold },
+    { what: "units lost", value: result.lost },
+    { what: "errors", value: result.errors },
+    { what: "campaign actor", value: JSON.stringify(result.campaign) },
+    { what: "SKU actor", value: JSON.stringify(result.sku) },
+    { what: "sold out after (s)", value: result.sellOutSeconds.toFixed(2) },
+    { what: "attempts/s", value: Math.round(result.attemptsPerSecond) },
+    {
+      what: "latency ms p50 / p95 / p99 / max",
+      value: [result.p50, result.p95, result.p99, result.max].map((v) => v.toFixed(1)).join(" / "),
+    },
+  ];
+  const columns = [
+    { key: "what", label: "flash-sale campaign over HTTP" },
+    { key: "value", label: "" },
+  ];
+  log(`\n${table(rows, columns)}`);
+  const targets: Target[] = [
+    { name: "campaign oversold (units)", value: result.oversold, goal: "= 0", met: result.oversold === 0 },
+    { name: "campaign units lost", value: result.lost, goal: "= 0", met: result.lost === 0 },
+    {
+      name: "campaign sold (units)",
+      value: result.sold,
+      goal: `= ${result.stock}`,
+      met: result.sold === result.stock,
+    },
+    { name: "campaign order p99 (ms)", value: result.p99, goal: "(information)", met: true },
+  ];
+  log(`\n${targetLines(targets)}`);
+  const files = writeResults(
+    "flash-campaign",
+    { scenario: "flash-campaign", options: o, result, targets, correct },
+    {
+      title: "Flash-sale campaign over HTTP",
+      sections: [
+        `<p>${o.stock} units, ${o.stock * o.factor} buyers, ${o.clients} clients; every attempt a POST /v1/orders with the campaign.</p>`,
+        htmlTable(rows, columns),
+        htmlTargets(targets),
+      ],
+    },
+  );
+  log(`\nresults: ${files.json}\nreport:  ${files.html}`);
+  return correct;
+}
+
 const scenarios: Record<string, () => Promise<boolean>> = {
   "flash-sale": flashSale,
   recovery,
   "order-flow": orderFlow,
   fanout,
   catalogue,
+  "flash-campaign": flashCampaign,
 };
 
 const run = scenario ? scenarios[scenario] : undefined;
