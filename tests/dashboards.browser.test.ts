@@ -4,12 +4,12 @@
  * duplicate. Screenshots land in tests/artifacts/dashboard-<name>.png.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { existsSync, mkdirSync } from "node:fs";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import postgres from "postgres";
 import { io, type Socket } from "socket.io-client";
 import type { HubNode } from "../hub-node.ts";
 import { type DemoCall, payOrder, shipOrder } from "../scripts/demo-shopper.ts";
+import { ARTIFACTS, openDashboardBrowser, requireChromium } from "./support/browser.ts";
 import {
   ADMIN_PASSWORD,
   ApiClient,
@@ -21,8 +21,6 @@ import {
   waitFor,
 } from "./support/harness.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const ARTIFACTS = new URL("./artifacts/", import.meta.url).pathname;
 const ns = testNamespace("dashboards");
 const address = { region: "Shanghai", detail: "88 Nanjing Rd", phone: "13900000000", name: "Wang" };
 const WH = "WH-DB";
@@ -36,13 +34,8 @@ const pageErrors: string[] = [];
 const sockets: Socket[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `${CHROMIUM} is missing: the browser tests need the system Chromium; run \`bash scripts/setup-chromium.sh\``,
-    );
-  }
+  requireChromium();
   await requireServices();
-  mkdirSync(ARTIFACTS, { recursive: true });
   node = await startTestNode(ns, { ROLES: "gateway,actors,projector,realtime" }, { listen: true });
   base = `http://127.0.0.1:${node.server!.port}`;
   api = new ApiClient(base);
@@ -61,26 +54,10 @@ beforeAll(async () => {
     );
     await api.call("PUT", `/v1/skus/${sku}/price`, { listPrice: price });
   }
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless=new",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
-  const context = await browser.newContext({ viewport: { width: 1440, height: 960 }, locale: "zh-CN" });
-  page = await context.newPage();
-  page.on("pageerror", (error) => pageErrors.push(error.message));
-  page.on("console", (msg) => {
-    // The wrong-password attempt is an expected 401.
-    if (msg.type() === "error" && !msg.text().includes("401")) pageErrors.push(msg.text());
-  });
+  // The wrong-password attempt is an expected 401.
+  ({ browser, page } = await openDashboardBrowser({ width: 1440, height: 960 }, pageErrors, (text) =>
+    text.includes("401"),
+  ));
 }, 60_000);
 
 afterAll(async () => {

@@ -6,9 +6,9 @@
  * Screenshot: tests/artifacts/dashboard-logistics.png.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { existsSync, mkdirSync } from "node:fs";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import type { HubNode } from "../hub-node.ts";
+import { ARTIFACTS, openDashboardBrowser, requireChromium, signIn } from "./support/browser.ts";
 import {
   ApiClient,
   cleanupNamespace,
@@ -17,8 +17,6 @@ import {
   testNamespace,
 } from "./support/harness.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const ARTIFACTS = new URL("./artifacts/", import.meta.url).pathname;
 const ns = testNamespace("logistics-panel");
 let node: HubNode;
 let api: ApiClient;
@@ -82,10 +80,8 @@ async function figure(testid: string, value: number | string, timeoutMs = 30_000
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} is missing: run \`bash scripts/setup-chromium.sh\``);
+  requireChromium();
   await requireServices();
-  mkdirSync(ARTIFACTS, { recursive: true });
   node = await startTestNode(ns, { ROLES: "gateway,actors,projector,realtime" }, { listen: true });
   base = `http://127.0.0.1:${node.server!.port}`;
   api = new ApiClient(base);
@@ -94,22 +90,7 @@ beforeAll(async () => {
   await create("L-0");
   await waitWaybill("L-0");
   await node.projector!.caughtUp(30_000);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless=new",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--no-first-run",
-      "--disable-background-networking",
-    ],
-  });
-  const context = await browser.newContext({ viewport: { width: 1440, height: 1400 }, locale: "zh-CN" });
-  page = await context.newPage();
-  page.on("pageerror", (error) => pageErrors.push(error.message));
-  page.on("console", (msg) => {
-    if (msg.type() === "error") pageErrors.push(msg.text());
-  });
+  ({ browser, page } = await openDashboardBrowser({ width: 1440, height: 1400 }, pageErrors));
 }, 120_000);
 
 afterAll(async () => {
@@ -119,11 +100,7 @@ afterAll(async () => {
 }, 20_000);
 
 test("logistics panel - every figure follows the shipments live", async () => {
-  await page.goto(`${base}/dashboard/`);
-  await page.evaluate((token) => {
-    sessionStorage.setItem("hub.token", token);
-    sessionStorage.setItem("hub.user", "admin");
-  }, api.token!);
+  await signIn(page, base, api.token!);
   await page.goto(`${base}/dashboard/logistics.html`);
   await figure("status-awaiting_pickup", 1);
   await figure("kpi-in-transit", 0);

@@ -5,10 +5,10 @@
  * and the counts. Screenshot: tests/artifacts/dashboard-notifications.png.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { existsSync, mkdirSync } from "node:fs";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import type { HubNode } from "../hub-node.ts";
 import { PostgresNotifications } from "../storage/notifications/index.ts";
+import { ARTIFACTS, openDashboardBrowser, requireChromium, signIn } from "./support/browser.ts";
 import {
   ApiClient,
   cleanupNamespace,
@@ -17,8 +17,6 @@ import {
   testNamespace,
 } from "./support/harness.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const ARTIFACTS = new URL("./artifacts/", import.meta.url).pathname;
 const ns = testNamespace("ntfpage");
 
 let node: HubNode;
@@ -32,33 +30,13 @@ const raise = (key: string, severity: "info" | "warning" | "critical", message: 
   new PostgresNotifications(node.sql).raise({ kind: "testPage", severity, source: "tests", message, key });
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `${CHROMIUM} is missing: the browser tests need the system Chromium; run \`bash scripts/setup-chromium.sh\``,
-    );
-  }
+  requireChromium();
   await requireServices();
-  mkdirSync(ARTIFACTS, { recursive: true });
   node = await startTestNode(ns, { ROLES: "gateway,actors,projector,realtime" }, { listen: true });
   base = `http://127.0.0.1:${node.server!.port}`;
   api = new ApiClient(base);
   await api.login();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless=new",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--no-first-run",
-      "--disable-background-networking",
-    ],
-  });
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "zh-CN" });
-  page = await context.newPage();
-  page.on("pageerror", (error) => pageErrors.push(error.message));
-  page.on("console", (msg) => {
-    if (msg.type() === "error") pageErrors.push(msg.text());
-  });
+  ({ browser, page } = await openDashboardBrowser({ width: 1280, height: 900 }, pageErrors));
 }, 90_000);
 
 afterAll(async () => {
@@ -91,11 +69,7 @@ const listed = ([id, present]: [string, boolean]) =>
 test("notifications page - snapshot, live raise, acknowledge from the page and from elsewhere", async () => {
   const before = await raise("page:1", "critical", "对账差异：wechat 2 条");
   await raise("page:2", "warning", "SKU PG-1 低于安全库存");
-  await page.goto(`${base}/dashboard/`);
-  await page.evaluate((token) => {
-    sessionStorage.setItem("hub.token", token);
-    sessionStorage.setItem("hub.user", "admin");
-  }, api.token!);
+  await signIn(page, base, api.token!);
   await page.goto(`${base}/dashboard/notifications.html`);
   await until(
     () => document.querySelector('[data-testid="conn-status"]')?.getAttribute("data-state") === "connected",

@@ -6,9 +6,9 @@
  * Screenshot: tests/artifacts/dashboard-promotions.png.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { existsSync, mkdirSync } from "node:fs";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import type { HubNode } from "../hub-node.ts";
+import { ARTIFACTS, openDashboardBrowser, requireChromium, signIn } from "./support/browser.ts";
 import {
   ApiClient,
   cleanupNamespace,
@@ -17,8 +17,6 @@ import {
   testNamespace,
 } from "./support/harness.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const ARTIFACTS = new URL("./artifacts/", import.meta.url).pathname;
 const ns = testNamespace("promopanel");
 const DAY = 86_400_000;
 const address = { region: "Shanghai", detail: "88 Nanjing Rd", phone: "13900000000", name: "Wang" };
@@ -32,13 +30,8 @@ let templateId = "";
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `${CHROMIUM} is missing: the browser tests need the system Chromium; run \`bash scripts/setup-chromium.sh\``,
-    );
-  }
+  requireChromium();
   await requireServices();
-  mkdirSync(ARTIFACTS, { recursive: true });
   node = await startTestNode(ns, { ROLES: "gateway,actors,projector,realtime" }, { listen: true });
   base = `http://127.0.0.1:${node.server!.port}`;
   api = new ApiClient(base);
@@ -68,22 +61,7 @@ beforeAll(async () => {
   ).toBe(201);
   await node.projector!.caughtUp(30_000);
 
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless=new",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--no-first-run",
-      "--disable-background-networking",
-    ],
-  });
-  const context = await browser.newContext({ viewport: { width: 1440, height: 1100 }, locale: "zh-CN" });
-  page = await context.newPage();
-  page.on("pageerror", (error) => pageErrors.push(error.message));
-  page.on("console", (msg) => {
-    if (msg.type() === "error") pageErrors.push(msg.text());
-  });
+  ({ browser, page } = await openDashboardBrowser({ width: 1440, height: 1100 }, pageErrors));
 }, 90_000);
 
 afterAll(async () => {
@@ -124,11 +102,7 @@ const valueIs = ([testid, n]: [string, number]) =>
 
 test("promotions panel - opens with the coupon figures; a claim and a redemption after loading show up live", async () => {
   // Signed in as the API client is (the login page's own flow is covered by the dashboards test).
-  await page.goto(`${base}/dashboard/`);
-  await page.evaluate((token) => {
-    sessionStorage.setItem("hub.token", token);
-    sessionStorage.setItem("hub.user", "admin");
-  }, api.token!);
+  await signIn(page, base, api.token!);
   await page.goto(`${base}/dashboard/promotions.html`);
   await until(
     () => document.querySelector('[data-testid="conn-status"]')?.getAttribute("data-state") === "connected",

@@ -5,10 +5,10 @@
  * Screenshot: tests/artifacts/dashboard-warehouse.png.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { existsSync, mkdirSync } from "node:fs";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { warehouses } from "../actors/warehouse/index.ts";
 import type { HubNode } from "../hub-node.ts";
+import { ARTIFACTS, openDashboardBrowser, requireChromium, signIn } from "./support/browser.ts";
 import {
   ApiClient,
   cleanupNamespace,
@@ -17,8 +17,6 @@ import {
   testNamespace,
 } from "./support/harness.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const ARTIFACTS = new URL("./artifacts/", import.meta.url).pathname;
 const ns = testNamespace("wms-panel");
 const WH = "WH-P";
 let node: HubNode;
@@ -71,10 +69,8 @@ async function rows(testid: string, timeoutMs = 30_000, what = testid): Promise<
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} is missing: run \`bash scripts/setup-chromium.sh\``);
+  requireChromium();
   await requireServices();
-  mkdirSync(ARTIFACTS, { recursive: true });
   node = await startTestNode(ns, { ROLES: "gateway,actors,projector,realtime" }, { listen: true });
   base = `http://127.0.0.1:${node.server!.port}`;
   api = new ApiClient(base);
@@ -91,22 +87,7 @@ beforeAll(async () => {
       level: 1,
       capacity: 10,
     });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless=new",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--no-first-run",
-      "--disable-background-networking",
-    ],
-  });
-  const context = await browser.newContext({ viewport: { width: 1440, height: 960 }, locale: "zh-CN" });
-  page = await context.newPage();
-  page.on("pageerror", (error) => pageErrors.push(error.message));
-  page.on("console", (msg) => {
-    if (msg.type() === "error") pageErrors.push(msg.text());
-  });
+  ({ browser, page } = await openDashboardBrowser({ width: 1440, height: 960 }, pageErrors));
 }, 90_000);
 
 afterAll(async () => {
@@ -117,11 +98,7 @@ afterAll(async () => {
 
 test("warehouse panel - every figure follows the warehouse actor live", async () => {
   // Signed in (the token the login form would store), then the dashboard opens on an idle warehouse.
-  await page.goto(`${base}/dashboard/`);
-  await page.evaluate((token) => {
-    sessionStorage.setItem("hub.token", token);
-    sessionStorage.setItem("hub.user", "admin");
-  }, api.token!);
+  await signIn(page, base, api.token!);
   await page.goto(`${base}/dashboard/warehouse.html?code=${WH}`);
   await page.waitForFunction(
     () => document.querySelector('[data-testid="conn-status"]')?.getAttribute("data-state") === "connected",
