@@ -1,5 +1,6 @@
 import type { Socket } from "socket.io";
 import type { Logger } from "../actors/runtime/index.ts";
+import { CoalescedRefresh } from "./coalesced-refresh.ts";
 import type { DashboardSnapshots } from "./dashboard-rooms.ts";
 
 /** One refresh of the catalogue panel as clients receive it (event `panel`). */
@@ -22,20 +23,14 @@ export type ChangeSource = (onChange: () => void) => Promise<{ close(): Promise<
  */
 export class CataloguePanel {
   readonly #snapshots: DashboardSnapshots;
-  readonly #watchers: () => number;
   readonly #broadcast: (update: PanelUpdate) => void;
   readonly #changes: ChangeSource | undefined;
   readonly #log: Logger;
-  readonly #minIntervalMs: number;
   readonly #periodMs: number;
+  readonly #refresher: CoalescedRefresh;
   #latest: PanelUpdate | undefined;
-  #running = false;
-  #again = false;
-  #lastStarted = 0;
-  #timer: ReturnType<typeof setTimeout> | undefined;
   #period: ReturnType<typeof setInterval> | undefined;
   #listener: { close(): Promise<void> } | undefined;
-  #stopped = false;
 
   constructor(deps: {
     snapshots: DashboardSnapshots;
@@ -48,12 +43,15 @@ export class CataloguePanel {
     periodMs?: number;
   }) {
     this.#snapshots = deps.snapshots;
-    this.#watchers = deps.watchers;
     this.#broadcast = deps.broadcast;
     this.#changes = deps.changes;
     this.#log = deps.log;
-    this.#minIntervalMs = deps.minIntervalMs ?? 250;
     this.#periodMs = deps.periodMs ?? 30_000;
+    this.#refresher = new CoalescedRefresh({
+      run: () => this.#refresh(),
+      watchers: deps.watchers,
+      minIntervalMs: deps.minIntervalMs ?? 250,
+    });
   }
 
   async start(): Promise<void> {
@@ -69,9 +67,8 @@ export class CataloguePanel {
   }
 
   async stop(): Promise<void> {
-    this.#stopped = true;
+    this.#refresher.stop();
     clearInterval(this.#period);
-    clearTimeout(this.#timer);
     await this.#listener?.close().catch(() => undefined);
   }
 
@@ -86,32 +83,16 @@ export class CataloguePanel {
   }
 
   requestRefresh(): void {
-    if (this.#stopped || this.#watchers() === 0) return;
-    if (this.#running) {
-      this.#again = true;
-      return;
-    }
-    if (this.#timer) return;
-    const wait = Math.max(0, this.#lastStarted + this.#minIntervalMs - Date.now());
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      void this.#refresh();
-    }, wait);
+    this.#refresher.request();
   }
 
   async #refresh(): Promise<void> {
-    this.#running = true;
-    this.#again = false;
-    this.#lastStarted = Date.now();
     try {
       const { asOf, data } = await this.#snapshots.snapshot("catalogue");
       this.#latest = { dashboard: "catalogue", asOf, data };
       this.#broadcast(this.#latest);
     } catch (error) {
       this.#log.warn("catalogue panel refresh failed; next change or period retries", { error });
-    } finally {
-      this.#running = false;
-      if (this.#again) this.requestRefresh();
     }
   }
 }

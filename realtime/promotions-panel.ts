@@ -1,5 +1,6 @@
 import type { Socket } from "socket.io";
 import type { Logger } from "../actors/runtime/index.ts";
+import { CoalescedRefresh } from "./coalesced-refresh.ts";
 import type { DashboardSnapshots } from "./dashboard-rooms.ts";
 import type { FeedMessage } from "./dashboards.ts";
 
@@ -23,21 +24,15 @@ const FIGURE_KINDS: ReadonlySet<string> = new Set(["coupon-template", "flash-sal
  */
 export class PromotionsPanel {
   readonly #snapshots: DashboardSnapshots;
-  readonly #watchers: () => number;
   readonly #broadcast: (update: PromotionsPanelUpdate) => void;
   readonly #log: Logger;
-  readonly #minIntervalMs: number;
   readonly #periodMs: number;
+  readonly #refresher: CoalescedRefresh;
   #latest: PromotionsPanelUpdate | undefined;
   /** The newest log sequence of a figure event seen: a refresh below it is followed by another. */
   #wanted = 0;
   #chases = 0;
-  #running = false;
-  #again = false;
-  #lastStarted = 0;
-  #timer: ReturnType<typeof setTimeout> | undefined;
   #period: ReturnType<typeof setInterval> | undefined;
-  #stopped = false;
 
   constructor(deps: {
     snapshots: DashboardSnapshots;
@@ -48,12 +43,15 @@ export class PromotionsPanel {
     periodMs?: number;
   }) {
     this.#snapshots = deps.snapshots;
-    this.#watchers = deps.watchers;
     this.#broadcast = deps.broadcast;
     this.#log = deps.log;
-    // Order events are frequent under load: at most one re-read per second while someone watches.
-    this.#minIntervalMs = deps.minIntervalMs ?? 1_000;
     this.#periodMs = deps.periodMs ?? 15_000;
+    this.#refresher = new CoalescedRefresh({
+      run: () => this.#refresh(),
+      watchers: deps.watchers,
+      // Order events are frequent under load: at most one re-read per second while someone watches.
+      minIntervalMs: deps.minIntervalMs ?? 1_000,
+    });
   }
 
   start(): void {
@@ -61,9 +59,8 @@ export class PromotionsPanel {
   }
 
   stop(): void {
-    this.#stopped = true;
+    this.#refresher.stop();
     clearInterval(this.#period);
-    clearTimeout(this.#timer);
   }
 
   get latest(): PromotionsPanelUpdate | undefined {
@@ -86,23 +83,10 @@ export class PromotionsPanel {
   }
 
   requestRefresh(): void {
-    if (this.#stopped || this.#watchers() === 0) return;
-    if (this.#running) {
-      this.#again = true;
-      return;
-    }
-    if (this.#timer) return;
-    const wait = Math.max(0, this.#lastStarted + this.#minIntervalMs - Date.now());
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      void this.#refresh();
-    }, wait);
+    this.#refresher.request();
   }
 
   async #refresh(): Promise<void> {
-    this.#running = true;
-    this.#again = false;
-    this.#lastStarted = Date.now();
     try {
       const { asOf, data } = await this.#snapshots.snapshot("promotions");
       this.#latest = { dashboard: "promotions", asOf, data };
@@ -110,13 +94,10 @@ export class PromotionsPanel {
       // The projector has not written the newest event yet: look again (bounded; the period takes over).
       if (asOf < this.#wanted && this.#chases < 60) {
         this.#chases += 1;
-        this.#again = true;
+        this.#refresher.again();
       }
     } catch (error) {
       this.#log.warn("promotions panel refresh failed; the next event or period retries", { error });
-    } finally {
-      this.#running = false;
-      if (this.#again) this.requestRefresh();
     }
   }
 }
