@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { sign, verify } from "hono/jwt";
+import { SELF_ACCESS } from "../actors/permissions/index.ts";
 import { ProblemError } from "./problem.ts";
 
 const VERIFIED_CACHE_MAX = 10_000;
@@ -193,8 +194,12 @@ export function principalOf(c: Context): Principal {
   return c.get("principal" as never) as Principal;
 }
 
-/** RBAC at the button level: `area:action`, with `*` and `area:*` wildcards. */
+/**
+ * RBAC at the button level: `area:action`, with `*` and `area:*` wildcards. `self:access` (own account,
+ * sessions, second factor, the catalogue) is held by every signed-in user (actors/permissions).
+ */
 export function can(principal: Pick<Principal, "permissions">, permission: string): boolean {
+  if (permission === SELF_ACCESS) return true;
   const [area] = permission.split(":");
   return principal.permissions.some((p) => p === "*" || p === permission || p === `${area}:*`);
 }

@@ -137,7 +137,10 @@ export const BUILTIN_ROLES: ReadonlyMap<string, { permissions: readonly string[]
     ],
     [
       "user_admin",
-      { permissions: ["user:read", "user:write", "audit:read"], description: "Staff accounts and roles" },
+      {
+        permissions: ["user:read", "user:write", "audit:read", "session:read", "session:revoke"],
+        description: "Staff accounts and roles, sign-in sessions",
+      },
     ],
     [
       "review_moderator",

@@ -4,6 +4,7 @@
  * read from the running app's /openapi.json, so a new route is covered (or fails here) automatically.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { isCatalogued, PERMISSION_CATALOGUE, SELF_ACCESS } from "../actors/permissions/index.ts";
 import type { HubNode } from "../hub-node.ts";
 import {
   ApiClient,
@@ -15,9 +16,14 @@ import {
 
 /**
  * THE permission table: which built-in roles hold each permission (`admin` holds `*`, so everything).
- * A route whose permission is missing here fails the test until it is added.
+ * A route whose permission is missing here fails the test until it is added. Its names are exactly the
+ * permission catalogue's (actors/permissions/catalogue.ts), checked below.
  */
 const WHO_HOLDS: ReadonlyMap<string, readonly string[]> = new Map([
+  // Held implicitly by every signed-in user, granted by no role (see IMPLICIT).
+  [SELF_ACCESS, []],
+  ["session:read", ["user_admin"]],
+  ["session:revoke", ["user_admin"]],
   [
     "inventory:read",
     ["inventory_manager", "order_manager", "operator", "catalogue_manager", "viewer", "purchaser"],
@@ -142,8 +148,16 @@ async function operations(): Promise<Operation[]> {
   );
 }
 
+/** Permissions every signed-in user holds without any role granting them. */
+const IMPLICIT: ReadonlySet<string> = new Set([SELF_ACCESS]);
+
 const holds = (role: string, permission: string) =>
-  role === "admin" || (WHO_HOLDS.get(permission) ?? []).includes(role);
+  role === "admin" || IMPLICIT.has(permission) || (WHO_HOLDS.get(permission) ?? []).includes(role);
+
+test("permissions - the table names exactly the catalogued permissions", () => {
+  const catalogued = PERMISSION_CATALOGUE.map((p) => p.name).sort();
+  expect([...WHO_HOLDS.keys()].sort()).toEqual(catalogued);
+});
 
 test("permissions - the built-in roles are exactly the permission table", async () => {
   const roles = (await clients.get("admin")!.call("GET", "/v1/roles")).body as {
@@ -173,8 +187,11 @@ test("permissions - every route × every built-in role: 401 without a token, 403
     const describe = (who: string, res: { status: number; body: unknown }, wanted: string) =>
       `${op.method} ${op.path} [${op.permission ?? (op.public ? "public" : "any user")}] as ${who}: ${res.status} (wanted ${wanted}) ${JSON.stringify(res.body).slice(0, 160)}`;
 
-    if (!op.public && op.permission === undefined && op.path !== "/v1/me") {
+    if (!op.public && op.permission === undefined) {
       mismatches.push(`${op.method} ${op.path}: neither public nor guarded by a permission`);
+    }
+    if (op.permission !== undefined && !isCatalogued(op.permission)) {
+      mismatches.push(`${op.method} ${op.path}: permission ${op.permission} is not catalogued`);
     }
     if (op.permission && !WHO_HOLDS.has(op.permission)) {
       mismatches.push(`${op.method} ${op.path}: permission ${op.permission} is not in the table`);

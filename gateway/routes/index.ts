@@ -51,6 +51,7 @@ import { orderRoutingRoutes } from "./order-routing.ts";
 import { orderRoutes } from "./orders.ts";
 import { paymentStatementRoutes } from "./payment-statements.ts";
 import { paymentRoutes } from "./payments.ts";
+import { permissionRoutes } from "./permissions.ts";
 import { presaleRoutes } from "./presales.ts";
 import { priceRoutes } from "./prices.ts";
 import { pricingRoutes } from "./pricing.ts";
@@ -171,6 +172,7 @@ export function gatewayRoutes(ports: GatewayPorts): RouteModule[] {
     jobRoutes(ports),
     authRoutes(ports),
     userRoutes({ users: ports.staff, tokens: ports.tokens }),
+    permissionRoutes(),
     warehouseRoutes(ports),
     inventoryRoutes(ports),
     holdRoutes(ports),

@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { isGrantable, SELF_ACCESS } from "../../actors/permissions/index.ts";
 import { BuiltInRoleError, UnknownRoleError } from "../../storage/user-errors.ts";
 import type { GatewayKit } from "../app.ts";
 import type { StaffDirectory, StaffUser } from "../ports.ts";
@@ -62,6 +63,7 @@ export function userRoutes(deps: UserRouteDeps) {
         path: "/v1/me",
         summary: "The caller: user, roles and effective permissions (for hiding buttons)",
         tag: "Users",
+        permission: SELF_ACCESS,
         response: { status: 200, schema: meSchema, description: "The caller" },
       },
       (c) => {
@@ -225,6 +227,15 @@ export function userRoutes(deps: UserRouteDeps) {
       async (c) => {
         const name = parseParam(c.req.param("name"), roleNameSchema, "name");
         const body = await parseBody(c, roleBody);
+        const unknown = body.permissions.filter((p) => !isGrantable(p));
+        if (unknown.length > 0) {
+          throw new ProblemError(
+            422,
+            "unknown-permission",
+            `not in the permission catalogue (GET /v1/permissions): ${unknown.join(", ")}`,
+            { field: "permissions", permissions: unknown },
+          );
+        }
         try {
           const { created, role } = await deps.users.putRole({ name, ...body }, audit(c));
           return c.json(role, created ? 201 : 200);
