@@ -10,3 +10,26 @@ export {
   type PermissionDescription,
   SELF_ACCESS,
 } from "./catalogue.ts";
+/** Masking policies for personal data (decision 0037). */
+export {
+  BROAD_PII_PERMISSIONS,
+  MASKERS,
+  maskBankCard,
+  maskedView,
+  maskEmail,
+  maskIdCard,
+  maskName,
+  maskPhone,
+  maskPii,
+  maskStreet,
+  PII_FIELDS,
+  PII_PERMISSIONS,
+  type PiiField,
+  type PiiSubject,
+  type PiiView,
+  piiView,
+  redactForLog,
+  redactText,
+  unmaskedFields,
+  viewKey,
+} from "./masking.ts";
