@@ -5,6 +5,7 @@ import { groupBuys } from "../groupbuy/index.ts";
 import { inventory } from "../inventory/index.ts";
 import { members } from "../member/index.ts";
 import { payments } from "../payment/index.ts";
+import { maskPhone } from "../permissions/index.ts";
 import type { DecideContext, Decision, Effect, Reply } from "../runtime/index.ts";
 import { DomainError } from "../runtime/index.ts";
 import { type ActorCall, isoTime } from "../shared/index.ts";
@@ -596,7 +597,8 @@ export const orderHandlers = {
 /** The shipment `/ship` opens: the order's lines, destination and value; the phone masked for the label. */
 function shipmentOf(state: OrderState, orderId: string, c: Cmd<"ship">): Effect {
   const phone = state.address?.phone.replace(/\D/g, "") ?? "";
-  const masked = phone.length >= 7 ? `${phone.slice(0, 3)}****${phone.slice(-4)}` : "";
+  // A privacy waybill prints the masking policy's phone (decision 0037): the shipment never holds more.
+  const masked = phone.length >= 7 ? maskPhone(phone) : "";
   const warehouse = state.lines.find((l) => l.allocation.length > 0)?.allocation[0]?.warehouse;
   const declaredValue = state.lines.reduce((n, l) => n + l.qty * l.unitPrice - (l.discount ?? 0), 0);
   return effect(

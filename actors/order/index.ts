@@ -28,7 +28,6 @@ export {
   orderCommandSchema,
 } from "./commands.ts";
 export { amountsSchema, type OrderEvent, orderEventSchema } from "./events.ts";
-export { maskAddress, maskOrder, maskOrderEvents, PERSONAL_DATA_PERMISSION } from "./masking.ts";
 export { ORDER_STATUSES, type OrderState, type OrderStatus } from "./state.ts";
 export {
   type AllocatedLine,

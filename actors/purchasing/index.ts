@@ -34,7 +34,6 @@ export {
   type SupplierCommandInput,
   suppliers,
 } from "./calls.ts";
-export { maskContact, maskSupplier, SUPPLIER_CONTACT_PERMISSION } from "./masking.ts";
 export { PLAN_DEFAULTS, type PlanInput, type PlanSuggestion, suggestPurchase } from "./plan.ts";
 export { type PurchaseOrderRefusal, purchaseOrderHandlers } from "./po-actor.ts";
 export {

@@ -32,10 +32,21 @@ export const supplierContactSchema = z
   })
   .strict();
 
+/** Where payables are paid: the account number is a bank card number under the masking policy. */
+export const supplierBankAccountSchema = z
+  .object({
+    bank: text({ max: 100 }),
+    holder: text({ max: 200 }),
+    accountNo: z.string().regex(/^[0-9][0-9 ]{6,38}[0-9]$/, "digits, optionally grouped by spaces"),
+  })
+  .strict();
+export type SupplierBankAccount = z.infer<typeof supplierBankAccountSchema>;
+
 export const supplierProfileSchema = z
   .object({
     name: text({ max: 200 }),
     contact: supplierContactSchema.optional(),
+    bankAccount: supplierBankAccountSchema.optional(),
     skus: z.array(supplierSkuSchema).max(MAX_SUPPLIER_SKUS).optional(),
   })
   .strict();
@@ -76,6 +87,8 @@ export const supplierEventSchema = z.discriminatedUnion("type", [
     type: z.literal("profileSet"),
     name: z.string(),
     contact: supplierContactSchema.nullable(),
+    /** Absent (events before decision 0037 too): no bank account. */
+    bankAccount: supplierBankAccountSchema.optional(),
     /** Absent: the SKU list is unchanged. */
     skus: z.array(supplierSkuSchema).optional(),
     ...who,
@@ -102,6 +115,8 @@ export type SupplierStatus = "pending" | "approved" | "suspended";
 export interface SupplierState {
   name: string | null;
   contact: z.infer<typeof supplierContactSchema> | null;
+  /** Absent in snapshots taken before decision 0037: none. */
+  bankAccount?: SupplierBankAccount | null;
   status: SupplierStatus;
   skus: Map<string, { cost: number; leadTimeDays: number }>;
   createdAt: number | null;
@@ -121,6 +136,7 @@ const count = z.number().int().min(0);
 export const supplierStateSchema: z.ZodType<SupplierState> = z.object({
   name: z.string().nullable(),
   contact: supplierContactSchema.nullable(),
+  bankAccount: supplierBankAccountSchema.nullable().optional(),
   status: z.enum(["pending", "approved", "suspended"]),
   skus: mapSchema(skuEntry),
   createdAt: z.number().nullable(),
@@ -163,6 +179,7 @@ export function applySupplierEvent(s: SupplierState, e: SupplierEvent): Supplier
     case "profileSet":
       s.name = e.name;
       s.contact = e.contact;
+      s.bankAccount = e.bankAccount ?? null;
       if (e.skus)
         s.skus = new Map(e.skus.map((k) => [k.sku, { cost: k.cost, leadTimeDays: k.leadTimeDays }]));
       s.createdAt ??= e.at;
@@ -195,6 +212,7 @@ export function supplierView(code: string, s: SupplierState) {
     code,
     name: s.name,
     contact: s.contact,
+    bankAccount: s.bankAccount ?? null,
     status: s.status,
     skus: [...s.skus].map(([sku, v]) => ({ sku, ...v })).sort((a, b) => a.sku.localeCompare(b.sku)),
     rating: supplierRating(s),
@@ -222,6 +240,7 @@ export const supplierHandlers = {
       type: "profileSet",
       name: c.profile.name,
       contact: c.profile.contact ?? null,
+      ...(c.profile.bankAccount ? { bankAccount: c.profile.bankAccount } : {}),
       ...(skus ? { skus } : {}),
       at: ctx.now,
       by: by(ctx),

@@ -46,6 +46,7 @@ import { type JobDirectory, jobRoutes } from "./jobs.ts";
 import { memberRoutes } from "./members.ts";
 import { notificationRoutes } from "./notifications.ts";
 import { opsRoutes } from "./ops.ts";
+import { orderExportRoutes } from "./order-export.ts";
 import { orderLifecycleRoutes } from "./order-lifecycle.ts";
 import { orderRoutingRoutes } from "./order-routing.ts";
 import { orderRoutes } from "./orders.ts";
@@ -158,6 +159,8 @@ export function gatewayRoutes(ports: GatewayPorts): RouteModule[] {
     productBatchRoutes(ports),
     productImportRoutes(ports),
     productRoutes(ports),
+    // Static /v1/orders/export before /v1/orders/:orderId.
+    orderExportRoutes(ports),
     orderRoutes({ ...ports, flashAdmission }),
     orderLifecycleRoutes(ports),
     // Before memberRoutes: /v1/members/:userId/coupons is a static tail, harmless either way.

@@ -11,7 +11,10 @@ const orderStatus = z.enum(ORDER_STATUSES);
 const instant = z.string().describe("ISO 8601 time");
 const epochMillis = z.number().int().describe("Milliseconds since the epoch");
 
-/** An address as sent: masked (`张*`, `*******1234`, `***`) for callers without `customer:pii`. */
+/**
+ * An address as sent, masked per field type (decision 0037): the phone (`138****1234`) without
+ * `pii:phone`, the street (`***`) and receiver's name (`张*`) without `pii:address`; `customer:pii` both.
+ */
 export const addressView = z.strictObject({
   region: z.string(),
   detail: z.string(),

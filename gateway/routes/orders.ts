@@ -1,20 +1,13 @@
 import { createHash } from "node:crypto";
 import type { Context } from "hono";
 import type { z } from "zod";
-import {
-  type Address,
-  type AllocatedLine,
-  maskOrder,
-  mergeGroups,
-  PERSONAL_DATA_PERMISSION,
-  shipmentParcels,
-} from "../../actors/order/index.ts";
+import { type Address, type AllocatedLine, mergeGroups, shipmentParcels } from "../../actors/order/index.ts";
 import type { GatewayKit } from "../app.ts";
-import { can, principalOf } from "../auth.ts";
 import { pagedRead } from "../cursor.ts";
 import type { FreightPorts } from "../freight-ports.ts";
 import { idempotentCommand } from "../idempotency.ts";
-import type { Catalogue, OrderReadModel, PriceRuleStore, PromotionStore } from "../ports.ts";
+import { revealTo } from "../pii.ts";
+import type { AuditLog, Catalogue, OrderReadModel, PriceRuleStore, PromotionStore } from "../ports.ts";
 import { ProblemError } from "../problem.ts";
 import { codeSchema } from "../schemas.ts";
 import { idempotencyKey, parseBody, parseParam, parseQuery } from "../validate.ts";
@@ -45,6 +38,8 @@ export interface OrderRouteDeps extends FreightPorts {
   paymentTimeoutMs: number;
   /** Admission control of flash-sale orders (decision 0023). */
   flashAdmission: FlashSaleAdmission;
+  /** Where reads of unmasked personal data are recorded (`pii.read`, decision 0037). */
+  audit: AuditLog;
 }
 
 /** The parts of the order actor's `get` reply these routes read. */
@@ -66,17 +61,15 @@ export function orderIdFor(principal: string, key: string): string {
     .replace(/[^A-Za-z0-9]/g, "x")}`;
 }
 
-/** The order masking policy (the same one sockets and exports apply), for this caller. */
-function forCaller<T extends object>(c: Context, order: T): T {
-  return maskOrder(order, can(principalOf(c), PERSONAL_DATA_PERMISSION));
-}
-
 /** Orders: placing, reading, searching, statistics, shipment planning and address changes. */
 export function orderRoutes(deps: OrderRouteDeps) {
   return (kit: GatewayKit) => {
     const { define, command } = kit;
     const orderId = (c: Context) => parseParam(c.req.param("orderId"), codeSchema, "orderId");
     const readOrder = <T = OrderView>(c: Context, id: string) => kit.read<T>(c, "order", id);
+    // The masking policy (the same one sockets, exports and logs apply), audited when it unmasks.
+    const forCaller = <T>(c: Context, target: string | string[], value: T) =>
+      revealTo(c, deps.audit, "customer", target, value);
 
     define(
       {
@@ -197,7 +190,9 @@ export function orderRoutes(deps: OrderRouteDeps) {
           if (order.status === "awaiting_shipment")
             waiting.push({ orderId: item.orderId, address: order.address });
         }
-        return c.json({ userId: q.userId, groups: mergeGroups(waiting).map((g) => forCaller(c, g)) });
+        const groups = mergeGroups(waiting);
+        const targets = waiting.map((o) => `order/${o.orderId}`);
+        return c.json({ userId: q.userId, groups: await forCaller(c, targets, groups) });
       },
     );
     define(
@@ -224,7 +219,10 @@ export function orderRoutes(deps: OrderRouteDeps) {
         permission: "order:read",
         response: { status: 200, schema: orderView, description: "The order" },
       },
-      async (c) => c.json(forCaller(c, await readOrder<Record<string, unknown>>(c, orderId(c)))),
+      async (c) => {
+        const id = orderId(c);
+        return c.json(await forCaller(c, `order/${id}`, await readOrder<Record<string, unknown>>(c, id)));
+      },
     );
     define(
       {
@@ -240,9 +238,8 @@ export function orderRoutes(deps: OrderRouteDeps) {
         const id = orderId(c);
         const body = await parseBody(c, addressBody);
         const cmd = { type: "changeAddress", address: body.address };
-        return c.json(
-          forCaller(c, await command(c, "order", id, cmd, { id: `address:${crypto.randomUUID()}` })),
-        );
+        const reply = await command(c, "order", id, cmd, { id: `address:${crypto.randomUUID()}` });
+        return c.json(await forCaller(c, `order/${id}`, reply));
       },
     );
   };

@@ -75,7 +75,14 @@ export const supplierView = z.object({
   name: z.string(),
   contact: z
     .object({ name: z.string().optional(), phone: z.string().optional(), email: z.string().optional() })
-    .nullable(),
+    .nullable()
+    .describe(
+      "Name, phone and e-mail masked (李*, 138****5678, l***@example.com) without supplier:contact / pii:phone / pii:email",
+    ),
+  bankAccount: z
+    .object({ bank: z.string(), holder: z.string(), accountNo: z.string() })
+    .nullable()
+    .describe("Where payables are paid; accountNo masked to its last 4 digits without pii:bank_card"),
   status: z.enum(["pending", "approved", "suspended"]),
   skus: z.array(z.object({ sku: z.string(), cost: int, leadTimeDays: int })),
   rating: z.object({

@@ -1,8 +1,11 @@
 import type { Context } from "hono";
-import { maskSupplier, SUPPLIER_CONTACT_PERMISSION, suppliers } from "../../actors/purchasing/index.ts";
+import { z } from "zod";
+import { suppliers } from "../../actors/purchasing/index.ts";
 import type { GatewayKit } from "../app.ts";
-import { can, principalOf } from "../auth.ts";
+import { csvFile } from "../csv.ts";
 import { optionalIdempotency } from "../idempotency.ts";
+import { revealTo } from "../pii.ts";
+import type { AuditLog } from "../ports.ts";
 import type { PurchasingStore } from "../purchasing-ports.ts";
 import { codeSchema } from "../schemas.ts";
 import { parseBody, parseParam, parseQuery } from "../validate.ts";
@@ -14,8 +17,32 @@ import {
   supplierView,
 } from "./purchasing-schemas.ts";
 
+/** Suppliers one export holds at most (each row reads its supplier's actor). */
+const MAX_SUPPLIER_EXPORT = 500;
+const SUPPLIER_CSV_HEADER = [
+  "code",
+  "name",
+  "status",
+  "contactName",
+  "contactPhone",
+  "contactEmail",
+  "bank",
+  "accountHolder",
+  "accountNo",
+] as const;
+
+interface SupplierRecord {
+  code: string;
+  name: string;
+  status: string;
+  contact: { name?: string; phone?: string; email?: string } | null;
+  bankAccount: { bank: string; holder: string; accountNo: string } | null;
+}
+
 export interface SupplierRouteDeps {
   purchasing: PurchasingStore;
+  /** Where reads of unmasked personal data are recorded (`pii.read`, decision 0037). */
+  audit: AuditLog;
 }
 
 /** Suppliers (issue 12 item 1): onboarding with review, SKUs with cost and lead time, rating and grade. */
@@ -23,10 +50,10 @@ export function supplierRoutes(deps: SupplierRouteDeps) {
   return (kit: GatewayKit) => {
     const { define, command } = kit;
     const code = (c: Context) => parseParam(c.req.param("code"), codeSchema, "code");
-    // The contact person's phone and e-mail are masked without `supplier:contact` (as customers' without
-    // `customer:pii`).
+    // The masking policy (decision 0037): the contact person's name, phone and e-mail unmasked with
+    // `supplier:contact` or `pii:phone`/`pii:email`, the bank account number with `pii:bank_card` only.
     const view = (c: Context, supplier: object) =>
-      maskSupplier(supplier, can(principalOf(c), SUPPLIER_CONTACT_PERMISSION));
+      revealTo(c, deps.audit, "supplier", `supplier/${code(c)}`, supplier);
 
     define(
       {
@@ -39,6 +66,49 @@ export function supplierRoutes(deps: SupplierRouteDeps) {
         response: { status: 200, schema: supplierList, description: "Suppliers" },
       },
       async (c) => c.json({ items: await deps.purchasing.suppliers(parseQuery(c, supplierListQuery)) }),
+    );
+    define(
+      {
+        method: "get",
+        path: "/v1/suppliers/export",
+        summary: `Export suppliers in CSV (at most ${MAX_SUPPLIER_EXPORT}): contact and bank account masked per field type`,
+        tag: "Purchasing",
+        permission: "supplier:read",
+        query: supplierListQuery,
+        response: {
+          status: 200,
+          contentType: "text/csv",
+          schema: z.string(),
+          description: `CSV with the header ${SUPPLIER_CSV_HEADER.join(",")}`,
+        },
+      },
+      async (c) => {
+        const q = parseQuery(c, supplierListQuery);
+        const listed = await deps.purchasing.suppliers({
+          ...q,
+          limit: Math.min(q.limit, MAX_SUPPLIER_EXPORT),
+        });
+        // Contacts and bank accounts live in the supplier actors (the list keeps no personal data).
+        const records: SupplierRecord[] = [];
+        for (const s of listed) records.push(await kit.read<SupplierRecord>(c, suppliers.kind, s.code));
+        const targets = records.map((r) => `supplier/${r.code}`);
+        const shown = await revealTo(c, deps.audit, "supplier", targets, records);
+        const rows = shown.map((r) => [
+          r.code,
+          r.name,
+          r.status,
+          r.contact?.name,
+          r.contact?.phone,
+          r.contact?.email,
+          r.bankAccount?.bank,
+          r.bankAccount?.holder,
+          r.bankAccount?.accountNo,
+        ]);
+        return c.text(csvFile(SUPPLIER_CSV_HEADER, rows), 200, {
+          "content-type": "text/csv; charset=utf-8",
+          "content-disposition": 'attachment; filename="suppliers.csv"',
+        });
+      },
     );
     define(
       {
@@ -57,7 +127,9 @@ export function supplierRoutes(deps: SupplierRouteDeps) {
         const idempotency = optionalIdempotency(c);
         const body = await parseBody(c, supplierBody);
         const call = suppliers.upsert(id, { profile: body });
-        return c.json(view(c, await command(c, call.to.kind, id, call.cmd, idempotency("supplier", body))));
+        return c.json(
+          await view(c, await command(c, call.to.kind, id, call.cmd, idempotency("supplier", body))),
+        );
       },
     );
     define(
@@ -70,7 +142,7 @@ export function supplierRoutes(deps: SupplierRouteDeps) {
         permission: "supplier:read",
         response: { status: 200, schema: supplierView, description: "The supplier" },
       },
-      async (c) => c.json(view(c, await kit.read(c, suppliers.kind, code(c)))),
+      async (c) => c.json(await view(c, await kit.read(c, suppliers.kind, code(c)))),
     );
     define(
       {
@@ -88,9 +160,8 @@ export function supplierRoutes(deps: SupplierRouteDeps) {
         const idempotency = optionalIdempotency(c);
         const body = await parseBody(c, reviewBody);
         const call = suppliers.review(id, body);
-        return c.json(
-          view(c, await command(c, call.to.kind, id, call.cmd, idempotency("supplier-review", body))),
-        );
+        const reply = await command(c, call.to.kind, id, call.cmd, idempotency("supplier-review", body));
+        return c.json(await view(c, reply));
       },
     );
   };
