@@ -6,6 +6,7 @@ import type { Logger, MetricsRegistry, Subjects } from "../actors/runtime/index.
 import type { Config } from "../config.ts";
 import { can, type TokenService } from "../gateway/auth.ts";
 import { RealtimeHub } from "../realtime/hub.ts";
+import { PostgresAuditLog } from "../storage/audit-log.ts";
 import { cataloguePanelChannel } from "../storage/catalogue-search/panel.ts";
 import { flashSaleProgress } from "../storage/flash-sales/index.ts";
 import { notificationChannel, PostgresNotifications } from "../storage/notifications/index.ts";
@@ -75,6 +76,7 @@ export async function startRealtime(
     }),
     checkToken: (token) => tokens.check(token),
     can,
+    audit: new PostgresAuditLog(infra.sql),
     log: infra.log,
     metrics: infra.metrics,
     options: { coalesceMs: config.REALTIME_COALESCE },

@@ -1,7 +1,9 @@
 import type { Socket } from "socket.io";
+import type { PiiView } from "../actors/permissions/index.ts";
 import type { Logger } from "../actors/runtime/index.ts";
 import { StockCoalescer } from "./coalescer.ts";
 import {
+  CUSTOMER_VIEWS,
   DASHBOARDS,
   type DashboardName,
   dashboardsFor,
@@ -9,6 +11,8 @@ import {
   isDashboard,
   lowStockAlerts,
   messageFor,
+  revealable,
+  viewKey,
 } from "./dashboards.ts";
 import type { Delivery } from "./delivery.ts";
 import type { LogFollower } from "./log-follower.ts";
@@ -27,14 +31,15 @@ interface Subscription {
   joining: boolean;
   buffer: FeedMessage[];
   stock: StockCoalescer;
-  seesPersonalData: boolean;
+  /** What this socket may see of customers' personal data (decision 0037). */
+  view: PiiView;
 }
 
 /**
  * A socket subscribes to a dashboard with its last id (or none): it gets a snapshot or a replay of what
  * it missed, then joins the dashboard's live room, which shares one encoding per message. Rooms are per
- * view (full, or with personal data masked) so the masking policy costs one extra encoding, not one per
- * socket.
+ * view (which field types of personal data it shows unmasked) so the masking policy costs one encoding
+ * per view present, not one per socket.
  */
 export class DashboardRooms {
   readonly #follower: LogFollower;
@@ -122,8 +127,13 @@ export class DashboardRooms {
       joining: false,
       buffer: [],
       stock: new StockCoalescer(),
-      seesPersonalData: this.#auth.seesPersonalData(socket),
+      view: this.#auth.customerView(socket),
     };
+    await this.#auth.revealed(
+      socket,
+      `dashboard/${dashboard}`,
+      revealable(DASHBOARDS[dashboard].kinds, sub.view),
+    );
     this.#catchingUp.get(dashboard)!.set(socket, sub);
     const last =
       typeof request.lastEventId === "number" && Number.isInteger(request.lastEventId)
@@ -168,7 +178,7 @@ export class DashboardRooms {
   #goLive(socket: Socket, dashboard: DashboardName, sub: Subscription): void {
     this.#catchingUp.get(dashboard)!.delete(socket);
     if (!socket.connected) return;
-    void socket.join(liveRoom(dashboard, sub.seesPersonalData));
+    void socket.join(liveRoom(dashboard, sub.view));
     this.#onLive?.(socket, dashboard);
   }
 
@@ -191,7 +201,7 @@ export class DashboardRooms {
       for (const alert of lowStockAlerts(message)) this.#delivery.emit(socket, "alert", alert);
       return;
     }
-    this.#delivery.emit(socket, "event", { dashboard, ...messageFor(message, sub.seesPersonalData) });
+    this.#delivery.emit(socket, "event", { dashboard, ...messageFor(message, sub.view) });
   }
 
   /** An operations alert (projector stalled or parked an event) to every live dashboard on this node. */
@@ -207,20 +217,22 @@ export class DashboardRooms {
         this.#delivery.broadcast(liveRooms(dashboard), "alert", alert);
       return;
     }
-    const masked = messageFor(message, false);
-    if (masked === message) {
-      this.#delivery.broadcast(liveRooms(dashboard), "event", { dashboard, ...message });
-      return;
+    // One masked message per view present: views that see the same share its encoding.
+    const byMessage = new Map<FeedMessage, string[]>();
+    for (const view of CUSTOMER_VIEWS) {
+      const room = liveRoom(dashboard, view);
+      if (this.#delivery.members([room]) === 0) continue;
+      const shown = messageFor(message, view);
+      byMessage.set(shown, [...(byMessage.get(shown) ?? []), room]);
     }
-    this.#delivery.broadcast([liveRoom(dashboard, true)], "event", { dashboard, ...message });
-    this.#delivery.broadcast([liveRoom(dashboard, false)], "event", { dashboard, ...masked });
+    for (const [shown, rooms] of byMessage) this.#delivery.broadcast(rooms, "event", { dashboard, ...shown });
   }
 }
 
-function liveRoom(dashboard: DashboardName, seesPersonalData: boolean): string {
-  return `live:${dashboard}:${seesPersonalData ? "full" : "masked"}`;
+function liveRoom(dashboard: DashboardName, view: PiiView): string {
+  return `live:${dashboard}:${viewKey(view)}`;
 }
 
 function liveRooms(dashboard: DashboardName): string[] {
-  return [liveRoom(dashboard, true), liveRoom(dashboard, false)];
+  return CUSTOMER_VIEWS.map((view) => liveRoom(dashboard, view));
 }

@@ -1,5 +1,12 @@
 import { type InventoryEvent, stockMovement } from "../actors/inventory/index.ts";
-import { maskOrderEvents } from "../actors/order/index.ts";
+import {
+  maskPii,
+  PII_FIELDS,
+  type PiiField,
+  type PiiView,
+  unmaskedFields,
+  viewKey,
+} from "../actors/permissions/index.ts";
 
 /** Which actor kinds feed which dashboard, and the permission a viewer needs. */
 export const DASHBOARDS = {
@@ -85,9 +92,42 @@ export function lowStockAlerts(message: FeedMessage): Array<Record<string, unkno
     }));
 }
 
-/** A message as a viewer may see it: the order masking policy applies to live messages as to HTTP. */
-export function messageFor(message: FeedMessage, seesPersonalData: boolean): FeedMessage {
-  if (message.kind !== "order") return message;
-  const events = maskOrderEvents(message.events, seesPersonalData);
+/**
+ * A message as a viewer may see it: the masking policy (decision 0037) applies to live messages as to
+ * HTTP, to every kind (an order's address, a shipment's phone, …). The message itself when nothing is
+ * masked, so views that see the same share one encoding.
+ */
+export function messageFor(message: FeedMessage, view: PiiView): FeedMessage {
+  const events = maskPii(message.events, view);
   return events === message.events ? message : { ...message, events };
+}
+
+/** The field types a view shows unmasked in this message (what a socket's `pii.read` row names). */
+export function revealedIn(message: FeedMessage, view: PiiView): PiiField[] {
+  return unmaskedFields(message.events, view);
+}
+
+/**
+ * Every view a socket can have of customer data (one per subset of the field types), so a live message
+ * goes to each view's room masked once for all its members.
+ */
+export const CUSTOMER_VIEWS: readonly PiiView[] = Array.from(
+  { length: 2 ** PII_FIELDS.length },
+  (_, bits) => {
+    const fields = new Set(PII_FIELDS.filter((_f, i) => (bits >> i) & 1));
+    return { subject: "customer", fields, contactName: fields.has("address") } as const;
+  },
+);
+
+export { viewKey };
+
+/** Field types each kind's events carry unmasked in the log (shipments hold the waybill's masked phone). */
+const PII_OF_KIND: ReadonlyMap<string, readonly PiiField[]> = new Map([
+  ["order", ["phone", "address"] as const],
+]);
+
+/** The field types a view would see unmasked on these kinds' events (a subscription's `pii.read` row). */
+export function revealable(kinds: readonly string[], view: PiiView): PiiField[] {
+  const carried = new Set(kinds.flatMap((k) => PII_OF_KIND.get(k) ?? []));
+  return PII_FIELDS.filter((f) => carried.has(f) && view.fields.has(f));
 }

@@ -1,5 +1,14 @@
 import type { Socket } from "socket.io";
-import { DASHBOARDS, type DashboardName, type FeedMessage, messageFor } from "./dashboards.ts";
+import type { PiiView } from "../actors/permissions/index.ts";
+import {
+  CUSTOMER_VIEWS,
+  DASHBOARDS,
+  type DashboardName,
+  type FeedMessage,
+  messageFor,
+  revealable,
+  viewKey,
+} from "./dashboards.ts";
 import type { Delivery } from "./delivery.ts";
 import type { LogFollower } from "./log-follower.ts";
 import type { SocketAuth } from "./socket-auth.ts";
@@ -46,14 +55,16 @@ export class EntityRooms {
   onMessage(message: FeedMessage): void {
     const entity = `${message.kind}/${message.entityId}`;
     for (const buffer of this.#replaying.get(entity)?.values() ?? []) buffer.push(message);
-    const [full, masked] = entityRooms(entity);
-    if (this.#delivery.members([full, masked]) === 0) return;
-    const maskedMessage = messageFor(message, false);
-    if (maskedMessage === message) this.#delivery.broadcast([full, masked], "entity", message);
-    else {
-      this.#delivery.broadcast([full], "entity", message);
-      this.#delivery.broadcast([masked], "entity", maskedMessage);
+    if (this.#delivery.members(entityRooms(entity)) === 0) return;
+    // One masked message per view present: views that see the same share its encoding.
+    const byMessage = new Map<FeedMessage, string[]>();
+    for (const view of CUSTOMER_VIEWS) {
+      const room = entityRoom(entity, view);
+      if (this.#delivery.members([room]) === 0) continue;
+      const shown = messageFor(message, view);
+      byMessage.set(shown, [...(byMessage.get(shown) ?? []), room]);
     }
+    for (const [shown, rooms] of byMessage) this.#delivery.broadcast(rooms, "entity", shown);
   }
 
   async #watch(socket: Socket, request: { entity?: unknown; lastEventId?: unknown }) {
@@ -68,8 +79,9 @@ export class EntityRooms {
     if (!this.#auth.can(socket, DASHBOARDS[dashboard].permission))
       return { ok: false, error: `forbidden: needs ${DASHBOARDS[dashboard].permission}` };
     const entity = `${kind}/${id}`;
-    const seesPersonalData = this.#auth.seesPersonalData(socket);
-    const room = entityRooms(entity)[seesPersonalData ? 0 : 1]!;
+    const view = this.#auth.customerView(socket);
+    const room = entityRoom(entity, view);
+    await this.#auth.revealed(socket, entity, revealable([kind], view));
     const last =
       typeof request.lastEventId === "number" && Number.isInteger(request.lastEventId)
         ? request.lastEventId
@@ -87,12 +99,12 @@ export class EntityRooms {
     let lastSent = last;
     try {
       for await (const message of this.#follower.replayEntity(kind, id, last + 1, upTo)) {
-        this.#delivery.emit(socket, "entity", messageFor(message, seesPersonalData));
+        this.#delivery.emit(socket, "entity", messageFor(message, view));
         lastSent = message.id;
       }
       for (const message of buffer) {
         if (message.id <= lastSent) continue;
-        this.#delivery.emit(socket, "entity", messageFor(message, seesPersonalData));
+        this.#delivery.emit(socket, "entity", messageFor(message, view));
         lastSent = message.id;
       }
     } finally {
@@ -104,6 +116,10 @@ export class EntityRooms {
   }
 }
 
-function entityRooms(entity: string): [full: string, masked: string] {
-  return [`entity:${entity}:full`, `entity:${entity}:masked`];
+function entityRoom(entity: string, view: PiiView): string {
+  return `entity:${entity}:${viewKey(view)}`;
+}
+
+function entityRooms(entity: string): string[] {
+  return CUSTOMER_VIEWS.map((view) => entityRoom(entity, view));
 }

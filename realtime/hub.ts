@@ -9,7 +9,7 @@ import { EntityRooms } from "./entity-rooms.ts";
 import { LogFollower } from "./log-follower.ts";
 import { NotificationFeed, type NotificationSource } from "./notification-feed.ts";
 import { PromotionsPanel } from "./promotions-panel.ts";
-import { type Principal, SocketAuth } from "./socket-auth.ts";
+import { type PiiReadAudit, type Principal, SocketAuth } from "./socket-auth.ts";
 
 export type { DashboardSnapshots } from "./dashboard-rooms.ts";
 
@@ -64,6 +64,8 @@ export class RealtimeHub {
     cataloguePeriodMs?: number;
     /** Operator notifications for the live feed (decision 0030); without it there is no feed. */
     notifications?: NotificationSource;
+    /** Where subscriptions that show personal data unmasked are recorded (`pii.read`, decision 0037). */
+    audit?: PiiReadAudit;
   }) {
     this.#io = deps.io;
     this.#options = {
@@ -85,6 +87,7 @@ export class RealtimeHub {
       can: deps.can,
       log: deps.log,
       recheckMs: this.#options.tokenRecheckMs,
+      ...(deps.audit ? { audit: deps.audit } : {}),
     });
     this.#delivery = new Delivery(deps.io, this.#options.maxBufferedPackets, deps.metrics);
     const parts = { follower: this.#follower, auth: this.#auth, delivery: this.#delivery };

@@ -1,10 +1,21 @@
 import type { Server, Socket } from "socket.io";
-import { PERSONAL_DATA_PERMISSION } from "../actors/order/index.ts";
+import { type PiiField, type PiiView, piiView } from "../actors/permissions/index.ts";
 import type { Logger } from "../actors/runtime/index.ts";
 
 export interface Principal {
   username: string;
   permissions: string[];
+}
+
+/** Where reads of unmasked personal data are recorded (the gateway's audit log, `pii.read`). */
+export interface PiiReadAudit {
+  record(entry: {
+    principal: string;
+    action: string;
+    target: string;
+    requestId: string;
+    detail: Record<string, unknown>;
+  }): Promise<void>;
 }
 
 interface SocketSession {
@@ -24,6 +35,7 @@ export class SocketAuth {
   readonly #can: (principal: Principal, permission: string) => boolean;
   readonly #log: Logger;
   readonly #recheckMs: number;
+  readonly #audit: PiiReadAudit | undefined;
   readonly #sessions = new Map<Socket, SocketSession>();
   #recheckTimer: ReturnType<typeof setInterval> | undefined;
   #rechecking = false;
@@ -34,8 +46,10 @@ export class SocketAuth {
     can: (principal: Principal, permission: string) => boolean;
     log: Logger;
     recheckMs?: number;
+    audit?: PiiReadAudit;
   }) {
     this.#io = deps.io;
+    this.#audit = deps.audit;
     this.#checkToken = deps.checkToken;
     this.#can = deps.can;
     this.#log = deps.log;
@@ -71,9 +85,25 @@ export class SocketAuth {
     return session !== undefined && this.#can(session.principal, permission);
   }
 
-  /** Whether this socket's user may see customers' personal data (the order masking policy). */
-  seesPersonalData(socket: Socket): boolean {
-    return this.can(socket, PERSONAL_DATA_PERMISSION);
+  /** What this socket's user may see of customers' personal data (the masking policy, decision 0037). */
+  customerView(socket: Socket): PiiView {
+    return piiView((permission) => this.can(socket, permission), "customer");
+  }
+
+  /**
+   * One `pii.read` audit row for a subscription that shows personal data unmasked (decision 0037): once
+   * per subscription, not per message. Without an audit log (tests of other parts) nothing is written.
+   */
+  async revealed(socket: Socket, target: string, fields: readonly PiiField[]): Promise<void> {
+    const principal = this.#sessions.get(socket)?.principal.username;
+    if (fields.length === 0 || principal === undefined || this.#audit === undefined) return;
+    await this.#audit.record({
+      principal,
+      action: "pii.read",
+      target,
+      requestId: `socket:${socket.id}`,
+      detail: { fields: [...fields], door: "socket" },
+    });
   }
 
   #expireAt(socket: Socket, expiresAt: number): void {
