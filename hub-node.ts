@@ -9,7 +9,6 @@ import {
   type ActorNode,
   ConnectionWatch,
   clusterCoverage,
-  createLogger,
   type Logger,
   MetricsRegistry,
   openLeaseBuckets,
@@ -24,6 +23,7 @@ import { bootstrapIdentity, printNotice } from "./node/bootstrap.ts";
 import { carrierNetwork } from "./node/carriers.ts";
 import { connectNats, connectRedis, openMigratedDatabase } from "./node/connections.ts";
 import { composeGateway } from "./node/gateway.ts";
+import { nodeLogger } from "./node/logger.ts";
 import { notifier, notifyInBackground, projectorAlertNotification } from "./node/notifications.ts";
 import { PROJECTIONS, startProjector } from "./node/projector.ts";
 import { COVERAGE_CACHE_MS, coverageProbe, readinessCheck } from "./node/readiness.ts";
@@ -65,7 +65,8 @@ export async function startHubNode(
   options: { log?: Logger; listen?: boolean } = {},
 ): Promise<HubNode> {
   const nodeId = config.NODE_ID ?? `node-${randomBytes(4).toString("hex")}`;
-  const log = options.log ?? createLogger(config.LOG_LEVEL, { node: nodeId });
+  // Redacted by the masking policy: no personal data reaches the log (decision 0037).
+  const log = options.log ?? nodeLogger(config.LOG_LEVEL, { node: nodeId });
   const roles = new Set(config.ROLES);
   const metrics = new MetricsRegistry();
   const subjects = new Subjects(config.HUB_NAMESPACE);

@@ -40,7 +40,7 @@ export {
   type Resolution,
   type TimerRequest,
 } from "./kind.ts";
-export { createLogger, type Logger, type LogLevel, silentLogger } from "./log.ts";
+export { createLogger, type Logger, type LoggerOptions, type LogLevel, silentLogger } from "./log.ts";
 export { Counter, Gauge, Histogram, MetricsRegistry } from "./metrics.ts";
 export {
   type ActorRef,

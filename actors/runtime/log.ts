@@ -10,19 +10,35 @@ export interface Logger {
   child(fields: Record<string, unknown>): Logger;
 }
 
-export function createLogger(level: LogLevel = "info", base: Record<string, unknown> = {}): Logger {
+export interface LoggerOptions {
+  /**
+   * Applied to every line (message and fields) before it is written: the composition root passes the
+   * masking policy's log redaction (`redactForLog`, decision 0037), so no personal data reaches the log.
+   */
+  redact?: (line: Record<string, unknown>) => Record<string, unknown>;
+  /** Where lines go; stderr by default. */
+  sink?: (line: string) => void;
+}
+
+export function createLogger(
+  level: LogLevel = "info",
+  base: Record<string, unknown> = {},
+  options: LoggerOptions = {},
+): Logger {
   const min = ORDER[level];
+  const redact = options.redact ?? ((line) => line);
+  const sink = options.sink ?? ((text: string) => process.stderr.write(text));
   const write = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (ORDER[lvl] < min) return;
-    const line = { t: new Date().toISOString(), level: lvl, msg, ...base, ...fields };
-    process.stderr.write(`${JSON.stringify(line, errorReplacer)}\n`);
+    const line = redact({ t: new Date().toISOString(), level: lvl, msg, ...base, ...fields });
+    sink(`${JSON.stringify(line, errorReplacer)}\n`);
   };
   return {
     debug: (m, f) => write("debug", m, f),
     info: (m, f) => write("info", m, f),
     warn: (m, f) => write("warn", m, f),
     error: (m, f) => write("error", m, f),
-    child: (fields) => createLogger(level, { ...base, ...fields }),
+    child: (fields) => createLogger(level, { ...base, ...fields }, options),
   };
 }
 
