@@ -1,0 +1,312 @@
+/**
+ * Masking policies (issue 14 item 6, decision 0037) at every door, on real services: for each field type
+ * a caller without its permission sees it masked and one with it sees it unmasked, over HTTP, Socket.IO
+ * and CSV exports, with one `pii.read` audit row per request (or subscription); the node's logger never
+ * writes it unmasked. Order addresses carry phone and address; supplier records carry e-mail, phone and
+ * a bank account (bank card). No module stores ID-card numbers: the policy covers them (unit tests in
+ * actors/permissions) and the log door here.
+ */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { io, type Socket } from "socket.io-client";
+import type { HubNode } from "../hub-node.ts";
+import { nodeLogger } from "../node/logger.ts";
+import { UserStore } from "../storage/users.ts";
+import {
+  ApiClient,
+  cleanupNamespace,
+  requireServices,
+  startTestNode,
+  testNamespace,
+  waitFor,
+} from "./support/harness.ts";
+
+const ns = testNamespace("masking");
+let node: HubNode;
+let admin: ApiClient;
+let base: string;
+const sockets: Socket[] = [];
+const clients = new Map<string, ApiClient>();
+
+const ADDRESS = { region: "Shanghai Pudong", detail: "88 Hidden Lane", phone: "13912345678", name: "Li Lei" };
+const CONTACT = { name: "王五", phone: "13800001234", email: "wang.wu@example.com" };
+const BANK = { bank: "ICBC", holder: "Mask Supply Ltd", accountNo: "6222021234567890123" };
+
+/** One user per permission set: `none` reads orders and suppliers without any personal data. */
+const USERS: Record<string, string[]> = {
+  none: ["order:read", "supplier:read"],
+  phone: ["order:read", "supplier:read", "pii:phone"],
+  address: ["order:read", "supplier:read", "pii:address"],
+  email: ["order:read", "supplier:read", "pii:email"],
+  bank: ["order:read", "supplier:read", "pii:bank_card"],
+  broad: ["order:read", "supplier:read", "customer:pii", "supplier:contact"],
+};
+let orderId: string;
+
+beforeAll(async () => {
+  await requireServices();
+  node = await startTestNode(ns, { ROLES: "gateway,actors,projector,realtime" }, { listen: true });
+  base = `http://127.0.0.1:${node.server!.port}`;
+  admin = new ApiClient(base);
+  await admin.login();
+  const users = new UserStore(node.sql);
+  for (const [name, permissions] of Object.entries(USERS)) {
+    await node.sql`INSERT INTO roles (name, permissions, description)
+      VALUES (${`mask-${name}`}, ${permissions}, 'masking test') ON CONFLICT (name) DO NOTHING`;
+    await users.create(`mask-${name}`, `mask-${name}-password`, [`mask-${name}`]);
+    const client = new ApiClient(base);
+    await client.login(`mask-${name}`, `mask-${name}-password`);
+    clients.set(name, client);
+  }
+  await admin.call("PUT", "/v1/warehouses/WH-MASK", { name: "Mask", region: "east" });
+  await admin.call(
+    "POST",
+    "/v1/inventory/MASK-1/receipts",
+    { warehouse: "WH-MASK", qty: 100 },
+    {
+      "idempotency-key": "mask-stock",
+    },
+  );
+  await admin.call("PUT", "/v1/skus/MASK-1/price", { listPrice: 1_000 });
+  const supplier = await admin.call("PUT", "/v1/suppliers/SUP-MASK", {
+    name: "Mask Supply",
+    contact: CONTACT,
+    bankAccount: BANK,
+  });
+  expect(supplier.status, JSON.stringify(supplier.body)).toBe(200);
+}, 60_000);
+
+afterAll(async () => {
+  for (const s of sockets) s.close();
+  await node?.stop();
+  await cleanupNamespace(ns);
+});
+
+const as = (name: string) => clients.get(name)!;
+
+/** The `pii.read` rows of one request (its x-request-id) or one user. */
+async function piiReads(filter: { requestId?: string; principal?: string }) {
+  const rows = await node.sql<
+    { principal: string; target: string; request_id: string; detail: { fields: string[] } }[]
+  >`
+    SELECT principal, target, request_id, detail FROM audit_log
+    WHERE action = 'pii.read'
+      AND (${filter.requestId ?? null}::text IS NULL OR request_id = ${filter.requestId ?? null})
+      AND (${filter.principal ?? null}::text IS NULL OR principal = ${filter.principal ?? null})`;
+  return rows.map((r) => ({ ...r }));
+}
+
+async function placeOrder(key: string, address = ADDRESS): Promise<string> {
+  const placed = await admin.call(
+    "POST",
+    "/v1/orders",
+    { userId: "mask-buyer", lines: [{ sku: "MASK-1", qty: 1 }], address },
+    { "idempotency-key": key },
+  );
+  expect(placed.status, JSON.stringify(placed.body)).toBe(201);
+  return (placed.body as { orderId: string }).orderId;
+}
+
+test("masking - HTTP: phone and address of an order per field type, audited once per request", async () => {
+  orderId = await placeOrder("mask-http");
+  const read = async (who: string) => {
+    const res = await as(who).call("GET", `/v1/orders/${orderId}`);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    return {
+      address: (res.body as { address: typeof ADDRESS }).address,
+      requestId: res.headers.get("x-request-id")!,
+    };
+  };
+  const none = await read("none");
+  expect(none.address).toEqual({
+    region: "Shanghai Pudong",
+    detail: "***",
+    name: "L*",
+    phone: "139****5678",
+  });
+  expect(await piiReads({ requestId: none.requestId })).toEqual([]);
+
+  const phone = await read("phone");
+  expect(phone.address).toEqual({
+    region: "Shanghai Pudong",
+    detail: "***",
+    name: "L*",
+    phone: "13912345678",
+  });
+  const phoneRows = await piiReads({ requestId: phone.requestId });
+  expect(phoneRows, JSON.stringify(phoneRows)).toHaveLength(1);
+  expect(phoneRows[0]).toMatchObject({ principal: "mask-phone", target: `order/${orderId}` });
+  expect(phoneRows[0]!.detail.fields).toEqual(["phone"]);
+
+  const address = await read("address");
+  expect(address.address).toEqual({ ...ADDRESS, phone: "139****5678" });
+  expect((await piiReads({ requestId: address.requestId }))[0]?.detail.fields).toEqual(["address"]);
+
+  // customer:pii keeps its meaning: every customer field it unmasked before.
+  const broad = await read("broad");
+  expect(broad.address).toEqual(ADDRESS);
+  expect((await piiReads({ requestId: broad.requestId }))[0]?.detail.fields).toEqual(["phone", "address"]);
+});
+
+test("masking - HTTP: a supplier's e-mail, phone and bank card per field type, audited", async () => {
+  const read = async (who: string) => {
+    const res = await as(who).call("GET", "/v1/suppliers/SUP-MASK");
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const body = res.body as { contact: typeof CONTACT; bankAccount: typeof BANK };
+    return { ...body, requestId: res.headers.get("x-request-id")! };
+  };
+  const none = await read("none");
+  expect(none.contact).toEqual({ name: "王*", phone: "138****1234", email: "w***@example.com" });
+  expect(none.bankAccount).toEqual({ ...BANK, accountNo: "***************0123" });
+  expect(await piiReads({ requestId: none.requestId })).toEqual([]);
+
+  const email = await read("email");
+  expect(email.contact).toEqual({ name: "王*", phone: "138****1234", email: CONTACT.email });
+  expect(email.bankAccount.accountNo).toBe("***************0123");
+  const emailRows = await piiReads({ requestId: email.requestId });
+  expect(emailRows, JSON.stringify(emailRows)).toHaveLength(1);
+  expect(emailRows[0]).toMatchObject({ principal: "mask-email", target: "supplier/SUP-MASK" });
+  expect(emailRows[0]!.detail.fields).toEqual(["email"]);
+
+  const bank = await read("bank");
+  expect(bank.bankAccount).toEqual(BANK);
+  expect(bank.contact.email).toBe("w***@example.com");
+  expect((await piiReads({ requestId: bank.requestId }))[0]?.detail.fields).toEqual(["bank_card"]);
+
+  // supplier:contact keeps its meaning (the contact person), and is no licence for the bank account.
+  const broad = await read("broad");
+  expect(broad.contact).toEqual(CONTACT);
+  expect(broad.bankAccount.accountNo).toBe("***************0123");
+});
+
+test("masking - exports: orders and suppliers CSV masked per field type, one audit row per export", async () => {
+  const csv = async (who: string, path: string) => {
+    const res = await as(who).call("GET", path);
+    expect(res.status, String(res.body)).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/csv");
+    return { text: String(res.body), requestId: res.headers.get("x-request-id")! };
+  };
+  const orders = "/v1/orders/export?userId=mask-buyer";
+  await waitFor(
+    async () => (await csv("none", orders)).text.includes(orderId),
+    10_000,
+    "the order in the read model",
+  );
+  const none = await csv("none", orders);
+  expect(none.text).toContain("L*,139****5678,Shanghai Pudong,***");
+  expect(none.text).not.toContain("13912345678");
+  expect(none.text).not.toContain("Hidden Lane");
+  expect(await piiReads({ requestId: none.requestId })).toEqual([]);
+  const phone = await csv("phone", orders);
+  expect(phone.text).toContain("L*,13912345678,Shanghai Pudong,***");
+  const phoneRows = await piiReads({ requestId: phone.requestId });
+  expect(phoneRows, JSON.stringify(phoneRows)).toHaveLength(1);
+  expect(phoneRows[0]!.detail).toMatchObject({ fields: ["phone"] });
+  const address = await csv("address", orders);
+  expect(address.text).toContain("Li Lei,139****5678,Shanghai Pudong,88 Hidden Lane");
+  expect((await piiReads({ requestId: address.requestId }))[0]?.detail.fields).toEqual(["address"]);
+
+  const suppliers = "/v1/suppliers/export";
+  await waitFor(
+    async () => (await csv("none", suppliers)).text.includes("SUP-MASK"),
+    10_000,
+    "the supplier listed",
+  );
+  const noneS = await csv("none", suppliers);
+  expect(noneS.text).toContain("王*,138****1234,w***@example.com,ICBC,Mask Supply Ltd,***************0123");
+  expect(await piiReads({ requestId: noneS.requestId })).toEqual([]);
+  const email = await csv("email", suppliers);
+  expect(email.text).toContain(`王*,138****1234,${CONTACT.email},ICBC,Mask Supply Ltd,***************0123`);
+  expect((await piiReads({ requestId: email.requestId }))[0]?.detail.fields).toEqual(["email"]);
+  const bank = await csv("bank", suppliers);
+  expect(bank.text).toContain(`w***@example.com,ICBC,Mask Supply Ltd,${BANK.accountNo}`);
+  const bankRows = await piiReads({ requestId: bank.requestId });
+  expect(bankRows, JSON.stringify(bankRows)).toHaveLength(1);
+  expect(bankRows[0]).toMatchObject({ target: "supplier/SUP-MASK", detail: { fields: ["bank_card"] } });
+});
+
+test("masking - sockets: live order events masked per field type; an unmasking subscription is audited", async () => {
+  type Message = { entityId: string; events: Array<{ type: string; address?: typeof ADDRESS }> };
+  const listen = async (who: string) => {
+    const socket = io(base, {
+      auth: { token: as(who).token },
+      transports: ["websocket"],
+      reconnection: false,
+    });
+    sockets.push(socket);
+    const seen: Message[] = [];
+    socket.on("event", (m: Message) => seen.push(m));
+    await new Promise<void>((resolve) => socket.on("connect", () => resolve()));
+    const ack = await new Promise<{ ok: boolean }>((resolve) =>
+      socket.emit("subscribe", { dashboard: "orders" }, resolve),
+    );
+    expect(ack.ok).toBe(true);
+    return seen;
+  };
+  const seenBy = {
+    none: await listen("none"),
+    phone: await listen("phone"),
+    address: await listen("address"),
+  };
+  const secret = { ...ADDRESS, phone: "13700009999", detail: "9 Socket Street" };
+  const live = await placeOrder("mask-socket", secret);
+  const placedIn = (seen: Message[]) =>
+    seen.find((m) => m.entityId === live)?.events.find((e) => e.type === "placed")?.address;
+  await waitFor(
+    () => Object.values(seenBy).every((seen) => placedIn(seen) !== undefined),
+    10_000,
+    "the placed order on every socket",
+  );
+  expect(placedIn(seenBy.none)).toEqual({
+    region: secret.region,
+    detail: "***",
+    name: "L*",
+    phone: "137****9999",
+  });
+  expect(placedIn(seenBy.phone)).toEqual({
+    region: secret.region,
+    detail: "***",
+    name: "L*",
+    phone: secret.phone,
+  });
+  expect(placedIn(seenBy.address)).toEqual({ ...secret, phone: "137****9999" });
+  // One row per subscription that can unmask (not per message); none for the caller who sees nothing.
+  const phoneRows = (await piiReads({ principal: "mask-phone" })).filter(
+    (r) => r.target === "dashboard/orders",
+  );
+  expect(phoneRows, JSON.stringify(phoneRows)).toHaveLength(1);
+  expect(phoneRows[0]!.detail.fields).toEqual(["phone"]);
+  const addressRows = (await piiReads({ principal: "mask-address" })).filter(
+    (r) => r.target === "dashboard/orders",
+  );
+  expect(addressRows[0]?.detail.fields).toEqual(["address"]);
+  expect((await piiReads({ principal: "mask-none" })).length).toBe(0);
+});
+
+test("masking - logs: the node's logger writes no phone, address, e-mail, ID card or bank card unmasked", () => {
+  const lines: string[] = [];
+  const log = nodeLogger("debug", { node: "n-mask" }, (line) => lines.push(line)).child({ area: "test" });
+  log.warn("carrier refused the receiver 13912345678 (wang.wu@example.com)", {
+    order: { orderId: "O1", address: ADDRESS },
+    supplier: { contact: CONTACT, bankAccount: BANK },
+    verification: { idCard: "110101199003071234" },
+    error: new Error("payout to 6222 0212 3456 7890 123 for ID 11010119900307123X failed"),
+  });
+  const text = lines.join("");
+  for (const secret of [
+    "13912345678",
+    "88 Hidden Lane",
+    "Li Lei",
+    "wang.wu@example.com",
+    "13800001234",
+    "6222021234567890123",
+    "6222 0212 3456 7890 123",
+    "110101199003071234",
+    "11010119900307123X",
+  ])
+    expect(text, `the log line ${text} holds ${secret}`).not.toContain(secret);
+  const line = JSON.parse(lines[0]!) as Record<string, unknown>;
+  expect(line).toMatchObject({ level: "warn", node: "n-mask", area: "test" });
+  expect(JSON.stringify(line.order)).toContain("139****5678");
+  expect(JSON.stringify(line.supplier)).toContain("***************0123");
+  expect(JSON.stringify(line.verification)).toContain("110***********1234");
+});
