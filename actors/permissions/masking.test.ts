@@ -1,11 +1,14 @@
 import { expect, test } from "bun:test";
 import {
+  BROAD_PII_PERMISSIONS,
+  isCatalogued,
   maskBankCard,
   maskEmail,
   maskedView,
   maskIdCard,
   maskPhone,
   maskPii,
+  PII_PERMISSIONS,
   piiView,
   redactForLog,
   redactText,
@@ -125,4 +128,13 @@ test("masking - log redaction masks PII members by name and PII-looking values i
   expect(text).toContain("************7890");
   // Ordinary figures survive: order ids, amounts, timestamps.
   expect(redactText("order O123 paid 19900 at 1732950000000")).toBe("order O123 paid 19900 at 1732950000000");
+});
+
+test("masking - every permission the policy checks is in the catalogue", () => {
+  const named = [
+    ...Object.values(PII_PERMISSIONS),
+    ...Object.values(BROAD_PII_PERMISSIONS).map((b) => b.permission),
+  ];
+  expect(named.filter((p) => !isCatalogued(p))).toEqual([]);
+  expect(named).toContain("pii:id_card");
 });
