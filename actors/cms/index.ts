@@ -45,5 +45,30 @@ export {
 } from "./commands.ts";
 export { diffPages, type PageChange } from "./diff.ts";
 export { type CmsEvent, cmsEventSchema } from "./events.ts";
+export {
+  assignVariant,
+  bucketOf,
+  type ExperimentDefinition,
+  type ExperimentRecord,
+  type ExperimentStatus,
+  experimentDefinitionSchema,
+  isLive,
+  MAX_VARIANTS,
+  readout,
+  twoProportionTest,
+  twoSidedP,
+  type Variant,
+  type VariantCounts,
+  variantSchema,
+  visitorIdSchema,
+} from "./experiment.ts";
+export {
+  PREVIEW_TTL_DEFAULT,
+  PREVIEW_TTL_MAX,
+  type PreviewCheck,
+  type PreviewGrant,
+  signPreview,
+  verifyPreview,
+} from "./preview-token.ts";
 export { sanitizeHtml } from "./sanitize.ts";
 export type { CmsState } from "./state.ts";
