@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type Redis from "ioredis";
 import type { CarrierCatalogue } from "../actors/carrier/index.ts";
 import { createChannels } from "../actors/payment/channels/index.ts";
@@ -11,6 +12,7 @@ import type { ParkedEventList } from "../gateway/routes/projector.ts";
 import { PostgresAuditLog } from "../storage/audit-log.ts";
 import { CatalogueReads, PostgresCatalogue } from "../storage/catalogue/index.ts";
 import { PostgresProductSearch } from "../storage/catalogue-search/search.ts";
+import { PostgresExperiments } from "../storage/cms-experiments/index.ts";
 import { CouponQueries } from "../storage/coupons/index.ts";
 import { FlashSaleQueries } from "../storage/flash-sales/index.ts";
 import { PostgresFreightTemplates, warehouseRegions } from "../storage/freight/index.ts";
@@ -25,7 +27,7 @@ import { PostgresPurchasing } from "../storage/purchasing/index.ts";
 import { InventoryQueries } from "../storage/read-models/inventory-queries.ts";
 import { OrderQueries } from "../storage/read-models/order-queries.ts";
 import { PostgresReviewStore } from "../storage/reviews/index.ts";
-import type { SecretBox } from "../storage/secrets.ts";
+import { type SecretBox, sharedSecret } from "../storage/secrets.ts";
 import { PostgresSegmentStore } from "../storage/segments/index.ts";
 import { ShipmentQueries } from "../storage/shipments/index.ts";
 import type { UserStore } from "../storage/users.ts";
@@ -116,6 +118,11 @@ export async function composeGateway(infra: GatewayInfrastructure) {
     notifications: new PostgresNotifications(sql),
     webhooks: webhookDirectory(sql, infra.secrets),
     contentCache: new RedisContentCache(redis, ns),
+    experiments: new PostgresExperiments(sql, redis, ns),
+    previewKey: Buffer.from(
+      await sharedSecret(sql, infra.secrets, "cms_preview_key", () => randomBytes(32).toString("base64")),
+      "base64",
+    ),
     paymentTimeoutMs: config.ORDER_PAYMENT_TIMEOUT,
     autoCompleteMs: config.ORDER_AUTO_COMPLETE,
     freightTemplates: new PostgresFreightTemplates(sql),

@@ -1,12 +1,43 @@
 import { createHash } from "node:crypto";
 import type { Context } from "hono";
+import { z } from "zod";
+import { assignVariant, isLive, visitorIdSchema } from "../../actors/cms/index.ts";
 import type { GatewayKit } from "../app.ts";
+import type { ExperimentStore } from "../cms-experiment-ports.ts";
 import type { CachedPage, ContentCache } from "../cms-ports.ts";
+import { ProblemError } from "../problem.ts";
 import { codeSchema } from "../schemas.ts";
 import { parseParam } from "../validate.ts";
 import { publicPage } from "./cms-schemas.ts";
 
 const KIND = "cms-page";
+
+/** The JSON body and its strong ETag. */
+function rendered(content: Omit<Content, "scheduledFor">) {
+  const body = JSON.stringify(content);
+  const hash = createHash("sha256").update(body).digest("base64url").slice(0, 16);
+  return { body, etag: `"v${content.version}-${hash}"` };
+}
+
+/** The body with `experiment: { id, variant }` added, and an ETag of its own per variant. */
+function withExperiment(page: CachedPage, id: string, variant: string): CachedPage {
+  const tag = JSON.stringify({ id, variant });
+  return {
+    body: `${page.body.slice(0, -1)},"experiment":${tag}}`,
+    etag: `${page.etag.slice(0, -1)}.${variant}"`,
+    staleAt: page.staleAt,
+  };
+}
+
+/** The visitor id of an A/B experiment: `?visitor=` or the `X-Visitor-Id` header; null without one. */
+function visitorOf(c: Context): string | null {
+  const raw = c.req.query("visitor") ?? c.req.header("x-visitor-id");
+  if (raw === undefined || raw === "") return null;
+  const parsed = visitorIdSchema.safeParse(raw);
+  if (!parsed.success)
+    throw new ProblemError(400, "validation", parsed.error.issues[0]!.message, { field: "visitor" });
+  return parsed.data;
+}
 /** Shared caches may keep the page but must revalidate (ETag) every time: a publish shows at once. */
 const CACHE_CONTROL = "public, no-cache";
 
@@ -25,10 +56,60 @@ interface Content {
  * Redis cache, which publish and rollback invalidate before they answer, and which an entry's own
  * `staleAt` (a scheduled publish coming due) expires; ETag with If-None-Match → 304.
  */
-export function contentRoutes(deps: { contentCache: ContentCache }) {
+export function contentRoutes(deps: {
+  contentCache: ContentCache;
+  /** A/B experiments (decision 0038): a visitor id picks the running experiment's variant. */
+  experiments?: Pick<ExperimentStore, "runningOn">;
+}) {
   return (kit: GatewayKit) => {
     const { define, command } = kit;
     const slugOf = (c: Context) => parseParam(c.req.param("slug"), codeSchema, "slug");
+    /** The published page: from the cache, else from the actor (stored unless a publish raced it). */
+    const published = async (c: Context, slug: string): Promise<CachedPage> => {
+      const cached = await deps.contentCache.get(slug);
+      if (cached !== null && (cached.staleAt === null || Date.now() < cached.staleAt)) return cached;
+      const generation = await deps.contentCache.generation(slug);
+      const content = await command<Content>(
+        c,
+        KIND,
+        slug,
+        { type: "content" },
+        { readOnly: true, meta: { by: "public", requestId: kit.requestId(c) } },
+      );
+      const { scheduledFor, ...rest } = content;
+      const page = { ...rendered(rest), staleAt: scheduledFor } satisfies CachedPage;
+      await deps.contentCache.put(slug, page, generation);
+      return page;
+    };
+    /**
+     * One saved version, as an experiment variant shows it. A version's content never changes, so its
+     * entry (`<slug>@v<n>`: '@' is never in a slug) needs no invalidation; it expires with the cache TTL.
+     */
+    const versionPage = async (c: Context, slug: string, version: number): Promise<CachedPage> => {
+      const key = `${slug}@v${version}`;
+      const cached = await deps.contentCache.get(key);
+      if (cached !== null) return cached;
+      const v = await command<Omit<Content, "scheduledFor"> & { createdAt: string }>(
+        c,
+        KIND,
+        slug,
+        { type: "version", version },
+        { readOnly: true, meta: { by: "public", requestId: kit.requestId(c) } },
+      );
+      const page = {
+        ...rendered({
+          slug,
+          type: v.type,
+          title: v.title,
+          components: v.components,
+          version: v.version,
+          seo: v.seo ?? {},
+        }),
+        staleAt: null,
+      };
+      await deps.contentCache.put(key, page, "0");
+      return page;
+    };
     define(
       {
         method: "get",
@@ -37,29 +118,35 @@ export function contentRoutes(deps: { contentCache: ContentCache }) {
           "PUBLIC: a published page (Redis-cached, invalidated on publish and rollback; ETag and If-None-Match)",
         tag: "CMS",
         public: true,
+        query: z.object({
+          visitor: visitorIdSchema
+            .optional()
+            .describe(
+              "The storefront's visitor id (or the X-Visitor-Id header): while an A/B experiment runs on the page, its variant for this visitor (with `experiment`)",
+            ),
+        }),
         response: { status: 200, schema: publicPage, description: "The published page" },
         responses: [{ status: 304, description: "Not modified (the If-None-Match ETag is current)" }],
       },
       async (c) => {
         const slug = slugOf(c);
-        let page = await deps.contentCache.get(slug);
-        if (page === null || (page.staleAt !== null && Date.now() >= page.staleAt)) {
-          const generation = await deps.contentCache.generation(slug);
-          const content = await command<Content>(
-            c,
-            KIND,
-            slug,
-            { type: "content" },
-            { readOnly: true, meta: { by: "public", requestId: kit.requestId(c) } },
-          );
-          const { scheduledFor, ...rest } = content;
-          const body = JSON.stringify(rest);
-          const hash = createHash("sha256").update(body).digest("base64url").slice(0, 16);
-          page = { body, etag: `"v${content.version}-${hash}"`, staleAt: scheduledFor } satisfies CachedPage;
-          await deps.contentCache.put(slug, page, generation);
+        const visitor = visitorOf(c);
+        let page = await published(c, slug);
+        let cacheControl = CACHE_CONTROL;
+        const experiment = visitor === null ? null : await deps.experiments?.runningOn(slug);
+        if (experiment && visitor !== null && isLive(experiment, Date.now())) {
+          // The visitor's variant: a fixed saved version (immutable, cached per version) or the published one.
+          const variant = assignVariant(experiment.id, experiment.variants, visitor);
+          if (variant.version !== undefined && !page.etag.startsWith(`"v${variant.version}-`))
+            page = await versionPage(c, slug, variant.version);
+          page = withExperiment(page, experiment.id, variant.key);
+          // Per visitor: never one visitor's variant from a shared cache to another.
+          cacheControl = "private, no-cache";
         }
+        // The answer depends on the header: a shared cache must not give one visitor's answer to another.
+        c.header("Vary", "X-Visitor-Id");
         c.header("ETag", page.etag);
-        c.header("Cache-Control", CACHE_CONTROL);
+        c.header("Cache-Control", cacheControl);
         const match = c.req.header("if-none-match");
         if (match?.split(",").some((t) => t.trim().replace(/^W\//, "") === page.etag))
           return c.body(null, 304);

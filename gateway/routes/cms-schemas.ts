@@ -76,6 +76,10 @@ export const publicPage = z.object({
   components: componentOut,
   version: z.number().int(),
   seo: seoSchema,
+  experiment: z
+    .object({ id: z.string(), variant: z.string() })
+    .optional()
+    .describe("With a visitor id while an A/B experiment runs on the page: the visitor's variant"),
 });
 
 const change = z.object({

@@ -2,6 +2,7 @@ import type { ChannelName, SimulatedChannel } from "../../actors/payment/channel
 import type { MetricsRegistry } from "../../actors/runtime/index.ts";
 import type { RouteModule } from "../app.ts";
 import type { TokenService } from "../auth.ts";
+import type { ExperimentStore } from "../cms-experiment-ports.ts";
 import type { ContentCache } from "../cms-ports.ts";
 import type { FreightPorts, FreightTemplateStore } from "../freight-ports.ts";
 import type { NotificationCenter, WebhookDirectory } from "../notification-ports.ts";
@@ -35,6 +36,8 @@ import { categoryRoutes } from "./categories.ts";
 import { checkoutRoutes } from "./checkout.ts";
 import { cmsRoutes } from "./cms.ts";
 import { contentRoutes } from "./cms-content.ts";
+import type { ExperimentEventLimits } from "./cms-experiment-events.ts";
+import { experimentAndPreviewRoutes } from "./cms-experiments.ts";
 import { couponRoutes } from "./coupons.ts";
 import { FLASH_SALE_DEFAULTS, FlashSaleAdmission } from "./flash-sale-admission.ts";
 import { flashSaleRoutes, NO_FLASH_SALES } from "./flash-sales.ts";
@@ -141,6 +144,12 @@ export interface GatewayPorts {
   shipments: ShipmentReadModel;
   /** The public content cache of published CMS pages (decision 0031). */
   contentCache: ContentCache;
+  /** CMS A/B experiments (decision 0038); none when absent. */
+  experiments?: ExperimentStore;
+  /** Rate limits of the public experiment event endpoint (defaults when absent). */
+  experimentLimits?: ExperimentEventLimits;
+  /** The HMAC key of CMS preview links, shared by every node (decision 0038); absent: one per process. */
+  previewKey?: Uint8Array;
   /** Flash-sale campaigns (read model of the flash-sale actors, decision 0023); none when absent. */
   flashSales?: FlashSaleReadModel;
   /** Server-side admission limits of flash-sale orders (defaults when absent). */
@@ -205,6 +214,7 @@ export function gatewayRoutes(ports: GatewayPorts): RouteModule[] {
     presaleRoutes(),
     cmsRoutes(ports),
     contentRoutes(ports),
+    ...experimentAndPreviewRoutes(ports),
     flashSaleRoutes({ flashSales: ports.flashSales ?? NO_FLASH_SALES, flashAdmission }),
   ];
 }
