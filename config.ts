@@ -96,6 +96,8 @@ export const configSchema = z.object({
   NODE_MAX_PENDING: int(1, 10_000_000).default(200_000),
   SNAPSHOT_EVERY: int(1, 1_000_000).default(200),
   IDEMPOTENCY_RETENTION: duration.default(7 * 86_400_000),
+  /** How often the audit sealer (projector role) looks for new audit rows to chain (decision 0035). */
+  AUDIT_SEAL_INTERVAL: duration.default(500),
   EVENTS_DUPLICATE_WINDOW: duration.default(120_000),
   /** Total time a command is retried through shard handovers before the caller gets 503. */
   COMMAND_DEADLINE: duration.default(15_000),

@@ -19,6 +19,7 @@ import type { createApp } from "./gateway/app.ts";
 import { TokenService } from "./gateway/auth.ts";
 import { startActorHost } from "./node/actors.ts";
 import { publishAlerts, subscribeAlerts } from "./node/alerts.ts";
+import { type AuditSealer, startAuditSealer } from "./node/audit-sealer.ts";
 import { bootstrapIdentity, printNotice } from "./node/bootstrap.ts";
 import { carrierNetwork } from "./node/carriers.ts";
 import { connectNats, connectRedis, openMigratedDatabase } from "./node/connections.ts";
@@ -30,6 +31,7 @@ import { COVERAGE_CACHE_MS, coverageProbe, readinessCheck } from "./node/readine
 import { startRealtime } from "./node/realtime.ts";
 import { type HttpServer, serve } from "./platform/serve.ts";
 import type { RealtimeHub } from "./realtime/hub.ts";
+import { PostgresAuditTrail } from "./storage/audit/index.ts";
 import { EventLogUsage } from "./storage/jetstream/event-log-usage.ts";
 import { ensureStreams } from "./storage/jetstream/streams.ts";
 import { PostgresNotifications } from "./storage/notifications/index.ts";
@@ -152,6 +154,15 @@ export async function startHubNode(
         metrics,
       })
     : undefined;
+  // Chains the audit rows every writer commits (decision 0035); one seals at a time across the cluster.
+  const auditSealer: AuditSealer | undefined = roles.has("projector")
+    ? startAuditSealer({
+        trail: new PostgresAuditTrail(sql),
+        intervalMs: config.AUDIT_SEAL_INTERVAL,
+        log,
+        metrics,
+      })
+    : undefined;
 
   const readiness = readinessCheck({
     roles,
@@ -202,6 +213,7 @@ export async function startHubNode(
     app = await composeGateway({
       config,
       sql: requestSql,
+      workSql: sql,
       redis,
       actors: client,
       users,
@@ -247,6 +259,7 @@ export async function startHubNode(
       await realtime?.stop();
       await server?.stop();
       await projector?.stop();
+      await auditSealer?.stop();
       actorHost?.stopSeeding();
       await actorNode?.stop();
       eventLogUsage.stop();

@@ -24,6 +24,7 @@ import type {
   WarehouseDirectory,
 } from "./ports.ts";
 import { type GatewayPorts, gatewayRoutes } from "./routes/index.ts";
+import { emptyAuditTrail } from "./testing-audit.ts";
 import { MemoryCatalogue } from "./testing-catalogue.ts";
 import { memoryContentCache } from "./testing-cms.ts";
 import { emptyCoupons } from "./testing-coupons.ts";
@@ -207,6 +208,7 @@ export function fakeGateway(options: { channels?: Record<ChannelName, SimulatedC
       publicUrl: "http://gateway.test",
     },
     audit,
+    auditTrail: emptyAuditTrail(),
     reviews,
     promotions,
     segments: emptySegments(),

@@ -27,6 +27,7 @@ import { shipmentKind } from "../actors/shipment/index.ts";
 import { warehouseKind } from "../actors/warehouse/index.ts";
 import { webhookDeliveryKind } from "../actors/webhook/index.ts";
 import type { Config } from "../config.ts";
+import { PostgresAuditTrail } from "../storage/audit/index.ts";
 import { JetStreamEventStore, JetStreamTimerIndex } from "../storage/jetstream/jetstream-event-store.ts";
 import type { StreamNames } from "../storage/jetstream/streams.ts";
 import {
@@ -118,6 +119,7 @@ export async function startActorHost(
     recomputeMemberTags: (now, signal) => recomputeMemberTags(sql, now, signal),
     issueOnEvents: (run, signal) =>
       issueOnEvents({ client: infra.client, source: new FirstOrderQueries(sql) }, run, signal),
+    pruneAudit: (run) => new PostgresAuditTrail(sql).prune({ by: `job:audit-retention:${run.runId}` }),
     alert,
   });
   const services = jobServices(

@@ -9,6 +9,7 @@ import type { TokenService } from "../gateway/auth.ts";
 import type { ReadinessReport } from "../gateway/ports.ts";
 import { gatewayRoutes } from "../gateway/routes/index.ts";
 import type { ParkedEventList } from "../gateway/routes/projector.ts";
+import { PostgresAuditTrail } from "../storage/audit/index.ts";
 import { PostgresAuditLog } from "../storage/audit-log.ts";
 import { CatalogueReads, PostgresCatalogue } from "../storage/catalogue/index.ts";
 import { PostgresProductSearch } from "../storage/catalogue-search/search.ts";
@@ -44,6 +45,8 @@ import { RedisRateLimiter } from "./rate-limiter.ts";
 export interface GatewayInfrastructure {
   config: Config;
   sql: Sql;
+  /** The plain pool (no per-request deadline): audit chain verification reads the whole chain. */
+  workSql: Sql;
   redis: Redis;
   actors: ActorClient;
   users: UserStore;
@@ -106,6 +109,7 @@ export async function composeGateway(infra: GatewayInfrastructure) {
       publicUrl: config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`,
     },
     audit: new PostgresAuditLog(sql),
+    auditTrail: new PostgresAuditTrail(sql, infra.workSql),
     reviews: new PostgresReviewStore(sql),
     promotions: new PostgresPromotionStore(sql),
     segments: new PostgresSegmentStore(sql),

@@ -70,6 +70,15 @@ export const JOB_DEFINITIONS: readonly JobDefinition[] = [
     enabled: true,
     timeoutMs: 5 * 60_000,
   },
+  {
+    name: "audit-retention",
+    description:
+      "Prunes audit rows older than the retention policy in whole chain segments, recording the checkpoint verification starts from",
+    schedule: { cron: "45 3 * * *", timeZone: "Asia/Shanghai" },
+    catchUp: "skip",
+    enabled: true,
+    timeoutMs: 10 * 60_000,
+  },
 ];
 
 /** The calendar day before `now` in Asia/Shanghai, `YYYY-MM-DD` (the channels cut statements there). */
@@ -87,6 +96,8 @@ export interface JobRunnerDeps {
   ): Promise<{ members: number; tagged: number; added: number; removed: number }>;
   /** Coupons issued on an event (decision 0025): one run over the live templates that issue on one. */
   issueOnEvents(run: { runId: string; now: number }, signal: AbortSignal): Promise<string>;
+  /** Audit retention (decision 0035): prunes whole chain segments older than the policy, checkpointed. */
+  pruneAudit?(run: { runId: string }): Promise<{ pruned: number; throughSeq: number | null }>;
   alert(alert: object): void;
   /** Raises operator notifications (decision 0030). */
   notify?: Notify;
@@ -197,6 +208,16 @@ export function jobRunners(deps: JobRunnerDeps): Map<string, JobRunner> {
       },
     ],
     ["coupon-issue-on-events", (runId, signal) => deps.issueOnEvents({ runId, now: now() }, signal)],
+    [
+      "audit-retention",
+      async (runId) => {
+        if (!deps.pruneAudit) throw new Error("no audit store on this node");
+        const r = await deps.pruneAudit({ runId });
+        return r.throughSeq === null
+          ? "nothing old enough to prune"
+          : `${r.pruned} audit rows pruned; the kept chain starts after seq ${r.throughSeq}`;
+      },
+    ],
   ]);
 }
 

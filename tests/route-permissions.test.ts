@@ -54,6 +54,7 @@ const WHO_HOLDS: ReadonlyMap<string, readonly string[]> = new Map([
   ["jobs:run", ["operator"]],
   ["jobs:write", ["operator"]],
   ["audit:read", ["inventory_manager", "finance", "operator", "user_admin", "catalogue_manager"]],
+  ["audit:configure", []],
   ["user:read", ["user_admin"]],
   ["user:write", ["user_admin"]],
   ["review:read", ["order_manager", "customer_service", "review_moderator"]],

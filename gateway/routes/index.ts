@@ -1,6 +1,7 @@
 import type { ChannelName, SimulatedChannel } from "../../actors/payment/channels/index.ts";
 import type { MetricsRegistry } from "../../actors/runtime/index.ts";
 import type { RouteModule } from "../app.ts";
+import type { AuditTrail } from "../audit-ports.ts";
 import type { TokenService } from "../auth.ts";
 import type { ExperimentStore } from "../cms-experiment-ports.ts";
 import type { ContentCache } from "../cms-ports.ts";
@@ -30,6 +31,7 @@ import type {
 } from "../ports.ts";
 import type { PurchasingStore } from "../purchasing-ports.ts";
 import type { CarrierDesk, ShipmentReadModel } from "../shipment-ports.ts";
+import { auditRoutes } from "./audit.ts";
 import { authRoutes } from "./auth.ts";
 import { carrierRoutes } from "./carriers.ts";
 import { categoryRoutes } from "./categories.ts";
@@ -112,6 +114,8 @@ export interface GatewayPorts {
     publicUrl: string;
   };
   audit: AuditLog;
+  /** The audit log you can read: list, hash-chain verification, retention (decision 0035). */
+  auditTrail: AuditTrail;
   /** Reviews, moderation, blocked words and rating statistics (Postgres). */
   reviews: ReviewStore;
   /** Promotions (decision 0021): definitions, and what checkout evaluates. */
@@ -182,6 +186,8 @@ export function gatewayRoutes(ports: GatewayPorts): RouteModule[] {
     opsRoutes(ports),
     projectorRoutes(ports),
     jobRoutes(ports),
+    // Static /v1/audit/verify and /retention; no :param sibling.
+    auditRoutes(ports),
     authRoutes(ports),
     userRoutes({ users: ports.staff, tokens: ports.tokens }),
     permissionRoutes(),
