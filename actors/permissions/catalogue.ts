@@ -43,7 +43,12 @@ const entries: ReadonlyArray<readonly [string, string, string]> = [
     "创建、修改、停用员工账号，设置密码，编辑自定义角色",
     "Create, change and disable staff accounts, set passwords, edit custom roles",
   ],
-  ["audit:read", "查看审计日志", "Read the audit log"],
+  [
+    "audit:read",
+    "查看审计日志、校验哈希链与保留策略",
+    "Read the audit log, verify its hash chain and see the retention policy",
+  ],
+  ["audit:configure", "修改审计日志保留策略", "Change the audit log retention policy"],
   ["inventory:read", "查看库存", "View stock levels"],
   ["inventory:write", "调整库存、设置安全库存", "Adjust stock and safety stock"],
   ["inventory:hold", "预占、释放和提交库存占用", "Place, release and commit stock holds"],
