@@ -1,6 +1,15 @@
 import { GENESIS_HASH } from "../actors/audit/index.ts";
 import { InvalidCursorError } from "../storage/read-models/cursor.ts";
 import type { AuditTrail } from "./audit-ports.ts";
+import type { AuditLog } from "./ports.ts";
+
+/** What the fake gateway's routes recorded with `AuditLog.record`. */
+export class MemoryAuditLog implements AuditLog {
+  readonly entries: Array<Parameters<AuditLog["record"]>[0]> = [];
+  async record(entry: Parameters<AuditLog["record"]>[0]) {
+    this.entries.push(entry);
+  }
+}
 
 /** An empty audit trail (the fake gateway's port; the real one is `PostgresAuditTrail`). */
 export function emptyAuditTrail(): AuditTrail {

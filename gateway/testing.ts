@@ -14,7 +14,6 @@ import { TokenService } from "./auth.ts";
 import type {
   ActorCommand,
   ActorGateway,
-  AuditLog,
   CommandMeta,
   OrderFilter,
   OrderReadModel,
@@ -24,7 +23,7 @@ import type {
   WarehouseDirectory,
 } from "./ports.ts";
 import { type GatewayPorts, gatewayRoutes } from "./routes/index.ts";
-import { emptyAuditTrail } from "./testing-audit.ts";
+import { emptyAuditTrail, MemoryAuditLog } from "./testing-audit.ts";
 import { MemoryCatalogue } from "./testing-catalogue.ts";
 import { memoryContentCache } from "./testing-cms.ts";
 import { emptyCoupons } from "./testing-coupons.ts";
@@ -120,13 +119,6 @@ export class MemoryOrders implements OrderReadModel {
   }
   async stats() {
     return [];
-  }
-}
-
-export class MemoryAuditLog implements AuditLog {
-  readonly entries: Array<Parameters<AuditLog["record"]>[0]> = [];
-  async record(entry: Parameters<AuditLog["record"]>[0]) {
-    this.entries.push(entry);
   }
 }
 

@@ -257,7 +257,12 @@ function freeFormParts(schema: unknown, at = "body", catchall = false): string[]
  * `after` are snapshots of whichever entity the row is about (product, SKU, price, listing, category, and
  * the pricing rules), each described in README "Catalogue"; every other member of those bodies is typed.
  */
-const FREE_FORM_BODIES = new Set<string>(["GET /v1/products/{spuCode}/history 200"]);
+const FREE_FORM_BODIES = new Set<string>([
+  "GET /v1/products/{spuCode}/history 200",
+  // An audit row quotes what its writer recorded (decision 0035): `before`/`after` snapshots and `detail`
+  // of whichever entity and action the row is about; every other member is typed.
+  "GET /v1/audit 200",
+]);
 
 function freeFormSuccessBodies(document: Record<string, unknown>): string[] {
   const found: string[] = [];
