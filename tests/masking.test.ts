@@ -2,9 +2,9 @@
  * Masking policies (issue 14 item 6, decision 0037) at every door, on real services: for each field type
  * a caller without its permission sees it masked and one with it sees it unmasked, over HTTP, Socket.IO
  * and CSV exports, with one `pii.read` audit row per request (or subscription); the node's logger never
- * writes it unmasked. Order addresses carry phone and address; supplier records carry e-mail, phone and
- * a bank account (bank card). No module stores ID-card numbers: the policy covers them (unit tests in
- * actors/permissions) and the log door here.
+ * writes it unmasked. Order addresses carry phone and address (HTTP, export, sockets); supplier records
+ * carry e-mail, phone, a bank account (bank card) and the legal representative's ID card (HTTP, export:
+ * no supplier data is pushed on sockets).
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { io, type Socket } from "socket.io-client";
@@ -30,6 +30,7 @@ const clients = new Map<string, ApiClient>();
 const ADDRESS = { region: "Shanghai Pudong", detail: "88 Hidden Lane", phone: "13912345678", name: "Li Lei" };
 const CONTACT = { name: "王五", phone: "13800001234", email: "wang.wu@example.com" };
 const BANK = { bank: "ICBC", holder: "Mask Supply Ltd", accountNo: "6222021234567890123" };
+const REPRESENTATIVE = { name: "赵六", idCard: "11010119900307123X" };
 
 /** One user per permission set: `none` reads orders and suppliers without any personal data. */
 const USERS: Record<string, string[]> = {
@@ -38,6 +39,7 @@ const USERS: Record<string, string[]> = {
   address: ["order:read", "supplier:read", "pii:address"],
   email: ["order:read", "supplier:read", "pii:email"],
   bank: ["order:read", "supplier:read", "pii:bank_card"],
+  id: ["order:read", "supplier:read", "pii:id_card"],
   broad: ["order:read", "supplier:read", "customer:pii", "supplier:contact"],
 };
 let orderId: string;
@@ -71,6 +73,7 @@ beforeAll(async () => {
     name: "Mask Supply",
     contact: CONTACT,
     bankAccount: BANK,
+    legalRepresentative: REPRESENTATIVE,
   });
   expect(supplier.status, JSON.stringify(supplier.body)).toBe(200);
 }, 60_000);
@@ -147,16 +150,21 @@ test("masking - HTTP: phone and address of an order per field type, audited once
   expect((await piiReads({ requestId: broad.requestId }))[0]?.detail.fields).toEqual(["phone", "address"]);
 });
 
-test("masking - HTTP: a supplier's e-mail, phone and bank card per field type, audited", async () => {
+test("masking - HTTP: a supplier's e-mail, phone, bank card and ID card per field type, audited", async () => {
   const read = async (who: string) => {
     const res = await as(who).call("GET", "/v1/suppliers/SUP-MASK");
     expect(res.status, JSON.stringify(res.body)).toBe(200);
-    const body = res.body as { contact: typeof CONTACT; bankAccount: typeof BANK };
+    const body = res.body as {
+      contact: typeof CONTACT;
+      bankAccount: typeof BANK;
+      legalRepresentative: typeof REPRESENTATIVE;
+    };
     return { ...body, requestId: res.headers.get("x-request-id")! };
   };
   const none = await read("none");
   expect(none.contact).toEqual({ name: "王*", phone: "138****1234", email: "w***@example.com" });
   expect(none.bankAccount).toEqual({ ...BANK, accountNo: "***************0123" });
+  expect(none.legalRepresentative).toEqual({ name: "赵六", idCard: "110***********123X" });
   expect(await piiReads({ requestId: none.requestId })).toEqual([]);
 
   const email = await read("email");
@@ -171,6 +179,11 @@ test("masking - HTTP: a supplier's e-mail, phone and bank card per field type, a
   expect(bank.bankAccount).toEqual(BANK);
   expect(bank.contact.email).toBe("w***@example.com");
   expect((await piiReads({ requestId: bank.requestId }))[0]?.detail.fields).toEqual(["bank_card"]);
+
+  const id = await read("id");
+  expect(id.legalRepresentative).toEqual(REPRESENTATIVE);
+  expect(id.bankAccount.accountNo).toBe("***************0123");
+  expect((await piiReads({ requestId: id.requestId }))[0]?.detail.fields).toEqual(["id_card"]);
 
   // supplier:contact keeps its meaning (the contact person), and is no licence for the bank account.
   const broad = await read("broad");
@@ -212,7 +225,9 @@ test("masking - exports: orders and suppliers CSV masked per field type, one aud
     "the supplier listed",
   );
   const noneS = await csv("none", suppliers);
-  expect(noneS.text).toContain("王*,138****1234,w***@example.com,ICBC,Mask Supply Ltd,***************0123");
+  expect(noneS.text).toContain(
+    "王*,138****1234,w***@example.com,ICBC,Mask Supply Ltd,***************0123,赵六,110***********123X",
+  );
   expect(await piiReads({ requestId: noneS.requestId })).toEqual([]);
   const email = await csv("email", suppliers);
   expect(email.text).toContain(`王*,138****1234,${CONTACT.email},ICBC,Mask Supply Ltd,***************0123`);
@@ -222,6 +237,9 @@ test("masking - exports: orders and suppliers CSV masked per field type, one aud
   const bankRows = await piiReads({ requestId: bank.requestId });
   expect(bankRows, JSON.stringify(bankRows)).toHaveLength(1);
   expect(bankRows[0]).toMatchObject({ target: "supplier/SUP-MASK", detail: { fields: ["bank_card"] } });
+  const id = await csv("id", suppliers);
+  expect(id.text).toContain(`***************0123,赵六,${REPRESENTATIVE.idCard}`);
+  expect((await piiReads({ requestId: id.requestId }))[0]?.detail.fields).toEqual(["id_card"]);
 });
 
 test("masking - sockets: live order events masked per field type; an unmasking subscription is audited", async () => {
@@ -287,7 +305,7 @@ test("masking - logs: the node's logger writes no phone, address, e-mail, ID car
   const log = nodeLogger("debug", { node: "n-mask" }, (line) => lines.push(line)).child({ area: "test" });
   log.warn("carrier refused the receiver 13912345678 (wang.wu@example.com)", {
     order: { orderId: "O1", address: ADDRESS },
-    supplier: { contact: CONTACT, bankAccount: BANK },
+    supplier: { contact: CONTACT, bankAccount: BANK, legalRepresentative: REPRESENTATIVE },
     verification: { idCard: "110101199003071234" },
     error: new Error("payout to 6222 0212 3456 7890 123 for ID 11010119900307123X failed"),
   });
@@ -308,5 +326,6 @@ test("masking - logs: the node's logger writes no phone, address, e-mail, ID car
   expect(line).toMatchObject({ level: "warn", node: "n-mask", area: "test" });
   expect(JSON.stringify(line.order)).toContain("139****5678");
   expect(JSON.stringify(line.supplier)).toContain("***************0123");
+  expect(JSON.stringify(line.supplier)).toContain("110***********123X");
   expect(JSON.stringify(line.verification)).toContain("110***********1234");
 });

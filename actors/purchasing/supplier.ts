@@ -42,11 +42,23 @@ export const supplierBankAccountSchema = z
   .strict();
 export type SupplierBankAccount = z.infer<typeof supplierBankAccountSchema>;
 
+/** The supplier's legal representative as onboarding records them: the ID card is masked by policy. */
+export const legalRepresentativeSchema = z
+  .object({
+    name: text({ max: 100 }),
+    idCard: z
+      .string()
+      .regex(/^[0-9]{17}[0-9Xx]$|^[0-9]{15}$/, "a resident ID-card number (18 characters, or 15 digits)"),
+  })
+  .strict();
+export type LegalRepresentative = z.infer<typeof legalRepresentativeSchema>;
+
 export const supplierProfileSchema = z
   .object({
     name: text({ max: 200 }),
     contact: supplierContactSchema.optional(),
     bankAccount: supplierBankAccountSchema.optional(),
+    legalRepresentative: legalRepresentativeSchema.optional(),
     skus: z.array(supplierSkuSchema).max(MAX_SUPPLIER_SKUS).optional(),
   })
   .strict();
@@ -89,6 +101,8 @@ export const supplierEventSchema = z.discriminatedUnion("type", [
     contact: supplierContactSchema.nullable(),
     /** Absent (events before decision 0037 too): no bank account. */
     bankAccount: supplierBankAccountSchema.optional(),
+    /** Absent (events before decision 0037 too): none recorded. */
+    legalRepresentative: legalRepresentativeSchema.optional(),
     /** Absent: the SKU list is unchanged. */
     skus: z.array(supplierSkuSchema).optional(),
     ...who,
@@ -117,6 +131,8 @@ export interface SupplierState {
   contact: z.infer<typeof supplierContactSchema> | null;
   /** Absent in snapshots taken before decision 0037: none. */
   bankAccount?: SupplierBankAccount | null;
+  /** Absent in snapshots taken before decision 0037: none. */
+  legalRepresentative?: LegalRepresentative | null;
   status: SupplierStatus;
   skus: Map<string, { cost: number; leadTimeDays: number }>;
   createdAt: number | null;
@@ -137,6 +153,7 @@ export const supplierStateSchema: z.ZodType<SupplierState> = z.object({
   name: z.string().nullable(),
   contact: supplierContactSchema.nullable(),
   bankAccount: supplierBankAccountSchema.nullable().optional(),
+  legalRepresentative: legalRepresentativeSchema.nullable().optional(),
   status: z.enum(["pending", "approved", "suspended"]),
   skus: mapSchema(skuEntry),
   createdAt: z.number().nullable(),
@@ -180,6 +197,7 @@ export function applySupplierEvent(s: SupplierState, e: SupplierEvent): Supplier
       s.name = e.name;
       s.contact = e.contact;
       s.bankAccount = e.bankAccount ?? null;
+      s.legalRepresentative = e.legalRepresentative ?? null;
       if (e.skus)
         s.skus = new Map(e.skus.map((k) => [k.sku, { cost: k.cost, leadTimeDays: k.leadTimeDays }]));
       s.createdAt ??= e.at;
@@ -213,6 +231,7 @@ export function supplierView(code: string, s: SupplierState) {
     name: s.name,
     contact: s.contact,
     bankAccount: s.bankAccount ?? null,
+    legalRepresentative: s.legalRepresentative ?? null,
     status: s.status,
     skus: [...s.skus].map(([sku, v]) => ({ sku, ...v })).sort((a, b) => a.sku.localeCompare(b.sku)),
     rating: supplierRating(s),
@@ -241,6 +260,7 @@ export const supplierHandlers = {
       name: c.profile.name,
       contact: c.profile.contact ?? null,
       ...(c.profile.bankAccount ? { bankAccount: c.profile.bankAccount } : {}),
+      ...(c.profile.legalRepresentative ? { legalRepresentative: c.profile.legalRepresentative } : {}),
       ...(skus ? { skus } : {}),
       at: ctx.now,
       by: by(ctx),

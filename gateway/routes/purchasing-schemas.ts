@@ -83,6 +83,10 @@ export const supplierView = z.object({
     .object({ bank: z.string(), holder: z.string(), accountNo: z.string() })
     .nullable()
     .describe("Where payables are paid; accountNo masked to its last 4 digits without pii:bank_card"),
+  legalRepresentative: z
+    .object({ name: z.string(), idCard: z.string() })
+    .nullable()
+    .describe("The legal representative; idCard masked to its first 3 and last 4 without pii:id_card"),
   status: z.enum(["pending", "approved", "suspended"]),
   skus: z.array(z.object({ sku: z.string(), cost: int, leadTimeDays: int })),
   rating: z.object({

@@ -29,6 +29,8 @@ const SUPPLIER_CSV_HEADER = [
   "bank",
   "accountHolder",
   "accountNo",
+  "legalRepresentative",
+  "legalRepresentativeIdCard",
 ] as const;
 
 interface SupplierRecord {
@@ -37,6 +39,7 @@ interface SupplierRecord {
   status: string;
   contact: { name?: string; phone?: string; email?: string } | null;
   bankAccount: { bank: string; holder: string; accountNo: string } | null;
+  legalRepresentative: { name: string; idCard: string } | null;
 }
 
 export interface SupplierRouteDeps {
@@ -51,7 +54,8 @@ export function supplierRoutes(deps: SupplierRouteDeps) {
     const { define, command } = kit;
     const code = (c: Context) => parseParam(c.req.param("code"), codeSchema, "code");
     // The masking policy (decision 0037): the contact person's name, phone and e-mail unmasked with
-    // `supplier:contact` or `pii:phone`/`pii:email`, the bank account number with `pii:bank_card` only.
+    // `supplier:contact` or `pii:phone`/`pii:email`; the bank account number with `pii:bank_card` only, the
+    // legal representative's ID card with `pii:id_card` only.
     const view = (c: Context, supplier: object) =>
       revealTo(c, deps.audit, "supplier", `supplier/${code(c)}`, supplier);
 
@@ -71,7 +75,7 @@ export function supplierRoutes(deps: SupplierRouteDeps) {
       {
         method: "get",
         path: "/v1/suppliers/export",
-        summary: `Export suppliers in CSV (at most ${MAX_SUPPLIER_EXPORT}): contact and bank account masked per field type`,
+        summary: `Export suppliers in CSV (at most ${MAX_SUPPLIER_EXPORT}): contact, bank account and ID card masked per field type`,
         tag: "Purchasing",
         permission: "supplier:read",
         query: supplierListQuery,
@@ -103,6 +107,8 @@ export function supplierRoutes(deps: SupplierRouteDeps) {
           r.bankAccount?.bank,
           r.bankAccount?.holder,
           r.bankAccount?.accountNo,
+          r.legalRepresentative?.name,
+          r.legalRepresentative?.idCard,
         ]);
         return c.text(csvFile(SUPPLIER_CSV_HEADER, rows), 200, {
           "content-type": "text/csv; charset=utf-8",
