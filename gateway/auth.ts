@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { sign, verify } from "hono/jwt";
-import { SELF_ACCESS } from "../actors/permissions/index.ts";
+import { type Grant, SELF_ACCESS } from "../actors/permissions/index.ts";
 import { ProblemError } from "./problem.ts";
 
 const VERIFIED_CACHE_MAX = 10_000;
@@ -16,6 +16,8 @@ export interface Principal {
   username: string;
   permissions: string[];
   roles: string[];
+  /** Each role with its permissions and data scope (decision 0033); `permissions` is their flat union. */
+  grants: readonly Grant[];
   /** The user's token version the token was issued under; bumping it revokes every older token. */
   tokenVersion: number;
   /** When the token expires (ms since the epoch). */
@@ -26,6 +28,8 @@ export interface Principal {
 export interface AccountState {
   roles: string[];
   permissions: string[];
+  /** Each role held with its data scope (decision 0033); absent (test doubles): nothing is limited. */
+  grants?: readonly Grant[];
   disabled: boolean;
   tokenVersion: number;
 }
@@ -93,6 +97,7 @@ export class TokenService {
       username: verified.username,
       permissions: state.permissions,
       roles: state.roles,
+      grants: state.grants ?? [],
       tokenVersion: verified.tokenVersion,
       expiresAt: verified.exp * 1000,
     };
@@ -209,6 +214,13 @@ export function requirePermission(permission: string): MiddlewareHandler {
     if (!can(principalOf(c), permission)) {
       throw new ProblemError(403, "forbidden", `requires permission ${permission}`, { permission });
     }
+    // The permission that let the request in: its data scope is the one the route honours (decision 0033).
+    c.set("routePermission" as never, permission as never);
     await next();
   };
+}
+
+/** The permission the route was authorized by (`RouteDoc.permission`); undefined on unprotected routes. */
+export function routePermissionOf(c: Context): string | undefined {
+  return c.get("routePermission" as never) as string | undefined;
 }

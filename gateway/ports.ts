@@ -4,6 +4,7 @@
  * gateway unit tests plug in fakes (see `gateway/testing.ts`).
  */
 import type { ChannelName, StatementEntry } from "../actors/payment/channels/index.ts";
+import type { DataScope, ScopeFilter } from "../actors/permissions/index.ts";
 import type { PriceRules } from "../actors/pricing/index.ts";
 import type { Reply } from "../actors/runtime/index.ts";
 
@@ -144,8 +145,8 @@ export interface OrderFilter {
 
 /** Orders read model (eventually consistent). Throws `InvalidCursorError` for a foreign cursor. */
 export interface OrderReadModel {
-  list(filter: OrderFilter): Promise<Page<{ orderId: string }>>;
-  stats(from: Date, to: Date, interval: "hour" | "day"): Promise<object[]>;
+  list(filter: OrderFilter, scope?: ScopeFilter): Promise<Page<{ orderId: string }>>;
+  stats(from: Date, to: Date, interval: "hour" | "day", scope?: ScopeFilter): Promise<object[]>;
 }
 
 /** The money that moved on a channel, from our ledger; and reconciliation against a channel's statement. */
@@ -185,6 +186,9 @@ export interface ReadinessReport {
   checks: Record<string, { ok: boolean; detail?: string }>;
 }
 
+/** A custom role as `PUT /v1/roles/{name}` sets it, its data scope included (decision 0033). */
+export type StaffRole = { name: string; permissions: string[]; description?: string; scope?: DataScope };
+
 /**
  * What the staff and roles routes need from the user store (Postgres in production). Throws
  * `UnknownRoleError` for a role that does not exist and `BuiltInRoleError` for editing a built-in role.
@@ -201,10 +205,7 @@ export interface StaffDirectory {
   find(username: string): Promise<StaffUser | undefined>;
   list(opts: { limit: number; after?: string }): Promise<Array<{ username: string }>>;
   roles(): Promise<Array<{ name: string; permissions: string[]; description: string; builtIn: boolean }>>;
-  putRole(
-    role: { name: string; permissions: string[]; description?: string },
-    audit: StaffAudit,
-  ): Promise<{ created: boolean; role: object }>;
+  putRole(role: StaffRole, audit: StaffAudit): Promise<{ created: boolean; role: object }>;
 }
 
 interface StaffAudit {

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { type DataScope, type Grant, normalizeScope } from "../actors/permissions/index.ts";
 import { createPasswordHasher, type PasswordHasher } from "../platform/password.ts";
 import type { Sql } from "./postgres/database.ts";
 import { BuiltInRoleError, UnknownRoleError } from "./user-errors.ts";
@@ -12,6 +13,8 @@ export interface UserRecord {
   permissions: string[];
   disabled: boolean;
   tokenVersion: number;
+  /** Each role held, with its permissions and data scope (decision 0033). */
+  grants: Grant[];
 }
 
 export interface UserSummary {
@@ -27,6 +30,8 @@ export interface RoleRecord {
   permissions: string[];
   description: string;
   builtIn: boolean;
+  /** What the role's grant is limited to (decision 0033); absent: not limited. */
+  scope?: DataScope;
 }
 
 /** Who made a change, for the audit log. */
@@ -339,17 +344,26 @@ export class UserStore {
   async find(username: string): Promise<UserRecord | undefined> {
     const rows = await this.#sql`
       SELECT u.username, u.roles, u.disabled, u.token_version,
-        COALESCE(array_agg(DISTINCT p) FILTER (WHERE p IS NOT NULL), '{}') AS permissions
+        COALESCE(array_agg(DISTINCT p) FILTER (WHERE p IS NOT NULL), '{}') AS permissions,
+        (SELECT COALESCE(json_agg(json_build_object('role', g.name, 'permissions', g.permissions, 'scope', g.scope)
+           ORDER BY g.name), '[]') FROM roles g WHERE g.name = ANY(u.roles)) AS grants
       FROM users u LEFT JOIN roles r ON r.name = ANY(u.roles) LEFT JOIN LATERAL unnest(r.permissions) p ON true
       WHERE u.username = ${username} GROUP BY u.username`;
     const row = rows[0];
     if (!row) return undefined;
+    const grants = (
+      row.grants as Array<{ role: string; permissions: string[]; scope: DataScope | null }>
+    ).map((g) => {
+      const scope = normalizeScope(g.scope);
+      return { role: g.role, permissions: g.permissions, ...(scope ? { scope } : {}) };
+    });
     return {
       username: row.username as string,
       roles: row.roles as string[],
       permissions: row.permissions as string[],
       disabled: row.disabled as boolean,
       tokenVersion: row.token_version as number,
+      grants,
     };
   }
 
@@ -369,35 +383,51 @@ export class UserStore {
   }
 
   async roles(): Promise<RoleRecord[]> {
-    const rows = await this.#sql`SELECT name, permissions, description FROM roles ORDER BY name`;
-    return rows.map((row) => ({
-      name: row.name as string,
-      permissions: row.permissions as string[],
-      description: row.description as string,
-      builtIn: BUILTIN_ROLES.has(row.name as string),
-    }));
+    const rows = await this.#sql`SELECT name, permissions, description, scope FROM roles ORDER BY name`;
+    return rows.map((row) => {
+      const scope = normalizeScope(row.scope as DataScope | null);
+      return {
+        name: row.name as string,
+        permissions: row.permissions as string[],
+        description: row.description as string,
+        builtIn: BUILTIN_ROLES.has(row.name as string),
+        ...(scope ? { scope } : {}),
+      };
+    });
   }
 
-  /** Creates or replaces a custom role; throws `BuiltInRoleError` for a built-in name. */
+  /**
+   * Creates or replaces a custom role, its data scope included (none sent: not limited); throws
+   * `BuiltInRoleError` for a built-in name. Holders' tokens pick the change up within the account cache time.
+   */
   async putRole(
-    role: { name: string; permissions: string[]; description?: string },
+    role: { name: string; permissions: string[]; description?: string; scope?: DataScope },
     audit: AuditContext,
   ): Promise<{ created: boolean; role: RoleRecord }> {
     if (BUILTIN_ROLES.has(role.name)) throw new BuiltInRoleError(role.name);
     const description = role.description ?? "";
+    const scope = normalizeScope(role.scope);
     const rows = await this.#sql.begin(async (tx) => {
-      const result = await tx`INSERT INTO roles (name, permissions, description)
-        VALUES (${role.name}, ${role.permissions}, ${description})
-        ON CONFLICT (name) DO UPDATE SET permissions = EXCLUDED.permissions, description = EXCLUDED.description
+      const result = await tx`INSERT INTO roles (name, permissions, description, scope)
+        VALUES (${role.name}, ${role.permissions}, ${description}, ${scope ? tx.json(scope as never) : null})
+        ON CONFLICT (name) DO UPDATE SET permissions = EXCLUDED.permissions, description = EXCLUDED.description,
+          scope = EXCLUDED.scope
         RETURNING (xmax = 0) AS created`;
       await auditRow(tx as unknown as Sql, audit, "role.put", `role/${role.name}`, {
         permissions: role.permissions,
+        scope: scope ?? null,
       });
       return result;
     });
     return {
       created: Boolean(rows[0]!.created),
-      role: { name: role.name, permissions: role.permissions, description, builtIn: false },
+      role: {
+        name: role.name,
+        permissions: role.permissions,
+        description,
+        builtIn: false,
+        ...(scope ? { scope } : {}),
+      },
     };
   }
 

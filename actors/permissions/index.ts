@@ -33,3 +33,19 @@ export {
   unmaskedFields,
   viewKey,
 } from "./masking.ts";
+/** Data scope on role grants (decision 0033). */
+export {
+  type DataScope,
+  dataScopeSchema,
+  type Grant,
+  listGrants,
+  normalizeScope,
+  type OrderScopeFacts,
+  orderFactsOfView,
+  orderInScope,
+  type ScopedPrincipal,
+  type ScopeFilter,
+  scopeFor,
+  type WarehouseScopeFacts,
+  warehouseInScope,
+} from "./scope.ts";

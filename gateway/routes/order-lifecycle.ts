@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import type { z } from "zod";
 import { warehouses } from "../../actors/warehouse/index.ts";
 import type { GatewayKit } from "../app.ts";
+import { guardOrderCommand } from "../data-scope.ts";
 import { optionalIdempotency } from "../idempotency.ts";
 import type { ActorCommand } from "../ports.ts";
 import { ProblemError } from "../problem.ts";
@@ -80,6 +81,7 @@ export function orderLifecycleRoutes(deps: OrderLifecycleRouteDeps) {
         },
         async (c) => {
           const id = parseParam(c.req.param("orderId"), codeSchema, "orderId");
+          await guardOrderCommand(c, id, () => kit.read(c, "order", id));
           const idempotency = optionalIdempotency(c);
           const cmd = await toCommand(c);
           return c.json(await kit.command(c, "order", id, cmd, idempotency(cmd.type, cmd)));

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { ProblemError } from "../problem.ts";
 import type { CheckoutQuote } from "./checkout-pricing.ts";
 
@@ -57,4 +58,16 @@ export function promotionsAndCoupons(quote: CheckoutQuote) {
   );
   const coupons = quote.coupons.map(({ couponId, discount }) => ({ couponId, discount }));
   return { ...(promotions.length > 0 ? { promotions } : {}), ...(coupons.length > 0 ? { coupons } : {}) };
+}
+
+/**
+ * Order ids come from the caller (the authenticated principal) and its idempotency key, so a retried POST
+ * reaches the same order actor, and a key reused with another body reaches it too and is refused there.
+ */
+export function orderIdFor(principal: string, key: string): string {
+  return `O${createHash("sha256")
+    .update(`${principal}\u0000${key}`)
+    .digest("base64url")
+    .slice(0, 22)
+    .replace(/[^A-Za-z0-9]/g, "x")}`;
 }

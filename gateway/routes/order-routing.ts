@@ -3,6 +3,7 @@ import { z } from "zod";
 import { type Routing, rechooseCarriers, routedParcelSchema } from "../../actors/freight/index.ts";
 import { type AllocatedLine, shipmentParcels } from "../../actors/order/index.ts";
 import type { GatewayKit } from "../app.ts";
+import { requireOrderInScope } from "../data-scope.ts";
 import type { FreightPorts } from "../freight-ports.ts";
 import { codeSchema, reasonText } from "../schemas.ts";
 import { parseBody, parseParam } from "../validate.ts";
@@ -78,7 +79,9 @@ export function orderRoutingRoutes(deps: Pick<FreightPorts, "carriers" | "wareho
       },
       async (c) => {
         const id = orderId(c);
-        return c.json(view(id, await kit.read<RoutedOrder>(c, "order", id)));
+        const order = await kit.read<RoutedOrder>(c, "order", id);
+        requireOrderInScope(c, id, order);
+        return c.json(view(id, order));
       },
     );
     kit.define(
@@ -102,6 +105,7 @@ export function orderRoutingRoutes(deps: Pick<FreightPorts, "carriers" | "wareho
           kit.read<RoutedOrder>(c, "order", id),
           deps.carriers.list(),
         ]);
+        requireOrderInScope(c, id, order);
         const current = view(id, order);
         const cause = body.carrier ? `carrier ${body.carrier} failed: ${body.reason}` : body.reason;
         const routing = rechooseCarriers(

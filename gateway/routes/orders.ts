@@ -1,9 +1,9 @@
-import { createHash } from "node:crypto";
 import type { Context } from "hono";
 import type { z } from "zod";
 import { type Address, type AllocatedLine, mergeGroups, shipmentParcels } from "../../actors/order/index.ts";
 import type { GatewayKit } from "../app.ts";
 import { pagedRead } from "../cursor.ts";
+import { guardOrderCommand, listScope, orderInScopeOr404, orderVisible } from "../data-scope.ts";
 import type { FreightPorts } from "../freight-ports.ts";
 import { idempotentCommand } from "../idempotency.ts";
 import { revealTo } from "../pii.ts";
@@ -16,7 +16,7 @@ import { type CampaignSnapshot, type FlashSaleAdmission, flashSaleOrder } from "
 import { pinnedWarehouse } from "./freight-checkout.ts";
 import { groupBuyProblem } from "./group-buys.ts";
 import { requireOnSale } from "./listing-check.ts";
-import { groupOf, orderLines, presaleOf, promotionsAndCoupons } from "./order-placement.ts";
+import { groupOf, orderIdFor, orderLines, presaleOf, promotionsAndCoupons } from "./order-placement.ts";
 import {
   mergeCandidates,
   orderPage,
@@ -27,6 +27,8 @@ import {
   transitionReply,
 } from "./order-responses.ts";
 import { addressBody, listQuery, mergeQuery, placeBody, statsQuery } from "./order-schemas.ts";
+
+export { orderIdFor };
 
 type PlaceBody = z.infer<typeof placeBody>;
 
@@ -49,18 +51,6 @@ interface OrderView {
   lines: AllocatedLine[];
 }
 
-/**
- * Order ids come from the caller (the authenticated principal) and its idempotency key, so a retried POST
- * reaches the same order actor, and a key reused with another body reaches it too and is refused there.
- */
-export function orderIdFor(principal: string, key: string): string {
-  return `O${createHash("sha256")
-    .update(`${principal}\u0000${key}`)
-    .digest("base64url")
-    .slice(0, 22)
-    .replace(/[^A-Za-z0-9]/g, "x")}`;
-}
-
 /** Orders: placing, reading, searching, statistics, shipment planning and address changes. */
 export function orderRoutes(deps: OrderRouteDeps) {
   return (kit: GatewayKit) => {
@@ -70,6 +60,9 @@ export function orderRoutes(deps: OrderRouteDeps) {
     // The masking policy (the same one sockets, exports and logs apply), audited when it unmasks.
     const forCaller = <T>(c: Context, target: string | string[], value: T) =>
       revealTo(c, deps.audit, "customer", target, value);
+    /** A single read: the order from its actor, 404 when it lies outside the caller's data scope (0033). */
+    const scopedOrder = <T extends object = OrderView>(c: Context, id: string) =>
+      orderInScopeOr404(c, id, readOrder<T>(c, id));
 
     define(
       {
@@ -152,7 +145,8 @@ export function orderRoutes(deps: OrderRouteDeps) {
       },
       async (c) => {
         const q = parseQuery(c, statsQuery);
-        return c.json({ interval: q.interval, buckets: await deps.orders.stats(q.from, q.to, q.interval) });
+        const buckets = await deps.orders.stats(q.from, q.to, q.interval, listScope(c));
+        return c.json({ interval: q.interval, buckets });
       },
     );
     define(
@@ -167,7 +161,7 @@ export function orderRoutes(deps: OrderRouteDeps) {
       },
       async (c) => {
         const q = parseQuery(c, listQuery);
-        return c.json(await pagedRead(() => deps.orders.list(q)));
+        return c.json(await pagedRead(() => deps.orders.list(q, listScope(c))));
       },
     );
     define(
@@ -182,12 +176,16 @@ export function orderRoutes(deps: OrderRouteDeps) {
       },
       async (c) => {
         const q = parseQuery(c, mergeQuery);
-        const page = await deps.orders.list({ userId: q.userId, status: "awaiting_shipment", limit: 200 });
+        const scope = listScope(c);
+        const page = await deps.orders.list(
+          { userId: q.userId, status: "awaiting_shipment", limit: 200 },
+          scope,
+        );
         const waiting: Array<{ orderId: string; address: Address }> = [];
         for (const item of page.items) {
-          // The read model may lag: the actor says whether the order still waits for shipment.
+          // The read model may lag: the actor says whether the order still waits for shipment (and is in scope).
           const order = await readOrder(c, item.orderId);
-          if (order.status === "awaiting_shipment")
+          if (order.status === "awaiting_shipment" && orderVisible(c, order))
             waiting.push({ orderId: item.orderId, address: order.address });
         }
         const groups = mergeGroups(waiting);
@@ -206,7 +204,7 @@ export function orderRoutes(deps: OrderRouteDeps) {
       },
       async (c) => {
         const id = orderId(c);
-        const order = await readOrder(c, id);
+        const order = await scopedOrder(c, id);
         return c.json({ orderId: id, status: order.status, parcels: shipmentParcels(order.lines) });
       },
     );
@@ -221,7 +219,7 @@ export function orderRoutes(deps: OrderRouteDeps) {
       },
       async (c) => {
         const id = orderId(c);
-        return c.json(await forCaller(c, `order/${id}`, await readOrder<Record<string, unknown>>(c, id)));
+        return c.json(await forCaller(c, `order/${id}`, await scopedOrder<Record<string, unknown>>(c, id)));
       },
     );
     define(
@@ -237,6 +235,7 @@ export function orderRoutes(deps: OrderRouteDeps) {
       async (c) => {
         const id = orderId(c);
         const body = await parseBody(c, addressBody);
+        await guardOrderCommand(c, id, () => readOrder(c, id));
         const cmd = { type: "changeAddress", address: body.address };
         const reply = await command(c, "order", id, cmd, { id: `address:${crypto.randomUUID()}` });
         return c.json(await forCaller(c, `order/${id}`, reply));

@@ -8,6 +8,7 @@ import {
 } from "../../actors/carrier/index.ts";
 import { shipmentIdSchema } from "../../actors/shipment/index.ts";
 import type { GatewayKit } from "../app.ts";
+import { requireOrderInScope } from "../data-scope.ts";
 import { ProblemError } from "../problem.ts";
 import { codeSchema } from "../schemas.ts";
 import type { ShipmentReadModel } from "../shipment-ports.ts";
@@ -69,6 +70,7 @@ export function shipmentRoutes(deps: ShipmentRouteDeps) {
           "order",
           orderId,
         );
+        requireOrderInScope(c, orderId, order);
         const list = await Promise.all(
           (order.shipments ?? []).map((s) => kit.read<ShipmentView>(c, "shipment", s.shipmentId)),
         );

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { dataScopeSchema } from "../../actors/permissions/index.ts";
 import { MAX_PASSWORD_BYTES } from "../../platform/password.ts";
 
 /** C0 and C1 control characters (and DEL): never part of a password or a description. */
@@ -49,6 +50,8 @@ export const roleBody = z
       .max(200)
       .refine((v) => !hasControl(v), "no control characters")
       .optional(),
+    /** Limits the role's grant to warehouses, regions, channels, suppliers or what the user created (0033). */
+    scope: dataScopeSchema.optional(),
   })
   .strict();
 export const userPageQuery = z
@@ -76,6 +79,16 @@ export const roleSchema = z.object({
   permissions: z.array(z.string()),
   description: z.string(),
   builtIn: z.boolean(),
+  scope: z
+    .object({
+      warehouses: z.array(z.string()).optional(),
+      regions: z.array(z.string()).optional(),
+      channels: z.array(z.string()).optional(),
+      suppliers: z.array(z.string()).optional(),
+      createdByMe: z.boolean().optional(),
+    })
+    .optional()
+    .describe("What the role's grant is limited to (decision 0033); absent: not limited"),
 });
 export const roleListSchema = z.object({ items: z.array(roleSchema) });
 export const userListSchema = z.object({

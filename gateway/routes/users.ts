@@ -214,7 +214,7 @@ export function userRoutes(deps: UserRouteDeps) {
       {
         method: "put",
         path: "/v1/roles/:name",
-        summary: "Create or replace a custom role",
+        summary: "Create or replace a custom role, optionally limited to a data scope (decision 0033)",
         tag: "Users",
         permission: "user:write",
         body: roleBody,

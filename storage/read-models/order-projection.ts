@@ -24,10 +24,23 @@ export const orderProjection: ReadModelProjection = {
 async function applyOrder(tx: ProjectionTx, orderId: string, seq: number, e: OrderEvent): Promise<void> {
   if (e.type === "placed") {
     await tx`INSERT INTO orders (order_id, user_id, status, channel, skus, items_amount, discount_amount, freight_amount,
-        total_amount, created_at, updated_at, version)
+        total_amount, created_at, updated_at, version, region, created_by)
       VALUES (${orderId}, ${e.userId}, 'placing', ${e.channel}, ${e.lines.map((l) => l.sku)}, ${e.amounts.items},
-        ${e.amounts.discount}, ${e.amounts.freight}, ${e.amounts.total}, ${new Date(e.at)}, ${new Date(e.at)}, ${seq})
+        ${e.amounts.discount}, ${e.amounts.freight}, ${e.amounts.total}, ${new Date(e.at)}, ${new Date(e.at)}, ${seq},
+        ${e.address.region}, ${e.by})
       ON CONFLICT (order_id) DO NOTHING`;
+    return;
+  }
+  // The order's data-scope facts (decision 0033): where its stock is reserved, where it is delivered.
+  if (e.type === "lineReserved") {
+    // A union: replaying the batch changes nothing, and it does not move `version` (status events do).
+    const reservedIn = [...new Set(e.allocation.map((a) => a.warehouse))];
+    await tx`UPDATE orders SET warehouses = ARRAY(SELECT DISTINCT w FROM unnest(warehouses || ${reservedIn}::text[]) w ORDER BY w)
+      WHERE order_id = ${orderId} AND NOT (warehouses @> ${reservedIn}::text[])`;
+    return;
+  }
+  if (e.type === "addressChanged") {
+    await tx`UPDATE orders SET region = ${e.address.region} WHERE order_id = ${orderId} AND version <= ${seq}`;
     return;
   }
   const status = STATUS_AFTER[e.type];

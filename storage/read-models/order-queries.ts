@@ -1,5 +1,7 @@
+import type { ScopeFilter } from "../../actors/permissions/index.ts";
 import type { Sql } from "../postgres/database.ts";
 import { InvalidCursorError } from "./inventory-queries.ts";
+import { orderScopeWhere } from "./scope-sql.ts";
 
 export interface OrderFilter {
   status?: string;
@@ -21,7 +23,8 @@ export class OrderQueries {
     this.#sql = sql;
   }
 
-  async list(f: OrderFilter) {
+  /** `scope`: the caller's data scope (decision 0033), a WHERE clause; absent: every order. */
+  async list(f: OrderFilter, scope?: ScopeFilter) {
     const sql = this.#sql;
     let after: { at: Date; id: string } | undefined;
     if (f.cursor) {
@@ -41,6 +44,7 @@ export class OrderQueries {
       ${f.minTotal !== undefined ? sql`AND total_amount >= ${f.minTotal}` : sql``}
       ${f.maxTotal !== undefined ? sql`AND total_amount <= ${f.maxTotal}` : sql``}
       ${after ? sql`AND (created_at, order_id) < (${after.at}, ${after.id})` : sql``}
+      ${orderScopeWhere(sql, scope)}
       ORDER BY created_at DESC, order_id DESC LIMIT ${f.limit + 1}`;
     const page = rows.slice(0, f.limit);
     const last = page.at(-1);
@@ -71,14 +75,15 @@ export class OrderQueries {
   }
 
   /** GMV, orders, paid rate, average order value and refunds per hour or day (Asia/Shanghai buckets). */
-  async stats(from: Date, to: Date, interval: "hour" | "day") {
-    const rows = await this.#sql`
+  async stats(from: Date, to: Date, interval: "hour" | "day", scope?: ScopeFilter) {
+    const sql = this.#sql;
+    const rows = await sql`
       SELECT date_trunc(${interval}, created_at AT TIME ZONE 'Asia/Shanghai') AS bucket,
         count(*)::int AS orders,
         count(*) FILTER (WHERE paid_at IS NOT NULL)::int AS paid_orders,
         COALESCE(sum(paid_amount), 0)::bigint AS gmv,
         COALESCE(sum(refunded_amount), 0)::bigint AS refunds
-      FROM orders WHERE created_at >= ${from} AND created_at < ${to}
+      FROM orders WHERE created_at >= ${from} AND created_at < ${to} ${orderScopeWhere(sql, scope)}
       GROUP BY 1 ORDER BY 1`;
     return rows.map((r) => {
       const gmv = Number(r.gmv);

@@ -1,0 +1,170 @@
+/**
+ * Data scope (decision 0033): a role grant limited to warehouses, regions, sales channels, suppliers or
+ * what the user created. Pure functions: the gateway, the realtime hub and storage queries all decide
+ * "is this entity inside the caller's scope" with the definitions below, so no door answers differently.
+ */
+import { z } from "zod";
+
+/** What one role's grant is limited to. Absent dimension: not limited by it. */
+export interface DataScope {
+  warehouses?: string[];
+  regions?: string[];
+  channels?: string[];
+  suppliers?: string[];
+  createdByMe?: boolean;
+}
+
+/** A role the principal holds: its permissions and, when limited, its data scope. */
+export interface Grant {
+  role: string;
+  permissions: readonly string[];
+  scope?: DataScope;
+}
+
+/** A list query's scope: the caller's scope for the permission the route requires, and who the caller is. */
+export interface ScopeFilter {
+  scope: DataScope;
+  username: string;
+}
+
+/** Who asks, as far as the scope is concerned. */
+export interface ScopedPrincipal {
+  username: string;
+  permissions: readonly string[];
+  grants?: readonly Grant[];
+}
+
+const code = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, "a code (letters, digits, '_', '.', ':', '-')");
+const codes = z
+  .array(code)
+  .min(1, "name at least one, or leave the dimension out")
+  .max(200)
+  .refine((v) => new Set(v).size === v.length, "must be distinct");
+
+/** The `scope` of `PUT /v1/roles/{name}`; an empty object means "not limited" and is stored as none. */
+export const dataScopeSchema = z
+  .object({
+    warehouses: codes.optional(),
+    regions: z
+      .array(
+        z
+          .string()
+          .min(1)
+          .max(100)
+          .refine((v) => v.trim() === v && !/\p{Cc}/u.test(v), "no control characters or outer spaces"),
+      )
+      .min(1)
+      .max(200)
+      .refine((v) => new Set(v).size === v.length, "must be distinct")
+      .optional(),
+    channels: codes.optional(),
+    suppliers: codes.optional(),
+    createdByMe: z.boolean().optional(),
+  })
+  .strict();
+
+/** A scope that limits nothing (no dimension, `createdByMe` not true) is no scope at all. */
+export function normalizeScope(scope: DataScope | null | undefined): DataScope | undefined {
+  if (!scope) return undefined;
+  const out: DataScope = {};
+  if (scope.warehouses?.length) out.warehouses = [...scope.warehouses];
+  if (scope.regions?.length) out.regions = [...scope.regions];
+  if (scope.channels?.length) out.channels = [...scope.channels];
+  if (scope.suppliers?.length) out.suppliers = [...scope.suppliers];
+  if (scope.createdByMe === true) out.createdByMe = true;
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** Whether a permission list grants `permission` (`*` and `area:*` wildcards, as `can` reads them). */
+export function listGrants(permissions: readonly string[], permission: string): boolean {
+  const [area] = permission.split(":");
+  return permissions.some((p) => p === "*" || p === permission || p === `${area}:*`);
+}
+
+/**
+ * The data scope the principal holds `permission` under: null = unrestricted (some role granting it has no
+ * scope, or the principal carries no grants: a system caller); otherwise the union, dimension by
+ * dimension, of the granting roles' scopes (a dimension one granting role leaves open is open).
+ */
+export function scopeFor(principal: ScopedPrincipal, permission: string): DataScope | null {
+  const grants = principal.grants;
+  if (!grants) return null;
+  const granting = grants.filter((g) => listGrants(g.permissions, permission));
+  // No grant names it (e.g. the implicit self permission): nothing to limit.
+  if (granting.length === 0) return null;
+  if (granting.some((g) => !normalizeScope(g.scope))) return null;
+  const union: DataScope = {};
+  const dims = ["warehouses", "regions", "channels", "suppliers"] as const;
+  for (const dim of dims) {
+    if (granting.every((g) => g.scope![dim] !== undefined)) {
+      union[dim] = [...new Set(granting.flatMap((g) => g.scope![dim]!))];
+    }
+  }
+  if (granting.every((g) => g.scope!.createdByMe === true)) union.createdByMe = true;
+  return union;
+}
+
+/**
+ * What an order is, for its scope (decision 0033):
+ * - in warehouse X when some unit of one of its lines is (or was) reserved in X (its allocation);
+ * - in region Y when its delivery address's `region` is Y (the address in force);
+ * - in channel Z when it was placed through sales channel Z;
+ * - created by U when U (the staff user or API client) placed it.
+ * An order carries no supplier: a scope limited to suppliers holds no order.
+ */
+export interface OrderScopeFacts {
+  warehouses: readonly string[];
+  region: string | null;
+  channel: string | null;
+  createdBy: string | null;
+}
+
+/** A warehouse-bound entity (stock of a warehouse, a wave, the warehouse itself). */
+export interface WarehouseScopeFacts {
+  warehouse: string;
+}
+
+/** Whether an order lies inside the scope (null scope: everything does). Every limited dimension must hold. */
+export function orderInScope(scope: DataScope | null, order: OrderScopeFacts, username: string): boolean {
+  if (!scope) return true;
+  if (scope.suppliers) return false;
+  if (scope.warehouses && !order.warehouses.some((w) => scope.warehouses!.includes(w))) return false;
+  if (scope.regions && (order.region === null || !scope.regions.includes(order.region))) return false;
+  if (scope.channels && (order.channel === null || !scope.channels.includes(order.channel))) return false;
+  if (scope.createdByMe && order.createdBy !== username) return false;
+  return true;
+}
+
+/**
+ * Whether a warehouse (and what it holds: stock, waves, pick lists) lies inside the scope. Only the
+ * `warehouses` dimension describes a warehouse; a scope without it (limited by regions, channels,
+ * suppliers or created by me only) holds no warehouse-bound data: it limits orders, not stock.
+ */
+export function warehouseInScope(scope: DataScope | null, warehouse: string): boolean {
+  if (!scope) return true;
+  return scope.warehouses?.includes(warehouse) === true;
+}
+
+/** The parts of an order actor's view (`get`, its state) the scope reads. */
+export interface OrderScopeView {
+  lines?: ReadonlyArray<{ allocation?: ReadonlyArray<{ warehouse: string }> }>;
+  address?: { region?: string } | null;
+  channel?: string;
+  timeline?: ReadonlyArray<{ status: string; by: string }>;
+}
+
+/** The order facts an order actor's view (`get`) holds (any object: the fields above are read if present). */
+export function orderFactsOfView(order: object): OrderScopeFacts {
+  const view = order as OrderScopeView;
+  const warehouses = new Set<string>();
+  for (const line of view.lines ?? [])
+    for (const part of line.allocation ?? []) warehouses.add(part.warehouse);
+  return {
+    warehouses: [...warehouses],
+    region: view.address?.region ?? null,
+    channel: view.channel || null,
+    createdBy: view.timeline?.find((t) => t.status === "placing")?.by ?? null,
+  };
+}

@@ -1,0 +1,107 @@
+import type { Context } from "hono";
+import {
+  type DataScope,
+  orderFactsOfView,
+  orderInScope,
+  type ScopeFilter,
+  scopeFor,
+  warehouseInScope,
+} from "../actors/permissions/index.ts";
+import { principalOf, routePermissionOf } from "./auth.ts";
+import { ProblemError } from "./problem.ts";
+
+/**
+ * Data scope at the HTTP doors (decision 0033), one helper per door type. Every helper reads the scope the
+ * caller holds the ROUTE's permission under (`RouteDoc.permission`), so a route needs no argument to get
+ * it right. Out of scope reads as "does not exist" (404 `not-found`), never 403: existence does not leak.
+ *
+ * - lists (paginated, read models): `listScope(c)` → hand it to the storage query, which filters in SQL;
+ * - single reads and actor commands on an order: `requireOrderInScope(c, id, view)`;
+ * - anything bound to a warehouse (stock rows, waves, a warehouse's own routes and commands naming one):
+ *   `requireWarehouseInScope(c, code)`, and `warehouseRowsInScope(c, rows)` for a reply that lists rows of
+ *   several warehouses (a SKU's stock).
+ */
+export function scopeOf(c: Context): DataScope | null {
+  const permission = routePermissionOf(c);
+  return permission ? scopeFor(principalOf(c), permission) : null;
+}
+
+/** The scope a list query applies in its WHERE clause; undefined when the caller is not limited. */
+export function listScope(c: Context): ScopeFilter | undefined {
+  const scope = scopeOf(c);
+  return scope ? { scope, username: principalOf(c).username } : undefined;
+}
+
+/** Whether the order (its actor's view) is inside the caller's scope. */
+export function orderVisible(c: Context, view: object): boolean {
+  return orderInScope(scopeOf(c), orderFactsOfView(view), principalOf(c).username);
+}
+
+/** 404 for an order outside the caller's scope (the same answer as an order that does not exist). */
+export function requireOrderInScope(c: Context, orderId: string, view: object) {
+  if (!orderVisible(c, view)) throw new ProblemError(404, "not-found", `no order ${orderId}`);
+}
+
+/** A single read (the order from its actor): the view, or 404 when it lies outside the caller's scope. */
+export async function orderInScopeOr404<T extends object>(
+  c: Context,
+  orderId: string,
+  read: Promise<T>,
+): Promise<T> {
+  const view = await read;
+  requireOrderInScope(c, orderId, view);
+  return view;
+}
+
+/** Whether the warehouse (and what it holds) is inside the caller's scope. */
+export function warehouseVisible(c: Context, code: string): boolean {
+  return warehouseInScope(scopeOf(c), code);
+}
+
+/** 404 for a warehouse outside the caller's scope, as for one that does not exist. */
+export function requireWarehouseInScope(
+  c: Context,
+  code: string | undefined,
+  what = `warehouse ${code}`,
+): void {
+  if (code !== undefined && !warehouseVisible(c, code))
+    throw new ProblemError(404, "not-found", `no ${what}`);
+}
+
+/** Only the rows of warehouses inside the caller's scope. */
+export function warehouseRowsInScope<T extends { warehouse: string }>(c: Context, rows: readonly T[]): T[] {
+  const scope = scopeOf(c);
+  return scope ? rows.filter((r) => warehouseInScope(scope, r.warehouse)) : [...rows];
+}
+
+/**
+ * Before an actor command on an order (cancel, ship, address, after-sales, routing): a scoped caller's
+ * command on an order outside the scope is refused as 404 before it reaches the actor. Unscoped callers pay
+ * nothing (no extra read).
+ */
+export async function guardOrderCommand(
+  c: Context,
+  orderId: string,
+  read: () => Promise<object>,
+): Promise<void> {
+  if (!scopeOf(c)) return;
+  requireOrderInScope(c, orderId, await read());
+}
+
+/**
+ * A command body naming a warehouse outside the caller's scope: refused exactly as an unregistered
+ * warehouse is (422 `unknown-warehouse`), so the answer does not tell it exists.
+ */
+export function requireWarehouseFieldInScope(
+  c: Context,
+  code: string | undefined,
+  field = "warehouse",
+): void {
+  if (code === undefined || warehouseVisible(c, code)) return;
+  throw new ProblemError(
+    422,
+    "unknown-warehouse",
+    `warehouse ${code} is not registered; PUT /v1/warehouses/${code} first`,
+    { field },
+  );
+}

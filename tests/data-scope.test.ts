@@ -1,0 +1,181 @@
+/**
+ * Data scope (issue 14 point 2, decision 0033): one operator scoped to warehouse WH1 walks every door
+ * against an order, stock and a wave of WH2 and never sees them; an unscoped operator with the same
+ * permissions sees both.
+ */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import type { HubNode } from "../hub-node.ts";
+import {
+  ApiClient,
+  cleanupNamespace,
+  requireServices,
+  startTestNode,
+  testNamespace,
+  waitFor,
+} from "./support/harness.ts";
+
+const ns = testNamespace("scope");
+let node: HubNode;
+let admin: ApiClient;
+/** Scoped to WH1. */
+let scoped: ApiClient;
+/** The same permissions, no scope. */
+let unscoped: ApiClient;
+const address = { region: "Shanghai", detail: "1 Century Ave", phone: "13800138000", name: "Li Lei" };
+const PERMISSIONS = [
+  "order:read",
+  "order:write",
+  "order:fulfil",
+  "inventory:read",
+  "inventory:write",
+  "warehouse:read",
+  "warehouse:write",
+];
+let order1: string;
+let order2: string;
+
+const show = (res: { status: number; body: unknown }) => `${res.status} ${JSON.stringify(res.body)}`;
+
+async function place(key: string, sku: string): Promise<string> {
+  const res = await admin.call(
+    "POST",
+    "/v1/orders",
+    { userId: "buyer-1", lines: [{ sku, qty: 1 }], address },
+    { "idempotency-key": key },
+  );
+  expect(res.status, show(res)).toBe(201);
+  return (res.body as { orderId: string }).orderId;
+}
+
+async function staff(username: string, role: string): Promise<ApiClient> {
+  const res = await admin.call("POST", "/v1/users", { username, password: "scope-password", roles: [role] });
+  expect(res.status, show(res)).toBe(201);
+  const api = new ApiClient(node.app!);
+  await api.login(username, "scope-password");
+  return api;
+}
+
+beforeAll(async () => {
+  await requireServices();
+  node = await startTestNode(ns, {}, { listen: true });
+  admin = new ApiClient(node.app!);
+  await admin.login();
+  for (const [code, region] of [
+    ["WH1", "east"],
+    ["WH2", "north"],
+  ] as const) {
+    await admin.call("PUT", `/v1/warehouses/${code}`, { name: code, region });
+  }
+  // SKU-1 is held in WH1 only, SKU-2 in WH2 only: an order of one is in that warehouse.
+  for (const [sku, warehouse] of [
+    ["SKU-1", "WH1"],
+    ["SKU-2", "WH2"],
+  ] as const) {
+    const res = await admin.call(
+      "POST",
+      `/v1/inventory/${sku}/receipts`,
+      { warehouse, qty: 50 },
+      { "idempotency-key": `stock-${sku}` },
+    );
+    expect(res.status, show(res)).toBe(201);
+    expect((await admin.call("PUT", `/v1/skus/${sku}/price`, { listPrice: 1000 })).status).toBe(200);
+  }
+  const roles = [
+    ["wh1_ops", { permissions: PERMISSIONS, scope: { warehouses: ["WH1"] } }],
+    ["all_ops", { permissions: PERMISSIONS }],
+  ] as const;
+  for (const [name, body] of roles) {
+    const res = await admin.call("PUT", `/v1/roles/${name}`, body);
+    expect(res.status, show(res)).toBe(201);
+  }
+  scoped = await staff("op-wh1", "wh1_ops");
+  unscoped = await staff("op-all", "all_ops");
+  order1 = await place("o-wh1", "SKU-1");
+  order2 = await place("o-wh2", "SKU-2");
+  // Lists are read models (they may lag): wait until both orders are listed with their warehouse.
+  await waitFor(
+    async () => {
+      const res = await unscoped.call("GET", "/v1/orders?limit=50");
+      const ids = (res.body as { items: Array<{ orderId: string }> }).items.map((o) => o.orderId);
+      return ids.includes(order1) && ids.includes(order2);
+    },
+    10_000,
+    "both orders listed",
+  );
+}, 60_000);
+
+afterAll(async () => {
+  await node?.stop();
+  await cleanupNamespace(ns);
+});
+
+test("data scope - a role stores its scope; GET /v1/roles shows it; an empty dimension is refused", async () => {
+  const roles = (await admin.call("GET", "/v1/roles")).body as {
+    items: Array<{ name: string; scope?: unknown }>;
+  };
+  expect(roles.items.find((r) => r.name === "wh1_ops")?.scope).toEqual({ warehouses: ["WH1"] });
+  expect(roles.items.find((r) => r.name === "all_ops")?.scope).toBeUndefined();
+  const bad = await admin.call("PUT", "/v1/roles/bad_scope", {
+    permissions: ["order:read"],
+    scope: { warehouses: [] },
+  });
+  expect(bad.status, show(bad)).toBe(400);
+});
+
+test("data scope - orders list: the WH1 operator's page holds WH1's order and never WH2's (filtered in SQL)", async () => {
+  const ids = async (api: ApiClient, query = "") => {
+    const res = await api.call("GET", `/v1/orders?limit=50${query}`);
+    expect(res.status, show(res)).toBe(200);
+    return (res.body as { items: Array<{ orderId: string }> }).items.map((o) => o.orderId);
+  };
+  await waitFor(async () => (await ids(scoped)).includes(order1), 10_000, "WH1 order in the scoped list");
+  expect(await ids(scoped)).not.toContain(order2);
+  expect(await ids(unscoped)).toEqual(expect.arrayContaining([order1, order2]));
+  // A page of one: the cursor walks only in-scope rows (the filter is in the query, not after it).
+  const first = (await scoped.call("GET", "/v1/orders?limit=1")).body as {
+    items: Array<{ orderId: string }>;
+    nextCursor: string | null;
+  };
+  expect(first.items.map((o) => o.orderId)).toEqual([order1]);
+  expect(first.nextCursor).toBeNull();
+  // Statistics count what the caller may see.
+  const from = new Date(Date.now() - 3_600_000).toISOString();
+  const to = new Date(Date.now() + 3_600_000).toISOString();
+  const stats = async (api: ApiClient) => {
+    const res = await api.call("GET", `/v1/orders/stats?from=${from}&to=${to}&interval=day`);
+    expect(res.status, show(res)).toBe(200);
+    return (res.body as { buckets: Array<{ orders: number }> }).buckets.reduce((n, b) => n + b.orders, 0);
+  };
+  expect(await stats(scoped)).toBe(1);
+  expect(await stats(unscoped)).toBe(2);
+});
+
+test("data scope - single reads: WH2's order is 404 (not 403) for the WH1 operator, 200 for the unscoped one", async () => {
+  for (const path of ["", "/shipment-plan", "/routing", "/shipments"]) {
+    const hidden = await scoped.call("GET", `/v1/orders/${order2}${path}`);
+    expect(hidden.status, `GET ${path}: ${show(hidden)}`).toBe(404);
+    expect((hidden.body as { type: string }).type).toContain("not-found");
+    const own = await scoped.call("GET", `/v1/orders/${order1}${path}`);
+    expect(own.status, `GET own ${path}: ${show(own)}`).toBe(200);
+    const seen = await unscoped.call("GET", `/v1/orders/${order2}${path}`);
+    expect(seen.status, `GET unscoped ${path}: ${show(seen)}`).toBe(200);
+  }
+  // Not found answers the same as an order that does not exist.
+  const missing = await scoped.call("GET", "/v1/orders/O-does-not-exist");
+  expect(missing.status).toBe(404);
+});
+
+test("data scope - commands: the WH1 operator cannot cancel or re-address WH2's order (404, nothing applied)", async () => {
+  const cancel = await scoped.call("POST", `/v1/orders/${order2}/cancel`, { reason: "scope test" });
+  expect(cancel.status, show(cancel)).toBe(404);
+  const moved = await scoped.call("PUT", `/v1/orders/${order2}/address`, {
+    address: { ...address, detail: "elsewhere" },
+  });
+  expect(moved.status, show(moved)).toBe(404);
+  const after = (await admin.call("GET", `/v1/orders/${order2}`)).body as {
+    status: string;
+    address: { detail: string };
+  };
+  expect(after.status).toBe("pending_payment");
+  expect(after.address.detail).toBe(address.detail);
+});
