@@ -186,7 +186,6 @@ export interface ReadinessReport {
   checks: Record<string, { ok: boolean; detail?: string }>;
 }
 
-/** A custom role as `PUT /v1/roles/{name}` sets it, its data scope included (decision 0033). */
 export type StaffRole = { name: string; permissions: string[]; description?: string; scope?: DataScope };
 
 /**
