@@ -81,6 +81,7 @@ export function renderHeader(active) {
     ["promotions.html", "promotionsDash"],
     ["warehouse.html", "warehouseDash"],
     ["notifications.html", "notificationsDash"],
+    ["cms-experiments.html", "abDash"],
   ];
   const nav = el("nav", { class: "nav" });
   for (const [href, key] of links) {
