@@ -358,6 +358,36 @@ test("cms experiments - definitions are validated; one running experiment per pa
   expect(busy.status, show(busy)).toBe(409);
   expect(busy.body).toMatchObject({ reason: "page-busy" });
 
+  // Ids named like Object.prototype members are ordinary experiments (pages too).
+  await ok("PUT", "/v1/cms/pages/toString", page("toString A"));
+  await ok("POST", "/v1/cms/pages/toString/publish", {});
+  await ok(
+    "POST",
+    "/v1/cms/experiments",
+    {
+      id: "constructor",
+      slug: "toString",
+      variants: [
+        { key: "constructor", weight: 1 },
+        { key: "valueOf", weight: 1 },
+      ],
+    },
+    201,
+  );
+  await ok("POST", "/v1/cms/experiments/constructor/start");
+  const builtin = (await read("toString", "hasOwnProperty")).body as {
+    experiment: { id: string; variant: string };
+  };
+  expect(builtin.experiment.id).toBe("constructor");
+  expect(["constructor", "valueOf"]).toContain(builtin.experiment.variant);
+  expect((await event("constructor", "hasOwnProperty", "click")).body).toMatchObject({ counted: true });
+  const builtinOut = await ok("GET", "/v1/cms/experiments/constructor");
+  expect(
+    (builtinOut.results as Array<{ key: string; clicks: number }>).find(
+      (r) => r.key === builtin.experiment.variant,
+    ),
+  ).toMatchObject({ clicks: 1 });
+
   // Beside a running experiment, a publish still shows at once to control visitors and plain reads.
   const visitors = Array.from({ length: 40 }, (_, i) => `rv-${i}`);
   const control = [];

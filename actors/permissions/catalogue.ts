@@ -129,8 +129,16 @@ const entries: ReadonlyArray<readonly [string, string, string]> = [
   ["purchase:approve", "审批采购单", "Approve purchase orders"],
   ["purchase:receive", "采购收货", "Receive purchase orders"],
   ["purchase:configure", "修改采购设置（审批阈值等）", "Change purchasing settings (approval thresholds)"],
-  ["cms:read", "查看内容页面及其版本", "View content pages and their versions"],
-  ["cms:write", "编辑、发布、回滚内容页面", "Edit, publish and roll back content pages"],
+  [
+    "cms:read",
+    "查看内容页面及其版本、A/B 实验结果",
+    "View content pages, their versions and A/B experiment results",
+  ],
+  [
+    "cms:write",
+    "编辑、发布、回滚内容页面；管理 A/B 实验；生成预览链接",
+    "Edit, publish and roll back content pages; run A/B experiments; issue preview links",
+  ],
 ];
 
 /** Every permission, in the order above (areas grouped). */
