@@ -193,10 +193,10 @@ export type StaffRole = { name: string; permissions: string[]; description?: str
  * `UnknownRoleError` for a role that does not exist and `BuiltInRoleError` for editing a built-in role.
  */
 export interface StaffDirectory {
-  add(user: { username: string; password: string; roles: string[] }, audit: StaffAudit): Promise<boolean>;
+  add(user: NewStaffUser, audit: StaffAudit): Promise<boolean>;
   update(
     username: string,
-    change: { roles?: string[]; disabled?: boolean },
+    change: { roles?: string[]; disabled?: boolean; manager?: string | null },
     audit: StaffAudit,
   ): Promise<StaffUser | undefined>;
   setPassword(username: string, password: string, audit: StaffAudit): Promise<boolean>;
@@ -207,16 +207,15 @@ export interface StaffDirectory {
   putRole(role: StaffRole, audit: StaffAudit): Promise<{ created: boolean; role: object }>;
 }
 
-interface StaffAudit {
-  by: string;
-  requestId: string | null;
-}
+type StaffAudit = { by: string; requestId: string | null };
+type NewStaffUser = { username: string; password: string; roles: string[]; manager?: string | null };
 
 export interface StaffUser {
   username: string;
   roles: string[];
   permissions: string[];
   disabled: boolean;
+  manager?: string | null;
 }
 
 /** Operator product search (issue 10 item 5). Throws `InvalidCursorError` for a cursor it did not issue. */

@@ -12,3 +12,6 @@ export class BuiltInRoleError extends Error {
     super(`role ${name} is built in and defined by the code; create a custom role instead`);
   }
 }
+
+/** A manager that is no user, or the user themself (decision 0036). */
+export class InvalidManagerError extends Error {}

@@ -2,9 +2,9 @@ import { randomBytes } from "node:crypto";
 import { type DataScope, type Grant, normalizeScope } from "../actors/permissions/index.ts";
 import { createPasswordHasher, type PasswordHasher } from "../platform/password.ts";
 import type { Sql } from "./postgres/database.ts";
-import { BuiltInRoleError, UnknownRoleError } from "./user-errors.ts";
+import { BuiltInRoleError, InvalidManagerError, UnknownRoleError } from "./user-errors.ts";
 
-export { BuiltInRoleError, UnknownRoleError };
+export { BuiltInRoleError, InvalidManagerError, UnknownRoleError };
 
 export interface UserRecord {
   username: string;
@@ -15,12 +15,15 @@ export interface UserRecord {
   tokenVersion: number;
   /** Each role held, with its permissions and data scope (decision 0033). */
   grants: Grant[];
+  /** The user's manager (reviews their grants, decision 0036), or null. */
+  manager: string | null;
 }
 
 export interface UserSummary {
   username: string;
   roles: string[];
   disabled: boolean;
+  manager: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -150,8 +153,23 @@ export const BUILTIN_ROLES: ReadonlyMap<string, { permissions: readonly string[]
     [
       "user_admin",
       {
-        permissions: ["user:read", "user:write", "audit:read", "session:read", "session:revoke"],
-        description: "Staff accounts and roles, sign-in sessions",
+        permissions: [
+          "user:read",
+          "user:write",
+          "audit:read",
+          "session:read",
+          "session:revoke",
+          "access_review:read",
+          "access_review:configure",
+        ],
+        description: "Staff accounts and roles, sign-in sessions; access review campaigns and their policy",
+      },
+    ],
+    [
+      "access_reviewer",
+      {
+        permissions: ["access_review:read", "access_review:decide"],
+        description: "Managers: confirm or revoke their team's role grants in access reviews",
       },
     ],
     [
@@ -262,17 +280,21 @@ export class UserStore {
 
   /** Adds a user; false if the name is taken. Throws `UnknownRoleError`. */
   async add(
-    user: { username: string; password: string; roles: string[] },
+    user: { username: string; password: string; roles: string[]; manager?: string | null },
     audit: AuditContext,
   ): Promise<boolean> {
     const hash = await this.#hasher.hash(user.password);
     return this.#sql.begin(async (tx) => {
       await assertRolesExist(tx as unknown as Sql, user.roles);
-      const rows = await tx`INSERT INTO users (username, password_hash, roles)
-        VALUES (${user.username}, ${hash}, ${user.roles}) ON CONFLICT (username) DO NOTHING RETURNING username`;
+      const manager = user.manager ?? null;
+      if (manager !== null) await assertManager(tx as unknown as Sql, user.username, manager);
+      const rows = await tx`INSERT INTO users (username, password_hash, roles, manager)
+        VALUES (${user.username}, ${hash}, ${user.roles}, ${manager})
+        ON CONFLICT (username) DO NOTHING RETURNING username`;
       if (rows.length === 0) return false;
       await auditRow(tx as unknown as Sql, audit, "user.create", `user/${user.username}`, {
         roles: user.roles,
+        ...(manager !== null ? { manager } : {}),
       });
       return true;
     });
@@ -284,14 +306,17 @@ export class UserStore {
    */
   async update(
     username: string,
-    change: { roles?: string[]; disabled?: boolean },
+    change: { roles?: string[]; disabled?: boolean; manager?: string | null },
     audit: AuditContext,
   ): Promise<UserRecord | undefined> {
     const found = await this.#sql.begin(async (tx) => {
       if (change.roles) await assertRolesExist(tx as unknown as Sql, change.roles);
+      if (typeof change.manager === "string")
+        await assertManager(tx as unknown as Sql, username, change.manager);
       const rows = await tx`UPDATE users SET
           roles = COALESCE(${change.roles ?? null}::text[], roles),
           disabled = COALESCE(${change.disabled ?? null}::boolean, disabled),
+          manager = CASE WHEN ${change.manager !== undefined} THEN ${change.manager ?? null}::text ELSE manager END,
           token_version = token_version + CASE WHEN ${change.disabled === true} AND NOT disabled THEN 1 ELSE 0 END,
           updated_at = now()
         WHERE username = ${username} RETURNING username`;
@@ -343,7 +368,7 @@ export class UserStore {
 
   async find(username: string): Promise<UserRecord | undefined> {
     const rows = await this.#sql`
-      SELECT u.username, u.roles, u.disabled, u.token_version,
+      SELECT u.username, u.roles, u.disabled, u.token_version, u.manager,
         COALESCE(array_agg(DISTINCT p) FILTER (WHERE p IS NOT NULL), '{}') AS permissions,
         (SELECT COALESCE(json_agg(json_build_object('role', g.name, 'permissions', g.permissions, 'scope', g.scope)
            ORDER BY g.name), '[]') FROM roles g WHERE g.name = ANY(u.roles)) AS grants
@@ -364,19 +389,21 @@ export class UserStore {
       disabled: row.disabled as boolean,
       tokenVersion: row.token_version as number,
       grants,
+      manager: (row.manager as string | null) ?? null,
     };
   }
 
   /** Users ordered by name; `after` is the last name of the previous page. */
   async list(opts: { limit: number; after?: string }): Promise<UserSummary[]> {
     const rows = await this.#sql`
-      SELECT username, roles, disabled, created_at, updated_at FROM users
+      SELECT username, roles, disabled, manager, created_at, updated_at FROM users
       WHERE ${opts.after !== undefined ? this.#sql`username > ${opts.after}` : this.#sql`true`}
       ORDER BY username LIMIT ${opts.limit}`;
     return rows.map((row) => ({
       username: row.username as string,
       roles: row.roles as string[],
       disabled: row.disabled as boolean,
+      manager: (row.manager as string | null) ?? null,
       createdAt: (row.created_at as Date).toISOString(),
       updatedAt: (row.updated_at as Date).toISOString(),
     }));
@@ -442,6 +469,13 @@ async function assertRolesExist(sql: Sql, roles: string[]): Promise<void> {
   const known = new Set(rows.map((r) => r.name as string));
   const unknown = roles.filter((r) => !known.has(r));
   if (unknown.length > 0) throw new UnknownRoleError(unknown);
+}
+
+/** A manager is an existing user other than the user themself. */
+async function assertManager(sql: Sql, username: string, manager: string): Promise<void> {
+  if (manager === username) throw new InvalidManagerError(`${username} cannot be their own manager`);
+  const [row] = await sql`SELECT 1 FROM users WHERE username = ${manager}`;
+  if (!row) throw new InvalidManagerError(`no user ${manager} to be the manager`);
 }
 
 async function auditRow(

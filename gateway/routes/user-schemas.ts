@@ -31,13 +31,24 @@ const roleList = z
   .max(20)
   .refine((v) => new Set(v).size === v.length, "roles must be distinct");
 
+const managerField = usernameSchema
+  .nullable()
+  .describe("The user's manager (a username), who reviews their role grants; null: nobody");
 export const createUserBody = z
-  .object({ username: usernameSchema, password: passwordSchema, roles: roleList })
+  .object({
+    username: usernameSchema,
+    password: passwordSchema,
+    roles: roleList,
+    manager: managerField.optional(),
+  })
   .strict();
 export const updateUserBody = z
-  .object({ roles: roleList.optional(), disabled: z.boolean().optional() })
+  .object({ roles: roleList.optional(), disabled: z.boolean().optional(), manager: managerField.optional() })
   .strict()
-  .refine((v) => v.roles !== undefined || v.disabled !== undefined, "send roles and/or disabled");
+  .refine(
+    (v) => v.roles !== undefined || v.disabled !== undefined || v.manager !== undefined,
+    "send roles, disabled and/or manager",
+  );
 export const passwordBody = z.object({ password: passwordSchema }).strict();
 export const roleBody = z
   .object({
@@ -66,6 +77,7 @@ export const userSchema = z.object({
   roles: z.array(z.string()),
   permissions: z.array(z.string()),
   disabled: z.boolean(),
+  manager: z.string().nullable(),
 });
 export const meSchema = z.object({
   username: z.string(),
@@ -97,6 +109,7 @@ export const userListSchema = z.object({
       username: z.string(),
       roles: z.array(z.string()),
       disabled: z.boolean(),
+      manager: z.string().nullable(),
       createdAt: z.string(),
       updatedAt: z.string(),
     }),

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { isGrantable, SELF_ACCESS } from "../../actors/permissions/index.ts";
-import { BuiltInRoleError, UnknownRoleError } from "../../storage/user-errors.ts";
+import { BuiltInRoleError, InvalidManagerError, UnknownRoleError } from "../../storage/user-errors.ts";
 import type { GatewayKit } from "../app.ts";
 import type { StaffDirectory, StaffUser } from "../ports.ts";
 
@@ -42,6 +42,8 @@ export function userRoutes(deps: UserRouteDeps) {
       if (error instanceof UnknownRoleError) {
         throw new ProblemError(422, "unknown-role", error.message, { field: "roles", roles: error.roles });
       }
+      if (error instanceof InvalidManagerError)
+        throw new ProblemError(422, "validation", error.message, { field: "manager" });
       throw error;
     };
     // What the API shows of a user: never the token version or anything about the password.
@@ -50,6 +52,7 @@ export function userRoutes(deps: UserRouteDeps) {
       roles: user.roles,
       permissions: user.permissions,
       disabled: user.disabled,
+      manager: user.manager ?? null,
     });
     const found = async (username: string) => {
       const user = await deps.users.find(username);
@@ -135,7 +138,8 @@ export function userRoutes(deps: UserRouteDeps) {
       {
         method: "patch",
         path: "/v1/users/:username",
-        summary: "Change a user's roles or disable/enable them (takes effect within seconds on every node)",
+        summary:
+          "Change a user's roles or manager, or disable/enable them (takes effect within seconds on every node)",
         tag: "Users",
         permission: "user:write",
         body: updateUserBody,
@@ -150,6 +154,7 @@ export function userRoutes(deps: UserRouteDeps) {
         const change = {
           ...(body.roles !== undefined ? { roles: body.roles } : {}),
           ...(body.disabled !== undefined ? { disabled: body.disabled } : {}),
+          ...(body.manager !== undefined ? { manager: body.manager } : {}),
         };
         const user = await deps.users.update(username, change, audit(c)).catch(unknownRole);
         if (!user) throw new ProblemError(404, "not-found", `no user ${username}`);
