@@ -1,5 +1,6 @@
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
+import { accessReviewKind } from "../actors/access-review/index.ts";
 import { cmsPageKind } from "../actors/cms/index.ts";
 import { couponTemplateKind } from "../actors/coupon/index.ts";
 import { flashSaleKind } from "../actors/flash-sale/index.ts";
@@ -27,6 +28,7 @@ import { shipmentKind } from "../actors/shipment/index.ts";
 import { warehouseKind } from "../actors/warehouse/index.ts";
 import { webhookDeliveryKind } from "../actors/webhook/index.ts";
 import type { Config } from "../config.ts";
+import { PostgresAccessReviews } from "../storage/access-reviews/index.ts";
 import { PostgresAuditTrail } from "../storage/audit/index.ts";
 import { JetStreamEventStore, JetStreamTimerIndex } from "../storage/jetstream/jetstream-event-store.ts";
 import type { StreamNames } from "../storage/jetstream/streams.ts";
@@ -42,6 +44,7 @@ import type { Sql } from "../storage/postgres/database.ts";
 import type { SecretBox } from "../storage/secrets.ts";
 import { FirstOrderQueries, PostgresSegmentStore, recomputeMemberTags } from "../storage/segments/index.ts";
 import { PostgresWebhookSubscriptions } from "../storage/webhooks/index.ts";
+import { ACCESS_REVIEW_CLOSER_KIND, accessReviewCloserService, startAccessReview } from "./access-reviews.ts";
 import { publishAlerts } from "./alerts.ts";
 import { type CarrierNetwork, logisticsServices } from "./carriers.ts";
 import { channelKeys } from "./channel-keys.ts";
@@ -71,6 +74,7 @@ export const ACTOR_KINDS = [
   presaleKind,
   cmsPageKind,
   flashSaleKind,
+  accessReviewKind,
 ];
 
 export interface ActorHostInfrastructure {
@@ -104,8 +108,10 @@ export async function startActorHost(
   // Scheduled jobs run on the node that owns their job actor, as a node-local effect service (0022).
   const alert = publishAlerts(infra.nc, config.HUB_NAMESPACE);
   const notify = notifier(new PostgresNotifications(sql), infra.log);
+  const reviews = new PostgresAccessReviews(sql);
   const runners = jobRunners({
     notify,
+    startAccessReview: (run, signal) => startAccessReview({ reviews, client: infra.client }, run, signal),
     stockSync: {
       channels: infra.salesChannels ?? simulatedSalesChannels(),
       diff: (channel) => channelStockDiff(sql, channel),
@@ -143,6 +149,7 @@ export async function startActorHost(
   const sender = webhookSenderService(subscriptions, webhookOptions, infra.metrics);
   for (const [kind, service] of notificationServices(notify, sender)) services.set(kind, service);
   for (const [kind, service] of logisticsServices(infra.carriers, alert, notify)) services.set(kind, service);
+  services.set(ACCESS_REVIEW_CLOSER_KIND, accessReviewCloserService(reviews, infra.log));
   const actorNode = new ActorNode(
     infra.nc,
     ACTOR_KINDS,

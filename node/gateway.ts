@@ -9,6 +9,7 @@ import type { TokenService } from "../gateway/auth.ts";
 import type { ReadinessReport } from "../gateway/ports.ts";
 import { gatewayRoutes } from "../gateway/routes/index.ts";
 import type { ParkedEventList } from "../gateway/routes/projector.ts";
+import { PostgresAccessReviews } from "../storage/access-reviews/index.ts";
 import { PostgresAuditTrail } from "../storage/audit/index.ts";
 import { PostgresAuditLog } from "../storage/audit-log.ts";
 import { CatalogueReads, PostgresCatalogue } from "../storage/catalogue/index.ts";
@@ -120,6 +121,7 @@ export async function composeGateway(infra: GatewayInfrastructure) {
       runs: (job, limit, cursor) => new JobRunQueries(sql).runs(job, limit, cursor),
     },
     notifications: new PostgresNotifications(sql),
+    accessReviews: new PostgresAccessReviews(sql),
     webhooks: webhookDirectory(sql, infra.secrets),
     contentCache: new RedisContentCache(redis, ns),
     experiments: new PostgresExperiments(sql, redis, ns),

@@ -62,6 +62,16 @@ export const JOB_DEFINITIONS: readonly JobDefinition[] = [
     timeoutMs: 30 * 60_000,
   },
   {
+    name: "access-review-campaign",
+    description:
+      "Starts an access review campaign: every manager confirms or revokes their team's role grants before the deadline (decision 0036)",
+    // Quarterly, 09:00 Beijing time on the first day of January, April, July and October.
+    schedule: { cron: "0 9 1 1,4,7,10 *", timeZone: "Asia/Shanghai" },
+    catchUp: "skip",
+    enabled: true,
+    timeoutMs: 5 * 60_000,
+  },
+  {
     name: "coupon-issue-on-events",
     description:
       "Issues the coupons of templates that issue on an event (first_order) to the members who had that event",
@@ -99,6 +109,8 @@ export interface JobRunnerDeps {
   /** Audit retention (decision 0035): prunes whole chain segments older than the policy, checkpointed. */
   pruneAudit?(run: { runId: string }): Promise<{ pruned: number; throughSeq: number | null }>;
   alert(alert: object): void;
+  /** Access reviews (decision 0036): starts the run's campaign; answers a summary. */
+  startAccessReview?(run: { runId: string; attempt: number }, signal: AbortSignal): Promise<string>;
   /** Raises operator notifications (decision 0030). */
   notify?: Notify;
   /** The stock-sync job: the channels, the diff of sellable against what each holds, and recording it. */
@@ -216,6 +228,13 @@ export function jobRunners(deps: JobRunnerDeps): Map<string, JobRunner> {
         return r.throughSeq === null
           ? "nothing old enough to prune"
           : `${r.pruned} audit rows pruned; the kept chain starts after seq ${r.throughSeq}`;
+      },
+    ],
+    [
+      "access-review-campaign",
+      async (runId, signal, run) => {
+        if (!deps.startAccessReview) throw new Error("no access review store on this node");
+        return deps.startAccessReview({ runId, attempt: run.attempt }, signal);
       },
     ],
   ]);

@@ -88,6 +88,9 @@ const WHO_HOLDS: ReadonlyMap<string, readonly string[]> = new Map([
   ["purchase:configure", []],
   ["cms:read", ["marketing"]],
   ["cms:write", ["marketing"]],
+  ["access_review:read", ["user_admin", "access_reviewer"]],
+  ["access_review:decide", ["access_reviewer"]],
+  ["access_review:configure", ["user_admin"]],
 ]);
 const ROLES = [
   "admin",
@@ -102,6 +105,7 @@ const ROLES = [
   "catalogue_manager",
   "viewer",
   "purchaser",
+  "access_reviewer",
 ];
 
 const ns = testNamespace("route-perms");

@@ -1,5 +1,6 @@
 import type { ChannelName, SimulatedChannel } from "../../actors/payment/channels/index.ts";
 import type { MetricsRegistry } from "../../actors/runtime/index.ts";
+import { type AccessReviewStore, NO_ACCESS_REVIEWS } from "../access-review-ports.ts";
 import type { RouteModule } from "../app.ts";
 import type { AuditTrail } from "../audit-ports.ts";
 import type { TokenService } from "../auth.ts";
@@ -31,6 +32,7 @@ import type {
 } from "../ports.ts";
 import type { PurchasingStore } from "../purchasing-ports.ts";
 import type { CarrierDesk, ShipmentReadModel } from "../shipment-ports.ts";
+import { accessReviewRoutes } from "./access-reviews.ts";
 import { auditRoutes } from "./audit.ts";
 import { authRoutes } from "./auth.ts";
 import { carrierRoutes } from "./carriers.ts";
@@ -140,6 +142,8 @@ export interface GatewayPorts {
   carriers: FreightPorts["carriers"];
   /** Operator notifications (decision 0030). */
   notifications: NotificationCenter;
+  /** Access review campaigns and items (decision 0036); none when absent. */
+  accessReviews?: AccessReviewStore;
   /** Outbound webhook subscriptions and deliveries (decision 0030). */
   webhooks: WebhookDirectory;
   /** Carriers: catalogue, webhook signatures, simulators (logistics, decision 0029). */
@@ -191,6 +195,7 @@ export function gatewayRoutes(ports: GatewayPorts): RouteModule[] {
     authRoutes(ports),
     userRoutes({ users: ports.staff, tokens: ports.tokens }),
     permissionRoutes(),
+    accessReviewRoutes({ reviews: ports.accessReviews ?? NO_ACCESS_REVIEWS, tokens: ports.tokens }),
     warehouseRoutes(ports),
     inventoryRoutes(ports),
     holdRoutes(ports),
