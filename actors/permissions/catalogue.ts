@@ -44,6 +44,21 @@ const entries: ReadonlyArray<readonly [string, string, string]> = [
     "Create, change and disable staff accounts, set passwords, edit custom roles",
   ],
   [
+    "access_review:read",
+    "查看权限复核活动、复核项及其结果",
+    "View access review campaigns, their items and outcomes",
+  ],
+  [
+    "access_review:decide",
+    "作为主管确认或撤销本团队成员的角色授权",
+    "As a manager, confirm or revoke your own team's role grants",
+  ],
+  [
+    "access_review:configure",
+    "立即发起权限复核、设置复核计划与到期策略",
+    "Start an access review now, set its schedule and expiry policy",
+  ],
+  [
     "audit:read",
     "查看审计日志、校验哈希链与保留策略",
     "Read the audit log, verify its hash chain and see the retention policy",
