@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { dataScopeSchema } from "../../actors/permissions/index.ts";
 import { MAX_PASSWORD_BYTES } from "../../platform/password.ts";
+import { InvalidManagerError, UnknownRoleError } from "../../storage/user-errors.ts";
+import { ProblemError } from "../problem.ts";
 
 /** C0 and C1 control characters (and DEL): never part of a password or a description. */
 const hasControl = (v: string) => {
@@ -116,3 +118,12 @@ export const userListSchema = z.object({
   ),
   nextCursor: z.string().nullable(),
 });
+
+/** The user store's refusals as problems: an unknown role, a manager that is no other user (422). */
+export function userStoreRefusal(error: unknown): never {
+  if (error instanceof UnknownRoleError)
+    throw new ProblemError(422, "unknown-role", error.message, { field: "roles", roles: error.roles });
+  if (error instanceof InvalidManagerError)
+    throw new ProblemError(422, "validation", error.message, { field: "manager" });
+  throw error;
+}

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { isGrantable, SELF_ACCESS } from "../../actors/permissions/index.ts";
-import { BuiltInRoleError, InvalidManagerError, UnknownRoleError } from "../../storage/user-errors.ts";
+import { BuiltInRoleError } from "../../storage/user-errors.ts";
 import type { GatewayKit } from "../app.ts";
 import type { StaffDirectory, StaffUser } from "../ports.ts";
 
@@ -22,6 +22,7 @@ import {
   usernameSchema,
   userPageQuery,
   userSchema,
+  userStoreRefusal,
 } from "./user-schemas.ts";
 
 export interface UserRouteDeps {
@@ -38,14 +39,6 @@ export function userRoutes(deps: UserRouteDeps) {
   return ({ define, meta }: GatewayKit) => {
     const audit = (c: Context) => meta(c);
     const usernameParam = (c: Context) => parseParam(c.req.param("username"), usernameSchema, "username");
-    const unknownRole = (error: unknown): never => {
-      if (error instanceof UnknownRoleError) {
-        throw new ProblemError(422, "unknown-role", error.message, { field: "roles", roles: error.roles });
-      }
-      if (error instanceof InvalidManagerError)
-        throw new ProblemError(422, "validation", error.message, { field: "manager" });
-      throw error;
-    };
     // What the API shows of a user: never the token version or anything about the password.
     const shown = (user: StaffUser) => ({
       username: user.username,
@@ -96,7 +89,7 @@ export function userRoutes(deps: UserRouteDeps) {
       },
       async (c) => {
         const body = await parseBody(c, createUserBody);
-        const added = await deps.users.add(body, audit(c)).catch(unknownRole);
+        const added = await deps.users.add(body, audit(c)).catch(userStoreRefusal);
         if (!added) throw new ProblemError(409, "conflict", `user ${body.username} exists`);
         return c.json(await found(body.username), 201);
       },
@@ -139,7 +132,7 @@ export function userRoutes(deps: UserRouteDeps) {
         method: "patch",
         path: "/v1/users/:username",
         summary:
-          "Change a user's roles or manager, or disable/enable them (takes effect within seconds on every node)",
+          "Change a user's roles, manager or disabled flag (takes effect within seconds on every node)",
         tag: "Users",
         permission: "user:write",
         body: updateUserBody,
@@ -156,7 +149,7 @@ export function userRoutes(deps: UserRouteDeps) {
           ...(body.disabled !== undefined ? { disabled: body.disabled } : {}),
           ...(body.manager !== undefined ? { manager: body.manager } : {}),
         };
-        const user = await deps.users.update(username, change, audit(c)).catch(unknownRole);
+        const user = await deps.users.update(username, change, audit(c)).catch(userStoreRefusal);
         if (!user) throw new ProblemError(404, "not-found", `no user ${username}`);
         deps.tokens.forget(username);
         return c.json(shown(user));
