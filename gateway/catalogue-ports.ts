@@ -38,7 +38,7 @@ export interface ProductInput {
   description?: string | undefined;
   attributes?: Record<string, string> | undefined;
   media?: string[] | undefined;
-  seo?: { slug: string; title?: string | undefined; description?: string | undefined } | undefined;
+  seo?: ProductSeo | undefined;
   skus: ProductSkuInput[];
 }
 
@@ -50,7 +50,7 @@ export interface ProductRecord {
   description: string | null;
   attributes: Record<string, string>;
   media: string[];
-  seo: { slug: string; title?: string; description?: string } | null;
+  seo: ProductSeo | null;
   skus: Array<{
     sku: string;
     specs: Record<string, string>;
@@ -97,4 +97,15 @@ export interface Catalogue {
   history(spuCode: string, limit: number, cursor?: string): Promise<Page<CatalogueHistoryItem>>;
   /** sku → spuCode for the SKUs that belong to a product (one query). */
   spuOfSkus(skus: string[]): Promise<Map<string, string>>;
+}
+
+/** A product's SEO fields (decision 0039): its slug is unique; a changed slug leaves a redirect. */
+export interface ProductSeo {
+  slug: string;
+  title?: string | undefined;
+  description?: string | undefined;
+  canonical?: string | undefined;
+  ogTitle?: string | undefined;
+  ogDescription?: string | undefined;
+  ogImage?: string | undefined;
 }

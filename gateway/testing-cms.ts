@@ -1,4 +1,4 @@
-import type { CachedPage, ContentCache } from "./cms-ports.ts";
+import type { CachedPage, ContentCache, SitemapCache, SiteReads } from "./cms-ports.ts";
 
 /** An in-process content cache with the Redis cache's generation rule (route tests). */
 export function memoryContentCache(): ContentCache {
@@ -13,6 +13,27 @@ export function memoryContentCache(): ContentCache {
     invalidate: async (slug) => {
       generations.set(slug, (generations.get(slug) ?? 0) + 1);
       pages.delete(slug);
+    },
+  };
+}
+
+/** Site reads with nothing in them (route tests without Postgres). */
+export function emptySiteReads(): SiteReads {
+  return {
+    generation: async () => "0",
+    sitemap: async () => ({ pages: [], products: [] }),
+    topSellers: async () => [],
+    productBySlug: async () => null,
+  };
+}
+
+/** An in-process sitemap cache. */
+export function memorySitemapCache(): SitemapCache {
+  let entry: { generation: string; xml: string } | null = null;
+  return {
+    get: async () => entry,
+    put: async (generation, xml) => {
+      entry = { generation, xml };
     },
   };
 }

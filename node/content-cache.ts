@@ -1,5 +1,5 @@
 import type Redis from "ioredis";
-import type { CachedPage, ContentCache } from "../gateway/cms-ports.ts";
+import type { CachedPage, ContentCache, SitemapCache } from "../gateway/cms-ports.ts";
 
 /** KEYS: entry, generation. ARGV: generation read before the actor was asked, entry, TTL ms. */
 const PUT_SCRIPT = `
@@ -56,5 +56,31 @@ export class RedisContentCache implements ContentCache {
 
   async invalidate(slug: string): Promise<void> {
     await this.#redis.multi().incr(this.#gen(slug)).del(this.#entry(slug)).exec();
+  }
+}
+
+/** The sitemap in Redis with the site generation it was built at (decision 0039). */
+export class RedisSitemapCache implements SitemapCache {
+  readonly #redis: Redis;
+  readonly #key: string;
+  constructor(
+    redis: Redis,
+    namespace: string,
+    readonly ttlMs = 3_600_000,
+  ) {
+    this.#redis = redis;
+    this.#key = `${namespace}:cms:sitemap`;
+  }
+  async get(): Promise<{ generation: string; xml: string } | null> {
+    const raw = await this.#redis.get(this.#key);
+    if (raw === null) return null;
+    try {
+      return JSON.parse(raw) as { generation: string; xml: string };
+    } catch {
+      return null;
+    }
+  }
+  async put(generation: string, xml: string): Promise<void> {
+    await this.#redis.set(this.#key, JSON.stringify({ generation, xml }), "PX", this.ttlMs);
   }
 }

@@ -14,6 +14,7 @@ import { PostgresAuditTrail } from "../storage/audit/index.ts";
 import { PostgresAuditLog } from "../storage/audit-log.ts";
 import { CatalogueReads, PostgresCatalogue } from "../storage/catalogue/index.ts";
 import { PostgresProductSearch } from "../storage/catalogue-search/search.ts";
+import { PostgresSiteReads } from "../storage/cms/index.ts";
 import { PostgresExperiments } from "../storage/cms-experiments/index.ts";
 import { CouponQueries } from "../storage/coupons/index.ts";
 import { FlashSaleQueries } from "../storage/flash-sales/index.ts";
@@ -37,7 +38,7 @@ import { PostgresWarehouseDirectory } from "../storage/warehouses.ts";
 import { PostgresWebhookSubscriptions, WebhookDeliveryQueries } from "../storage/webhooks/index.ts";
 import { type CarrierNetwork, carrierDesk } from "./carriers.ts";
 import { channelKeys } from "./channel-keys.ts";
-import { RedisContentCache } from "./content-cache.ts";
+import { RedisContentCache, RedisSitemapCache } from "./content-cache.ts";
 import { JOB_DEFINITIONS } from "./jobs.ts";
 import { RedisLoginThrottle } from "./login-limiter.ts";
 import { PaymentRiskRulesCheck } from "./payment-risk.ts";
@@ -129,6 +130,9 @@ export async function composeGateway(infra: GatewayInfrastructure) {
       await sharedSecret(sql, infra.secrets, "cms_preview_key", () => randomBytes(32).toString("base64")),
       "base64",
     ),
+    site: new PostgresSiteReads(sql),
+    sitemapCache: new RedisSitemapCache(redis, ns),
+    siteUrl: (config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`).replace(/\/+$/, ""),
     paymentTimeoutMs: config.ORDER_PAYMENT_TIMEOUT,
     autoCompleteMs: config.ORDER_AUTO_COMPLETE,
     freightTemplates: new PostgresFreightTemplates(sql),

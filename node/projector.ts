@@ -3,6 +3,7 @@ import type { KV } from "@nats-io/kv";
 import type { Logger, MetricsRegistry, Subjects } from "../actors/runtime/index.ts";
 import type { Config } from "../config.ts";
 import { listingProjection } from "../storage/catalogue/listing-projection.ts";
+import { cmsPageProjection } from "../storage/cms/index.ts";
 import { couponProjection } from "../storage/coupons/index.ts";
 import { flashSaleProjection } from "../storage/flash-sales/index.ts";
 import { jobRunProjection } from "../storage/jobs/index.ts";
@@ -33,6 +34,7 @@ export const PROJECTIONS = [
   purchasingProjection,
   shipmentProjection,
   flashSaleProjection,
+  cmsPageProjection,
 ];
 
 export interface ProjectorInfrastructure {

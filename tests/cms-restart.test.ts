@@ -92,3 +92,39 @@ test("cms scheduled publish - survives a node restart before it is due, fires on
   };
   expect(list.published, JSON.stringify(list)).toBe(1);
 });
+
+test("cms scheduled unpublish - survives a node restart before it is due, fires once, the public read is 404 after (cache included)", async () => {
+  if (node) await node.stop();
+  let api = await start();
+  const slug = "campaign-end";
+  expect((await api.call("PUT", `/v1/cms/pages/${slug}`, page("Campaign"))).status).toBe(200);
+  expect((await api.call("POST", `/v1/cms/pages/${slug}/publish`, {})).status).toBe(200);
+  const due = new Date(Date.now() + 2_500).toISOString();
+  const scheduled = await api.call("POST", `/v1/cms/pages/${slug}/unpublish`, { at: due });
+  expect(scheduled.body, JSON.stringify(scheduled.body)).toMatchObject({ published: 1, unpublishAt: due });
+  // Still public until due (and cached, with the unpublish as its staleness time).
+  const read = await api.call("GET", `/v1/content/pages/${slug}`, undefined, {}, false);
+  expect(read.status, JSON.stringify(read.body)).toBe(200);
+  expect(await node!.redis.get(`${ns}:cms:page:${slug}`)).not.toBeNull();
+
+  await node!.stop();
+  node = undefined;
+  await waitFor(() => Date.now() > Date.parse(due) + 200, 10_000, "the scheduled time to pass");
+  api = await start();
+  await waitFor(
+    async () => (await api.call("GET", `/v1/content/pages/${slug}`, undefined, {}, false)).status === 404,
+    60_000,
+    "the scheduled unpublish to fire on the restarted node and the public read to be 404",
+  );
+  const versions = await api.call("GET", `/v1/cms/pages/${slug}/versions`);
+  expect(versions.body, JSON.stringify(versions.body)).toMatchObject({ published: null, unpublishAt: null });
+  // Fired once: published again by hand, another restart does not unpublish it a second time.
+  expect((await api.call("POST", `/v1/cms/pages/${slug}/publish`, {})).status).toBe(200);
+  await node!.stop();
+  api = await start();
+  const after = await api.call("GET", `/v1/content/pages/${slug}`, undefined, {}, false);
+  expect(after.status, JSON.stringify(after.body)).toBe(200);
+  const unpublished = await node!
+    .sql!`SELECT count(*)::int AS n FROM audit_log WHERE action = 'cms.page.unpublish'`;
+  expect(unpublished[0]!.n).toBe(1);
+});

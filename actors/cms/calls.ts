@@ -14,4 +14,9 @@ export const cmsPages = {
   publish: build("publish"),
   rollback: build("rollback"),
   cancelScheduled: build("cancelScheduled"),
+  unpublish: build("unpublish"),
+  cancelUnpublish: build("cancelUnpublish"),
+  moveTo: build("moveTo"),
+  adopt: build("adopt"),
+  restore: build("restore"),
 };

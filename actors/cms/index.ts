@@ -21,14 +21,16 @@ export const cmsPageKind = defineKind<CmsState, CmsCommand, CmsEvent>({
   readOnly: ["get", "content", "version"],
 });
 
-export { contentView, PUBLISH_TIMER, pageView } from "./actor.ts";
+export { contentView, PUBLISH_TIMER, pageView, snapshotOf, UNPUBLISH_TIMER } from "./actor.ts";
 export { type CmsCommandInput, cmsPages } from "./calls.ts";
 export {
+  adSlotSchema,
   bannerSchema,
   type CmsCommand,
   type Component,
   cmsCommandSchema,
   componentSchema,
+  contentSlotSchema,
   couponBlockSchema,
   flashSaleBlockSchema,
   imageHotspotsSchema,
@@ -37,8 +39,15 @@ export {
   MAX_VERSIONS,
   PAGE_TYPES,
   type Page,
+  type PageSnapshot,
+  type PlainComponent,
   pageSchema,
+  pageSnapshotSchema,
+  plainComponentSchema,
   productGridSchema,
+  type RecommendationRule,
+  recommendationRuleSchema,
+  recommendationSlotSchema,
   richTextSchema,
   type Seo,
   seoSchema,
@@ -71,4 +80,11 @@ export {
   verifyPreview,
 } from "./preview-token.ts";
 export { sanitizeHtml } from "./sanitize.ts";
+export {
+  type DeliveredComponent,
+  RECOMMENDATION_TTL_MS,
+  type Recommended,
+  resolveSlots,
+} from "./slots.ts";
 export type { CmsState } from "./state.ts";
+export { PAGE_TEMPLATES, templateFor } from "./templates.ts";

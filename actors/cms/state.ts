@@ -19,6 +19,14 @@ export interface CmsState {
   published: number | null;
   publishedAt: number | null;
   scheduled: { version: number; due: number } | null;
+  /** A scheduled unpublish (its own durable timer). */
+  unpublishAt: number | null;
+  /** Renamed: the slug this one redirects to (null: a live page or no page). */
+  movedTo: string | null;
+  /** The older slugs that redirect here (renamed from), oldest first. */
+  aliases: string[];
+  /** The slug this page was last adopted from (a retried rename is a no-op). */
+  adoptedFrom: string | null;
 }
 
 export const cmsStateSchema: z.ZodType<CmsState> = z.object({
@@ -34,10 +42,23 @@ export const cmsStateSchema: z.ZodType<CmsState> = z.object({
   published: z.number().nullable(),
   publishedAt: z.number().nullable(),
   scheduled: z.object({ version: z.number(), due: z.number() }).nullable(),
-});
+  unpublishAt: z.number().nullable().default(null),
+  movedTo: z.string().nullable().default(null),
+  aliases: z.array(z.string()).default([]),
+  adoptedFrom: z.string().nullable().default(null),
+}) as unknown as z.ZodType<CmsState>;
 
 export function initialCmsState(): CmsState {
-  return { versions: [], published: null, publishedAt: null, scheduled: null };
+  return {
+    versions: [],
+    published: null,
+    publishedAt: null,
+    scheduled: null,
+    unpublishAt: null,
+    movedTo: null,
+    aliases: [],
+    adoptedFrom: null,
+  };
 }
 
 export function applyCmsEvent(state: CmsState, event: CmsEvent): CmsState {
@@ -64,5 +85,32 @@ export function applyCmsEvent(state: CmsState, event: CmsEvent): CmsState {
       return { ...state, scheduled: { version: event.version, due: event.due } };
     case "scheduleDropped":
       return { ...state, scheduled: null };
+    case "unpublished":
+      return {
+        ...state,
+        published: null,
+        publishedAt: null,
+        unpublishAt: event.scheduledFor !== undefined ? null : state.unpublishAt,
+      };
+    case "unpublishScheduled":
+      return { ...state, unpublishAt: event.due };
+    case "unpublishDropped":
+      return { ...state, unpublishAt: null };
+    case "moved":
+      // The schedules stay in the state (the snapshot carries them to the new slug); their timers are cancelled.
+      return { ...state, movedTo: event.to };
+    case "moveUndone":
+      return { ...state, movedTo: null };
+    case "adopted":
+      return {
+        versions: event.versions,
+        published: event.published,
+        publishedAt: event.publishedAt,
+        scheduled: event.scheduled,
+        unpublishAt: event.unpublishAt,
+        movedTo: null,
+        aliases: event.aliases,
+        adoptedFrom: event.from,
+      };
   }
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { seoSchema } from "../../actors/cms/index.ts";
 import { LISTING_STATUSES, specTemplateSchema } from "../../actors/product/index.ts";
 import { moneySchema, safeRecordSchema, text } from "../../actors/shared/index.ts";
 import { codeSchema, pageQuery } from "../schemas.ts";
@@ -63,14 +64,13 @@ export const productBody = z
       .max(50)
       .optional()
       .describe("References (URLs or media ids)"),
-    seo: z
-      .object({
+    seo: seoSchema
+      .extend({
         slug: z
           .string()
           .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "lower-case words joined by '-'")
-          .max(120),
-        title: text({ max: 200 }).optional(),
-        description: text({ max: 500 }).optional(),
+          .max(120)
+          .describe("Unique; changing it leaves a 301 from the old slug (GET /v1/content/products/{slug})"),
       })
       .strict()
       .optional(),
@@ -110,7 +110,15 @@ export const productSchema = z.strictObject({
   attributes: z.record(z.string(), z.string()),
   media: z.array(z.string()),
   seo: z
-    .strictObject({ slug: z.string(), title: z.string().optional(), description: z.string().optional() })
+    .strictObject({
+      slug: z.string(),
+      title: z.string().optional(),
+      description: z.string().optional(),
+      canonical: z.string().optional(),
+      ogTitle: z.string().optional(),
+      ogDescription: z.string().optional(),
+      ogImage: z.string().optional(),
+    })
     .nullable(),
   skus: z.array(productSku),
   createdAt: z.string(),

@@ -5,7 +5,7 @@ import type { RouteModule } from "../app.ts";
 import type { AuditTrail } from "../audit-ports.ts";
 import type { TokenService } from "../auth.ts";
 import type { ExperimentStore } from "../cms-experiment-ports.ts";
-import type { ContentCache } from "../cms-ports.ts";
+import type { ContentCache, SitemapCache, SiteReads } from "../cms-ports.ts";
 import type { FreightPorts, FreightTemplateStore } from "../freight-ports.ts";
 import type { NotificationCenter, WebhookDirectory } from "../notification-ports.ts";
 import type {
@@ -42,6 +42,7 @@ import { cmsRoutes } from "./cms.ts";
 import { contentRoutes } from "./cms-content.ts";
 import type { ExperimentEventLimits } from "./cms-experiment-events.ts";
 import { experimentAndPreviewRoutes } from "./cms-experiments.ts";
+import { siteRoutes } from "./cms-public.ts";
 import { couponRoutes } from "./coupons.ts";
 import { FLASH_SALE_DEFAULTS, FlashSaleAdmission } from "./flash-sale-admission.ts";
 import { flashSaleRoutes, NO_FLASH_SALES } from "./flash-sales.ts";
@@ -158,6 +159,12 @@ export interface GatewayPorts {
   experimentLimits?: ExperimentEventLimits;
   /** The HMAC key of CMS preview links, shared by every node (decision 0038); absent: one per process. */
   previewKey?: Uint8Array;
+  /** Sitemap sources, top sellers and products by SEO slug (decision 0039). */
+  site: SiteReads;
+  /** The cached sitemap (decision 0039). */
+  sitemapCache: SitemapCache;
+  /** The storefront's base URL (sitemap locations). */
+  siteUrl: string;
   /** Flash-sale campaigns (read model of the flash-sale actors, decision 0023); none when absent. */
   flashSales?: FlashSaleReadModel;
   /** Server-side admission limits of flash-sale orders (defaults when absent). */
@@ -225,6 +232,7 @@ export function gatewayRoutes(ports: GatewayPorts): RouteModule[] {
     presaleRoutes(),
     cmsRoutes(ports),
     contentRoutes(ports),
+    siteRoutes(ports),
     ...experimentAndPreviewRoutes(ports),
     flashSaleRoutes({ flashSales: ports.flashSales ?? NO_FLASH_SALES, flashAdmission }),
   ];

@@ -26,6 +26,16 @@ interface SkuInput {
   weightGrams?: number | undefined;
   volumeCm3?: number | undefined;
 }
+/** A product's SEO fields (decision 0039; migration 0034 keeps a redirect when the slug changes). */
+interface ProductSeo {
+  slug: string;
+  title?: string | undefined;
+  description?: string | undefined;
+  canonical?: string | undefined;
+  ogTitle?: string | undefined;
+  ogDescription?: string | undefined;
+  ogImage?: string | undefined;
+}
 interface ProductInput {
   spuCode: string;
   name: string;
@@ -34,7 +44,7 @@ interface ProductInput {
   description?: string | undefined;
   attributes?: Record<string, string> | undefined;
   media?: string[] | undefined;
-  seo?: { slug: string; title?: string | undefined; description?: string | undefined } | undefined;
+  seo?: ProductSeo | undefined;
   skus: SkuInput[];
 }
 
@@ -473,7 +483,7 @@ function productContent(row: Row) {
     description: (row.description as string | null) ?? null,
     attributes: record(row.attributes),
     media: (row.media as string[] | null) ?? [],
-    seo: (row.seo as { slug: string; title?: string; description?: string } | null) ?? null,
+    seo: (row.seo as ProductSeo | null) ?? null,
   };
 }
 
