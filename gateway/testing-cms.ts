@@ -37,3 +37,8 @@ export function memorySitemapCache(): SitemapCache {
     },
   };
 }
+
+/** The site ports of a route test: nothing published, an in-process sitemap cache. */
+export function siteTestingPorts() {
+  return { site: emptySiteReads(), sitemapCache: memorySitemapCache(), siteUrl: "https://shop.example" };
+}

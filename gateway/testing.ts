@@ -25,7 +25,7 @@ import type {
 import { type GatewayPorts, gatewayRoutes } from "./routes/index.ts";
 import { emptyAuditTrail, MemoryAuditLog } from "./testing-audit.ts";
 import { MemoryCatalogue } from "./testing-catalogue.ts";
-import { emptySiteReads, memoryContentCache, memorySitemapCache } from "./testing-cms.ts";
+import { memoryContentCache, siteTestingPorts } from "./testing-cms.ts";
 import { emptyCoupons } from "./testing-coupons.ts";
 import { memoryFreight } from "./testing-freight.ts";
 import { MemoryLoginThrottle, MemoryUsers, missingChannels, missingStaff } from "./testing-identity.ts";
@@ -209,9 +209,7 @@ export function fakeGateway(options: { channels?: Record<ChannelName, SimulatedC
     notifications: emptyNotifications(),
     webhooks: emptyWebhooks(),
     contentCache: memoryContentCache(),
-    site: emptySiteReads(),
-    sitemapCache: memorySitemapCache(),
-    siteUrl: "https://shop.example",
+    ...siteTestingPorts(),
     paymentTimeoutMs: 60_000,
     autoCompleteMs: 60_000,
     ...memoryFreight(),

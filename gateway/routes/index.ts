@@ -43,6 +43,7 @@ import { contentRoutes } from "./cms-content.ts";
 import type { ExperimentEventLimits } from "./cms-experiment-events.ts";
 import { experimentAndPreviewRoutes } from "./cms-experiments.ts";
 import { siteRoutes } from "./cms-public.ts";
+import { cmsSiteRoutes } from "./cms-site.ts";
 import { couponRoutes } from "./coupons.ts";
 import { FLASH_SALE_DEFAULTS, FlashSaleAdmission } from "./flash-sale-admission.ts";
 import { flashSaleRoutes, NO_FLASH_SALES } from "./flash-sales.ts";
@@ -231,6 +232,7 @@ export function gatewayRoutes(ports: GatewayPorts): RouteModule[] {
     carrierRoutes({ carriers: ports.carrierDesk, metrics: ports.metrics }),
     presaleRoutes(),
     cmsRoutes(ports),
+    cmsSiteRoutes(ports),
     contentRoutes(ports),
     siteRoutes(ports),
     ...experimentAndPreviewRoutes(ports),
