@@ -22,7 +22,9 @@ const KIND = "cms-page";
 const MAX_HOPS = 8;
 
 /** The JSON body and its strong ETag. */
-function rendered(content: Omit<Content, "scheduledFor">) {
+function rendered(
+  content: Omit<Content, "scheduledFor" | "components"> & { components: readonly unknown[] },
+) {
   const body = JSON.stringify(content);
   const hash = createHash("sha256").update(body).digest("base64url").slice(0, 16);
   return { body, etag: `"v${content.version}-${hash}"` };
@@ -87,7 +89,7 @@ export function contentRoutes(deps: {
     /** Slots resolved for delivery now: ad windows, recommendations (decision 0039). */
     const delivered = async (content: Omit<Content, "scheduledFor">, staleAt: number | null) => {
       const resolved = await resolveSlots(content.components, Date.now(), recommend);
-      const page = rendered({ ...content, components: resolved.components as Component[] });
+      const page = rendered({ ...content, components: resolved.components });
       return { ...page, staleAt: earliest(staleAt, resolved.staleAt) } satisfies CachedPage;
     };
     /** What the cache holds for `slug`, from its actor: following renames to a redirect, else the page. */
