@@ -179,3 +179,17 @@ test("data scope - commands: the WH1 operator cannot cancel or re-address WH2's 
   expect(after.status).toBe("pending_payment");
   expect(after.address.detail).toBe(address.detail);
 });
+
+test("data scope - orders CSV export: the WH1 operator's export holds WH1's order and never WH2's", async () => {
+  const exported = async (api: ApiClient) => {
+    const res = await api.call("GET", "/v1/orders/export?userId=buyer-1");
+    expect(res.status, show(res)).toBe(200);
+    return String(res.body);
+  };
+  const own = await exported(scoped);
+  expect(own, own).toContain(order1);
+  expect(own, own).not.toContain(order2);
+  const all = await exported(unscoped);
+  expect(all, all).toContain(order1);
+  expect(all, all).toContain(order2);
+});

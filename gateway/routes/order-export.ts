@@ -3,6 +3,7 @@ import type { Address } from "../../actors/order/index.ts";
 import type { GatewayKit } from "../app.ts";
 import { csvFile } from "../csv.ts";
 import { pagedRead } from "../cursor.ts";
+import { listScope, orderVisible } from "../data-scope.ts";
 import { revealTo } from "../pii.ts";
 import type { AuditLog, OrderReadModel } from "../ports.ts";
 import { parseQuery } from "../validate.ts";
@@ -70,24 +71,29 @@ export function orderExportRoutes(deps: OrderExportDeps) {
         let cursor: string | undefined;
         do {
           const limit = Math.min(200, q.limit - listed.length);
-          const page = await pagedRead(() =>
-            deps.orders.list({ ...q, limit, ...(cursor ? { cursor } : {}) }),
-          );
+          // The caller's data scope (decision 0033) applies to an export as to the list.
+          const filter = { ...q, limit, ...(cursor ? { cursor } : {}) };
+          const page = await pagedRead(() => deps.orders.list(filter, listScope(c)));
           listed.push(...page.items.map((item) => listedOrder.parse(item)));
           cursor = page.nextCursor ?? undefined;
         } while (cursor !== undefined && listed.length < q.limit);
-        // The address lives in the order actor (the read model keeps no personal data).
+        // The address lives in the order actor (the read model keeps no personal data); the actor also says
+        // whether the order is still in the caller's scope (the read model may lag).
         const addresses = new Array<Address | null>(listed.length).fill(null);
+        const visible = new Array<boolean>(listed.length).fill(false);
         let next = 0;
         const worker = async () => {
           while (next < listed.length) {
             const i = next++;
             const order = await kit.read<{ address: Address | null }>(c, "order", listed[i]!.orderId);
             addresses[i] = order.address;
+            visible[i] = orderVisible(c, order);
           }
         };
         await Promise.all(Array.from({ length: Math.min(READS_IN_FLIGHT, listed.length) }, worker));
-        const rows = listed.map((o, i) => ({ ...o, address: addresses[i] ?? null }));
+        const rows = listed
+          .map((o, i) => ({ ...o, address: addresses[i] ?? null }))
+          .filter((_row, i) => visible[i]);
         const targets = rows.map((r) => `order/${r.orderId}`);
         const shown = await revealTo(c, deps.audit, "customer", targets, rows);
         const csv = csvFile(
