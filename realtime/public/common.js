@@ -82,6 +82,7 @@ export function renderHeader(active) {
     ["warehouse.html", "warehouseDash"],
     ["notifications.html", "notificationsDash"],
     ["cms-experiments.html", "abDash"],
+    ["audit.html", "auditDash"],
   ];
   const nav = el("nav", { class: "nav" });
   for (const [href, key] of links) {
