@@ -3,7 +3,7 @@
  * writer (a store's own transaction, `PostgresAuditLog.record`, the projection of actor commands) sealed
  * into one hash chain, also when they commit out of id order; the list with filters, cursor, server cap
  * and problem+json; verification ok, a tampered and a deleted row found by sequence; personal data masked
- * without `customer:pii` (and its unmasked read audited); retention pruning whole segments with a
+ * by the masking policy (and its unmasked read audited); retention pruning whole segments with a
  * checkpoint, after which the chain still verifies and keeps growing.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
@@ -266,17 +266,17 @@ test("audit - a row changed after sealing is reported with its sequence; a delet
   expect((await verify()).ok).toBe(true);
 });
 
-test("audit - phone, address and ID card are masked without customer:pii; an unmasked read is audited", async () => {
+test("audit - phone, address and ID card are masked by the masking policy; an unmasked read is audited", async () => {
   await log.record({
     principal: "cs-agent",
     action: "member.contact",
     target: "member/M-PII",
     requestId: "r-pii",
     detail: {
-      before: { phone: "13800001234", name: "Li" },
+      before: { phone: "13800001234", nickname: "Li" },
       after: {
         phone: "13900005678",
-        address: { city: "Shanghai", line: "1 Nanjing Rd" },
+        address: { region: "Shanghai", detail: "1 Nanjing Rd", name: "Li Lei" },
         idCard: "310101199001011234",
       },
     },
@@ -290,24 +290,27 @@ test("audit - phone, address and ID card are masked without customer:pii; an unm
   const operator = new ApiClient(`http://127.0.0.1:${node.server!.port}`);
   await operator.login("audit-op", "audit-op-password");
   const masked = ((await operator.call("GET", "/v1/audit?entity=member/M-PII")).body as Page).items[0]!;
-  expect(masked.before).toEqual({ phone: "*******1234", name: "Li" });
+  expect(masked.before).toEqual({ phone: "138****1234", nickname: "Li" });
   expect(masked.after).toEqual({
-    phone: "*******5678",
-    address: { city: "***", line: "***" },
-    idCard: "**************1234",
+    phone: "139****5678",
+    address: { region: "Shanghai", detail: "***", name: "L*" },
+    idCard: "310***********1234",
   });
   expect(JSON.stringify(masked)).not.toContain("Nanjing");
   expect(JSON.stringify(masked)).not.toContain("13900005678");
+  expect(await node.sql`SELECT 1 FROM audit_log WHERE action = 'pii.read'`).toHaveLength(0);
 
   const shown = ((await api.call("GET", "/v1/audit?entity=member/M-PII")).body as Page).items[0]!;
   expect(shown.after).toEqual({
     phone: "13900005678",
-    address: { city: "Shanghai", line: "1 Nanjing Rd" },
+    address: { region: "Shanghai", detail: "1 Nanjing Rd", name: "Li Lei" },
     idCard: "310101199001011234",
   });
-  const reads =
-    await node.sql`SELECT principal, detail FROM audit_log WHERE action = 'pii.read' AND target = 'audit'`;
-  expect(reads.map((r) => r.principal)).toEqual(["admin"]);
+  const reads = await node.sql`SELECT principal, target, detail FROM audit_log WHERE action = 'pii.read'`;
+  expect(
+    reads.map((r) => [r.principal, r.target, r.detail.fields]),
+    JSON.stringify(reads),
+  ).toEqual([["admin", `audit/${shown.id}`, ["phone", "address", "id_card"]]]);
 });
 
 test("audit - retention prunes whole segments with a checkpoint; the kept chain still verifies and grows", async () => {

@@ -2,8 +2,8 @@ import { createHash } from "node:crypto";
 
 /**
  * The audit log you can read (decision 0035): what a row looks like through the API, how rows are
- * chained (tamper evidence), what verification answers, the retention policy, and how sensitive values
- * in a row are masked for a reader without the permission to see them.
+ * chained (tamper evidence), what verification answers, and the retention policy. Personal data in a
+ * row is masked by the one masking policy (`actors/permissions`, decision 0037) at the API.
  *
  * This file is the audit domain's whole public seam. Writers do not use it: they keep inserting into
  * `audit_log` in their own transactions (or through `PostgresAuditLog.record`); the sealer chains them.
@@ -89,65 +89,4 @@ export interface RetentionState extends RetentionPolicy {
   updatedBy: string;
   /** The newest pruning checkpoint: the kept chain starts after `throughSeq`, from `hash`. */
   checkpoint: { throughSeq: number; hash: string; prunedRows: number; cutoff: string; at: string } | null;
-}
-
-/** The permission that shows customers' personal data unmasked (the orders' and members' meaning). */
-export const PERSONAL_DATA_PERMISSION = "customer:pii";
-
-/** Field types whose values are personal data, by how fields are named. */
-const SENSITIVE_FIELDS: ReadonlyArray<{ type: string; pattern: RegExp }> = [
-  { type: "phone", pattern: /phone|mobile|^tel$|telephone/i },
-  { type: "address", pattern: /address|^addr$|street/i },
-  { type: "id_card", pattern: /id_?card|idnumber|id_?no$|identity|passport/i },
-  { type: "bank_card", pattern: /bank_?card|card_?no|card_?number|iban|account_?number/i },
-  { type: "email", pattern: /e_?mail/i },
-];
-
-/** The field type a key names, if it is personal data. */
-export function sensitiveFieldType(key: string): string | null {
-  for (const { type, pattern } of SENSITIVE_FIELDS) if (pattern.test(key)) return type;
-  return null;
-}
-
-/**
- * Masks personal data in an audit value for a reader: a field named like a phone, address, ID card, bank
- * card or email (at any depth) is masked unless `sees(type)`. Phones, ID and bank cards keep their last 4
- * characters (`*******1234`), an email its first letter and domain (`a***@example.com`), an address
- * nothing (`***` for every part). Reports whether anything sensitive was shown unmasked (that read is
- * itself audited).
- */
-export function maskAuditValue(
-  value: unknown,
-  sees: (fieldType: string) => boolean,
-): { value: unknown; revealed: boolean } {
-  let revealed = false;
-  const walk = (v: unknown, masking: string | null): unknown => {
-    if (v === null || v === undefined) return v;
-    if (Array.isArray(v)) return v.map((x) => walk(x, masking));
-    if (typeof v === "object") {
-      const out: Record<string, unknown> = Object.create(null);
-      for (const [key, inner] of Object.entries(v as Record<string, unknown>)) {
-        const type = masking ? null : sensitiveFieldType(key);
-        if (type && inner !== null && inner !== undefined) {
-          if (sees(type)) {
-            revealed = true;
-            out[key] = inner;
-          } else out[key] = walk(inner, type);
-        } else out[key] = walk(inner, masking);
-      }
-      return out;
-    }
-    return masking ? maskScalar(String(v), masking) : v;
-  };
-  return { value: walk(value, null), revealed };
-}
-
-function maskScalar(s: string, type: string): string {
-  if (type === "email") {
-    const at = s.lastIndexOf("@");
-    return at > 0 ? `${s[0]}***${s.slice(at)}` : "***";
-  }
-  if (type === "address") return "***";
-  const keep = type === "phone" ? 7 : 8;
-  return s.length >= keep ? `${"*".repeat(s.length - 4)}${s.slice(-4)}` : "***";
 }

@@ -1,9 +1,9 @@
 import { z } from "zod";
-import { maskAuditValue, PERSONAL_DATA_PERMISSION } from "../../actors/audit/index.ts";
 import type { GatewayKit } from "../app.ts";
 import type { AuditTrail } from "../audit-ports.ts";
-import { can, principalOf } from "../auth.ts";
+import { principalOf } from "../auth.ts";
 import { pagedRead } from "../cursor.ts";
+import { revealTo } from "../pii.ts";
 import type { AuditLog } from "../ports.ts";
 import { ProblemError } from "../problem.ts";
 import { filterText, instantSchema } from "../schemas.ts";
@@ -107,7 +107,7 @@ export function auditRoutes(deps: { auditTrail: AuditTrail; audit: AuditLog }) {
         method: "get",
         path: "/v1/audit",
         summary:
-          "Audit rows, newest first, filtered by actor, action, entity and time; personal data masked without customer:pii",
+          "Audit rows, newest first, filtered by actor, action, entity and time; personal data masked by the masking policy",
         tag: "Audit",
         permission: "audit:read",
         query: auditQuery,
@@ -128,33 +128,15 @@ export function auditRoutes(deps: { auditTrail: AuditTrail; audit: AuditLog }) {
             ...(q.to ? { to: q.to } : {}),
           }),
         );
-        const principal = principalOf(c);
-        const sees = (type: string) =>
-          can(principal, PERSONAL_DATA_PERMISSION) || can(principal, `pii:${type}`);
-        let revealed = 0;
-        const items = page.items.map((entry) => {
-          const masked = maskAuditValue(
-            { before: entry.before, after: entry.after, detail: entry.detail },
-            sees,
-          );
-          if (masked.revealed) revealed += 1;
-          const v = masked.value as { before?: unknown; after?: unknown; detail: Record<string, unknown> };
-          return {
-            ...entry,
-            detail: v.detail,
-            ...("before" in entry ? { before: v.before } : {}),
-            ...("after" in entry ? { after: v.after } : {}),
-          };
-        });
-        // Personal data shown unmasked is itself a fact worth auditing (issue 14: reads of unmasked PII).
-        if (revealed > 0)
-          await deps.audit.record({
-            principal: principal.username,
-            action: "pii.read",
-            target: "audit",
-            requestId: requestId(c),
-            detail: { rows: revealed, ids: items.slice(0, 50).map((i) => i.id) },
-          });
+        // The masking policy (decision 0037) as for any customer data; a page showing any of it unmasked
+        // writes one `pii.read` row naming the audit rows (issue 14: reads of unmasked PII are audited).
+        const items = await revealTo(
+          c,
+          deps.audit,
+          "customer",
+          page.items.map((i) => `audit/${i.id}`),
+          page.items,
+        );
         return c.json({ items, nextCursor: page.nextCursor });
       },
     );
