@@ -130,7 +130,9 @@ test("audit page - filters, paging with the cursor, and the verify button (intac
   // Verify: intact.
   await page.click('[data-testid="audit-verify"]');
   await until(verifyState, "ok", "the chain intact");
-  expect(await page.locator('[data-testid="audit-verify-result"]').textContent()).toContain("哈希链完整：已校验");
+  expect(await page.locator('[data-testid="audit-verify-result"]').textContent()).toContain(
+    "哈希链完整：已校验",
+  );
 
   // A sealed row changed in SQL: the button shows the break at its sequence.
   const [victim] = await node.sql`SELECT id, chain_seq FROM audit_log WHERE target = 'widget/W2'`;
