@@ -147,6 +147,19 @@ export const configSchema = z.object({
   LOGIN_MAX_FAILURES_PER_ADDRESS: int(1, 1_000_000).default(10),
   LOGIN_MAX_FAILURES_PER_USER: int(1, 1_000_000).default(20),
   LOGIN_FAILURE_WINDOW: duration.default(15 * 60_000),
+  /**
+   * Roles whose holders must sign in with a TOTP code (comma-separated, e.g. `admin,user_admin`; empty =
+   * off). Until they enrol, their tokens hold only `self:access` (decision 0032).
+   */
+  TOTP_REQUIRED_ROLES: z
+    .string()
+    .default("")
+    .transform((v) =>
+      v
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
 });
 

@@ -37,6 +37,7 @@ import { ensureStreams } from "./storage/jetstream/streams.ts";
 import { PostgresNotifications } from "./storage/notifications/index.ts";
 import { type Sql, withQueryDeadline } from "./storage/postgres/database.ts";
 import { ParkedEvents, type Projector } from "./storage/projector.ts";
+import { PostgresSessions } from "./storage/sessions.ts";
 
 /** Every domain actor kind this build hosts (kept here for callers that import it from the root). */
 export { ACTOR_KINDS } from "./node/actors.ts";
@@ -182,7 +183,11 @@ export async function startHubNode(
 
   // Permissions, disabled users and revocations are read from the user store on every check (cached
   // for ACCOUNT_CACHE_MS), so they apply within seconds on every node.
-  const tokens = new TokenService(jwtSecret, config.TOKEN_TTL, users);
+  const sessions = new PostgresSessions(requestSql);
+  const tokens = new TokenService(jwtSecret, config.TOKEN_TTL, users, {
+    secondFactorRoles: config.TOTP_REQUIRED_ROLES,
+    sessionSeen: (id) => sessions.touch(id),
+  });
   let realtime: RealtimeHub | undefined;
   let socketServer: SocketServer | undefined;
   if (roles.has("realtime")) {

@@ -22,6 +22,15 @@ export interface Principal {
   tokenVersion: number;
   /** When the token expires (ms since the epoch). */
   expiresAt: number;
+  /** The sign-in session the token belongs to (`sid`); absent in tokens issued before sessions existed. */
+  sessionId?: string;
+  /** Whether the login that issued the token passed the TOTP second factor. */
+  secondFactor?: boolean;
+  /**
+   * The second-factor policy holds for one of the user's roles and this token's login did not pass it:
+   * the principal holds no permission but `self:access` (enough to enrol TOTP) until it signs in again.
+   */
+  secondFactorRequired?: boolean;
 }
 
 /** The current state of an account, as the token check needs it. */
@@ -32,6 +41,8 @@ export interface AccountState {
   grants?: readonly Grant[];
   disabled: boolean;
   tokenVersion: number;
+  /** Ids of the user's revoked sessions that have not expired: their tokens are refused. */
+  revokedSessions?: readonly string[];
 }
 
 export interface AccountSource {
@@ -42,7 +53,21 @@ interface VerifiedToken {
   username: string;
   tokenVersion: number;
   exp: number;
+  sid: string | undefined;
+  mfa: boolean;
 }
+
+export interface TokenOptions {
+  cacheMs?: number;
+  /** Roles whose holders must pass the TOTP second factor at login (decision 0032); none by default. */
+  secondFactorRoles?: readonly string[];
+  /** Called when a session's token is used, at most once a minute per session on this node. */
+  sessionSeen?: (sessionId: string) => Promise<void>;
+}
+
+/** How often a session's "last seen" is written, at most, per node. */
+const SESSION_SEEN_EVERY_MS = 60_000;
+const SESSION_SEEN_MAX = 10_000;
 
 interface CachedAccount {
   state: AccountState | undefined;
@@ -64,22 +89,49 @@ export class TokenService {
   readonly #verified = new Map<string, VerifiedToken>();
   readonly #cache = new Map<string, CachedAccount>();
   readonly #inflight = new Map<string, Promise<AccountState | undefined>>();
+  readonly #secondFactorRoles: ReadonlySet<string>;
+  readonly #sessionSeen: TokenOptions["sessionSeen"];
+  readonly #seenAt = new Map<string, number>();
 
-  constructor(secret: string, ttlMs: number, accounts: AccountSource, options: { cacheMs?: number } = {}) {
+  constructor(secret: string, ttlMs: number, accounts: AccountSource, options: TokenOptions = {}) {
     this.#secret = secret;
     this.#ttlMs = ttlMs;
     this.#accounts = accounts;
     this.#cacheMs = options.cacheMs ?? ACCOUNT_CACHE_MS;
+    this.#secondFactorRoles = new Set(options.secondFactorRoles ?? []);
+    this.#sessionSeen = options.sessionSeen;
+  }
+
+  /** When a token issued now expires. */
+  expiryFromNow(): Date {
+    return new Date((Math.floor(Date.now() / 1000) + Math.floor(this.#ttlMs / 1000)) * 1000);
+  }
+
+  /** Whether the second-factor policy covers one of these roles. */
+  requiresSecondFactor(roles: readonly string[]): boolean {
+    return roles.some((role) => this.#secondFactorRoles.has(role));
   }
 
   async issue(user: {
     username: string;
     tokenVersion: number;
+    sessionId?: string;
+    secondFactor?: boolean;
+    expiresAt?: Date;
   }): Promise<{ token: string; expiresAt: string }> {
     const now = Math.floor(Date.now() / 1000);
-    const exp = now + Math.floor(this.#ttlMs / 1000);
+    const exp = user.expiresAt
+      ? Math.floor(user.expiresAt.getTime() / 1000)
+      : now + Math.floor(this.#ttlMs / 1000);
     const token = await sign(
-      { sub: user.username, ver: user.tokenVersion, iat: now, exp },
+      {
+        sub: user.username,
+        ver: user.tokenVersion,
+        ...(user.sessionId ? { sid: user.sessionId } : {}),
+        ...(user.secondFactor ? { mfa: true } : {}),
+        iat: now,
+        exp,
+      },
       this.#secret,
       "HS256",
     );
@@ -91,16 +143,32 @@ export class TokenService {
     const verified = await this.#verifySignature(token);
     if (verified.exp * 1000 <= Date.now()) throw new ProblemError(401, "unauthorized", "token expired");
     const state = await this.#account(verified.username);
-    const refusal = refusalOf(state, verified.tokenVersion);
+    const refusal = refusalOf(state, verified);
     if (refusal || !state) throw new ProblemError(401, "unauthorized", refusal ?? "token revoked");
+    if (verified.sid) this.#seen(verified.sid);
+    const secondFactorRequired = !verified.mfa && this.requiresSecondFactor(state.roles);
     return {
       username: verified.username,
-      permissions: state.permissions,
+      permissions: secondFactorRequired ? [] : state.permissions,
       roles: state.roles,
       grants: state.grants ?? [],
       tokenVersion: verified.tokenVersion,
       expiresAt: verified.exp * 1000,
+      ...(verified.sid ? { sessionId: verified.sid } : {}),
+      secondFactor: verified.mfa,
+      ...(secondFactorRequired ? { secondFactorRequired } : {}),
     };
+  }
+
+  #seen(sessionId: string): void {
+    if (!this.#sessionSeen) return;
+    const now = Date.now();
+    const last = this.#seenAt.get(sessionId);
+    if (last !== undefined && now - last < SESSION_SEEN_EVERY_MS) return;
+    if (this.#seenAt.size >= SESSION_SEEN_MAX) this.#seenAt.clear();
+    this.#seenAt.set(sessionId, now);
+    // "Last seen" is a hint: a failed write is not worth a request's failure.
+    this.#sessionSeen(sessionId).catch(() => undefined);
   }
 
   /** Forgets what this node knows about a user (after a change made here); other nodes follow within the cache time. */
@@ -162,7 +230,13 @@ export class TokenService {
       ) {
         throw new Error("claims");
       }
-      verified = { username: payload.sub, tokenVersion: payload.ver, exp: payload.exp };
+      verified = {
+        username: payload.sub,
+        tokenVersion: payload.ver,
+        exp: payload.exp,
+        sid: typeof payload.sid === "string" ? payload.sid : undefined,
+        mfa: payload.mfa === true,
+      };
     } catch (error) {
       const expired = String((error as Error)?.name).includes("Expired");
       throw new ProblemError(401, "unauthorized", expired ? "token expired" : "invalid token");
@@ -178,10 +252,11 @@ export class TokenService {
   }
 }
 
-function refusalOf(state: AccountState | undefined, tokenVersion: number): string | undefined {
+function refusalOf(state: AccountState | undefined, token: VerifiedToken): string | undefined {
   if (!state) return "user no longer exists";
   if (state.disabled) return "user is disabled";
-  if (state.tokenVersion !== tokenVersion) return "token revoked";
+  if (state.tokenVersion !== token.tokenVersion) return "token revoked";
+  if (token.sid && state.revokedSessions?.includes(token.sid)) return "session revoked";
   return undefined;
 }
 
@@ -211,7 +286,16 @@ export function can(principal: Pick<Principal, "permissions">, permission: strin
 
 export function requirePermission(permission: string): MiddlewareHandler {
   return async (c, next) => {
-    if (!can(principalOf(c), permission)) {
+    const principal = principalOf(c);
+    if (!can(principal, permission)) {
+      if (principal.secondFactorRequired) {
+        throw new ProblemError(
+          403,
+          "second-factor-required",
+          "your role requires the TOTP second factor: enrol it (POST /v1/me/totp) and sign in with a code",
+          { permission },
+        );
+      }
       throw new ProblemError(403, "forbidden", `requires permission ${permission}`, { permission });
     }
     // The permission that let the request in: its data scope is the one the route honours (decision 0033).

@@ -4,6 +4,7 @@
  */
 import type { ChannelName, SimulatedChannel } from "../actors/payment/channels/index.ts";
 import type { AccountSource, AccountState } from "./auth.ts";
+import type { SessionDirectory, SessionView } from "./identity-ports.ts";
 import type { LoginThrottle, LoginVerdict, UserDirectory } from "./ports.ts";
 import type { StaffDirectory } from "./routes/users.ts";
 
@@ -30,6 +31,36 @@ export class MemoryUsers implements UserDirectory, AccountSource {
         tokenVersion: user.tokenVersion,
       }
     );
+  }
+}
+
+/** Sessions in memory (login creates one); revoking marks it, as the Postgres store does. */
+export class MemorySessions implements SessionDirectory {
+  readonly sessions = new Map<string, SessionView & { revoked: boolean }>();
+  async create(s: Parameters<SessionDirectory["create"]>[0]): Promise<string> {
+    const id = crypto.randomUUID();
+    const now = new Date().toISOString();
+    this.sessions.set(id, {
+      id,
+      username: s.username,
+      userAgent: s.userAgent,
+      ip: s.ip,
+      secondFactor: s.secondFactor,
+      createdAt: now,
+      lastSeenAt: now,
+      expiresAt: s.expiresAt.toISOString(),
+      revoked: false,
+    });
+    return id;
+  }
+  async active(username: string): Promise<SessionView[]> {
+    return [...this.sessions.values()].filter((s) => s.username === username && !s.revoked).reverse();
+  }
+  async revoke(username: string, id: string): Promise<boolean> {
+    const s = this.sessions.get(id);
+    if (!s || s.username !== username || s.revoked) return false;
+    s.revoked = true;
+    return true;
   }
 }
 

@@ -32,6 +32,7 @@ import { OrderQueries } from "../storage/read-models/order-queries.ts";
 import { PostgresReviewStore } from "../storage/reviews/index.ts";
 import { type SecretBox, sharedSecret } from "../storage/secrets.ts";
 import { PostgresSegmentStore } from "../storage/segments/index.ts";
+import { PostgresSessions } from "../storage/sessions.ts";
 import { ShipmentQueries } from "../storage/shipments/index.ts";
 import type { UserStore } from "../storage/users.ts";
 import { PostgresWarehouseDirectory } from "../storage/warehouses.ts";
@@ -76,6 +77,7 @@ export async function composeGateway(infra: GatewayInfrastructure) {
     metrics: infra.metrics,
     users: infra.users,
     staff: infra.users,
+    sessions: new PostgresSessions(sql),
     tokens: infra.tokens,
     limiter,
     loginThrottle: new RedisLoginThrottle(redis, ns, {

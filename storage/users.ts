@@ -361,9 +361,17 @@ export class UserStore {
     return this.find(username);
   }
 
-  /** The account's current state, as the token check reads it (see `TokenService`). */
-  async account(username: string): Promise<UserRecord | undefined> {
-    return this.find(username);
+  /**
+   * The account's current state, as the token check reads it (see `TokenService`), with the ids of its
+   * revoked sessions that have not expired yet (their tokens are refused; decision 0032).
+   */
+  async account(username: string): Promise<(UserRecord & { revokedSessions: string[] }) | undefined> {
+    const [user, revoked] = await Promise.all([
+      this.find(username),
+      this.#sql`SELECT id FROM user_sessions
+        WHERE username = ${username} AND revoked_at IS NOT NULL AND expires_at > now()`,
+    ]);
+    return user && { ...user, revokedSessions: revoked.map((row) => row.id as string) };
   }
 
   async find(username: string): Promise<UserRecord | undefined> {

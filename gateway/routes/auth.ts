@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import type { GatewayKit } from "../app.ts";
 import type { TokenService } from "../auth.ts";
+import type { SessionDirectory } from "../identity-ports.ts";
 import type { LoginThrottle, UserDirectory } from "../ports.ts";
 import { ProblemError } from "../problem.ts";
 import * as s from "../schemas.ts";
@@ -11,6 +12,8 @@ export interface AuthRouteDeps {
   tokens: TokenService;
   /** Failed logins per client address and per username, across all gateway nodes. */
   loginThrottle: LoginThrottle;
+  /** Every login is a session (decision 0032): its id goes into the token as `sid`. */
+  sessions: SessionDirectory;
 }
 
 /**
@@ -68,7 +71,16 @@ export function authRoutes(deps: AuthRouteDeps) {
         const user = await deps.users.verify(body.username, body.password);
         if (!user) throw new ProblemError(401, "unauthorized", "wrong username or password");
         await deps.loginThrottle.succeeded(address, body.username).catch(() => undefined);
-        return c.json(await deps.tokens.issue(user));
+        const expiresAt = deps.tokens.expiryFromNow();
+        const secondFactor = false;
+        const sessionId = await deps.sessions.create({
+          username: user.username,
+          userAgent: c.req.header("user-agent")?.slice(0, 300) ?? null,
+          ip: address === "unknown" ? null : address,
+          secondFactor,
+          expiresAt,
+        });
+        return c.json(await deps.tokens.issue({ ...user, sessionId, secondFactor, expiresAt }));
       },
     );
   };

@@ -7,6 +7,7 @@ import type { TokenService } from "../auth.ts";
 import type { ExperimentStore } from "../cms-experiment-ports.ts";
 import type { ContentCache, SitemapCache, SiteReads } from "../cms-ports.ts";
 import type { FreightPorts, FreightTemplateStore } from "../freight-ports.ts";
+import type { SessionDirectory } from "../identity-ports.ts";
 import type { NotificationCenter, WebhookDirectory } from "../notification-ports.ts";
 import type {
   AuditLog,
@@ -78,6 +79,7 @@ import { purchasingSettingsRoutes } from "./purchasing-settings.ts";
 import { reviewAdminRoutes } from "./review-admin.ts";
 import { reviewRoutes } from "./reviews.ts";
 import { segmentRoutes } from "./segments.ts";
+import { sessionRoutes } from "./sessions.ts";
 import { shipmentRoutes } from "./shipments.ts";
 import { supplierRoutes } from "./suppliers.ts";
 import { type StaffDirectory, userRoutes } from "./users.ts";
@@ -95,6 +97,8 @@ export interface GatewayPorts {
   users: UserDirectory;
   /** Staff accounts and roles (the same store as `users` in production). */
   staff: StaffDirectory;
+  /** Sign-in sessions (decision 0032). */
+  sessions: SessionDirectory;
   tokens: TokenService;
   loginThrottle: LoginThrottle;
   limiter: RateLimiter;
@@ -204,6 +208,7 @@ export function gatewayRoutes(ports: GatewayPorts): RouteModule[] {
     userRoutes({ users: ports.staff, tokens: ports.tokens }),
     permissionRoutes(),
     accessReviewRoutes({ reviews: ports.accessReviews ?? NO_ACCESS_REVIEWS, tokens: ports.tokens }),
+    sessionRoutes(ports),
     warehouseRoutes(ports),
     inventoryRoutes(ports),
     holdRoutes(ports),
