@@ -1,15 +1,10 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { sign, verify } from "hono/jwt";
 import { type Grant, SELF_ACCESS } from "../actors/permissions/index.ts";
+import { ACCOUNT_CACHE_MS, AccountCache } from "./account-cache.ts";
 import { ProblemError } from "./problem.ts";
 
 const VERIFIED_CACHE_MAX = 10_000;
-const ACCOUNT_CACHE_MAX = 10_000;
-/** How long a user's state (roles, disabled, token version) is trusted before it is read again. */
-export const ACCOUNT_CACHE_MS = 2_000;
-/** While the user store is unreachable, the last state read is used this long, then requests get 503. */
-const ACCOUNT_STALE_MAX_MS = 60_000;
-const ACCOUNT_LOOKUP_DEADLINE_MS = 2_000;
 
 /** What a request or socket acts as: the user, their CURRENT permissions, and the token's identity. */
 export interface Principal {
@@ -69,11 +64,6 @@ export interface TokenOptions {
 const SESSION_SEEN_EVERY_MS = 60_000;
 const SESSION_SEEN_MAX = 10_000;
 
-interface CachedAccount {
-  state: AccountState | undefined;
-  readAt: number;
-}
-
 /**
  * Signs and checks bearer tokens. A token (HS256 JWT) names the user and the user's token version only;
  * permissions are NOT baked in. Every check reads the account's current roles, `disabled` flag and
@@ -84,11 +74,8 @@ interface CachedAccount {
 export class TokenService {
   readonly #secret: string;
   readonly #ttlMs: number;
-  readonly #accounts: AccountSource;
-  readonly #cacheMs: number;
+  readonly #accounts: AccountCache;
   readonly #verified = new Map<string, VerifiedToken>();
-  readonly #cache = new Map<string, CachedAccount>();
-  readonly #inflight = new Map<string, Promise<AccountState | undefined>>();
   readonly #secondFactorRoles: ReadonlySet<string>;
   readonly #sessionSeen: TokenOptions["sessionSeen"];
   readonly #seenAt = new Map<string, number>();
@@ -96,8 +83,7 @@ export class TokenService {
   constructor(secret: string, ttlMs: number, accounts: AccountSource, options: TokenOptions = {}) {
     this.#secret = secret;
     this.#ttlMs = ttlMs;
-    this.#accounts = accounts;
-    this.#cacheMs = options.cacheMs ?? ACCOUNT_CACHE_MS;
+    this.#accounts = new AccountCache(accounts, options.cacheMs ?? ACCOUNT_CACHE_MS);
     this.#secondFactorRoles = new Set(options.secondFactorRoles ?? []);
     this.#sessionSeen = options.sessionSeen;
   }
@@ -142,7 +128,7 @@ export class TokenService {
   async check(token: string): Promise<Principal> {
     const verified = await this.#verifySignature(token);
     if (verified.exp * 1000 <= Date.now()) throw new ProblemError(401, "unauthorized", "token expired");
-    const state = await this.#account(verified.username);
+    const state = await this.#accounts.get(verified.username);
     const refusal = refusalOf(state, verified);
     if (refusal || !state) throw new ProblemError(401, "unauthorized", refusal ?? "token revoked");
     if (verified.sid) this.#seen(verified.sid);
@@ -173,45 +159,7 @@ export class TokenService {
 
   /** Forgets what this node knows about a user (after a change made here); other nodes follow within the cache time. */
   forget(username: string): void {
-    this.#cache.delete(username);
-  }
-
-  async #account(username: string): Promise<AccountState | undefined> {
-    const cached = this.#cache.get(username);
-    const now = Date.now();
-    if (cached && now - cached.readAt < this.#cacheMs) return cached.state;
-    let pending = this.#inflight.get(username);
-    if (!pending) {
-      pending = this.#read(username).finally(() => this.#inflight.delete(username));
-      this.#inflight.set(username, pending);
-    }
-    try {
-      return await pending;
-    } catch {
-      // Revocations are written to the same store, so while it is unreachable none can be missed beyond
-      // the ones made in the last cache interval.
-      if (cached && now - cached.readAt < ACCOUNT_STALE_MAX_MS) return cached.state;
-      throw new ProblemError(503, "unavailable", "cannot check the token right now", {}, 2);
-    }
-  }
-
-  async #read(username: string): Promise<AccountState | undefined> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    try {
-      const state = await Promise.race([
-        this.#accounts.account(username),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error("account lookup deadline")), ACCOUNT_LOOKUP_DEADLINE_MS);
-        }),
-      ]);
-      if (this.#cache.size >= ACCOUNT_CACHE_MAX && !this.#cache.has(username)) {
-        this.#cache.delete(this.#cache.keys().next().value!);
-      }
-      this.#cache.set(username, { state, readAt: Date.now() });
-      return state;
-    } finally {
-      clearTimeout(timer);
-    }
+    this.#accounts.forget(username);
   }
 
   async #verifySignature(token: string): Promise<VerifiedToken> {
