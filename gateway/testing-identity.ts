@@ -11,6 +11,8 @@ import type { StaffDirectory } from "./routes/users.ts";
 /** Users for login and for the token check (permissions come from the account, not the token). */
 export class MemoryUsers implements UserDirectory, AccountSource {
   readonly #users = new Map<string, { password: string } & AccountState>();
+  /** Their sign-in sessions (login creates one). */
+  readonly sessions = new MemorySessions();
   add(username: string, password: string, permissions: string[]): this {
     this.#users.set(username, { password, permissions, roles: [], disabled: false, tokenVersion: 0 });
     return this;

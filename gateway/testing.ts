@@ -28,13 +28,7 @@ import { MemoryCatalogue } from "./testing-catalogue.ts";
 import { memoryContentCache, siteTestingPorts } from "./testing-cms.ts";
 import { emptyCoupons } from "./testing-coupons.ts";
 import { memoryFreight } from "./testing-freight.ts";
-import {
-  MemoryLoginThrottle,
-  MemorySessions,
-  MemoryUsers,
-  missingChannels,
-  missingStaff,
-} from "./testing-identity.ts";
+import { MemoryLoginThrottle, MemoryUsers, missingChannels, missingStaff } from "./testing-identity.ts";
 import { emptyNotifications, emptyWebhooks } from "./testing-notifications.ts";
 import { FixedRisk, MemoryPaymentLedger } from "./testing-payments.ts";
 import { MemoryPriceRules } from "./testing-pricing.ts";
@@ -177,7 +171,7 @@ export function fakeGateway(options: { channels?: Record<ChannelName, SimulatedC
     metrics,
     users,
     staff: missingStaff(),
-    sessions: new MemorySessions(),
+    sessions: users.sessions,
     tokens,
     loginThrottle,
     limiter,
