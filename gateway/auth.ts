@@ -2,7 +2,10 @@ import type { Context, MiddlewareHandler } from "hono";
 import { sign, verify } from "hono/jwt";
 import { type Grant, SELF_ACCESS } from "../actors/permissions/index.ts";
 import { ACCOUNT_CACHE_MS, AccountCache } from "./account-cache.ts";
+import { principalOf } from "./principal.ts";
 import { ProblemError } from "./problem.ts";
+
+export { principalOf, requireAuth } from "./principal.ts";
 
 const VERIFIED_CACHE_MAX = 10_000;
 
@@ -206,20 +209,6 @@ function refusalOf(state: AccountState | undefined, token: VerifiedToken): strin
   if (state.tokenVersion !== token.tokenVersion) return "token revoked";
   if (token.sid && state.revokedSessions?.includes(token.sid)) return "session revoked";
   return undefined;
-}
-
-export function requireAuth(tokens: TokenService): MiddlewareHandler {
-  return async (c, next) => {
-    const header = c.req.header("authorization") ?? "";
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match) throw new ProblemError(401, "unauthorized", "send Authorization: Bearer <token>");
-    c.set("principal" as never, (await tokens.check(match[1]!)) as never);
-    await next();
-  };
-}
-
-export function principalOf(c: Context): Principal {
-  return c.get("principal" as never) as Principal;
 }
 
 /**
