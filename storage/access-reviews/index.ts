@@ -233,7 +233,8 @@ export class PostgresAccessReviews {
     }
     return this.#sql.begin(async (tx) => {
       const sql = tx as unknown as Sql;
-      const [c] = await sql`SELECT status FROM access_review_campaigns WHERE id = ${campaign} FOR SHARE`;
+      const [c] = await sql`SELECT status, deadline <= now() AS past FROM access_review_campaigns
+        WHERE id = ${campaign} FOR SHARE`;
       if (!c) throw new DomainError("not_found", `no access review campaign ${campaign}`);
       const ids = decisions.map((d) => d.item);
       const rows =
@@ -262,8 +263,9 @@ export class PostgresAccessReviews {
               : `item ${d.item} was already decided: ${row.decision}`,
             { field, status: row.status },
           );
-        if (c.status !== "open")
-          throw new DomainError("conflict", `campaign ${campaign} is closed`, { field });
+        // Past the deadline the campaign's timer decides, even if it has not fired yet.
+        if (c.status !== "open" || c.past)
+          throw new DomainError("conflict", `campaign ${campaign} is past its deadline`, { field });
         const status = d.decision === "confirm" ? "confirmed" : "revoked";
         const [updated] =
           await sql`UPDATE access_review_items SET status = ${status}, decision = ${d.decision},
