@@ -97,11 +97,40 @@ export function requireWarehouseFieldInScope(
   code: string | undefined,
   field = "warehouse",
 ): void {
-  if (code === undefined || warehouseVisible(c, code)) return;
+  if (code === undefined) {
+    // "Any warehouse" could reach stock outside the scope: a scoped caller names one.
+    if (scopeOf(c) === null) return;
+    throw new ProblemError(422, "validation", "your data scope is limited to some warehouses: name one", {
+      field,
+    });
+  }
+  if (warehouseVisible(c, code)) return;
   throw new ProblemError(
     422,
     "unknown-warehouse",
     `warehouse ${code} is not registered; PUT /v1/warehouses/${code} first`,
     { field },
   );
+}
+
+const STOCK_FIGURES = ["physical", "reserved", "sellable", "inTransit", "allocated", "safetyStock"] as const;
+
+/**
+ * A SKU's stock as the caller may see it: only the rows of warehouses inside the scope, and the totals
+ * summed over those rows (a total over every warehouse would tell what the hidden ones hold).
+ */
+export function stockInScope<T>(c: Context, stock: T): T {
+  const scope = scopeOf(c);
+  const value = stock as { warehouses?: Array<{ warehouse: string } & Record<string, unknown>> };
+  if (!scope || !Array.isArray(value.warehouses)) return stock;
+  const rows = value.warehouses.filter((r) => warehouseInScope(scope, r.warehouse));
+  const totals: Record<string, number> = {};
+  for (const figure of STOCK_FIGURES) {
+    if (typeof (value as Record<string, unknown>)[figure] !== "number") continue;
+    totals[figure] = rows.reduce(
+      (n, r) => n + (typeof r[figure] === "number" ? (r[figure] as number) : 0),
+      0,
+    );
+  }
+  return { ...value, ...totals, warehouses: rows } as T;
 }

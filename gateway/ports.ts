@@ -90,7 +90,7 @@ export interface WarehouseDirectory {
     by: string,
     requestId: string,
   ): Promise<{ created: boolean; warehouse: Warehouse }>;
-  list(opts: { limit: number; after?: string }): Promise<Warehouse[]>;
+  list(opts: { limit: number; after?: string; scope?: ScopeFilter }): Promise<Warehouse[]>;
   exists(code: string): Promise<boolean>;
 }
 
@@ -127,7 +127,7 @@ export interface Page<T> {
 
 /** Inventory read model. Throws `InvalidCursorError` (storage) for a cursor it did not issue. */
 export interface InventoryReadModel {
-  ledger(sku: string, limit: number, cursor?: string): Promise<Page<object>>;
+  ledger(sku: string, limit: number, cursor?: string, scope?: ScopeFilter): Promise<Page<object>>;
 }
 
 export interface OrderFilter {

@@ -1,5 +1,7 @@
 import type Redis from "ioredis";
+import type { ScopeFilter } from "../actors/permissions/index.ts";
 import type { Sql } from "./postgres/database.ts";
+import { warehouseScopeWhere } from "./read-models/scope-sql.ts";
 
 export interface Warehouse {
   code: string;
@@ -42,10 +44,20 @@ export class PostgresWarehouseDirectory {
     return { created: Boolean(row.created), warehouse: toWarehouse(row) };
   }
 
-  async list({ limit, after }: { limit: number; after?: string }): Promise<Warehouse[]> {
+  /** `scope`: the caller's data scope (decision 0033), only its warehouses. */
+  async list({
+    limit,
+    after,
+    scope,
+  }: {
+    limit: number;
+    after?: string;
+    scope?: ScopeFilter;
+  }): Promise<Warehouse[]> {
     const rows = await this.#sql`
       SELECT code, name, region, created_at, updated_at FROM warehouses
-      WHERE ${after ? this.#sql`code > ${after}` : this.#sql`true`} ORDER BY code LIMIT ${limit}`;
+      WHERE ${after ? this.#sql`code > ${after}` : this.#sql`true`} ${warehouseScopeWhere(this.#sql, "code", scope)}
+      ORDER BY code LIMIT ${limit}`;
     return rows.map(toWarehouse);
   }
 

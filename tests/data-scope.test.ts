@@ -4,6 +4,7 @@
  * permissions sees both.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { warehouses } from "../actors/warehouse/index.ts";
 import type { HubNode } from "../hub-node.ts";
 import {
   ApiClient,
@@ -33,6 +34,8 @@ const PERMISSIONS = [
 ];
 let order1: string;
 let order2: string;
+/** A wave of WH2 holding order2. */
+let wave2: string;
 
 const show = (res: { status: number; body: unknown }) => `${res.status} ${JSON.stringify(res.body)}`;
 
@@ -66,20 +69,29 @@ beforeAll(async () => {
   ] as const) {
     await admin.call("PUT", `/v1/warehouses/${code}`, { name: code, region });
   }
-  // SKU-1 is held in WH1 only, SKU-2 in WH2 only: an order of one is in that warehouse.
-  for (const [sku, warehouse] of [
-    ["SKU-1", "WH1"],
-    ["SKU-2", "WH2"],
-  ] as const) {
-    const res = await admin.call(
-      "POST",
-      `/v1/inventory/${sku}/receipts`,
-      { warehouse, qty: 50 },
-      { "idempotency-key": `stock-${sku}` },
-    );
-    expect(res.status, show(res)).toBe(201);
+  // SKU-1 is held in WH1 only, SKU-2 in WH2 only: an order of one is in that warehouse. WH2 has a bin,
+  // its stock put away there, so a wave can pick it.
+  const res1 = await admin.call(
+    "POST",
+    "/v1/inventory/SKU-1/receipts",
+    { warehouse: "WH1", qty: 50 },
+    {
+      "idempotency-key": "stock-SKU-1",
+    },
+  );
+  expect(res1.status, show(res1)).toBe(201);
+  const bin = { zone: "ambient", aisle: 1, bay: 1, level: 1 };
+  expect((await admin.call("PUT", "/v1/warehouses/WH2/bins/B-01", bin)).status).toBe(200);
+  const call = warehouses.registerReceipt("WH2", { receiptId: "R-2", lines: [{ sku: "SKU-2", qty: 50 }] });
+  const reply = await node.client.request(call.to.kind, call.to.id, call.cmd, {
+    id: "receipt:R-2",
+    meta: { by: "test", requestId: "R-2" },
+  });
+  if (!reply.ok) throw new Error(`registerReceipt: ${JSON.stringify(reply.error)}`);
+  const put = await admin.call("POST", "/v1/warehouses/WH2/putaways/R-2/confirm", {});
+  expect(put.status, show(put)).toBe(200);
+  for (const sku of ["SKU-1", "SKU-2"])
     expect((await admin.call("PUT", `/v1/skus/${sku}/price`, { listPrice: 1000 })).status).toBe(200);
-  }
   const roles = [
     ["wh1_ops", { permissions: PERMISSIONS, scope: { warehouses: ["WH1"] } }],
     ["all_ops", { permissions: PERMISSIONS }],
@@ -92,6 +104,21 @@ beforeAll(async () => {
   unscoped = await staff("op-all", "all_ops");
   order1 = await place("o-wh1", "SKU-1");
   order2 = await place("o-wh2", "SKU-2");
+  // WH2's order is paid and waved.
+  const payment = await admin.call("POST", "/v1/payments", { orderId: order2, channel: "alipay" });
+  expect(payment.status, show(payment)).toBe(201);
+  const paymentId = (payment.body as { paymentId: string }).paymentId;
+  await admin.call("POST", `/v1/payments/${paymentId}/simulate`, { status: "paid" });
+  await waitFor(
+    async () =>
+      ((await admin.call("GET", `/v1/orders/${order2}`)).body as { status: string }).status ===
+      "awaiting_shipment",
+    30_000,
+    "WH2's order paid",
+  );
+  const wave = await admin.call("POST", "/v1/warehouses/WH2/waves", { orderIds: [order2] });
+  expect(wave.status, show(wave)).toBe(201);
+  wave2 = (wave.body as { waveId: string }).waveId;
   // Lists are read models (they may lag): wait until both orders are listed with their warehouse.
   await waitFor(
     async () => {
@@ -176,7 +203,7 @@ test("data scope - commands: the WH1 operator cannot cancel or re-address WH2's 
     status: string;
     address: { detail: string };
   };
-  expect(after.status).toBe("pending_payment");
+  expect(after.status).toBe("awaiting_shipment");
   expect(after.address.detail).toBe(address.detail);
 });
 
@@ -192,4 +219,69 @@ test("data scope - orders CSV export: the WH1 operator's export holds WH1's orde
   const all = await exported(unscoped);
   expect(all, all).toContain(order1);
   expect(all, all).toContain(order2);
+});
+
+test("data scope - stock: WH2's rows and totals are hidden, its adjustment refused as unknown; warehouses listed in scope", async () => {
+  const stock = async (api: ApiClient, sku: string) => {
+    const res = await api.call("GET", `/v1/inventory/${sku}`);
+    expect(res.status, show(res)).toBe(200);
+    return res.body as { physical: number; warehouses: Array<{ warehouse: string }> };
+  };
+  const hidden = await stock(scoped, "SKU-2");
+  expect(hidden.warehouses, JSON.stringify(hidden)).toEqual([]);
+  expect(hidden.physical).toBe(0);
+  const seen = await stock(unscoped, "SKU-2");
+  expect(seen.warehouses.map((w) => w.warehouse)).toEqual(["WH2"]);
+  expect(seen.physical).toBe(50);
+  expect((await stock(scoped, "SKU-1")).warehouses.map((w) => w.warehouse)).toEqual(["WH1"]);
+
+  // A stock adjustment in WH2: refused exactly as for a warehouse that is not registered.
+  const adjust = await scoped.call("POST", "/v1/inventory/SKU-2/adjustments", {
+    warehouse: "WH2",
+    countedQty: 1,
+    reason: "scope test",
+  });
+  expect(adjust.status, show(adjust)).toBe(422);
+  expect((adjust.body as { type: string }).type).toContain("unknown-warehouse");
+  expect((await stock(unscoped, "SKU-2")).physical).toBe(50);
+  const own = await scoped.call("POST", "/v1/inventory/SKU-1/adjustments", {
+    warehouse: "WH1",
+    countedQty: 50,
+    reason: "scope test",
+  });
+  expect(own.status, show(own)).toBe(201);
+
+  // The ledger (a paginated read model) holds only WH1's movements for the scoped operator.
+  const ledger = async (api: ApiClient, sku: string) =>
+    ((await api.call("GET", `/v1/inventory/${sku}/ledger?limit=50`)).body as { items: unknown[] }).items;
+  await waitFor(async () => (await ledger(unscoped, "SKU-2")).length > 0, 10_000, "WH2 ledger projected");
+  expect(await ledger(scoped, "SKU-2")).toEqual([]);
+
+  const list = async (api: ApiClient) =>
+    ((await api.call("GET", "/v1/warehouses?limit=50")).body as { items: Array<{ code: string }> }).items.map(
+      (w) => w.code,
+    );
+  expect(await list(scoped)).toEqual(["WH1"]);
+  expect(await list(unscoped)).toEqual(["WH1", "WH2"]);
+  for (const path of ["/v1/warehouses/WH2/stock?sku=SKU-2", "/v1/warehouses/WH2/layout"]) {
+    const res = await scoped.call("GET", path);
+    expect(res.status, `${path}: ${show(res)}`).toBe(404);
+    expect((await unscoped.call("GET", path)).status, path).toBe(200);
+  }
+  const rename = await scoped.call("PUT", "/v1/warehouses/WH2", { name: "mine now", region: "east" });
+  expect(rename.status, show(rename)).toBe(404);
+});
+
+test("data scope - waves: WH2's wave is 404 to read or pick for the WH1 operator; forming one there is 404", async () => {
+  const read = await scoped.call("GET", `/v1/waves/${wave2}`);
+  expect(read.status, show(read)).toBe(404);
+  expect((await unscoped.call("GET", `/v1/waves/${wave2}`)).status).toBe(200);
+  const pick = await scoped.call("POST", `/v1/waves/${wave2}/picks`, { picks: [{ step: 1, qty: 1 }] });
+  expect(pick.status, show(pick)).toBe(404);
+  const form = await scoped.call("POST", "/v1/warehouses/WH2/waves", { orderIds: [order2] });
+  expect(form.status, show(form)).toBe(404);
+  const wave = (await unscoped.call("GET", `/v1/waves/${wave2}`)).body as {
+    pickLists: Array<{ steps: Array<{ picked: unknown }> }>;
+  };
+  expect(wave.pickLists.flatMap((l) => l.steps).every((step) => step.picked === null)).toBe(true);
 });

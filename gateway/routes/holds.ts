@@ -40,7 +40,7 @@ export function holdRoutes(deps: HoldRouteDeps) {
       async (c) => {
         const sku = skuParam(c);
         const { maxPerUser: _refused, ...body } = await parseBody(c, s.reservationBody);
-        await knownWarehouse(body.warehouse);
+        await knownWarehouse(c, body.warehouse);
         // The orderId names one request (its fingerprint, operator included, goes with it): the same
         // request replays the hold, another is 422 `idempotency-key-reused`, and a released hold is
         // decided again (409) instead of replaying its 201. The SKU actor decides all three from its

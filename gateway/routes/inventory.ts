@@ -1,6 +1,7 @@
 import { warehouses } from "../../actors/warehouse/index.ts";
 import type { GatewayKit } from "../app.ts";
 import { pagedRead } from "../cursor.ts";
+import { listScope, stockInScope } from "../data-scope.ts";
 import { idempotentCommand, optionalIdempotency } from "../idempotency.ts";
 import type { InventoryReadModel, WarehouseDirectory } from "../ports.ts";
 import * as s from "../schemas.ts";
@@ -32,7 +33,7 @@ export function inventoryRoutes(deps: InventoryRouteDeps) {
         permission: "inventory:read",
         response: { status: 200, schema: s.stockSchema, description: "Stock" },
       },
-      async (c) => c.json(await skuCommand(c, skuParam(c), { type: "get" })),
+      async (c) => c.json(stockInScope(c, await skuCommand(c, skuParam(c), { type: "get" }))),
     );
     define(
       {
@@ -49,7 +50,7 @@ export function inventoryRoutes(deps: InventoryRouteDeps) {
         const sku = skuParam(c);
         const key = idempotencyKey(c, true);
         const body = await parseBody(c, s.receiptBody);
-        await knownWarehouse(body.warehouse);
+        await knownWarehouse(c, body.warehouse);
         // A warehouse with bins keeps bin/lot stock equal to physical stock (decision 0027): the receipt
         // lands in its receiving location, through its actor, which then receives on the SKU actor.
         const bins = warehouses.binCount(body.warehouse);
@@ -66,7 +67,7 @@ export function inventoryRoutes(deps: InventoryRouteDeps) {
             call.cmd,
             idempotentCommand(c, "receipt", key, body),
           );
-          return c.json(value.stock, 201);
+          return c.json(stockInScope(c, value.stock), 201);
         }
         const value = await kit.command<StockReply>(
           c,
@@ -75,7 +76,7 @@ export function inventoryRoutes(deps: InventoryRouteDeps) {
           { type: "receive", ...body },
           idempotentCommand(c, "receipt", key, body),
         );
-        return c.json(value.stock, 201);
+        return c.json(stockInScope(c, value.stock), 201);
       },
     );
     define(
@@ -93,7 +94,7 @@ export function inventoryRoutes(deps: InventoryRouteDeps) {
         const sku = skuParam(c);
         const key = idempotencyKey(c, true);
         const body = await parseBody(c, s.inboundBody);
-        await knownWarehouse(body.warehouse);
+        await knownWarehouse(c, body.warehouse);
         const cmd = { type: "announceInbound", ...body };
         const value = await kit.command<StockReply>(
           c,
@@ -102,7 +103,7 @@ export function inventoryRoutes(deps: InventoryRouteDeps) {
           cmd,
           idempotentCommand(c, "inbound", key, body),
         );
-        return c.json(value.stock, 201);
+        return c.json(stockInScope(c, value.stock), 201);
       },
     );
     define(
@@ -139,10 +140,10 @@ export function inventoryRoutes(deps: InventoryRouteDeps) {
         const sku = skuParam(c);
         const idempotency = optionalIdempotency(c);
         const body = await parseBody(c, s.adjustmentBody);
-        await knownWarehouse(body.warehouse);
+        await knownWarehouse(c, body.warehouse);
         const cmd = { type: "adjust", ...body };
         const value = await kit.command<StockReply>(c, "sku", sku, cmd, idempotency("adjust", body));
-        return c.json(value.stock, 201);
+        return c.json(stockInScope(c, value.stock), 201);
       },
     );
     define(
@@ -160,10 +161,10 @@ export function inventoryRoutes(deps: InventoryRouteDeps) {
         const sku = skuParam(c);
         const idempotency = optionalIdempotency(c);
         const body = await parseBody(c, s.safetyStockBody);
-        await knownWarehouse(body.warehouse);
+        await knownWarehouse(c, body.warehouse);
         const cmd = { type: "setSafetyStock", ...body };
         const value = await kit.command<StockReply>(c, "sku", sku, cmd, idempotency("safety", body));
-        return c.json(value.stock);
+        return c.json(stockInScope(c, value.stock));
       },
     );
     define(
@@ -179,7 +180,7 @@ export function inventoryRoutes(deps: InventoryRouteDeps) {
       async (c) => {
         const sku = skuParam(c);
         const q = parseQuery(c, s.pageQuery);
-        return c.json(await pagedRead(() => deps.inventory.ledger(sku, q.limit, q.cursor)));
+        return c.json(await pagedRead(() => deps.inventory.ledger(sku, q.limit, q.cursor, listScope(c))));
       },
     );
   };

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { GatewayKit } from "../app.ts";
+import { requireWarehouseFieldInScope } from "../data-scope.ts";
 import type { ActorCommand, WarehouseDirectory } from "../ports.ts";
 import { ProblemError } from "../problem.ts";
 import * as s from "../schemas.ts";
@@ -12,7 +13,9 @@ export function skuRouteHelpers(kit: GatewayKit, warehouses: WarehouseDirectory)
   /** Sends a command to the SKU actor and turns a refusal into the matching problem. */
   const skuCommand = <T = Record<string, unknown>>(c: Context, sku: string, cmd: ActorCommand, id?: string) =>
     kit.command<T>(c, "sku", sku, cmd, { ...(id ? { id } : {}), readOnly: cmd.type === "get" });
-  const knownWarehouse = async (code: string | undefined) => {
+  /** A warehouse a command names: registered, and inside the caller's data scope (else unknown, 0033). */
+  const knownWarehouse = async (c: Context, code: string | undefined) => {
+    requireWarehouseFieldInScope(c, code);
     if (code && !(await warehouses.exists(code))) {
       throw new ProblemError(
         422,

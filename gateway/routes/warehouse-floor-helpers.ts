@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { Context } from "hono";
 import type { z } from "zod";
 import type { GatewayKit } from "../app.ts";
+import { warehouseVisible } from "../data-scope.ts";
 import { idempotentCommand } from "../idempotency.ts";
 import type { Catalogue, OrderReadModel, WarehouseDirectory } from "../ports.ts";
 import { ProblemError } from "../problem.ts";
@@ -27,14 +28,16 @@ export function floorHelpers(kit: GatewayKit, deps: Pick<WarehouseFloorDeps, "wa
   return {
     code: async (c: Context) => {
       const value = parseParam(c.req.param("code"), codeSchema, "code");
-      if (!(await deps.warehouses.exists(value)))
+      // Outside the caller's data scope (0033) reads as not registered.
+      if (!warehouseVisible(c, value) || !(await deps.warehouses.exists(value)))
         throw new ProblemError(404, "not-found", `no warehouse ${value}`, { field: "code" });
       return value;
     },
     waveParam: (c: Context) => {
       const waveId = parseParam(c.req.param("waveId"), codeSchema, "waveId");
       const warehouse = WAVE_ID.exec(waveId)?.[1];
-      if (!warehouse) throw new ProblemError(404, "not-found", `no wave ${waveId}`, { field: "waveId" });
+      if (!warehouse || !warehouseVisible(c, warehouse))
+        throw new ProblemError(404, "not-found", `no wave ${waveId}`, { field: "waveId" });
       return { waveId, warehouse };
     },
     /** The command id: the caller's Idempotency-Key (with the request's fingerprint), else a fresh one. */

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { GatewayKit } from "../app.ts";
+import { listScope, requireWarehouseInScope } from "../data-scope.ts";
 import type { WarehouseDirectory } from "../ports.ts";
 import * as s from "../schemas.ts";
 import { parseBody, parseParam, parseQuery } from "../validate.ts";
@@ -24,6 +25,7 @@ export function warehouseRoutes(deps: WarehouseRouteDeps) {
       },
       async (c) => {
         const code = parseParam(c.req.param("code"), s.codeSchema, "code");
+        requireWarehouseInScope(c, code);
         const body = await parseBody(c, s.warehouseBody);
         const { by, requestId } = meta(c);
         const { created, warehouse } = await deps.warehouses.upsert({ code, ...body }, by, requestId);
@@ -46,9 +48,11 @@ export function warehouseRoutes(deps: WarehouseRouteDeps) {
       },
       async (c) => {
         const q = parseQuery(c, s.pageQuery);
+        const scope = listScope(c);
         const items = await deps.warehouses.list({
           limit: q.limit,
           ...(q.cursor ? { after: q.cursor } : {}),
+          ...(scope ? { scope } : {}),
         });
         return c.json({ items, nextCursor: items.length === q.limit ? (items.at(-1)?.code ?? null) : null });
       },

@@ -1,5 +1,7 @@
+import type { ScopeFilter } from "../../actors/permissions/index.ts";
 import type { Sql } from "../postgres/database.ts";
 import { decodeCursor, encodeCursor, InvalidCursorError } from "./cursor.ts";
+import { warehouseScopeWhere } from "./scope-sql.ts";
 
 export { decodeCursor, encodeCursor, InvalidCursorError };
 
@@ -30,12 +32,15 @@ export class InventoryQueries {
     sku: string,
     limit: number,
     cursor?: string,
+    /** The caller's data scope (decision 0033): only its warehouses' movements. */
+    scope?: ScopeFilter,
   ): Promise<{ items: LedgerEntry[]; nextCursor: string | null }> {
     const after = cursor ? decodeCursor(cursor) : undefined;
     if (cursor && !after) throw new InvalidCursorError(cursor);
     const rows = await this.#sql`
       SELECT * FROM stock_ledger WHERE sku = ${sku}
       ${after ? this.#sql`AND (seq, idx) < (${after.seq}, ${after.idx})` : this.#sql``}
+      ${warehouseScopeWhere(this.#sql, "warehouse", scope)}
       ORDER BY seq DESC, idx DESC LIMIT ${limit + 1}`;
     const page = rows.slice(0, limit);
     const last = page.at(-1);
