@@ -119,18 +119,20 @@ const STOCK_FIGURES = ["physical", "reserved", "sellable", "inTransit", "allocat
  * A SKU's stock as the caller may see it: only the rows of warehouses inside the scope, and the totals
  * summed over those rows (a total over every warehouse would tell what the hidden ones hold).
  */
-export function stockInScope<T>(c: Context, stock: T): T {
+export function stockInScope(c: Context, stock: unknown): unknown {
   const scope = scopeOf(c);
-  const value = stock as { warehouses?: Array<{ warehouse: string } & Record<string, unknown>> };
-  if (!scope || !Array.isArray(value.warehouses)) return stock;
-  const rows = value.warehouses.filter((r) => warehouseInScope(scope, r.warehouse));
+  if (!scope || !isRecord(stock) || !Array.isArray(stock.warehouses)) return stock;
+  const rows = stock.warehouses.filter(
+    (r): r is Record<string, unknown> =>
+      isRecord(r) && typeof r.warehouse === "string" && warehouseInScope(scope, r.warehouse),
+  );
   const totals: Record<string, number> = {};
   for (const figure of STOCK_FIGURES) {
-    if (typeof (value as Record<string, unknown>)[figure] !== "number") continue;
-    totals[figure] = rows.reduce(
-      (n, r) => n + (typeof r[figure] === "number" ? (r[figure] as number) : 0),
-      0,
-    );
+    if (typeof stock[figure] === "number")
+      totals[figure] = rows.reduce((n, r) => n + numberOr0(r[figure]), 0);
   }
-  return { ...value, ...totals, warehouses: rows } as T;
+  return { ...stock, ...totals, warehouses: rows };
 }
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
+const numberOr0 = (v: unknown): number => (typeof v === "number" ? v : 0);
