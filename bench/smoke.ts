@@ -51,6 +51,16 @@ const CHECKS: Check[] = [
     ],
   },
   {
+    name: "cms-delivery --quick: every cached read is the published page, a publish shows on the next read",
+    args: ["cms-delivery", "--quick"],
+    verdicts: (out) => [
+      ...(/delivery: 0 wrong answers, 0 errors; publish v2 then next read v2: yes/.test(out)
+        ? []
+        : ["delivery not correct"]),
+      ...(/cms page read from cache p95 \(ms\): [\d.]+/.test(out) ? [] : ["no p95 figure"]),
+    ],
+  },
+  {
     name: "catalogue --quick: search answers equal SQL, paging visits each product once",
     args: ["catalogue", "--quick"],
     verdicts: (out) => [
