@@ -4,6 +4,7 @@ import {
   campaignIdOfRun,
   type OnExpiry,
 } from "../actors/access-review/index.ts";
+import type { Notify } from "../actors/notification/index.ts";
 import type { ActorClient, EffectService, Logger } from "../actors/runtime/index.ts";
 import type { PostgresAccessReviews } from "../storage/access-reviews/index.ts";
 
@@ -13,7 +14,7 @@ import type { PostgresAccessReviews } from "../storage/access-reviews/index.ts";
  * re-run of the same run after a crash finishes the same campaign.
  */
 export async function startAccessReview(
-  deps: { reviews: PostgresAccessReviews; client: ActorClient; now?: () => number },
+  deps: { reviews: PostgresAccessReviews; client: ActorClient; notify?: Notify; now?: () => number },
   run: { runId: string; attempt: number },
   signal: AbortSignal,
 ): Promise<string> {
@@ -29,6 +30,14 @@ export async function startAccessReview(
     { id: `open:${id}`, meta: { by: "system:job" } },
   );
   if (!reply.ok) throw new Error(`campaign ${id} could not be opened: ${reply.error.message}`);
+  await deps.notify?.({
+    kind: "accessReviewStarted",
+    severity: "info",
+    source: "accessReviews",
+    subject: { kind: "accessReview", id },
+    message: `access review ${id}: ${campaign.counts.items} grants for their managers to confirm or revoke by ${campaign.deadline}`,
+    key: `accessReview:start:${id}`,
+  });
   return `campaign ${id}: ${campaign.counts.items} grants to review, deadline ${campaign.deadline}, on expiry ${campaign.onExpiry}`;
 }
 
@@ -37,10 +46,24 @@ export async function startAccessReview(
  * expires the unanswered items per policy and answers the outcome counts (at least once; closing twice
  * changes nothing). Postgres being away rejects, and the runtime retries.
  */
-export function accessReviewCloserService(reviews: PostgresAccessReviews, log: Logger): EffectService {
+export function accessReviewCloserService(
+  reviews: PostgresAccessReviews,
+  log: Logger,
+  notify?: Notify,
+): EffectService {
   return async (id) => {
     const counts = await reviews.close(id);
     log.info("access review closed", { campaign: id, ...counts });
+    // Grants kept without an answer are flagged: someone should look at them.
+    if (counts.expiredKept > 0)
+      await notify?.({
+        kind: "accessReviewFlagged",
+        severity: "warning",
+        source: "accessReviews",
+        subject: { kind: "accessReview", id },
+        message: `access review ${id} closed: ${counts.expiredKept} unanswered grants kept and flagged`,
+        key: `accessReview:flagged:${id}`,
+      });
     return { ok: true, value: counts };
   };
 }

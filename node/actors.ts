@@ -111,7 +111,8 @@ export async function startActorHost(
   const reviews = new PostgresAccessReviews(sql);
   const runners = jobRunners({
     notify,
-    startAccessReview: (run, signal) => startAccessReview({ reviews, client: infra.client }, run, signal),
+    startAccessReview: (run, signal) =>
+      startAccessReview({ reviews, client: infra.client, notify }, run, signal),
     stockSync: {
       channels: infra.salesChannels ?? simulatedSalesChannels(),
       diff: (channel) => channelStockDiff(sql, channel),
@@ -149,7 +150,7 @@ export async function startActorHost(
   const sender = webhookSenderService(subscriptions, webhookOptions, infra.metrics);
   for (const [kind, service] of notificationServices(notify, sender)) services.set(kind, service);
   for (const [kind, service] of logisticsServices(infra.carriers, alert, notify)) services.set(kind, service);
-  services.set(ACCESS_REVIEW_CLOSER_KIND, accessReviewCloserService(reviews, infra.log));
+  services.set(ACCESS_REVIEW_CLOSER_KIND, accessReviewCloserService(reviews, infra.log, notify));
   const actorNode = new ActorNode(
     infra.nc,
     ACTOR_KINDS,

@@ -241,11 +241,13 @@ test("access reviews - the job starts a campaign; managers confirm and revoke th
   const revoked = await decide(mgr1, item("alice", "catalogue_manager"), "revoke", "moved to another team");
   expect(revoked.body, show(revoked)).toMatchObject({ status: "revoked", comment: "moved to another team" });
   expect((await admin.call("GET", "/v1/users/alice")).body).toMatchObject({ roles: ["viewer"] });
+  const decidedAt = Date.now();
   await waitFor(
     async () => (await alice.call("GET", "/v1/me")).status === 401,
     10_000,
     "alice's token refused",
   );
+  console.log(`revoked user's token refused ${Date.now() - decidedAt} ms after the decision`);
 
   // The batch form: all of the caller's items at once.
   const batch = await mgr1.call("POST", `/v1/access-reviews/${first.id}/decisions`, {
@@ -298,6 +300,9 @@ test("access reviews - the deadline fires across a node restart: unanswered gran
   await waitFor(() => Date.now() > Date.parse(kept.deadline), 30_000, "the deadline to pass while down");
   await start();
   const closed = await waitClosed(keptId, 60_000);
+  console.log(
+    `campaign closed ${Date.now() - Date.parse(kept.deadline)} ms after its deadline (node restarted after it)`,
+  );
   expect(closed.counts).toEqual({
     items: 3,
     confirmed: 0,
@@ -317,6 +322,11 @@ test("access reviews - the deadline fires across a node restart: unanswered gran
   expect(late.status, show(late)).toBe(409);
   expect(await auditCount("access_review.expire", `access-review/${keptId}/`)).toBe(3);
   expect(await auditCount("access_review.close", `access-review/${keptId}`)).toBe(1);
+  // Kept-and-flagged grants raise a warning for the operators.
+  const flagged = await admin.call("GET", "/v1/notifications?kind=accessReviewFlagged");
+  expect(flagged.body, show(flagged)).toMatchObject({
+    items: [{ severity: "warning", subject: { id: keptId } }],
+  });
 
   // Policy revoke (the default): every unanswered grant is taken away and the users' tokens refused.
   const revoke = await admin.call("PUT", "/v1/access-reviews/settings", {
@@ -330,6 +340,7 @@ test("access reviews - the deadline fires across a node restart: unanswered gran
   expect(again.status, show(again)).toBe(202);
   const { campaign: revokedId } = again.body as { campaign: string };
   const done = await waitClosed(revokedId, 60_000);
+  console.log(`campaign closed ${Date.now() - Date.parse(done.deadline)} ms after its deadline (node up)`);
   expect(done.counts).toEqual({
     items: 3,
     confirmed: 0,
