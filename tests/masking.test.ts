@@ -242,7 +242,7 @@ test("masking - exports: orders and suppliers CSV masked per field type, one aud
   expect((await piiReads({ requestId: id.requestId }))[0]?.detail.fields).toEqual(["id_card"]);
 });
 
-test("masking - sockets: live order events masked per field type; an unmasking subscription is audited", async () => {
+test("masking - sockets: dashboard and entity-room pushes masked per field type; an unmasking subscription is audited", async () => {
   type Message = { entityId: string; events: Array<{ type: string; address?: typeof ADDRESS }> };
   const listen = async (who: string) => {
     const socket = io(base, {
@@ -297,6 +297,51 @@ test("masking - sockets: live order events masked per field type; an unmasking s
     (r) => r.target === "dashboard/orders",
   );
   expect(addressRows[0]?.detail.fields).toEqual(["address"]);
+  expect((await piiReads({ principal: "mask-none" })).length).toBe(0);
+
+  // An entity room (one order watched): the same policy per view, and one row per watch.
+  const watch = async (who: string) => {
+    const socket = io(base, {
+      auth: { token: as(who).token },
+      transports: ["websocket"],
+      reconnection: false,
+    });
+    sockets.push(socket);
+    const seen: Message[] = [];
+    socket.on("entity", (m: Message) => seen.push(m));
+    await new Promise<void>((resolve) => socket.on("connect", () => resolve()));
+    const ack = await new Promise<{ ok: boolean }>((resolve) =>
+      socket.emit("watch", { entity: `order/${live}` }, resolve),
+    );
+    expect(ack.ok).toBe(true);
+    return seen;
+  };
+  const watchedBy = { none: await watch("none"), phone: await watch("phone") };
+  const moved = { ...secret, phone: "13600002222", detail: "2 Watch Road" };
+  const changed = await admin.call("PUT", `/v1/orders/${live}/address`, { address: moved });
+  expect(changed.status, JSON.stringify(changed.body)).toBe(200);
+  const changedIn = (seen: Message[]) =>
+    seen.flatMap((m) => m.events).find((e) => e.type === "addressChanged")?.address;
+  await waitFor(
+    () => Object.values(watchedBy).every((seen) => changedIn(seen) !== undefined),
+    10_000,
+    "the address change on both watches",
+  );
+  expect(changedIn(watchedBy.none)).toEqual({
+    region: moved.region,
+    detail: "***",
+    name: "L*",
+    phone: "136****2222",
+  });
+  expect(changedIn(watchedBy.phone)).toEqual({
+    region: moved.region,
+    detail: "***",
+    name: "L*",
+    phone: moved.phone,
+  });
+  const watchRows = (await piiReads({ principal: "mask-phone" })).filter((r) => r.target === `order/${live}`);
+  expect(watchRows, JSON.stringify(watchRows)).toHaveLength(1);
+  expect(watchRows[0]!.detail.fields).toEqual(["phone"]);
   expect((await piiReads({ principal: "mask-none" })).length).toBe(0);
 });
 
