@@ -398,8 +398,13 @@ test("audit - retention prunes whole segments with a checkpoint; the kept chain 
   expect(before.ok).toBe(true);
 
   // As of 31 days from now every row so far is old: whole segments of 4 go, up to the last full one.
-  const result = await trail.prune({ now: new Date(Date.now() + 31 * 86_400_000), by: "tester" });
+  // Rounds of at most 1,000 rows (250 segments), each its own transaction and checkpoint.
+  const rounds = new PostgresAuditTrail(node.sql, node.sql, { pruneRoundRows: 1_000 });
+  const result = await rounds.prune({ now: new Date(Date.now() + 31 * 86_400_000), by: "tester" });
   const expected = Math.floor(before.head!.seq / 4) * 4;
+  const checkpoints =
+    await node.sql`SELECT through_seq::int AS s FROM audit_checkpoints ORDER BY through_seq`;
+  expect(checkpoints.length, JSON.stringify(checkpoints)).toBe(Math.ceil(expected / 1_000));
   expect(result, JSON.stringify({ result, before })).toEqual({ pruned: expected, throughSeq: expected });
   const [left] =
     await node.sql`SELECT min(chain_seq)::int AS first FROM audit_log WHERE chain_seq IS NOT NULL`;
@@ -426,7 +431,8 @@ test("audit - retention prunes whole segments with a checkpoint; the kept chain 
   expect((await verify()).broken).toEqual({ seq: expected + 1, id: null, reason: "missing" });
   await unstash();
   expect((await verify()).ok).toBe(true);
-  // Pruning is audited.
-  const pruned = (await api.call("GET", "/v1/audit?action=audit.prune")).body as Page;
-  expect(pruned.items[0]?.detail).toMatchObject({ throughSeq: expected, prunedRows: expected });
+  // Pruning is audited, a row per round.
+  const prunes = (await api.call("GET", "/v1/audit?action=audit.prune&limit=200")).body as Page;
+  expect(prunes.items).toHaveLength(checkpoints.length);
+  expect(prunes.items[0]?.detail).toMatchObject({ throughSeq: expected, segmentRows: 4, days: 30 });
 });

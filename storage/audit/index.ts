@@ -34,6 +34,8 @@ const sealLock = (tx: Tx) =>
   tx`SELECT pg_try_advisory_xact_lock(hashtextextended('audit-seal:' || current_schema(), 0)) AS ok`;
 
 const VERIFY_BATCH = 5_000;
+/** Rows one pruning transaction removes at most (whole segments), so no statement runs into its timeout. */
+const PRUNE_ROUND_ROWS = 50_000;
 
 const likePrefix = (pattern: string) => `${pattern.slice(0, -1).replace(/[\\%_]/g, "\\$&")}%`;
 
@@ -45,9 +47,11 @@ const likePrefix = (pattern: string) => `${pattern.slice(0, -1).replace(/[\\%_]/
 export class PostgresAuditTrail {
   readonly #reads: Sql;
   readonly #work: Sql;
-  constructor(reads: Sql, work: Sql = reads) {
+  readonly #pruneRoundRows: number;
+  constructor(reads: Sql, work: Sql = reads, options: { pruneRoundRows?: number } = {}) {
     this.#reads = reads;
     this.#work = work;
+    this.#pruneRoundRows = options.pruneRoundRows ?? PRUNE_ROUND_ROWS;
   }
 
   /**
@@ -208,26 +212,40 @@ export class PostgresAuditTrail {
    * Prunes the sealed rows older than the policy's `days` (as of `now`) in whole segments of
    * `segmentRows` sequences from the start of the kept chain, and records a checkpoint: the hash of the
    * last pruned row, where verification of the kept chain starts. A row not older than the cutoff stops
-   * the cut (rows are only ever removed from the start of the chain). Returns what was pruned.
+   * the cut (rows are only ever removed from the start of the chain). Works in rounds of at most
+   * `pruneRoundRows` (50,000) rows, each its own transaction with its checkpoint, so no statement runs
+   * into the statement timeout on a first, large pruning. Returns what was pruned, all rounds together.
    */
   async prune(
     options: { now?: Date; by?: string } = {},
   ): Promise<{ pruned: number; throughSeq: number | null }> {
-    const now = options.now ?? new Date();
+    let pruned = 0;
+    let throughSeq: number | null = null;
+    for (;;) {
+      const round = await this.#pruneRound(options.now ?? new Date(), options.by ?? "system");
+      if (round.throughSeq === null) return { pruned, throughSeq };
+      pruned += round.pruned;
+      throughSeq = round.throughSeq;
+    }
+  }
+
+  /** One transaction of pruning: at most `PRUNE_ROUND_ROWS` (whole segments), checkpointed. */
+  async #pruneRound(now: Date, by: string): Promise<{ pruned: number; throughSeq: number | null }> {
     return this.#work.begin(async (tx) => {
-      const [lock] = await sealLock(tx);
-      if (!lock?.ok) return { pruned: 0, throughSeq: null };
+      // Waits for a sealing round to finish (short); the sealer skips its rounds while this holds it.
+      await tx`SELECT pg_advisory_xact_lock(hashtextextended('audit-seal:' || current_schema(), 0))`;
       const [policy] = await tx`SELECT days, segment_rows FROM audit_retention`;
       const days = Number(policy?.days ?? 365);
       const segment = Number(policy?.segment_rows ?? 1_000);
       const cutoff = new Date(now.getTime() - days * 86_400_000);
       const start = await checkpointStart(tx);
-      // The first sealed row that must stay (young enough), else everything up to the head may go.
-      const [young] = await tx`SELECT min(chain_seq) AS seq FROM audit_log
-        WHERE chain_seq > ${start.seq} AND at >= ${cutoff}`;
+      const window = Math.max(segment, Math.floor(this.#pruneRoundRows / segment) * segment);
+      // The first sealed row that must stay (young enough) stops the cut; walked by sequence from the start.
+      const [young] = await tx`SELECT chain_seq FROM audit_log
+        WHERE chain_seq > ${start.seq} AND chain_seq <= ${start.seq + window + 1} AND at >= ${cutoff}
+        ORDER BY chain_seq LIMIT 1`;
       const [top] = await tx`SELECT max(chain_seq) AS seq FROM audit_log WHERE chain_seq IS NOT NULL`;
-      const limit =
-        young?.seq !== null && young?.seq !== undefined ? Number(young.seq) - 1 : Number(top?.seq ?? 0);
+      const limit = young ? Number(young.chain_seq) - 1 : Math.min(Number(top?.seq ?? 0), start.seq + window);
       const through = start.seq + Math.floor((limit - start.seq) / segment) * segment;
       if (through <= start.seq) return { pruned: 0, throughSeq: null };
       const [row] = await tx`SELECT chain_hash FROM audit_log WHERE chain_seq = ${through}`;
@@ -235,9 +253,9 @@ export class PostgresAuditTrail {
       const removed =
         await tx`DELETE FROM audit_log WHERE chain_seq > ${start.seq} AND chain_seq <= ${through}`;
       await tx`INSERT INTO audit_checkpoints (through_seq, hash, pruned_rows, cutoff, created_by)
-        VALUES (${through}, ${row.chain_hash as string}, ${removed.count}, ${cutoff}, ${options.by ?? "system"})`;
+        VALUES (${through}, ${row.chain_hash as string}, ${removed.count}, ${cutoff}, ${by})`;
       await tx`INSERT INTO audit_log (principal, action, target, request_id, detail)
-        VALUES (${options.by ?? "system"}, 'audit.prune', 'audit/retention', null,
+        VALUES (${by}, 'audit.prune', 'audit/retention', null,
           ${tx.json({ throughSeq: through, hash: row.chain_hash as string, prunedRows: removed.count, cutoff: cutoff.toISOString(), days, segmentRows: segment })})`;
       return { pruned: removed.count, throughSeq: through };
     }) as Promise<{ pruned: number; throughSeq: number | null }>;
