@@ -27,3 +27,15 @@ export interface SessionDirectory {
   active(username: string, opts: { limit: number; after?: string }): Promise<SessionView[]>;
   revoke(username: string, id: string, audit: StaffAuditContext): Promise<boolean>;
 }
+
+/** Outcome of a TOTP code: accepted (and used up), wrong or replayed, or no such enrolment. */
+export type TotpCheck = "ok" | "invalid" | "not-enrolled";
+
+export interface SecondFactor {
+  status(username: string): Promise<{ enrolled: boolean; pending: boolean; confirmedAt: string | null }>;
+  enrol(username: string, audit: StaffAuditContext): Promise<string | undefined>;
+  confirm(username: string, code: string, audit: StaffAuditContext): Promise<TotpCheck>;
+  enrolled(username: string): Promise<boolean>;
+  verify(username: string, code: string): Promise<TotpCheck>;
+  disable(username: string, code: string | null, audit: StaffAuditContext): Promise<TotpCheck>;
+}

@@ -9,7 +9,15 @@ export const filterText = (max: number) => text({ max, min: 0, trim: false });
 
 /** Request and response shapes of the public API; the OpenAPI document is generated from these. */
 export const tokenRequest = z
-  .object({ username: text({ max: 100, trim: false }), password: z.string().min(1).max(200) })
+  .object({
+    username: text({ max: 100, trim: false }),
+    password: z.string().min(1).max(200),
+    /** The current TOTP code, for a user who enrolled the second factor. */
+    totp: z
+      .string()
+      .regex(/^\d{6}$/, "6 digits")
+      .optional(),
+  })
   .strict();
 export const tokenResponse = z.object({ token: z.string(), expiresAt: z.string() });
 

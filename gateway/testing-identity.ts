@@ -4,7 +4,7 @@
  */
 import type { ChannelName, SimulatedChannel } from "../actors/payment/channels/index.ts";
 import type { AccountSource, AccountState } from "./auth.ts";
-import type { SessionDirectory, SessionView } from "./identity-ports.ts";
+import type { SecondFactor, SessionDirectory, SessionView } from "./identity-ports.ts";
 import type { LoginThrottle, LoginVerdict, UserDirectory } from "./ports.ts";
 import type { StaffDirectory } from "./routes/users.ts";
 
@@ -13,6 +13,8 @@ export class MemoryUsers implements UserDirectory, AccountSource {
   readonly #users = new Map<string, { password: string } & AccountState>();
   /** Their sign-in sessions (login creates one). */
   readonly sessions = new MemorySessions();
+  /** Nobody has a second factor here (tests/totp.test.ts covers it over a real node). */
+  readonly secondFactor = noSecondFactor();
   add(username: string, password: string, permissions: string[]): this {
     this.#users.set(username, { password, permissions, roles: [], disabled: false, tokenVersion: 0 });
     return this;
@@ -34,6 +36,18 @@ export class MemoryUsers implements UserDirectory, AccountSource {
       }
     );
   }
+}
+
+function noSecondFactor(): SecondFactor {
+  const none = async () => "not-enrolled" as const;
+  return {
+    status: async () => ({ enrolled: false, pending: false, confirmedAt: null }),
+    enrol: async () => undefined,
+    confirm: none,
+    enrolled: async () => false,
+    verify: none,
+    disable: none,
+  };
 }
 
 /** Sessions in memory (login creates one); revoking marks it, as the Postgres store does. */

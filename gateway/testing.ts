@@ -172,6 +172,7 @@ export function fakeGateway(options: { channels?: Record<ChannelName, SimulatedC
     users,
     staff: missingStaff(),
     sessions: users.sessions,
+    secondFactor: users.secondFactor,
     tokens,
     loginThrottle,
     limiter,

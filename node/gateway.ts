@@ -33,6 +33,7 @@ import { PostgresReviewStore } from "../storage/reviews/index.ts";
 import { type SecretBox, sharedSecret } from "../storage/secrets.ts";
 import { PostgresSegmentStore } from "../storage/segments/index.ts";
 import { PostgresSessions } from "../storage/sessions.ts";
+import { PostgresSecondFactor } from "../storage/totp.ts";
 import { ShipmentQueries } from "../storage/shipments/index.ts";
 import type { UserStore } from "../storage/users.ts";
 import { PostgresWarehouseDirectory } from "../storage/warehouses.ts";
@@ -78,6 +79,7 @@ export async function composeGateway(infra: GatewayInfrastructure) {
     users: infra.users,
     staff: infra.users,
     sessions: new PostgresSessions(sql),
+    secondFactor: new PostgresSecondFactor(sql, infra.secrets),
     tokens: infra.tokens,
     limiter,
     loginThrottle: new RedisLoginThrottle(redis, ns, {

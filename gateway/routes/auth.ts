@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import type { GatewayKit } from "../app.ts";
 import type { TokenService } from "../auth.ts";
-import type { SessionDirectory } from "../identity-ports.ts";
+import type { SecondFactor, SessionDirectory } from "../identity-ports.ts";
 import type { LoginThrottle, UserDirectory } from "../ports.ts";
 import { ProblemError } from "../problem.ts";
 import * as s from "../schemas.ts";
@@ -14,6 +14,8 @@ export interface AuthRouteDeps {
   loginThrottle: LoginThrottle;
   /** Every login is a session (decision 0032): its id goes into the token as `sid`. */
   sessions: SessionDirectory;
+  /** The optional TOTP second factor: an enrolled user's login needs a code (decision 0032). */
+  secondFactor: Pick<SecondFactor, "enrolled" | "verify">;
 }
 
 /**
@@ -70,9 +72,21 @@ export function authRoutes(deps: AuthRouteDeps) {
         }
         const user = await deps.users.verify(body.username, body.password);
         if (!user) throw new ProblemError(401, "unauthorized", "wrong username or password");
+        // A missing or wrong code leaves the attempt counted as a failure: the login throttle limits
+        // guessing codes as it limits guessing passwords.
+        const secondFactor = await deps.secondFactor.enrolled(user.username);
+        if (secondFactor) {
+          if (body.totp === undefined) {
+            throw new ProblemError(401, "totp-required", "this account needs a TOTP code", { field: "totp" });
+          }
+          if ((await deps.secondFactor.verify(user.username, body.totp)) !== "ok") {
+            throw new ProblemError(401, "totp-invalid", "wrong, expired or already used code", {
+              field: "totp",
+            });
+          }
+        }
         await deps.loginThrottle.succeeded(address, body.username).catch(() => undefined);
         const expiresAt = deps.tokens.expiryFromNow();
-        const secondFactor = false;
         const sessionId = await deps.sessions.create({
           username: user.username,
           userAgent: c.req.header("user-agent")?.slice(0, 300) ?? null,

@@ -7,7 +7,7 @@ import type { TokenService } from "../auth.ts";
 import type { ExperimentStore } from "../cms-experiment-ports.ts";
 import type { ContentCache, SitemapCache, SiteReads } from "../cms-ports.ts";
 import type { FreightPorts, FreightTemplateStore } from "../freight-ports.ts";
-import type { SessionDirectory } from "../identity-ports.ts";
+import type { SecondFactor, SessionDirectory } from "../identity-ports.ts";
 import type { NotificationCenter, WebhookDirectory } from "../notification-ports.ts";
 import type {
   AuditLog,
@@ -82,6 +82,7 @@ import { segmentRoutes } from "./segments.ts";
 import { sessionRoutes } from "./sessions.ts";
 import { shipmentRoutes } from "./shipments.ts";
 import { supplierRoutes } from "./suppliers.ts";
+import { totpRoutes } from "./totp.ts";
 import { type StaffDirectory, userRoutes } from "./users.ts";
 import { warehouseCheckRoutes } from "./warehouse-checks.ts";
 import { warehouseFloorRoutes } from "./warehouse-floor.ts";
@@ -97,8 +98,9 @@ export interface GatewayPorts {
   users: UserDirectory;
   /** Staff accounts and roles (the same store as `users` in production). */
   staff: StaffDirectory;
-  /** Sign-in sessions (decision 0032). */
+  /** Sign-in sessions and the optional TOTP second factor (decision 0032). */
   sessions: SessionDirectory;
+  secondFactor: SecondFactor;
   tokens: TokenService;
   loginThrottle: LoginThrottle;
   limiter: RateLimiter;
@@ -209,6 +211,7 @@ export function gatewayRoutes(ports: GatewayPorts): RouteModule[] {
     permissionRoutes(),
     accessReviewRoutes({ reviews: ports.accessReviews ?? NO_ACCESS_REVIEWS, tokens: ports.tokens }),
     sessionRoutes(ports),
+    totpRoutes(ports),
     warehouseRoutes(ports),
     inventoryRoutes(ports),
     holdRoutes(ports),
