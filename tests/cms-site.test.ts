@@ -347,3 +347,29 @@ test("cms site - sitemap: published pages and on-sale products only, cached, reb
     "the off-sale product to leave the sitemap",
   );
 });
+
+test("cms site - a rename carries a pending scheduled publish and unpublish: their timers fire on the new slug", async () => {
+  await publishedPage("sched-old", "Sched v1");
+  await ok("PUT", "/v1/cms/pages/sched-old", page("Sched v2"));
+  const due = new Date(Date.now() + 2_000).toISOString();
+  const off = new Date(Date.now() + 4_000).toISOString();
+  await ok("POST", "/v1/cms/pages/sched-old/publish", { at: due });
+  await ok("POST", "/v1/cms/pages/sched-old/unpublish", { at: off });
+  await ok("POST", "/v1/cms/pages/sched-old/rename", { to: "sched-new" });
+  expect(await ok("GET", "/v1/cms/pages/sched-new/versions")).toMatchObject({
+    published: 1,
+    scheduled: { version: 2, at: due },
+    unpublishAt: off,
+  });
+  await waitFor(
+    async () => ((await publicRead("sched-new")).body as { version?: number }).version === 2,
+    30_000,
+    "the carried scheduled publish to fire on the new slug",
+  );
+  await waitFor(
+    async () => (await publicRead("sched-new")).status === 404,
+    30_000,
+    "the carried unpublish to fire",
+  );
+  expect((await publicRead("sched-old")).status).toBe(301);
+});

@@ -103,7 +103,12 @@ export function contentRoutes(deps: {
           at,
           { type: "content" },
           { readOnly: true, meta: { by: "public", requestId: kit.requestId(c) } },
-        );
+        ).catch((error: unknown) => {
+          // A renamed page that is not published (now) still redirects: its new slug answers 404 itself.
+          if (at !== slug && error instanceof ProblemError && error.status === 404) return null;
+          throw error;
+        });
+        if (content === null) return { body: "", etag: "", staleAt: null, redirect: at };
         if (!("movedTo" in content)) {
           if (at !== slug) return { body: "", etag: "", staleAt: null, redirect: at };
           const { scheduledFor, ...rest } = content;
