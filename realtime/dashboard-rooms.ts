@@ -1,5 +1,5 @@
 import type { Socket } from "socket.io";
-import type { PiiView } from "../actors/permissions/index.ts";
+import type { PiiView, ScopeFilter } from "../actors/permissions/index.ts";
 import type { Logger } from "../actors/runtime/index.ts";
 import { StockCoalescer } from "./coalescer.ts";
 import {
@@ -16,11 +16,13 @@ import {
 } from "./dashboards.ts";
 import type { Delivery } from "./delivery.ts";
 import type { LogFollower } from "./log-follower.ts";
+import { ScopeFacts } from "./scope-filter.ts";
 import type { SocketAuth } from "./socket-auth.ts";
 
 /** What a dashboard shows before its live events: read-model data as of an event-log sequence. */
 export interface DashboardSnapshots {
-  snapshot(dashboard: DashboardName): Promise<{ asOf: number; data: unknown }>;
+  /** `scope`: a scoped viewer's data scope (decision 0033): the snapshot holds only what it covers. */
+  snapshot(dashboard: DashboardName, scope?: ScopeFilter): Promise<{ asOf: number; data: unknown }>;
 }
 
 interface Subscription {
@@ -33,6 +35,8 @@ interface Subscription {
   stock: StockCoalescer;
   /** What this socket may see of customers' personal data (decision 0037). */
   view: PiiView;
+  /** The viewer's data scope for the dashboard's permission (decision 0033); null: not limited. */
+  scope: ScopeFilter | null;
 }
 
 /**
@@ -53,6 +57,12 @@ export class DashboardRooms {
   readonly #catchingUp = new Map<DashboardName, Map<Socket, Subscription>>();
   /** Stock deltas for everyone in the live inventory rooms, coalesced once for all of them. */
   readonly #roomStock = new StockCoalescer();
+  /**
+   * Scoped viewers (decision 0033) never join the shared live rooms: each gets the messages its scope
+   * covers, filtered by `ScopeFacts` and sent to it alone (one encoding per scoped socket).
+   */
+  readonly #scopedLive = new Map<DashboardName, Map<Socket, Subscription>>();
+  readonly #facts: ScopeFacts;
 
   constructor(deps: {
     follower: LogFollower;
@@ -63,6 +73,8 @@ export class DashboardRooms {
     resumeLimit: number;
     /** A socket joined a dashboard's live room (e.g. to hand it the newest catalogue panel). */
     onLive?: (socket: Socket, dashboard: DashboardName) => void;
+    /** What the hub knows of orders, payments and shipments for scoped viewers (shared with entity rooms). */
+    facts?: ScopeFacts;
   }) {
     this.#follower = deps.follower;
     this.#snapshots = deps.snapshots;
@@ -71,7 +83,11 @@ export class DashboardRooms {
     this.#log = deps.log;
     this.#resumeLimit = deps.resumeLimit;
     this.#onLive = deps.onLive;
-    for (const name of Object.keys(DASHBOARDS) as DashboardName[]) this.#catchingUp.set(name, new Map());
+    this.#facts = deps.facts ?? new ScopeFacts();
+    for (const name of Object.keys(DASHBOARDS) as DashboardName[]) {
+      this.#catchingUp.set(name, new Map());
+      this.#scopedLive.set(name, new Map());
+    }
   }
 
   attach(socket: Socket): void {
@@ -84,18 +100,23 @@ export class DashboardRooms {
     socket.on("unsubscribe", (request: { dashboard?: unknown }) => {
       if (!isDashboard(request?.dashboard)) return;
       this.#catchingUp.get(request.dashboard)?.delete(socket);
+      this.#scopedLive.get(request.dashboard)?.delete(socket);
       for (const room of liveRooms(request.dashboard)) void socket.leave(room);
     });
     socket.on("disconnect", () => {
       for (const subs of this.#catchingUp.values()) subs.delete(socket);
+      for (const subs of this.#scopedLive.values()) subs.delete(socket);
     });
   }
 
   /** A live message: to the rooms at once, and into the buffer of everyone still replaying. */
   onMessage(message: FeedMessage): void {
+    this.#facts.observe(message);
     for (const dashboard of dashboardsFor(message.kind)) {
       for (const sub of this.#catchingUp.get(dashboard)!.values()) sub.buffer.push(message);
       this.#broadcast(dashboard, message);
+      for (const [socket, sub] of this.#scopedLive.get(dashboard)!)
+        this.#send(socket, dashboard, sub, message);
     }
   }
 
@@ -106,6 +127,10 @@ export class DashboardRooms {
   flushStock(): void {
     const update = this.#roomStock.take();
     if (update) this.#delivery.broadcast(liveRooms("inventory"), "stock", update);
+    for (const [socket, sub] of this.#scopedLive.get("inventory")!) {
+      const own = sub.stock.take();
+      if (own) this.#delivery.emit(socket, "stock", own);
+    }
     for (const [socket, sub] of this.#catchingUp.get("inventory")!) {
       if (sub.replaying || !sub.joining) continue;
       for (const message of sub.buffer.splice(0)) this.#send(socket, "inventory", sub, message);
@@ -128,6 +153,7 @@ export class DashboardRooms {
       buffer: [],
       stock: new StockCoalescer(),
       view: this.#auth.customerView(socket),
+      scope: this.#auth.scope(socket, DASHBOARDS[dashboard].permission),
     };
     await this.#auth.revealed(
       socket,
@@ -146,7 +172,7 @@ export class DashboardRooms {
       from = last + 1;
       sub.lastSent = last;
     } else {
-      snapshot = await this.#snapshots.snapshot(dashboard);
+      snapshot = await this.#snapshots.snapshot(dashboard, sub.scope ?? undefined);
       const now = this.#follower.liveSeq;
       // A snapshot too far behind the log (projector lagging) is shown as is, and live events follow.
       const replayable = now - snapshot.asOf <= this.#resumeLimit;
@@ -163,6 +189,7 @@ export class DashboardRooms {
 
   async #replay(socket: Socket, dashboard: DashboardName, sub: Subscription, from: number): Promise<void> {
     for await (const message of this.#follower.replay(from, this.#follower.liveSeq)) {
+      if (sub.scope) this.#facts.observe(message);
       if (dashboardsFor(message.kind).includes(dashboard)) this.#send(socket, dashboard, sub, message);
     }
     sub.replaying = false;
@@ -178,24 +205,32 @@ export class DashboardRooms {
   #goLive(socket: Socket, dashboard: DashboardName, sub: Subscription): void {
     this.#catchingUp.get(dashboard)!.delete(socket);
     if (!socket.connected) return;
-    void socket.join(liveRoom(dashboard, sub.view));
+    if (sub.scope) this.#scopedLive.get(dashboard)!.set(socket, sub);
+    else void socket.join(liveRoom(dashboard, sub.view));
     this.#onLive?.(socket, dashboard);
   }
 
   /** Sockets live on a dashboard on this node. */
   watchers(dashboard: DashboardName): number {
-    return this.#delivery.members(liveRooms(dashboard));
+    return this.#delivery.members(liveRooms(dashboard)) + this.#scopedLive.get(dashboard)!.size;
   }
 
   /** A whole-panel update (not a log message) to everyone live on the dashboard. */
   broadcastPanel(dashboard: DashboardName, payload: unknown): void {
     this.#delivery.broadcast(liveRooms(dashboard), "panel", payload);
+    for (const socket of this.#scopedLive.get(dashboard)!.keys())
+      this.#delivery.emit(socket, "panel", payload);
   }
 
   /** Exactly once, in order, per client: anything at or below what it already has is skipped. */
   #send(socket: Socket, dashboard: DashboardName, sub: Subscription, message: FeedMessage): void {
     if (message.id <= sub.lastSent) return;
     sub.lastSent = message.id;
+    if (sub.scope) {
+      const shown = this.#facts.filter(message, sub.scope);
+      if (!shown) return;
+      message = shown;
+    }
     if (dashboard === "inventory") {
       sub.stock.add(message);
       for (const alert of lowStockAlerts(message)) this.#delivery.emit(socket, "alert", alert);
@@ -208,6 +243,8 @@ export class DashboardRooms {
   broadcastAlert(alert: Record<string, unknown>): void {
     const rooms = (Object.keys(DASHBOARDS) as DashboardName[]).flatMap((d) => liveRooms(d));
     this.#delivery.broadcast(rooms, "alert", { dashboard: "ops", ...alert });
+    for (const subs of this.#scopedLive.values())
+      for (const socket of subs.keys()) this.#delivery.emit(socket, "alert", { dashboard: "ops", ...alert });
   }
 
   #broadcast(dashboard: DashboardName, message: FeedMessage): void {

@@ -1,5 +1,5 @@
 import type { Socket } from "socket.io";
-import type { PiiView } from "../actors/permissions/index.ts";
+import { type PiiView, warehouseInScope } from "../actors/permissions/index.ts";
 import {
   CUSTOMER_VIEWS,
   DASHBOARDS,
@@ -11,6 +11,7 @@ import {
 } from "./dashboards.ts";
 import type { Delivery } from "./delivery.ts";
 import type { LogFollower } from "./log-follower.ts";
+import { ScopeFacts } from "./scope-filter.ts";
 import type { SocketAuth } from "./socket-auth.ts";
 
 const ENTITY = /^([a-z][a-z0-9-]{0,31})\/([A-Za-z0-9][A-Za-z0-9_:-]{0,95})$/;
@@ -26,8 +27,10 @@ export class EntityRooms {
   readonly #delivery: Delivery;
   /** Watchers still replaying: entity → socket → live messages that arrived meanwhile. */
   readonly #replaying = new Map<string, Map<Socket, FeedMessage[]>>();
+  readonly #facts: ScopeFacts;
 
-  constructor(deps: { follower: LogFollower; auth: SocketAuth; delivery: Delivery }) {
+  constructor(deps: { follower: LogFollower; auth: SocketAuth; delivery: Delivery; facts?: ScopeFacts }) {
+    this.#facts = deps.facts ?? new ScopeFacts();
     this.#follower = deps.follower;
     this.#auth = deps.auth;
     this.#delivery = deps.delivery;
@@ -79,6 +82,15 @@ export class EntityRooms {
     if (!this.#auth.can(socket, DASHBOARDS[dashboard].permission))
       return { ok: false, error: `forbidden: needs ${DASHBOARDS[dashboard].permission}` };
     const entity = `${kind}/${id}`;
+    // Data scope (decision 0033): a scoped viewer watches an order or a warehouse inside its scope, and no
+    // other entity (a SKU's or a shipment's events span warehouses): the same answer as a missing one.
+    const scope = this.#auth.scope(socket, DASHBOARDS[dashboard].permission);
+    if (scope) {
+      const visible =
+        (kind === "order" && this.#facts.orderInScope(id, scope)) ||
+        (kind === "warehouse" && warehouseInScope(scope.scope, id));
+      if (!visible) return { ok: false, error: `not found: ${entity}` };
+    }
     const view = this.#auth.customerView(socket);
     const room = entityRoom(entity, view);
     await this.#auth.revealed(socket, entity, revealable([kind], view));

@@ -9,6 +9,7 @@ import { EntityRooms } from "./entity-rooms.ts";
 import { LogFollower } from "./log-follower.ts";
 import { NotificationFeed, type NotificationSource } from "./notification-feed.ts";
 import { PromotionsPanel } from "./promotions-panel.ts";
+import { ScopeFacts } from "./scope-filter.ts";
 import { type PiiReadAudit, type Principal, SocketAuth } from "./socket-auth.ts";
 
 export type { DashboardSnapshots } from "./dashboard-rooms.ts";
@@ -90,7 +91,9 @@ export class RealtimeHub {
       ...(deps.audit ? { audit: deps.audit } : {}),
     });
     this.#delivery = new Delivery(deps.io, this.#options.maxBufferedPackets, deps.metrics);
-    const parts = { follower: this.#follower, auth: this.#auth, delivery: this.#delivery };
+    // One store of what the log told about orders, payments and shipments, for scoped viewers (0033).
+    const facts = new ScopeFacts();
+    const parts = { follower: this.#follower, auth: this.#auth, delivery: this.#delivery, facts };
     this.#dashboards = new DashboardRooms({
       ...parts,
       snapshots: deps.snapshots,

@@ -1,10 +1,19 @@
 import type { Server, Socket } from "socket.io";
-import { type PiiField, type PiiView, piiView } from "../actors/permissions/index.ts";
+import {
+  type Grant,
+  type PiiField,
+  type PiiView,
+  piiView,
+  type ScopeFilter,
+  scopeFor,
+} from "../actors/permissions/index.ts";
 import type { Logger } from "../actors/runtime/index.ts";
 
 export interface Principal {
   username: string;
   permissions: string[];
+  /** Each role with its data scope (decision 0033); absent: not limited. */
+  grants?: readonly Grant[];
 }
 
 /** Where reads of unmasked personal data are recorded (the gateway's audit log, `pii.read`). */
@@ -85,6 +94,14 @@ export class SocketAuth {
     return session !== undefined && this.#can(session.principal, permission);
   }
 
+  /** The data scope this socket's user holds `permission` under (decision 0033); null: not limited. */
+  scope(socket: Socket, permission: string): ScopeFilter | null {
+    const session = this.#sessions.get(socket);
+    if (!session) return null;
+    const scope = scopeFor(session.principal, permission);
+    return scope ? { scope, username: session.principal.username } : null;
+  }
+
   /** What this socket's user may see of customers' personal data (the masking policy, decision 0037). */
   customerView(socket: Socket): PiiView {
     return piiView((permission) => this.can(socket, permission), "customer");
@@ -142,8 +159,13 @@ export class SocketAuth {
           const session = this.#sessions.get(socket);
           if (!session) continue;
           if (!principal) this.#drop(socket, "token revoked or expired");
-          // Rooms were chosen by the old permissions (what is masked, which dashboards): start over.
-          else if (!samePermissions(principal, session.principal)) this.#drop(socket, "permissions changed");
+          // Rooms were chosen by the old permissions and scopes (what is masked, which dashboards, which
+          // warehouses): start over.
+          else if (
+            !samePermissions(principal, session.principal) ||
+            !sameGrants(principal, session.principal)
+          )
+            this.#drop(socket, "permissions changed");
         }
       }
     } catch (error) {
@@ -190,4 +212,8 @@ function samePermissions(a: Principal, b: Principal): boolean {
   if (a.permissions.length !== b.permissions.length) return false;
   const set = new Set(a.permissions);
   return b.permissions.every((p) => set.has(p));
+}
+
+function sameGrants(a: Principal, b: Principal): boolean {
+  return JSON.stringify(a.grants ?? []) === JSON.stringify(b.grants ?? []);
 }

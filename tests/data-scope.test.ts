@@ -4,6 +4,7 @@
  * permissions sees both.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { io, type Socket } from "socket.io-client";
 import { warehouses } from "../actors/warehouse/index.ts";
 import type { HubNode } from "../hub-node.ts";
 import {
@@ -131,7 +132,10 @@ beforeAll(async () => {
   );
 }, 60_000);
 
+const sockets: Socket[] = [];
+
 afterAll(async () => {
+  for (const socket of sockets) socket.close();
   await node?.stop();
   await cleanupNamespace(ns);
 });
@@ -284,4 +288,88 @@ test("data scope - waves: WH2's wave is 404 to read or pick for the WH1 operator
     pickLists: Array<{ steps: Array<{ picked: unknown }> }>;
   };
   expect(wave.pickLists.flatMap((l) => l.steps).every((step) => step.picked === null)).toBe(true);
+});
+
+interface Feed {
+  events: Array<{ kind: string; entityId: string }>;
+  stock: string[];
+}
+
+async function connect(api: ApiClient): Promise<{ socket: Socket; feed: Feed }> {
+  const socket = io(`http://127.0.0.1:${node.server!.port}`, {
+    auth: { token: api.token },
+    transports: ["websocket"],
+    reconnection: false,
+  });
+  sockets.push(socket);
+  const feed: Feed = { events: [], stock: [] };
+  socket.on("event", (m: { kind: string; entityId: string }) => feed.events.push(m));
+  socket.on("stock", (u: { deltas: Array<{ sku: string }> }) =>
+    feed.stock.push(...u.deltas.map((d) => d.sku)),
+  );
+  await new Promise<void>((resolve, reject) => {
+    socket.on("connect", () => resolve());
+    socket.on("connect_error", reject);
+  });
+  return { socket, feed };
+}
+
+const ask = <T>(socket: Socket, event: string, request: Record<string, unknown>) =>
+  new Promise<T>((resolve) => socket.emit(event, request, resolve));
+
+interface Snapshot {
+  ok: boolean;
+  snapshot?: { data: { latest?: Array<{ orderId: string }>; skus?: Array<{ sku: string }> } };
+}
+
+test("data scope - dashboards and sockets: snapshots, pushed events and entity rooms hold only WH1 for the scoped operator", async () => {
+  const mine = await connect(scoped);
+  const all = await connect(unscoped);
+  // Dashboard snapshots (the live order and inventory dashboards' data).
+  const latest = async (socket: Socket) => {
+    const ack = await ask<Snapshot>(socket, "subscribe", { dashboard: "orders" });
+    expect(ack.ok, JSON.stringify(ack)).toBe(true);
+    return (ack.snapshot?.data.latest ?? []).map((o) => o.orderId);
+  };
+  const mineOrders = await latest(mine.socket);
+  expect(mineOrders).toContain(order1);
+  expect(mineOrders).not.toContain(order2);
+  expect(await latest(all.socket)).toEqual(expect.arrayContaining([order1, order2]));
+  const skus = async (socket: Socket) => {
+    const ack = await ask<Snapshot>(socket, "subscribe", { dashboard: "inventory" });
+    expect(ack.ok, JSON.stringify(ack)).toBe(true);
+    return (ack.snapshot?.data.skus ?? []).map((r) => r.sku).sort();
+  };
+  expect(await skus(mine.socket)).toEqual(["SKU-1"]);
+  expect(await skus(all.socket)).toEqual(["SKU-1", "SKU-2"]);
+
+  // Entity rooms: WH2's order cannot be watched (answered as missing); WH1's can.
+  const watch = (socket: Socket, entity: string) =>
+    ask<{ ok: boolean; error?: string }>(socket, "watch", { entity });
+  const refused = await watch(mine.socket, `order/${order2}`);
+  expect(refused.ok, JSON.stringify(refused)).toBe(false);
+  expect((await watch(mine.socket, `order/${order1}`)).ok).toBe(true);
+  expect((await watch(all.socket, `order/${order2}`)).ok).toBe(true);
+  expect((await watch(mine.socket, "sku/SKU-2")).ok).toBe(false);
+
+  // Pushed events: a WH2 order, then a WH1 one. The scoped socket gets the second and never the first.
+  const order3 = await place("o-wh2-live", "SKU-2");
+  const order4 = await place("o-wh1-live", "SKU-1");
+  const got = (feed: Feed, id: string) => feed.events.some((e) => e.kind === "order" && e.entityId === id);
+  await waitFor(async () => got(mine.feed, order4), 15_000, "the WH1 order's event on the scoped socket");
+  await waitFor(async () => got(all.feed, order3) && got(all.feed, order4), 15_000, "both on the unscoped");
+  expect(got(mine.feed, order3), JSON.stringify(mine.feed.events)).toBe(false);
+  expect(mine.feed.events.some((e) => e.entityId === order2)).toBe(false);
+  // Stock: WH1's SKU moves on the scoped socket, WH2's never does.
+  await waitFor(
+    async () => mine.feed.stock.includes("SKU-1"),
+    15_000,
+    "SKU-1 stock delta on the scoped socket",
+  );
+  await waitFor(
+    async () => all.feed.stock.includes("SKU-2"),
+    15_000,
+    "SKU-2 stock delta on the unscoped socket",
+  );
+  expect(mine.feed.stock, JSON.stringify(mine.feed.stock)).not.toContain("SKU-2");
 });

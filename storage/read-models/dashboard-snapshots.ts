@@ -1,7 +1,9 @@
+import type { ScopeFilter } from "../../actors/permissions/index.ts";
 import { cataloguePanel, type PendingReviewCount } from "../catalogue-search/panel.ts";
 import type { Sql } from "../postgres/database.ts";
 import { logisticsPanel } from "../shipments/index.ts";
 import { type FlashSaleProgress, promotionsPanel } from "./promotions-panel.ts";
+import { orderScopeWhere, warehouseScopeWhere } from "./scope-sql.ts";
 
 type Dashboard = "orders" | "inventory" | "logistics" | "warehouse" | "catalogue" | "promotions";
 
@@ -26,7 +28,11 @@ export class PostgresDashboardSnapshots {
     this.#flashSales = options.flashSales;
   }
 
-  async snapshot(dashboard: Dashboard): Promise<{ asOf: number; data: unknown }> {
+  /**
+   * `scope`: the viewer's data scope (decision 0033): the figures count only what it holds (in SQL), and a
+   * panel the scope cannot describe (logistics, the warehouse placeholder) opens empty for a scoped viewer.
+   */
+  async snapshot(dashboard: Dashboard, scope?: ScopeFilter): Promise<{ asOf: number; data: unknown }> {
     const sql = this.#sql;
     return sql.begin("isolation level repeatable read read only", async (tx) => {
       const [offset] = await tx`SELECT seq FROM projection_offsets WHERE name = 'read-models'`;
@@ -35,20 +41,21 @@ export class PostgresDashboardSnapshots {
         const [today] = await tx`
           SELECT count(*)::int AS orders, count(*) FILTER (WHERE paid_at IS NOT NULL)::int AS paid,
             COALESCE(sum(paid_amount), 0)::bigint AS gmv, COALESCE(sum(refunded_amount), 0)::bigint AS refunds
-          FROM orders WHERE created_at >= date_trunc('day', now() AT TIME ZONE 'Asia/Shanghai') AT TIME ZONE 'Asia/Shanghai'`;
+          FROM orders WHERE created_at >= date_trunc('day', now() AT TIME ZONE 'Asia/Shanghai') AT TIME ZONE 'Asia/Shanghai'
+          ${orderScopeWhere(tx, scope)}`;
         const funnel = await tx`SELECT status, count(*)::int AS n FROM orders
-          WHERE created_at >= now() - interval '1 day' GROUP BY status`;
+          WHERE created_at >= now() - interval '1 day' ${orderScopeWhere(tx, scope)} GROUP BY status`;
         const latest = await tx`SELECT order_id, user_id, status, total_amount, created_at FROM orders
-          ORDER BY created_at DESC, order_id DESC LIMIT 20`;
+          WHERE true ${orderScopeWhere(tx, scope)} ORDER BY created_at DESC, order_id DESC LIMIT 20`;
         // The chart's last ten minutes in 10-second buckets, so it opens with history instead of empty.
         // Paid orders were placed at most a day earlier (the funnel's window), which bounds the scan.
         const placed = await tx`
           SELECT (floor(extract(epoch FROM created_at) / 10) * 10000)::bigint AS at, count(*)::int AS n
-          FROM orders WHERE created_at >= now() - interval '10 minutes' GROUP BY 1`;
+          FROM orders WHERE created_at >= now() - interval '10 minutes' ${orderScopeWhere(tx, scope)} GROUP BY 1`;
         const paid = await tx`
           SELECT (floor(extract(epoch FROM paid_at) / 10) * 10000)::bigint AS at, count(*)::int AS n
           FROM orders WHERE created_at >= now() - interval '1 day' AND paid_at >= now() - interval '10 minutes'
-          GROUP BY 1`;
+          ${orderScopeWhere(tx, scope)} GROUP BY 1`;
         const buckets = new Map<number, { at: number; placed: number; paid: number }>();
         const bucket = (at: number) =>
           buckets.get(at) ?? buckets.set(at, { at, placed: 0, paid: 0 }).get(at)!;
@@ -82,20 +89,22 @@ export class PostgresDashboardSnapshots {
         const skus = await tx`
           SELECT sku, sum(physical)::bigint AS physical, sum(reserved)::bigint AS reserved, sum(in_transit)::bigint AS in_transit,
             sum(sellable)::bigint AS sellable, sum(safety_stock)::bigint AS safety, bool_or(low_stock) AS low, max(updated_at) AS at
-          FROM inventory_stock GROUP BY sku ORDER BY max(updated_at) DESC LIMIT 50`;
+          FROM inventory_stock WHERE true ${warehouseScopeWhere(tx, "warehouse", scope)}
+          GROUP BY sku ORDER BY max(updated_at) DESC LIMIT 50`;
         // A sale's progress is measured against the stock it started with: physical stock just before the
         // SKU's first reservation (or hold) today (now minus every physical movement since), not the highest seen.
         const starts = await tx`
           SELECT f.sku, COALESCE((SELECT sum(l.physical_delta) FROM stock_ledger l
-            WHERE l.sku = f.sku AND l.seq >= f.seq), 0)::bigint AS moved
+            WHERE l.sku = f.sku AND l.seq >= f.seq ${warehouseScopeWhere(tx, "l.warehouse", scope)}), 0)::bigint AS moved
           FROM (SELECT sku, min(seq) AS seq FROM stock_ledger
             WHERE movement IN ('reservation', 'hold') AND sku = ANY(${skus.map((r) => r.sku as string)})
               AND at >= date_trunc('day', now() AT TIME ZONE 'Asia/Shanghai') AT TIME ZONE 'Asia/Shanghai'
+              ${warehouseScopeWhere(tx, "warehouse", scope)}
             GROUP BY sku) f`;
         const movedSinceStart = new Map(starts.map((r) => [r.sku as string, Number(r.moved)]));
         // Alerts as they stand, each with the time of the change that left the stock low.
         const low = await tx`SELECT sku, warehouse, sellable, safety_stock, updated_at FROM inventory_stock
-          WHERE low_stock ORDER BY updated_at DESC LIMIT 50`;
+          WHERE low_stock ${warehouseScopeWhere(tx, "warehouse", scope)} ORDER BY updated_at DESC LIMIT 50`;
         return {
           asOf,
           data: {
@@ -121,6 +130,8 @@ export class PostgresDashboardSnapshots {
       }
       if (dashboard === "catalogue") return { asOf, data: await cataloguePanel(tx, this.#pendingReviews) };
       if (dashboard === "promotions") return { asOf, data: await promotionsPanel(tx, this.#flashSales) };
+      if (scope)
+        return { asOf, data: { empty: true, reason: "not available under a data scope (decision 0033)" } };
       if (dashboard === "logistics") return { asOf, data: await logisticsPanel(tx) };
       return {
         asOf,

@@ -1,5 +1,9 @@
+import type { TransactionSql } from "postgres";
 import type { ScopeFilter } from "../../actors/permissions/index.ts";
 import type { Sql } from "../postgres/database.ts";
+
+/** A connection or a transaction: the fragments are built with whichever runs the query. */
+type Tag = Sql | TransactionSql;
 
 /**
  * Data scope in SQL (decision 0033): the WHERE fragments a scoped list adds, one per entity type, with the
@@ -8,7 +12,7 @@ import type { Sql } from "../postgres/database.ts";
  */
 
 /** `AND …` keeping the `orders` rows inside the scope (none: every row). */
-export function orderScopeWhere(sql: Sql, filter: ScopeFilter | undefined) {
+export function orderScopeWhere(sql: Tag, filter: ScopeFilter | undefined) {
   if (!filter) return sql``;
   const { scope, username } = filter;
   // An order carries no supplier: a scope limited to suppliers holds no order.
@@ -21,8 +25,10 @@ export function orderScopeWhere(sql: Sql, filter: ScopeFilter | undefined) {
 }
 
 /** `AND …` keeping rows whose warehouse column (`column`, a trusted identifier) is inside the scope. */
-export function warehouseScopeWhere(sql: Sql, column: string, filter: ScopeFilter | undefined) {
+export function warehouseScopeWhere(sql: Tag, column: string, filter: ScopeFilter | undefined) {
   if (!filter) return sql``;
   if (!filter.scope.warehouses) return sql`AND false`;
-  return sql`AND ${sql(column)} = ANY(${filter.scope.warehouses}::text[])`;
+  const [table, name] = column.includes(".") ? column.split(".") : [undefined, column];
+  const ref = table ? sql`${sql(table)}.${sql(name!)}` : sql(column);
+  return sql`AND ${ref} = ANY(${filter.scope.warehouses}::text[])`;
 }
