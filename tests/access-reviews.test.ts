@@ -270,6 +270,29 @@ test("access reviews - the job starts a campaign; managers confirm and revoke th
   // Each decision audited once (repeats of the same decision record nothing).
   expect(await auditCount("access_review.decide", `access-review/${first.id}/`)).toBe(3);
   expect(await auditCount("access_review.start", `access-review/${first.id}`)).toBe(1);
+  // Cursor pages: 2 + 2 items, then none.
+  const page1 = await admin.call("GET", `/v1/access-reviews/${first.id}/items?limit=2`);
+  const p1 = page1.body as { items: Item[]; nextCursor: string | null };
+  expect(p1.items.length, show(page1)).toBe(2);
+  const page2 = await admin.call(
+    "GET",
+    `/v1/access-reviews/${first.id}/items?limit=2&cursor=${encodeURIComponent(p1.nextCursor ?? "")}`,
+  );
+  const p2 = page2.body as { items: Item[]; nextCursor: string | null };
+  expect(
+    [...p1.items, ...p2.items].map((i) => i.id),
+    show(page2),
+  ).toEqual(["1", "2", "3", "4"]);
+  const bad = await admin.call("GET", `/v1/access-reviews/${first.id}/items?cursor=not-a-cursor`);
+  expect(bad.status, show(bad)).toBe(400);
+  expect((await admin.call("GET", "/v1/access-reviews/ar-999/items")).status).toBe(404);
+  const current = await admin.call("GET", "/v1/access-reviews/settings");
+  expect(current.body, show(current)).toMatchObject({
+    onExpiry: "revoke",
+    durationSeconds: 3_600,
+    updatedBy: "admin",
+    timezone: "Asia/Shanghai",
+  });
   const pending = await items(admin, first.id, "?status=pending");
   expect(pending.map((i) => i.user)).toEqual(["carol"]);
 });
