@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { io, type Socket } from "socket.io-client";
-import type { HubNode } from "../hub-node.ts";
+import { type HubNode, startHubNode } from "../hub-node.ts";
 import { nodeLogger } from "../node/logger.ts";
 import { UserStore } from "../storage/users.ts";
 import {
@@ -16,6 +16,7 @@ import {
   cleanupNamespace,
   requireServices,
   startTestNode,
+  testConfig,
   testNamespace,
   waitFor,
 } from "./support/harness.ts";
@@ -373,4 +374,35 @@ test("masking - logs: the node's logger writes no phone, address, e-mail, ID car
   expect(JSON.stringify(line.supplier)).toContain("***************0123");
   expect(JSON.stringify(line.supplier)).toContain("110***********123X");
   expect(JSON.stringify(line.verification)).toContain("110***********1234");
+});
+
+test("masking - logs: a node's own logger (as main.ts starts it) writes request paths with the phone masked", async () => {
+  // Member ids are often phone numbers: the HTTP debug line names the path. The node builds its own
+  // logger here (no test logger passed), exactly as `main.ts` does; its stderr is captured.
+  const captured: string[] = [];
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    captured.push(typeof chunk === "string" ? chunk : new TextDecoder().decode(chunk));
+    return true;
+  }) as typeof process.stderr.write;
+  let gateway: HubNode | undefined;
+  try {
+    gateway = await startHubNode(testConfig(ns, { ROLES: "gateway", LOG_LEVEL: "debug" }), {
+      listen: false,
+    });
+    const api = new ApiClient(gateway.app!);
+    api.token = as("none").token;
+    await api.call("GET", "/v1/members/13912345678");
+    await waitFor(
+      () => captured.some((l) => l.includes('"msg":"http"') && l.includes("/v1/members/")),
+      10_000,
+      "the request logged",
+    );
+  } finally {
+    process.stderr.write = write;
+    await gateway?.stop();
+  }
+  const line = captured.find((l) => l.includes("/v1/members/"))!;
+  expect(line, line).toContain("/v1/members/139****5678");
+  expect(captured.join(""), "no captured line holds the phone").not.toContain("13912345678");
 });
