@@ -100,7 +100,8 @@ test("sessions - a user lists their sessions and signs one out; its token is ref
   const next = (await laptop.onA.call("GET", `/v1/me/sessions?limit=1&cursor=${paged.nextCursor}`)).body;
   expect((next as { items: Session[] }).items.map((s) => s.id)).toEqual([laptop.sid]);
 
-  expect((await phone.onB.call("GET", "/v1/me")).status).toBe(200); // cached on node B now
+  const me = (await phone.onB.call("GET", "/v1/me")).body as { sessionId: string }; // cached on node B now
+  expect(me.sessionId).toBe(phone.sid);
   const since = Date.now();
   expect((await laptop.onA.call("DELETE", `/v1/me/sessions/${phone.sid}`)).status).toBe(204);
   const ms = await msUntil(phone.onB, 401, since);

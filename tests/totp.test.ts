@@ -156,8 +156,11 @@ test("totp - under the policy a user_admin without a code holds only self:access
   const before = await login("otp-boss");
   expect(before.res.status).toBe(200);
   expect(problem(await before.client.call("GET", "/v1/users"))).toBe("403 second-factor-required");
-  const me = (await before.client.call("GET", "/v1/me")).body as { permissions: string[] };
-  expect(me.permissions).toEqual([]);
+  const me = (await before.client.call("GET", "/v1/me")).body as {
+    permissions: string[];
+    secondFactorRequired: boolean;
+  };
+  expect(me).toMatchObject({ permissions: [], secondFactorRequired: true });
   const secret = await enrol(before.client, "otp-boss");
   expect(
     (await before.client.call("POST", "/v1/me/totp/confirm", { code: await nextCode("otp-boss", secret) }))

@@ -86,6 +86,10 @@ export const meSchema = z.object({
   roles: z.array(z.string()),
   permissions: z.array(z.string()),
   tokenExpiresAt: z.string(),
+  /** The sign-in session of the token (decision 0032). */
+  sessionId: z.string().nullable(),
+  /** Only `self:access` until the user enrols TOTP and signs in with a code (`TOTP_REQUIRED_ROLES`). */
+  secondFactorRequired: z.boolean(),
 });
 
 export const roleSchema = z.object({

@@ -69,6 +69,8 @@ export function userRoutes(deps: UserRouteDeps) {
           roles: principal.roles,
           permissions: principal.permissions,
           tokenExpiresAt: new Date(principal.expiresAt).toISOString(),
+          sessionId: principal.sessionId ?? null,
+          secondFactorRequired: principal.secondFactorRequired === true,
         });
       },
     );
