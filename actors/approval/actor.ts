@@ -10,6 +10,13 @@ type Result = Decision<ApprovalEvent>;
 
 /** The durable timer that expires an unanswered request. */
 export const EXPIRY_TIMER = "expire";
+/**
+ * Set when the last step approves and re-armed until the action's answer is recorded: a timer fires on
+ * whichever node owns the actor after a crash, and activating the actor re-sends its pending effect, so
+ * an approved action runs even when no one reads the request again.
+ */
+export const RESUME_TIMER = "resume";
+const RESUME_AFTER_MS = 10_000;
 /** The key of the guarded action's effect: its command id is `approval:<id>:execute` (stable). */
 export const EXECUTE_EFFECT = "execute";
 
@@ -45,7 +52,12 @@ export function approvalView(id: string, state: ApprovalState) {
       users: s.users,
       required: s.required,
       approvals: approvalsOn(state, index),
-      state: index < state.step ? "approved" : index === state.step && state.status === "pending" ? "waiting" : "open",
+      state:
+        index < state.step
+          ? "approved"
+          : index === state.step && state.status === "pending"
+            ? "waiting"
+            : "open",
     })),
     history: state.decisions.map((d) => ({
       at: isoTime(d.at),
@@ -104,7 +116,10 @@ export const approvalHandlers = {
       throw new DomainError("conflict", "you have already decided this step", { reason: "already-decided" });
     // The caller's own right first, then a delegator's (never the requester's, never one used already).
     const used = new Set(here.flatMap((d) => [d.by, d.onBehalfOf ?? d.by]));
-    const candidates = [c.as, ...c.onBehalfOf.filter((d) => d.username !== r.requester && !used.has(d.username))];
+    const candidates = [
+      c.as,
+      ...c.onBehalfOf.filter((d) => d.username !== r.requester && !used.has(d.username)),
+    ];
     const right = candidates.find((who) => mayDecide(step, who));
     if (!right)
       throw new DomainError("forbidden", `you may not decide step ${state.step + 1} of approval ${ctx.id}`, {
@@ -132,26 +147,21 @@ export const approvalHandlers = {
     return {
       events,
       reply: viewAfter(ctx.id, state, events),
-      timers: { cancel: [EXPIRY_TIMER] },
+      timers: { cancel: [EXPIRY_TIMER], set: [{ name: RESUME_TIMER, at: ctx.now + RESUME_AFTER_MS }] },
       effects: [{ key: EXECUTE_EFFECT, to: r.effect.to, cmd: r.effect.cmd }],
     };
-  },
-  withdraw: (state: ApprovalState, c: Cmd<"withdraw">, ctx: DecideContext): Result => {
-    const r = requireRequest(state, ctx.id);
-    if (c.by !== r.requester)
-      throw new DomainError("forbidden", "only the requester may withdraw a request", { reason: "not-requester" });
-    if (state.status !== "pending")
-      throw new DomainError("conflict", `approval ${ctx.id} is ${state.status}`, {
-        reason: "not-pending",
-        status: state.status,
-      });
-    const events: ApprovalEvent[] = [{ type: "withdrawn", by: c.by, at: ctx.now }];
-    return { events, reply: viewAfter(ctx.id, state, events), timers: { cancel: [EXPIRY_TIMER] } };
   },
 };
 
 /** An unanswered request expired (a durable timer: once, across restarts); its action never runs. */
 export function onApprovalTimer(state: ApprovalState, timer: { name: string }, ctx: DecideContext): Result {
+  // Activation has re-sent the pending effect already; keep a timer until its answer is recorded.
+  if (timer.name === RESUME_TIMER && state.status === "approved")
+    return {
+      events: [],
+      reply: null,
+      timers: { set: [{ name: RESUME_TIMER, at: ctx.now + RESUME_AFTER_MS }] },
+    };
   if (timer.name !== EXPIRY_TIMER || !state.request || state.status !== "pending")
     return { events: [], reply: null };
   return { events: [{ type: "expired", at: ctx.now }], reply: null };
@@ -173,5 +183,5 @@ export function onApprovalEffect(
         error: { kind: reply.error.kind, message: reply.error.message.slice(0, 500) },
         at: ctx.now,
       };
-  return { events: [event], reply: null };
+  return { events: [event], reply: null, timers: { cancel: [RESUME_TIMER] } };
 }

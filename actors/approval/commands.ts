@@ -68,7 +68,5 @@ export const approvalCommandSchema = z.discriminatedUnion("type", [
     as: identitySchema,
     onBehalfOf: z.array(identitySchema).max(50).default([]),
   }),
-  /** Withdrawn by its requester while pending: nothing runs. */
-  z.object({ type: z.literal("withdraw"), by: name }),
 ]);
 export type ApprovalCommand = z.infer<typeof approvalCommandSchema>;

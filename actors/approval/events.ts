@@ -32,7 +32,6 @@ export const approvalEventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("approved"), ...at }),
   z.object({ type: z.literal("rejected"), by: z.string(), ...at }),
   z.object({ type: z.literal("expired"), ...at }),
-  z.object({ type: z.literal("withdrawn"), by: z.string(), ...at }),
   /** The guarded action ran (`ok`), or its target refused it (`error`): it ran at most once either way. */
   z.object({
     type: z.literal("executed"),

@@ -2,7 +2,12 @@ import { defineKind } from "../runtime/index.ts";
 import { approvalHandlers, onApprovalEffect, onApprovalTimer } from "./actor.ts";
 import { type ApprovalCommand, approvalCommandSchema } from "./commands.ts";
 import { type ApprovalEvent, approvalEventSchema } from "./events.ts";
-import { type ApprovalState, applyApprovalEvent, approvalStateSchema, initialApprovalState } from "./state.ts";
+import {
+  type ApprovalState,
+  applyApprovalEvent,
+  approvalStateSchema,
+  initialApprovalState,
+} from "./state.ts";
 
 /**
  * The approval actor (kind "approval", one per request; decision 0034): the chain copied from the rule

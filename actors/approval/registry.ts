@@ -35,7 +35,9 @@ export type AnyGuardedAction = GuardedAction<any>;
 const registry = new Map<string, AnyGuardedAction>();
 
 /** Registers a guarded action (once per name) and returns it, typed, for the module's routes. */
-export function registerGuardedAction<P extends Record<string, unknown>>(action: GuardedAction<P>): GuardedAction<P> {
+export function registerGuardedAction<P extends Record<string, unknown>>(
+  action: GuardedAction<P>,
+): GuardedAction<P> {
   const existing = registry.get(action.name);
   if (existing && existing !== action) throw new Error(`guarded action ${action.name} is registered twice`);
   registry.set(action.name, action);

@@ -2,7 +2,14 @@ import { z } from "zod";
 import { type ApprovalStep, guardedEffectSchema, stepSchema } from "./commands.ts";
 import type { ApprovalEvent } from "./events.ts";
 
-export const APPROVAL_STATUSES = ["pending", "approved", "executed", "failed", "rejected", "expired", "withdrawn"] as const;
+export const APPROVAL_STATUSES = [
+  "pending",
+  "approved",
+  "executed",
+  "failed",
+  "rejected",
+  "expired",
+] as const;
 export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
 
 export interface ApprovalDecision {
@@ -125,8 +132,6 @@ export function applyApprovalEvent(state: ApprovalState, event: ApprovalEvent): 
       return { ...state, status: "rejected", updatedAt: event.at };
     case "expired":
       return { ...state, status: "expired", updatedAt: event.at };
-    case "withdrawn":
-      return { ...state, status: "withdrawn", updatedAt: event.at };
     case "executed":
       return {
         ...state,

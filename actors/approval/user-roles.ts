@@ -19,7 +19,7 @@ export const roleChange = registerGuardedAction({
   measureOf: () => null,
   subject: (p) => `user/${p.username}`,
   describe: (p) => `roles of ${p.username} → ${p.roles.join(", ") || "(none)"}`,
-  effect: (p) => ({ to: { kind: APPROVAL_EXEC_KIND, id: "user.roles" }, cmd: { type: "user.roles", ...p } }),
+  effect: (p) => ({ to: { kind: APPROVAL_EXEC_KIND, id: "staff" }, cmd: { type: "user.roles", ...p } }),
 });
 
 /** A grant of permissions to a custom role (`PUT /v1/roles/{name}`). */
@@ -38,7 +38,7 @@ export const permissionGrant = registerGuardedAction({
   subject: (p) => `role/${p.name}`,
   describe: (p) => `permissions of role ${p.name} → ${p.permissions.join(", ") || "(none)"}`,
   effect: (p) => ({
-    to: { kind: APPROVAL_EXEC_KIND, id: "role.permissions" },
+    to: { kind: APPROVAL_EXEC_KIND, id: "staff" },
     cmd: { type: "role.permissions", ...p },
   }),
 });
