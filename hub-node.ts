@@ -131,6 +131,7 @@ export async function startHubNode(
         secrets,
         client,
         carriers,
+        users,
       })
     : undefined;
   const actorNode = actorHost?.actorNode;

@@ -1,6 +1,7 @@
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { accessReviewKind } from "../actors/access-review/index.ts";
+import { APPROVAL_EXEC_KIND, approvalKind } from "../actors/approval/index.ts";
 import { cmsPageKind } from "../actors/cms/index.ts";
 import { couponTemplateKind } from "../actors/coupon/index.ts";
 import { flashSaleKind } from "../actors/flash-sale/index.ts";
@@ -43,9 +44,11 @@ import { PostgresNotifications } from "../storage/notifications/index.ts";
 import type { Sql } from "../storage/postgres/database.ts";
 import type { SecretBox } from "../storage/secrets.ts";
 import { FirstOrderQueries, PostgresSegmentStore, recomputeMemberTags } from "../storage/segments/index.ts";
+import type { UserStore } from "../storage/users.ts";
 import { PostgresWebhookSubscriptions } from "../storage/webhooks/index.ts";
 import { ACCESS_REVIEW_CLOSER_KIND, accessReviewCloserService, startAccessReview } from "./access-reviews.ts";
 import { publishAlerts } from "./alerts.ts";
+import { approvalExecService } from "./approvals.ts";
 import { type CarrierNetwork, logisticsServices } from "./carriers.ts";
 import { channelKeys } from "./channel-keys.ts";
 import { issueOnEvents } from "./coupon-events.ts";
@@ -75,6 +78,7 @@ export const ACTOR_KINDS = [
   cmsPageKind,
   flashSaleKind,
   accessReviewKind,
+  approvalKind,
 ];
 
 export interface ActorHostInfrastructure {
@@ -98,6 +102,8 @@ export interface ActorHostInfrastructure {
   salesChannels?: readonly SalesChannelAdapter[];
   /** The carriers the shipment actors call (the `carrier-gateway` service). */
   carriers: CarrierNetwork;
+  /** Staff accounts, for approved role changes and permission grants (the `approval-exec` service). */
+  users: UserStore;
 }
 
 /** The `actors` role: hosts the actor kinds on the shards this node leases, events in JetStream. */
@@ -151,6 +157,9 @@ export async function startActorHost(
   for (const [kind, service] of notificationServices(notify, sender)) services.set(kind, service);
   for (const [kind, service] of logisticsServices(infra.carriers, alert, notify)) services.set(kind, service);
   services.set(ACCESS_REVIEW_CLOSER_KIND, accessReviewCloserService(reviews, infra.log, notify));
+  services.set(ACCESS_REVIEW_CLOSER_KIND, accessReviewCloserService(reviews, infra.log));
+  // Approved guarded actions that are no actor command run here, claimed once per approval (0034).
+  services.set(APPROVAL_EXEC_KIND, approvalExecService(infra.users));
   const actorNode = new ActorNode(
     infra.nc,
     ACTOR_KINDS,

@@ -2,6 +2,7 @@ import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import type { Logger, MetricsRegistry, Subjects } from "../actors/runtime/index.ts";
 import type { Config } from "../config.ts";
+import { approvalProjection } from "../storage/approvals/index.ts";
 import { listingProjection } from "../storage/catalogue/listing-projection.ts";
 import { cmsPageProjection } from "../storage/cms/index.ts";
 import { couponProjection } from "../storage/coupons/index.ts";
@@ -35,6 +36,7 @@ export const PROJECTIONS = [
   shipmentProjection,
   flashSaleProjection,
   cmsPageProjection,
+  approvalProjection,
 ];
 
 export interface ProjectorInfrastructure {

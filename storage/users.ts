@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { type DataScope, type Grant, normalizeScope } from "../actors/permissions/index.ts";
 import { createPasswordHasher, type PasswordHasher } from "../platform/password.ts";
+import { claimExecution, type ExecutionClaim } from "./approvals/executions.ts";
 import type { Sql } from "./postgres/database.ts";
 import { BuiltInRoleError, InvalidManagerError, UnknownRoleError } from "./user-errors.ts";
 
@@ -55,6 +56,8 @@ export const BUILTIN_ROLES: ReadonlyMap<string, { permissions: readonly string[]
       "inventory_manager",
       {
         permissions: [
+          "approval:read",
+          "approval:decide",
           "inventory:read",
           "inventory:write",
           "inventory:hold",
@@ -75,6 +78,8 @@ export const BUILTIN_ROLES: ReadonlyMap<string, { permissions: readonly string[]
       "order_manager",
       {
         permissions: [
+          "approval:read",
+          "approval:decide",
           "order:read",
           "order:write",
           "order:fulfil",
@@ -101,6 +106,8 @@ export const BUILTIN_ROLES: ReadonlyMap<string, { permissions: readonly string[]
       "finance",
       {
         permissions: [
+          "approval:read",
+          "approval:decide",
           "payment:read",
           "payment:write",
           "payment:reconcile",
@@ -154,6 +161,8 @@ export const BUILTIN_ROLES: ReadonlyMap<string, { permissions: readonly string[]
       "user_admin",
       {
         permissions: [
+          "approval:read",
+          "approval:decide",
           "user:read",
           "user:write",
           "audit:read",
@@ -182,7 +191,15 @@ export const BUILTIN_ROLES: ReadonlyMap<string, { permissions: readonly string[]
     [
       "catalogue_manager",
       {
-        permissions: ["product:read", "product:write", "inventory:read", "warehouse:read", "audit:read"],
+        permissions: [
+          "approval:read",
+          "approval:decide",
+          "product:read",
+          "product:write",
+          "inventory:read",
+          "warehouse:read",
+          "audit:read",
+        ],
         description: "Categories, products, SKUs, listing and list prices",
       },
     ],
@@ -210,6 +227,8 @@ export const BUILTIN_ROLES: ReadonlyMap<string, { permissions: readonly string[]
       "purchaser",
       {
         permissions: [
+          "approval:read",
+          "approval:decide",
           "supplier:read",
           "supplier:write",
           "supplier:contact",
@@ -308,8 +327,11 @@ export class UserStore {
     username: string,
     change: { roles?: string[]; disabled?: boolean; manager?: string | null },
     audit: AuditContext,
+    once?: ExecutionClaim,
   ): Promise<UserRecord | undefined> {
     const found = await this.#sql.begin(async (tx) => {
+      // An approved change re-sent after a crash finds its claim: it ran already, nothing changes twice.
+      if (once && !(await claimExecution(tx as unknown as Sql, once))) return true;
       if (change.roles) await assertRolesExist(tx as unknown as Sql, change.roles);
       if (typeof change.manager === "string")
         await assertManager(tx as unknown as Sql, username, change.manager);
@@ -438,11 +460,13 @@ export class UserStore {
   async putRole(
     role: { name: string; permissions: string[]; description?: string; scope?: DataScope },
     audit: AuditContext,
+    once?: ExecutionClaim,
   ): Promise<{ created: boolean; role: RoleRecord }> {
     if (BUILTIN_ROLES.has(role.name)) throw new BuiltInRoleError(role.name);
     const description = role.description ?? "";
     const scope = normalizeScope(role.scope);
     const rows = await this.#sql.begin(async (tx) => {
+      if (once && !(await claimExecution(tx as unknown as Sql, once))) return [{ created: false }];
       const result = await tx`INSERT INTO roles (name, permissions, description, scope)
         VALUES (${role.name}, ${role.permissions}, ${description}, ${scope ? tx.json(scope as never) : null})
         ON CONFLICT (name) DO UPDATE SET permissions = EXCLUDED.permissions, description = EXCLUDED.description,
