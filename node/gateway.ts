@@ -10,6 +10,7 @@ import type { ReadinessReport } from "../gateway/ports.ts";
 import { gatewayRoutes } from "../gateway/routes/index.ts";
 import type { ParkedEventList } from "../gateway/routes/projector.ts";
 import { PostgresAccessReviews } from "../storage/access-reviews/index.ts";
+import { PostgresApprovals } from "../storage/approvals/index.ts";
 import { PostgresAuditTrail } from "../storage/audit/index.ts";
 import { PostgresAuditLog } from "../storage/audit-log.ts";
 import { CatalogueReads, PostgresCatalogue } from "../storage/catalogue/index.ts";
@@ -116,6 +117,7 @@ export async function composeGateway(infra: GatewayInfrastructure) {
     },
     audit: new PostgresAuditLog(sql),
     auditTrail: new PostgresAuditTrail(sql, infra.workSql),
+    approvals: new PostgresApprovals(sql),
     reviews: new PostgresReviewStore(sql),
     promotions: new PostgresPromotionStore(sql),
     segments: new PostgresSegmentStore(sql),

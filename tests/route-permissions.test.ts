@@ -23,6 +23,15 @@ const WHO_HOLDS: ReadonlyMap<string, readonly string[]> = new Map([
   // Held implicitly by every signed-in user, granted by no role (see IMPLICIT).
   [SELF_ACCESS, []],
   ["session:read", ["user_admin"]],
+  [
+    "approval:read",
+    ["inventory_manager", "order_manager", "finance", "catalogue_manager", "purchaser", "user_admin"],
+  ],
+  [
+    "approval:decide",
+    ["inventory_manager", "order_manager", "finance", "catalogue_manager", "purchaser", "user_admin"],
+  ],
+  ["approval:configure", []],
   ["session:revoke", ["user_admin"]],
   [
     "inventory:read",

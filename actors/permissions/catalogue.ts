@@ -144,6 +144,17 @@ const entries: ReadonlyArray<readonly [string, string, string]> = [
   ["purchase:approve", "审批采购单", "Approve purchase orders"],
   ["purchase:receive", "采购收货", "Receive purchase orders"],
   ["purchase:configure", "修改采购设置（审批阈值等）", "Change purchasing settings (approval thresholds)"],
+  ["approval:read", "查看审批请求、审批规则与委托", "View approval requests, approval rules and delegations"],
+  [
+    "approval:decide",
+    "审批（同意或驳回）可由本人审批的请求，委托他人代为审批",
+    "Approve or reject the requests one may decide; delegate one's approvals to another user",
+  ],
+  [
+    "approval:configure",
+    "配置审批规则（受控操作、阈值、审批链、时限）",
+    "Configure approval rules (guarded actions, thresholds, chains, expiry)",
+  ],
   [
     "cms:read",
     "查看内容页面及其版本、A/B 实验结果",

@@ -2,6 +2,7 @@ import type { ChannelName, SimulatedChannel } from "../../actors/payment/channel
 import type { MetricsRegistry } from "../../actors/runtime/index.ts";
 import { type AccessReviewStore, NO_ACCESS_REVIEWS } from "../access-review-ports.ts";
 import type { RouteModule } from "../app.ts";
+import type { ApprovalStore } from "../approval-ports.ts";
 import type { AuditTrail } from "../audit-ports.ts";
 import type { TokenService } from "../auth.ts";
 import type { ExperimentStore } from "../cms-experiment-ports.ts";
@@ -34,6 +35,7 @@ import type {
 import type { PurchasingStore } from "../purchasing-ports.ts";
 import type { CarrierDesk, ShipmentReadModel } from "../shipment-ports.ts";
 import { accessReviewRoutes } from "./access-reviews.ts";
+import { approvalRoutes } from "./approvals.ts";
 import { auditRoutes } from "./audit.ts";
 import { authRoutes } from "./auth.ts";
 import { carrierRoutes } from "./carriers.ts";
@@ -172,6 +174,8 @@ export interface GatewayPorts {
   sitemapCache: SitemapCache;
   /** The storefront's base URL (sitemap locations). */
   siteUrl: string;
+  /** Approval rules, delegations and the requests list (decision 0034); nothing is guarded when absent. */
+  approvals?: ApprovalStore;
   /** Flash-sale campaigns (read model of the flash-sale actors, decision 0023); none when absent. */
   flashSales?: FlashSaleReadModel;
   /** Server-side admission limits of flash-sale orders (defaults when absent). */
@@ -207,7 +211,12 @@ export function gatewayRoutes(ports: GatewayPorts): RouteModule[] {
     // Static /v1/audit/verify and /retention; no :param sibling.
     auditRoutes(ports),
     authRoutes(ports),
-    userRoutes({ users: ports.staff, tokens: ports.tokens }),
+    userRoutes({
+      users: ports.staff,
+      tokens: ports.tokens,
+      ...(ports.approvals ? { approvals: ports.approvals } : {}),
+    }),
+    approvalRoutes(ports),
     permissionRoutes(),
     accessReviewRoutes({ reviews: ports.accessReviews ?? NO_ACCESS_REVIEWS, tokens: ports.tokens }),
     sessionRoutes(ports),

@@ -1,7 +1,9 @@
 import type { Context } from "hono";
+import { permissionGrant, roleChange } from "../../actors/approval/index.ts";
 import { isGrantable, SELF_ACCESS } from "../../actors/permissions/index.ts";
 import { BuiltInRoleError } from "../../storage/user-errors.ts";
 import type { GatewayKit } from "../app.ts";
+import type { ApprovalStore } from "../approval-ports.ts";
 import type { StaffDirectory, StaffUser } from "../ports.ts";
 
 export type { StaffDirectory };
@@ -9,6 +11,7 @@ export type { StaffDirectory };
 import { principalOf, type TokenService } from "../auth.ts";
 import { ProblemError } from "../problem.ts";
 import { parseBody, parseParam, parseQuery } from "../validate.ts";
+import { holdForApproval, PENDING_APPROVAL_RESPONSE } from "./approval-guard.ts";
 import {
   createUserBody,
   meSchema,
@@ -28,6 +31,8 @@ import {
 export interface UserRouteDeps {
   users: StaffDirectory;
   tokens: Pick<TokenService, "forget">;
+  /** Approval rules: a role change or permission grant a rule matches waits for its approval (0034). */
+  approvals?: ApprovalStore;
 }
 
 /**
@@ -36,7 +41,8 @@ export interface UserRouteDeps {
  * logged, echoed or audited.
  */
 export function userRoutes(deps: UserRouteDeps) {
-  return ({ define, meta }: GatewayKit) => {
+  return (kit: GatewayKit) => {
+    const { define, meta } = kit;
     const audit = (c: Context) => meta(c);
     const usernameParam = (c: Context) => parseParam(c.req.param("username"), usernameSchema, "username");
     // What the API shows of a user: never the token version or anything about the password.
@@ -139,12 +145,22 @@ export function userRoutes(deps: UserRouteDeps) {
         permission: "user:write",
         body: updateUserBody,
         response: { status: 200, schema: userSchema, description: "The user" },
+        responses: [PENDING_APPROVAL_RESPONSE],
       },
       async (c) => {
         const username = usernameParam(c);
         const body = await parseBody(c, updateUserBody);
         if (body.disabled === true && username === principalOf(c).username) {
           throw new ProblemError(409, "conflict", "you cannot disable yourself", { field: "disabled" });
+        }
+        if (body.roles !== undefined) {
+          const payload = {
+            username,
+            roles: body.roles,
+            ...(body.disabled !== undefined ? { disabled: body.disabled } : {}),
+          };
+          const held = await holdForApproval(kit, deps.approvals, c, roleChange, payload);
+          if (held) return held;
         }
         const change = {
           ...(body.roles !== undefined ? { roles: body.roles } : {}),
@@ -222,6 +238,7 @@ export function userRoutes(deps: UserRouteDeps) {
         responses: [
           { status: 201, schema: roleSchema, description: "The role, created" },
           { status: 409, description: "A built-in role (defined by the code)" },
+          PENDING_APPROVAL_RESPONSE,
         ],
       },
       async (c) => {
@@ -236,6 +253,11 @@ export function userRoutes(deps: UserRouteDeps) {
             { field: "permissions", permissions: unknown },
           );
         }
+        // A built-in role is refused now, not after its approval.
+        if (deps.approvals && (await deps.users.roles()).some((r) => r.name === name && r.builtIn))
+          throw new ProblemError(409, "conflict", `role ${name} is built in (defined by the code)`);
+        const held = await holdForApproval(kit, deps.approvals, c, permissionGrant, { name, ...body });
+        if (held) return held;
         try {
           const { created, role } = await deps.users.putRole({ name, ...body }, audit(c));
           return c.json(role, created ? 201 : 200);

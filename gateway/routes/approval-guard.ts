@@ -1,0 +1,70 @@
+import { createHash, randomUUID } from "node:crypto";
+import type { Context } from "hono";
+import { APPROVAL_KIND, type GuardedAction } from "../../actors/approval/index.ts";
+import type { GatewayKit } from "../app.ts";
+import type { ApprovalStore } from "../approval-ports.ts";
+import { principalOf } from "../auth.ts";
+import { requestFingerprint } from "../idempotency.ts";
+import { idempotencyKey } from "../validate.ts";
+import { approvalPendingSchema } from "./approval-schemas.ts";
+
+/** The 202 a guarded write documents beside its usual answer. */
+export const PENDING_APPROVAL_RESPONSE = {
+  status: 202,
+  schema: approvalPendingSchema,
+  description:
+    "An approval rule holds the request: nothing was applied; it runs once the approval's chain approves (GET /v1/approvals/{approvalId})",
+} as const;
+
+/**
+ * Holds a guarded write for approval when an enabled rule matches it (decision 0034): opens an approval
+ * actor with the rule's chain and answers 202 with its id; the action runs once, when approved. Answers
+ * null when no rule matches (or no approval store is wired): the caller applies the write as before. With
+ * an `Idempotency-Key`, a retry finds the same approval.
+ */
+export async function holdForApproval<P extends Record<string, unknown>>(
+  kit: GatewayKit,
+  approvals: ApprovalStore | undefined,
+  c: Context,
+  action: GuardedAction<P>,
+  payload: P,
+): Promise<Response | null> {
+  if (!approvals) return null;
+  const rule = await approvals.matchRule(action.name, action.measureOf(payload));
+  if (!rule) return null;
+  const requester = principalOf(c).username;
+  const key = idempotencyKey(c, false);
+  const id = key
+    ? `apr_${createHash("sha256").update(`${requester}\n${action.name}\n${key}`).digest("hex").slice(0, 24)}`
+    : `apr_${randomUUID().replaceAll("-", "").slice(0, 24)}`;
+  const expiresAt = Date.now() + rule.expiresInSeconds * 1000;
+  const opened = await kit.command<{ expiresAt: string }>(
+    c,
+    APPROVAL_KIND,
+    id,
+    {
+      type: "open",
+      action: action.name,
+      subject: action.subject(payload),
+      summary: action.describe(payload).slice(0, 500),
+      payload,
+      effect: action.effect(payload),
+      requester,
+      ruleId: rule.id,
+      steps: rule.steps,
+      expiresAt,
+    },
+    { id: `open:${id}`, fingerprint: requestFingerprint(c.req.method, c.req.path, payload) },
+  );
+  c.header("Location", `/v1/approvals/${id}`);
+  return c.json(
+    {
+      approvalId: id,
+      status: "pending" as const,
+      action: action.name,
+      ruleId: rule.id,
+      expiresAt: opened.expiresAt,
+    },
+    202,
+  );
+}
