@@ -33,6 +33,16 @@ export type ApprovalStep = z.output<typeof stepSchema>;
 export const identitySchema = z.object({ username: name, roles: z.array(name).max(100) }).strict();
 export type ApproverIdentity = z.output<typeof identitySchema>;
 
+/** One field of a request as approvers see it: a scalar or a list of scalars (flat, so it is easy to show). */
+export const payloadValueSchema = z.union([
+  z.string(),
+  z.number(),
+  z.boolean(),
+  z.null(),
+  z.array(z.union([z.string(), z.number()])),
+]);
+export const payloadSchema = z.record(z.string(), payloadValueSchema);
+
 /** The guarded action, as the approval actor sends it once approved (an effect with a stable id). */
 export const guardedEffectSchema = z
   .object({
@@ -50,7 +60,7 @@ export const approvalCommandSchema = z.discriminatedUnion("type", [
     action: name,
     subject: text({ max: 200 }),
     summary: text({ max: 500 }),
-    payload: z.record(z.string(), z.unknown()),
+    payload: payloadSchema,
     effect: guardedEffectSchema,
     requester: name,
     ruleId: idSchema,

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { guardedEffectSchema, stepSchema } from "./commands.ts";
+import { guardedEffectSchema, payloadSchema, stepSchema } from "./commands.ts";
 
 const at = { at: z.number() };
 
@@ -10,7 +10,7 @@ export const approvalEventSchema = z.discriminatedUnion("type", [
     action: z.string(),
     subject: z.string(),
     summary: z.string(),
-    payload: z.record(z.string(), z.unknown()),
+    payload: payloadSchema,
     effect: guardedEffectSchema,
     requester: z.string(),
     ruleId: z.string(),

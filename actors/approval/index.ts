@@ -36,12 +36,14 @@ export {
   approvalCommandSchema,
   MAX_APPROVERS,
   MAX_STEPS,
+  payloadSchema,
   stepSchema,
 } from "./commands.ts";
 export { type ApprovalEvent, approvalEventSchema } from "./events.ts";
 export {
   type AnyGuardedAction,
   APPROVAL_EXEC_KIND,
+  type ApprovalPayload,
   type GuardedAction,
   type GuardedMeasure,
   guardedAction,
@@ -50,3 +52,10 @@ export {
 } from "./registry.ts";
 export { APPROVAL_STATUSES, type ApprovalState, type ApprovalStatus } from "./state.ts";
 export { permissionGrant, roleChange } from "./user-roles.ts";
+export type {
+  ApprovalDelegation,
+  ApprovalListQuery,
+  ApprovalRule,
+  ApprovalSummary,
+  AuditEntry,
+} from "./views.ts";

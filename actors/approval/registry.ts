@@ -1,4 +1,8 @@
 import type { z } from "zod";
+import type { payloadSchema } from "./commands.ts";
+
+/** A guarded request's fields as approvers see them (flat: scalars and lists of scalars). */
+export type ApprovalPayload = z.infer<typeof payloadSchema>;
 
 /** The node-local effect service that runs guarded actions which are no actor command (e.g. role changes). */
 export const APPROVAL_EXEC_KIND = "approval-exec";
@@ -12,7 +16,7 @@ export type GuardedMeasure = "none" | "amount" | "quantity" | "percent";
  * the approval actor sends `effect(payload)` exactly once (command id `approval:<id>:execute`, so the
  * target's idempotency absorbs every re-send after a crash).
  */
-export interface GuardedAction<P extends Record<string, unknown> = Record<string, unknown>> {
+export interface GuardedAction<P extends ApprovalPayload = ApprovalPayload> {
   /** `area.action`, the name rules refer to (e.g. `user.roles`). */
   name: string;
   label: { en: string; "zh-CN": string };
@@ -35,9 +39,7 @@ export type AnyGuardedAction = GuardedAction<any>;
 const registry = new Map<string, AnyGuardedAction>();
 
 /** Registers a guarded action (once per name) and returns it, typed, for the module's routes. */
-export function registerGuardedAction<P extends Record<string, unknown>>(
-  action: GuardedAction<P>,
-): GuardedAction<P> {
+export function registerGuardedAction<P extends ApprovalPayload>(action: GuardedAction<P>): GuardedAction<P> {
   const existing = registry.get(action.name);
   if (existing && existing !== action) throw new Error(`guarded action ${action.name} is registered twice`);
   registry.set(action.name, action);

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { type ApprovalStep, guardedEffectSchema, stepSchema } from "./commands.ts";
+import { type ApprovalStep, guardedEffectSchema, payloadSchema, stepSchema } from "./commands.ts";
 import type { ApprovalEvent } from "./events.ts";
 
 export const APPROVAL_STATUSES = [
@@ -27,7 +27,7 @@ export interface ApprovalState {
     action: string;
     subject: string;
     summary: string;
-    payload: Record<string, unknown>;
+    payload: z.infer<typeof payloadSchema>;
     effect: z.infer<typeof guardedEffectSchema>;
     requester: string;
     ruleId: string;
@@ -49,7 +49,7 @@ export const approvalStateSchema: z.ZodType<ApprovalState> = z.object({
       action: z.string(),
       subject: z.string(),
       summary: z.string(),
-      payload: z.record(z.string(), z.unknown()),
+      payload: payloadSchema,
       effect: guardedEffectSchema,
       requester: z.string(),
       ruleId: z.string(),

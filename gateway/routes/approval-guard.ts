@@ -1,8 +1,19 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { Context } from "hono";
-import { APPROVAL_KIND, type GuardedAction } from "../../actors/approval/index.ts";
+import {
+  APPROVAL_KIND,
+  type ApprovalPayload,
+  type GuardedAction,
+  permissionGrant,
+  roleChange,
+} from "../../actors/approval/index.ts";
 import type { GatewayKit } from "../app.ts";
 import type { ApprovalStore } from "../approval-ports.ts";
+import type { StaffDirectory } from "../ports.ts";
+import { ProblemError } from "../problem.ts";
+
+export type { ApprovalStore };
+
 import { principalOf } from "../auth.ts";
 import { requestFingerprint } from "../idempotency.ts";
 import { idempotencyKey } from "../validate.ts";
@@ -22,8 +33,8 @@ export const PENDING_APPROVAL_RESPONSE = {
  * null when no rule matches (or no approval store is wired): the caller applies the write as before. With
  * an `Idempotency-Key`, a retry finds the same approval.
  */
-export async function holdForApproval<P extends Record<string, unknown>>(
-  kit: GatewayKit,
+export async function holdForApproval<P extends ApprovalPayload>(
+  command: GatewayKit["command"],
   approvals: ApprovalStore | undefined,
   c: Context,
   action: GuardedAction<P>,
@@ -38,7 +49,7 @@ export async function holdForApproval<P extends Record<string, unknown>>(
     ? `apr_${createHash("sha256").update(`${requester}\n${action.name}\n${key}`).digest("hex").slice(0, 24)}`
     : `apr_${randomUUID().replaceAll("-", "").slice(0, 24)}`;
   const expiresAt = Date.now() + rule.expiresInSeconds * 1000;
-  const opened = await kit.command<{ expiresAt: string }>(
+  const opened = await command<{ expiresAt: string }>(
     c,
     APPROVAL_KIND,
     id,
@@ -67,4 +78,41 @@ export async function holdForApproval<P extends Record<string, unknown>>(
     },
     202,
   );
+}
+
+/** `PATCH /v1/users/{username}` with `roles`: held while a `user.roles` rule is enabled. */
+export function holdRoleChange(
+  command: GatewayKit["command"],
+  approvals: ApprovalStore | undefined,
+  c: Context,
+  username: string,
+  body: { roles?: string[] | undefined; disabled?: boolean | undefined },
+): Promise<Response | null> {
+  if (body.roles === undefined) return Promise.resolve(null);
+  const payload = {
+    username,
+    roles: body.roles,
+    ...(body.disabled !== undefined ? { disabled: body.disabled } : {}),
+  };
+  return holdForApproval(command, approvals, c, roleChange, payload);
+}
+
+/** `PUT /v1/roles/{name}`: held while a `role.permissions` rule is enabled (a built-in role is refused first). */
+export async function holdPermissionGrant(
+  command: GatewayKit["command"],
+  approvals: ApprovalStore | undefined,
+  users: Pick<StaffDirectory, "roles">,
+  c: Context,
+  name: string,
+  body: { permissions: string[]; description?: string | undefined },
+): Promise<Response | null> {
+  if (!approvals) return null;
+  if ((await users.roles()).some((r) => r.name === name && r.builtIn))
+    throw new ProblemError(409, "conflict", `role ${name} is built in (defined by the code)`);
+  const payload = {
+    name,
+    permissions: body.permissions,
+    ...(body.description !== undefined ? { description: body.description } : {}),
+  };
+  return holdForApproval(command, approvals, c, permissionGrant, payload);
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { APPROVAL_STATUSES, MAX_STEPS, stepSchema } from "../../actors/approval/index.ts";
+import { APPROVAL_STATUSES, MAX_STEPS, payloadSchema, stepSchema } from "../../actors/approval/index.ts";
 import { text } from "../../actors/shared/index.ts";
 import { usernameSchema } from "./user-schemas.ts";
 
@@ -95,7 +95,7 @@ export const approvalSchema = z.object({
   action: z.string(),
   subject: z.string(),
   summary: z.string(),
-  payload: z.record(z.string(), z.unknown()),
+  payload: payloadSchema,
   requester: z.string(),
   ruleId: z.string(),
   status,

@@ -35,6 +35,7 @@ import type {
 import type { PurchasingStore } from "../purchasing-ports.ts";
 import type { CarrierDesk, ShipmentReadModel } from "../shipment-ports.ts";
 import { accessReviewRoutes } from "./access-reviews.ts";
+import { approvalRuleRoutes } from "./approval-rules.ts";
 import { approvalRoutes } from "./approvals.ts";
 import { auditRoutes } from "./audit.ts";
 import { authRoutes } from "./auth.ts";
@@ -85,6 +86,7 @@ import { sessionRoutes } from "./sessions.ts";
 import { shipmentRoutes } from "./shipments.ts";
 import { supplierRoutes } from "./suppliers.ts";
 import { totpRoutes } from "./totp.ts";
+import { userCredentialRoutes } from "./user-credentials.ts";
 import { type StaffDirectory, userRoutes } from "./users.ts";
 import { warehouseCheckRoutes } from "./warehouse-checks.ts";
 import { warehouseFloorRoutes } from "./warehouse-floor.ts";
@@ -216,6 +218,8 @@ export function gatewayRoutes(ports: GatewayPorts): RouteModule[] {
       tokens: ports.tokens,
       ...(ports.approvals ? { approvals: ports.approvals } : {}),
     }),
+    userCredentialRoutes({ users: ports.staff, tokens: ports.tokens }),
+    approvalRuleRoutes(ports),
     approvalRoutes(ports),
     permissionRoutes(),
     accessReviewRoutes({ reviews: ports.accessReviews ?? NO_ACCESS_REVIEWS, tokens: ports.tokens }),

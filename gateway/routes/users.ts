@@ -1,9 +1,7 @@
 import type { Context } from "hono";
-import { permissionGrant, roleChange } from "../../actors/approval/index.ts";
 import { isGrantable, SELF_ACCESS } from "../../actors/permissions/index.ts";
 import { BuiltInRoleError } from "../../storage/user-errors.ts";
 import type { GatewayKit } from "../app.ts";
-import type { ApprovalStore } from "../approval-ports.ts";
 import type { StaffDirectory, StaffUser } from "../ports.ts";
 
 export type { StaffDirectory };
@@ -11,7 +9,12 @@ export type { StaffDirectory };
 import { principalOf, type TokenService } from "../auth.ts";
 import { ProblemError } from "../problem.ts";
 import { parseBody, parseParam, parseQuery } from "../validate.ts";
-import { holdForApproval, PENDING_APPROVAL_RESPONSE } from "./approval-guard.ts";
+import {
+  type ApprovalStore,
+  holdPermissionGrant,
+  holdRoleChange,
+  PENDING_APPROVAL_RESPONSE,
+} from "./approval-guard.ts";
 import {
   createUserBody,
   meSchema,
@@ -31,7 +34,6 @@ import {
 export interface UserRouteDeps {
   users: StaffDirectory;
   tokens: Pick<TokenService, "forget">;
-  /** Approval rules: a role change or permission grant a rule matches waits for its approval (0034). */
   approvals?: ApprovalStore;
 }
 
@@ -41,8 +43,7 @@ export interface UserRouteDeps {
  * logged, echoed or audited.
  */
 export function userRoutes(deps: UserRouteDeps) {
-  return (kit: GatewayKit) => {
-    const { define, meta } = kit;
+  return ({ define, meta, command }: GatewayKit) => {
     const audit = (c: Context) => meta(c);
     const usernameParam = (c: Context) => parseParam(c.req.param("username"), usernameSchema, "username");
     // What the API shows of a user: never the token version or anything about the password.
@@ -153,15 +154,8 @@ export function userRoutes(deps: UserRouteDeps) {
         if (body.disabled === true && username === principalOf(c).username) {
           throw new ProblemError(409, "conflict", "you cannot disable yourself", { field: "disabled" });
         }
-        if (body.roles !== undefined) {
-          const payload = {
-            username,
-            roles: body.roles,
-            ...(body.disabled !== undefined ? { disabled: body.disabled } : {}),
-          };
-          const held = await holdForApproval(kit, deps.approvals, c, roleChange, payload);
-          if (held) return held;
-        }
+        const held = await holdRoleChange(command, deps.approvals, c, username, body);
+        if (held) return held;
         const change = {
           ...(body.roles !== undefined ? { roles: body.roles } : {}),
           ...(body.disabled !== undefined ? { disabled: body.disabled } : {}),
@@ -171,46 +165,6 @@ export function userRoutes(deps: UserRouteDeps) {
         if (!user) throw new ProblemError(404, "not-found", `no user ${username}`);
         deps.tokens.forget(username);
         return c.json(shown(user));
-      },
-    );
-
-    define(
-      {
-        method: "post",
-        path: "/v1/users/:username/password",
-        summary: "Set a user's password (revokes the user's tokens)",
-        tag: "Users",
-        permission: "user:write",
-        body: passwordBody,
-        response: { status: 204, description: "Changed" },
-      },
-      async (c) => {
-        const username = usernameParam(c);
-        const body = await parseBody(c, passwordBody);
-        if (!(await deps.users.setPassword(username, body.password, audit(c)))) {
-          throw new ProblemError(404, "not-found", `no user ${username}`);
-        }
-        deps.tokens.forget(username);
-        return c.body(null, 204);
-      },
-    );
-
-    define(
-      {
-        method: "delete",
-        path: "/v1/users/:username/tokens",
-        summary: "Revoke every token of a user (refused within seconds on every node)",
-        tag: "Users",
-        permission: "user:write",
-        response: { status: 204, description: "Revoked" },
-      },
-      async (c) => {
-        const username = usernameParam(c);
-        if (!(await deps.users.revokeTokens(username, audit(c)))) {
-          throw new ProblemError(404, "not-found", `no user ${username}`);
-        }
-        deps.tokens.forget(username);
-        return c.body(null, 204);
       },
     );
 
@@ -253,10 +207,7 @@ export function userRoutes(deps: UserRouteDeps) {
             { field: "permissions", permissions: unknown },
           );
         }
-        // A built-in role is refused now, not after its approval.
-        if (deps.approvals && (await deps.users.roles()).some((r) => r.name === name && r.builtIn))
-          throw new ProblemError(409, "conflict", `role ${name} is built in (defined by the code)`);
-        const held = await holdForApproval(kit, deps.approvals, c, permissionGrant, { name, ...body });
+        const held = await holdPermissionGrant(command, deps.approvals, deps.users, c, name, body);
         if (held) return held;
         try {
           const { created, role } = await deps.users.putRole({ name, ...body }, audit(c));

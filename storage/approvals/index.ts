@@ -1,19 +1,16 @@
 import { randomUUID } from "node:crypto";
 import type postgres from "postgres";
 import type {
-  ApprovalEvent,
-  ApprovalStatus,
-  ApprovalStep,
-  ApproverIdentity,
-} from "../../actors/approval/index.ts";
-import type {
   ApprovalDelegation,
+  ApprovalEvent,
   ApprovalListQuery,
   ApprovalRule,
-  ApprovalStore,
+  ApprovalStatus,
+  ApprovalStep,
   ApprovalSummary,
+  ApproverIdentity,
   AuditEntry,
-} from "../../gateway/approval-ports.ts";
+} from "../../actors/approval/index.ts";
 import type { Sql } from "../postgres/database.ts";
 import type { ProjectedBatch, ProjectionTx, ReadModelProjection } from "../projection.ts";
 import { InvalidCursorError } from "../read-models/cursor.ts";
@@ -83,7 +80,7 @@ async function audit(
 }
 
 /** Rules, delegations and the approvals list in Postgres (migration 0029). */
-export class PostgresApprovals implements ApprovalStore {
+export class PostgresApprovals {
   readonly #sql: Sql;
   constructor(sql: Sql) {
     this.#sql = sql;
