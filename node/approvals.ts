@@ -1,7 +1,7 @@
 import { ZodError } from "zod";
 import { APPROVAL_EXEC_KIND, permissionGrant, roleChange } from "../actors/approval/index.ts";
 import type { EffectService, Reply } from "../actors/runtime/index.ts";
-import { BuiltInRoleError, UnknownRoleError, type UserStore } from "../storage/users.ts";
+import { BuiltInRoleError, InvalidManagerError, UnknownRoleError, type UserStore } from "../storage/users.ts";
 
 const refused = (kind: "invalid" | "not_found" | "conflict", message: string): Reply => ({
   ok: false,
@@ -23,19 +23,36 @@ export function approvalExecService(users: UserStore): EffectService {
     try {
       if (action === roleChange.name) {
         const p = roleChange.payload.parse(fields);
-        const change = { roles: p.roles, ...(p.disabled !== undefined ? { disabled: p.disabled } : {}) };
+        const change = {
+          roles: p.roles,
+          ...(p.disabled !== undefined ? { disabled: p.disabled } : {}),
+          ...(p.manager !== undefined ? { manager: p.manager } : {}),
+        };
         const user = await users.update(p.username, change, audit, once);
         if (!user) return refused("not_found", `no user ${p.username}`);
         return { ok: true, value: { username: user.username, roles: user.roles } };
       }
       if (action === permissionGrant.name) {
         const p = permissionGrant.payload.parse(fields);
-        await users.putRole(p, audit, once);
+        const { scopeWarehouses, scopeRegions, scopeChannels, scopeSuppliers, scopeCreatedByMe, ...role } = p;
+        const scope = {
+          ...(scopeWarehouses ? { warehouses: scopeWarehouses } : {}),
+          ...(scopeRegions ? { regions: scopeRegions } : {}),
+          ...(scopeChannels ? { channels: scopeChannels } : {}),
+          ...(scopeSuppliers ? { suppliers: scopeSuppliers } : {}),
+          ...(scopeCreatedByMe !== undefined ? { createdByMe: scopeCreatedByMe } : {}),
+        };
+        await users.putRole({ ...role, ...(Object.keys(scope).length > 0 ? { scope } : {}) }, audit, once);
         return { ok: true, value: { name: p.name, permissions: p.permissions } };
       }
       return refused("invalid", `no guarded action ${action} runs in ${APPROVAL_EXEC_KIND}`);
     } catch (error) {
-      if (error instanceof UnknownRoleError || error instanceof BuiltInRoleError || error instanceof ZodError)
+      if (
+        error instanceof UnknownRoleError ||
+        error instanceof BuiltInRoleError ||
+        error instanceof InvalidManagerError ||
+        error instanceof ZodError
+      )
         return refused("invalid", error.message);
       throw error; // Postgres away: the runtime retries the effect with the same command id
     }

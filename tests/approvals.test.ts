@@ -276,3 +276,25 @@ test("approvals - rules are validated: unknown action, threshold on an action wi
   await admin.call("DELETE", "/v1/approval-rules/role-changes");
   expect((await user("alice").call("PATCH", "/v1/users/target", { roles: ["viewer"] })).status).toBe(200);
 });
+
+test("approvals - a permission grant to a role (with its data scope) waits for approval, then applies once", async () => {
+  await putRule("grants", { action: "role.permissions", enabled: true, steps: [{ roles: ["user_admin"] }] });
+  const body = { permissions: ["inventory:read"], scope: { warehouses: ["WH1"] } };
+  const r = await user("alice").call("PUT", "/v1/roles/stock_viewer_wh1", body);
+  expect(r.status, show(r)).toBe(202);
+  const id = (r.body as { approvalId: string }).approvalId;
+  const roles = async () =>
+    ((await admin.call("GET", "/v1/roles")).body as { items: Array<{ name: string; scope?: unknown }> })
+      .items;
+  expect((await roles()).map((x) => x.name)).not.toContain("stock_viewer_wh1");
+  const builtIn = await user("alice").call("PUT", "/v1/roles/viewer", body);
+  expect(builtIn.status, `a built-in role is refused before any approval: ${show(builtIn)}`).toBe(409);
+  expect((await decide("carol", id, "approve")).status).toBe(200);
+  await waitFor(async () => (await approval(id)).status === "executed", 15_000, "the grant to run");
+  const role = (await roles()).find((x) => x.name === "stock_viewer_wh1");
+  expect(role, JSON.stringify(await roles())).toMatchObject({
+    permissions: ["inventory:read"],
+    scope: { warehouses: ["WH1"] },
+  });
+  expect((await admin.call("DELETE", "/v1/approval-rules/grants")).status).toBe(204);
+});

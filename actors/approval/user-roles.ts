@@ -14,7 +14,12 @@ export const roleChange = registerGuardedAction({
   label: { en: "Role change of a staff user", "zh-CN": "员工角色变更" },
   measure: "none",
   payload: z
-    .object({ username: name, roles: z.array(name).max(50), disabled: z.boolean().optional() })
+    .object({
+      username: name,
+      roles: z.array(name).max(50),
+      disabled: z.boolean().optional(),
+      manager: name.nullable().optional(),
+    })
     .strict(),
   measureOf: () => null,
   subject: (p) => `user/${p.username}`,
@@ -32,6 +37,12 @@ export const permissionGrant = registerGuardedAction({
       name,
       permissions: z.array(text({ max: 100 })).max(500),
       description: text({ max: 500, min: 0 }).optional(),
+      // The role's data scope (decision 0033), flat so approvers see it field by field.
+      scopeWarehouses: z.array(name).max(200).optional(),
+      scopeRegions: z.array(name).max(200).optional(),
+      scopeChannels: z.array(name).max(200).optional(),
+      scopeSuppliers: z.array(name).max(200).optional(),
+      scopeCreatedByMe: z.boolean().optional(),
     })
     .strict(),
   measureOf: () => null,

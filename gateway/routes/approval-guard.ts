@@ -7,6 +7,7 @@ import {
   permissionGrant,
   roleChange,
 } from "../../actors/approval/index.ts";
+import type { DataScope } from "../../actors/permissions/index.ts";
 import type { GatewayKit } from "../app.ts";
 import type { ApprovalStore } from "../approval-ports.ts";
 import type { StaffDirectory } from "../ports.ts";
@@ -86,13 +87,15 @@ export function holdRoleChange(
   approvals: ApprovalStore | undefined,
   c: Context,
   username: string,
-  body: { roles?: string[] | undefined; disabled?: boolean | undefined },
+  body: { roles?: string[] | undefined; disabled?: boolean | undefined; manager?: string | null | undefined },
 ): Promise<Response | null> {
   if (body.roles === undefined) return Promise.resolve(null);
+  // The whole change waits together: roles, and the disabled flag and manager sent with them.
   const payload = {
     username,
     roles: body.roles,
     ...(body.disabled !== undefined ? { disabled: body.disabled } : {}),
+    ...(body.manager !== undefined ? { manager: body.manager } : {}),
   };
   return holdForApproval(command, approvals, c, roleChange, payload);
 }
@@ -104,7 +107,7 @@ export async function holdPermissionGrant(
   users: Pick<StaffDirectory, "roles">,
   c: Context,
   name: string,
-  body: { permissions: string[]; description?: string | undefined },
+  body: { permissions: string[]; description?: string | undefined; scope?: DataScope | undefined },
 ): Promise<Response | null> {
   if (!approvals) return null;
   if ((await users.roles()).some((r) => r.name === name && r.builtIn))
@@ -113,6 +116,11 @@ export async function holdPermissionGrant(
     name,
     permissions: body.permissions,
     ...(body.description !== undefined ? { description: body.description } : {}),
+    ...(body.scope?.warehouses ? { scopeWarehouses: body.scope.warehouses } : {}),
+    ...(body.scope?.regions ? { scopeRegions: body.scope.regions } : {}),
+    ...(body.scope?.channels ? { scopeChannels: body.scope.channels } : {}),
+    ...(body.scope?.suppliers ? { scopeSuppliers: body.scope.suppliers } : {}),
+    ...(body.scope?.createdByMe !== undefined ? { scopeCreatedByMe: body.scope.createdByMe } : {}),
   };
   return holdForApproval(command, approvals, c, permissionGrant, payload);
 }
