@@ -8,6 +8,7 @@ import type {
   AuditEntry,
 } from "../actors/approval/index.ts";
 
+/** Approval rules, delegations and the requests list; a gateway without one guards nothing. */
 export interface ApprovalStore {
   rules(): Promise<ApprovalRule[]>;
   rule(id: string): Promise<ApprovalRule | null>;

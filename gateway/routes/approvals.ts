@@ -7,6 +7,7 @@ import { pagedRead } from "../cursor.ts";
 import { idempotentCommand } from "../idempotency.ts";
 import { ProblemError } from "../problem.ts";
 import { idempotencyKey, parseBody, parseParam, parseQuery } from "../validate.ts";
+import { approvalRuleRoutes } from "./approval-rules.ts";
 import {
   approvalIdSchema,
   approvalListQuery,
@@ -36,6 +37,7 @@ const TAG = "Approvals";
  */
 export function approvalRoutes(deps: ApprovalRouteDeps) {
   return (kit: GatewayKit) => {
+    approvalRuleRoutes(deps)(kit);
     const { define, command } = kit;
     const store = () => {
       if (!deps.approvals)

@@ -35,7 +35,6 @@ import type {
 import type { PurchasingStore } from "../purchasing-ports.ts";
 import type { CarrierDesk, ShipmentReadModel } from "../shipment-ports.ts";
 import { accessReviewRoutes } from "./access-reviews.ts";
-import { approvalRuleRoutes } from "./approval-rules.ts";
 import { approvalRoutes } from "./approvals.ts";
 import { auditRoutes } from "./audit.ts";
 import { authRoutes } from "./auth.ts";
@@ -176,7 +175,6 @@ export interface GatewayPorts {
   sitemapCache: SitemapCache;
   /** The storefront's base URL (sitemap locations). */
   siteUrl: string;
-  /** Approval rules, delegations and the requests list (decision 0034); nothing is guarded when absent. */
   approvals?: ApprovalStore;
   /** Flash-sale campaigns (read model of the flash-sale actors, decision 0023); none when absent. */
   flashSales?: FlashSaleReadModel;
@@ -213,13 +211,7 @@ export function gatewayRoutes(ports: GatewayPorts): RouteModule[] {
     // Static /v1/audit/verify and /retention; no :param sibling.
     auditRoutes(ports),
     authRoutes(ports),
-    userRoutes({
-      users: ports.staff,
-      tokens: ports.tokens,
-      ...(ports.approvals ? { approvals: ports.approvals } : {}),
-    }),
-    userCredentialRoutes({ users: ports.staff, tokens: ports.tokens }),
-    approvalRuleRoutes(ports),
+    userRoutes({ users: ports.staff, tokens: ports.tokens, approvals: ports.approvals }),
     approvalRoutes(ports),
     permissionRoutes(),
     accessReviewRoutes({ reviews: ports.accessReviews ?? NO_ACCESS_REVIEWS, tokens: ports.tokens }),

@@ -15,10 +15,10 @@ import {
   holdRoleChange,
   PENDING_APPROVAL_RESPONSE,
 } from "./approval-guard.ts";
+import { userCredentialRoutes } from "./user-credentials.ts";
 import {
   createUserBody,
   meSchema,
-  passwordBody,
   roleBody,
   roleListSchema,
   roleNameSchema,
@@ -34,7 +34,8 @@ import {
 export interface UserRouteDeps {
   users: StaffDirectory;
   tokens: Pick<TokenService, "forget">;
-  approvals?: ApprovalStore;
+  /** Approval rules: a role change or permission grant a rule matches waits for approval (0034). */
+  approvals?: ApprovalStore | undefined;
 }
 
 /**
@@ -43,7 +44,9 @@ export interface UserRouteDeps {
  * logged, echoed or audited.
  */
 export function userRoutes(deps: UserRouteDeps) {
-  return ({ define, meta, command }: GatewayKit) => {
+  return (kit: GatewayKit) => {
+    const { define, meta, command } = kit;
+    userCredentialRoutes(deps)(kit);
     const audit = (c: Context) => meta(c);
     const usernameParam = (c: Context) => parseParam(c.req.param("username"), usernameSchema, "username");
     // What the API shows of a user: never the token version or anything about the password.
