@@ -2,7 +2,6 @@ import type { ChannelName, SimulatedChannel } from "../../actors/payment/channel
 import type { MetricsRegistry } from "../../actors/runtime/index.ts";
 import { type AccessReviewStore, NO_ACCESS_REVIEWS } from "../access-review-ports.ts";
 import type { RouteModule } from "../app.ts";
-import type { ApprovalStore } from "../approval-ports.ts";
 import type { AuditTrail } from "../audit-ports.ts";
 import type { TokenService } from "../auth.ts";
 import type { ExperimentStore } from "../cms-experiment-ports.ts";
@@ -86,7 +85,7 @@ import { shipmentRoutes } from "./shipments.ts";
 import { supplierRoutes } from "./suppliers.ts";
 import { totpRoutes } from "./totp.ts";
 import { userCredentialRoutes } from "./user-credentials.ts";
-import { type StaffDirectory, userRoutes } from "./users.ts";
+import { type StaffDirectory, type StaffDirectory, type UserRouteDeps, userRoutes, userRoutes } from "./users.ts";
 import { warehouseCheckRoutes } from "./warehouse-checks.ts";
 import { warehouseFloorRoutes } from "./warehouse-floor.ts";
 import { warehousePutawayRoutes } from "./warehouse-putaway.ts";
@@ -175,7 +174,7 @@ export interface GatewayPorts {
   sitemapCache: SitemapCache;
   /** The storefront's base URL (sitemap locations). */
   siteUrl: string;
-  approvals?: ApprovalStore;
+  approvals?: UserRouteDeps["approvals"];
   /** Flash-sale campaigns (read model of the flash-sale actors, decision 0023); none when absent. */
   flashSales?: FlashSaleReadModel;
   /** Server-side admission limits of flash-sale orders (defaults when absent). */
