@@ -157,7 +157,6 @@ export async function startActorHost(
   for (const [kind, service] of notificationServices(notify, sender)) services.set(kind, service);
   for (const [kind, service] of logisticsServices(infra.carriers, alert, notify)) services.set(kind, service);
   services.set(ACCESS_REVIEW_CLOSER_KIND, accessReviewCloserService(reviews, infra.log, notify));
-  services.set(ACCESS_REVIEW_CLOSER_KIND, accessReviewCloserService(reviews, infra.log));
   // Approved guarded actions that are no actor command run here, claimed once per approval (0034).
   services.set(APPROVAL_EXEC_KIND, approvalExecService(infra.users));
   const actorNode = new ActorNode(

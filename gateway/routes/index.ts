@@ -34,7 +34,6 @@ import type {
 import type { PurchasingStore } from "../purchasing-ports.ts";
 import type { CarrierDesk, ShipmentReadModel } from "../shipment-ports.ts";
 import { accessReviewRoutes } from "./access-reviews.ts";
-import { approvalRoutes } from "./approvals.ts";
 import { auditRoutes } from "./audit.ts";
 import { authRoutes } from "./auth.ts";
 import { carrierRoutes } from "./carriers.ts";
@@ -84,8 +83,7 @@ import { sessionRoutes } from "./sessions.ts";
 import { shipmentRoutes } from "./shipments.ts";
 import { supplierRoutes } from "./suppliers.ts";
 import { totpRoutes } from "./totp.ts";
-import { userCredentialRoutes } from "./user-credentials.ts";
-import { type StaffDirectory, type StaffDirectory, type UserRouteDeps, userRoutes, userRoutes } from "./users.ts";
+import { type StaffDirectory, type UserRoutePorts, userRoutes } from "./users.ts";
 import { warehouseCheckRoutes } from "./warehouse-checks.ts";
 import { warehouseFloorRoutes } from "./warehouse-floor.ts";
 import { warehousePutawayRoutes } from "./warehouse-putaway.ts";
@@ -94,7 +92,7 @@ import { warehouseRoutes } from "./warehouses.ts";
 import { webhookRoutes } from "./webhooks.ts";
 
 /** Everything the routes of this gateway need, as ports (see `gateway/ports.ts`). */
-export interface GatewayPorts {
+export interface GatewayPorts extends UserRoutePorts {
   readiness(): Promise<ReadinessReport>;
   metrics: MetricsRegistry;
   users: UserDirectory;
@@ -174,7 +172,6 @@ export interface GatewayPorts {
   sitemapCache: SitemapCache;
   /** The storefront's base URL (sitemap locations). */
   siteUrl: string;
-  approvals?: UserRouteDeps["approvals"];
   /** Flash-sale campaigns (read model of the flash-sale actors, decision 0023); none when absent. */
   flashSales?: FlashSaleReadModel;
   /** Server-side admission limits of flash-sale orders (defaults when absent). */
@@ -211,7 +208,6 @@ export function gatewayRoutes(ports: GatewayPorts): RouteModule[] {
     auditRoutes(ports),
     authRoutes(ports),
     userRoutes({ users: ports.staff, tokens: ports.tokens, approvals: ports.approvals }),
-    approvalRoutes(ports),
     permissionRoutes(),
     accessReviewRoutes({ reviews: ports.accessReviews ?? NO_ACCESS_REVIEWS, tokens: ports.tokens }),
     sessionRoutes(ports),

@@ -15,6 +15,7 @@ import {
   holdRoleChange,
   PENDING_APPROVAL_RESPONSE,
 } from "./approval-guard.ts";
+import { approvalRoutes } from "./approvals.ts";
 import { userCredentialRoutes } from "./user-credentials.ts";
 import {
   createUserBody,
@@ -31,11 +32,14 @@ import {
   userStoreRefusal,
 } from "./user-schemas.ts";
 
-export interface UserRouteDeps {
+/** Approval rules, delegations and requests (decision 0034); a gateway without them guards nothing. */
+export interface UserRoutePorts {
+  approvals?: ApprovalStore | undefined;
+}
+
+export interface UserRouteDeps extends UserRoutePorts {
   users: StaffDirectory;
   tokens: Pick<TokenService, "forget">;
-  /** Approval rules: a role change or permission grant a rule matches waits for approval (0034). */
-  approvals?: ApprovalStore | undefined;
 }
 
 /**
@@ -47,6 +51,8 @@ export function userRoutes(deps: UserRouteDeps) {
   return (kit: GatewayKit) => {
     const { define, meta, command } = kit;
     userCredentialRoutes(deps)(kit);
+    // The approvals area: the role changes and grants guarded here are its first guarded actions.
+    approvalRoutes(deps)(kit);
     const audit = (c: Context) => meta(c);
     const usernameParam = (c: Context) => parseParam(c.req.param("username"), usernameSchema, "username");
     // What the API shows of a user: never the token version or anything about the password.
