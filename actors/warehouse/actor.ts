@@ -837,7 +837,7 @@ export function onWarehouseEffect(
   const resolve: Resolution[] = [];
   const commandId = state.pending.get(result.key);
   const waiting = commandId ? state.waiting.get(commandId) : undefined;
-  if (commandId && waiting && waiting.keys.every((k) => k === result.key)) {
+  if (commandId && waiting?.keys.every((k) => k === result.key)) {
     const failed = waiting.failed ?? message;
     if (failed !== undefined && !(ok && waiting.failed === undefined)) {
       const error = result.reply.ok ? { kind: "conflict" as const, message: failed } : result.reply.error;

@@ -154,7 +154,7 @@ function allocate(state: WarehouseState, step: PickStep, sign: 1 | -1): void {
 
 function settleOrder(wave: Wave, orderId: string): void {
   const order = wave.orders.get(orderId);
-  if (!order || order.status !== "picking") return;
+  if (order?.status !== "picking") return;
   const steps = wave.steps.filter((s) => s.orderId === orderId);
   if (steps.every((s) => s.picked !== null)) order.status = "picked";
 }
