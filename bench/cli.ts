@@ -13,12 +13,24 @@
  */
 import { runCatalogue } from "./catalogue.ts";
 import { runCmsDelivery } from "./cms-delivery.ts";
+import { EARLIER } from "./earlier.ts";
 import { runFanout } from "./fanout.ts";
 import { runFlashCampaign } from "./flash-campaign.ts";
 import { runFlashSale, type VARIANTS } from "./flash-sale.ts";
 import { runOrderFlow } from "./order-flow.ts";
 import { runRecovery } from "./recovery.ts";
-import { barChart, htmlTable, htmlTargets, type Target, table, targetLines, writeResults } from "./report.ts";
+import {
+  barChart,
+  comparisonTable,
+  htmlComparison,
+  htmlTable,
+  htmlTargets,
+  type Target,
+  table,
+  targetLines,
+  writeResults,
+} from "./report.ts";
+import { fmt } from "./stats.ts";
 
 const args = process.argv.slice(2);
 const scenario = args[0];
@@ -74,26 +86,55 @@ async function flashSale(): Promise<boolean> {
     (typeof result.summaries)[number]
   >;
   const ratio = (a: number, b: number) => a / b;
+  const times = (v: number) => `${fmt(v, 2)}×`;
+  const ms = (v: number) => `${fmt(v, 1)} ms`;
+  // The full run's labels stay as they were; a run with other clients says how many it measured.
+  const withClients = o.clients === 256 ? "" : `, ${o.clients} clients`;
+  const workload = `stock ${fmt(o.stock)}, ${fmt(o.stock * 3)} attempts, ${o.clients} ${o.rate ? "in flight max" : "closed-loop clients"}, ${o.repeats} round(s)${quick ? ", --quick" : ""}`;
+  const actorVsPg = ratio(by.actor.salesPerSecond, by.pg.salesPerSecond);
+  const actorVsRedis = ratio(by.actor.salesPerSecond, by.redis.salesPerSecond);
+  const httpVsPg = ratio(by.http.salesPerSecond, by["pg-http"].salesPerSecond);
   const targets: Target[] = [
     {
       name: "actor level ÷ Postgres (sales/s)",
-      value: ratio(by.actor.salesPerSecond, by.pg.salesPerSecond),
+      value: actorVsPg,
       goal: "≥ 20×",
-      met: ratio(by.actor.salesPerSecond, by.pg.salesPerSecond) >= 20,
+      met: actorVsPg >= 20,
+      earlier: EARLIER.actorVsPg,
+      shown: times(actorVsPg),
     },
     {
       name: "actor level ÷ Redis Lua (sales/s)",
-      value: ratio(by.actor.salesPerSecond, by.redis.salesPerSecond),
+      value: actorVsRedis,
       goal: "≥ 0.5×",
-      met: ratio(by.actor.salesPerSecond, by.redis.salesPerSecond) >= 0.5,
+      met: actorVsRedis >= 0.5,
+      earlier: EARLIER.actorVsRedis,
+      shown: times(actorVsRedis),
+    },
+    {
+      name: `actor level p99${withClients} (ms)`,
+      value: by.actor.p99,
+      goal: "< 30 ms",
+      met: by.actor.p99 < 30,
+      earlier: EARLIER.actorP99,
+      shown: ms(by.actor.p99),
     },
     {
       name: "HTTP end to end ÷ Postgres behind HTTP (sales/s)",
-      value: ratio(by.http.salesPerSecond, by["pg-http"].salesPerSecond),
+      value: httpVsPg,
       goal: "≥ 5×",
-      met: ratio(by.http.salesPerSecond, by["pg-http"].salesPerSecond) >= 5,
+      met: httpVsPg >= 5,
+      earlier: EARLIER.httpVsPgHttp,
+      shown: times(httpVsPg),
     },
-    { name: "HTTP end to end p99 (ms)", value: by.http.p99, goal: "< 100 ms", met: by.http.p99 < 100 },
+    {
+      name: `HTTP end to end p99${withClients} (ms)`,
+      value: by.http.p99,
+      goal: "< 100 ms",
+      met: by.http.p99 < 100,
+      earlier: EARLIER.httpP99,
+      shown: ms(by.http.p99),
+    },
     {
       name: "HTTP end to end ÷ Redis Lua (sales/s)",
       value: ratio(by.http.salesPerSecond, by.redis.salesPerSecond),
@@ -101,7 +142,8 @@ async function flashSale(): Promise<boolean> {
       met: true,
     },
   ];
-  log(`\n${targetLines(targets)}`);
+  log(`\nmeasured: ${workload}\n${targetLines(targets)}`);
+  log(`\n${comparisonTable(targets, workload)}`);
   const files = writeResults(
     "flash-sale",
     { scenario: "flash-sale", ...result, targets },
@@ -111,6 +153,7 @@ async function flashSale(): Promise<boolean> {
         `<p>Stock ${o.stock}, ${o.stock * 3} attempts, ${o.clients} clients, ${o.repeats} round(s) interleaved; medians shown. A variant that fails correctness gets no throughput figure.</p>`,
         htmlTable(rows, columns),
         htmlTargets(targets),
+        htmlComparison(targets, workload),
         barChart(
           "Successful reservations per second",
           result.summaries.map((s) => ({
@@ -134,12 +177,16 @@ async function flashSale(): Promise<boolean> {
 
 async function recovery(): Promise<boolean> {
   const result = await runRecovery({ quick: flag("quick"), ...env }, log);
+  // The label states the tail this run wrote (10,000 in a full run, 2,000 with --quick).
+  const workload = `snapshot + ${fmt(result.tailEvents)} tail events, median of ${result.activationSamples.length} activations; 3 nodes, lease TTL ${result.leaseTtlSeconds} s`;
   const targets: Target[] = [
     {
-      name: "activation with snapshot + 10,000 tail events (ms, median)",
+      name: `activation with snapshot + ${fmt(result.tailEvents)} tail events (ms, median)`,
       value: result.activationMs,
       goal: "< 50 ms",
       met: result.activationMs < 50,
+      earlier: EARLIER.activation,
+      shown: `${fmt(result.activationMs, 1)} ms (${fmt(result.tailEvents)} events)`,
     },
     {
       name: "shard failover after SIGKILL, 3 nodes (s)",
@@ -148,7 +195,8 @@ async function recovery(): Promise<boolean> {
       met: result.failoverSeconds < 10,
     },
   ];
-  log(`\n${targetLines(targets)}`);
+  log(`\nmeasured: ${workload}\n${targetLines(targets)}`);
+  log(`\n${comparisonTable(targets, workload)}`);
   const files = writeResults(
     "recovery",
     { scenario: "recovery", ...result, targets },
@@ -156,6 +204,7 @@ async function recovery(): Promise<boolean> {
       title: "Recovery",
       sections: [
         htmlTargets(targets),
+        htmlComparison(targets, workload),
         barChart(
           "Activation samples",
           result.activationSamples.map((v, i) => ({ label: `run ${i + 1}`, value: v })),
@@ -204,14 +253,37 @@ async function orderFlow(): Promise<boolean> {
     { key: "verdict", label: "verdict" },
   ];
   log(`\n${table(rows, columns)}`);
+  const workload = `${fmt(result.load.ok)} orders of 1–5 lines over ${fmt(quick ? 100 : 1_000)} SKUs, ${option("clients") ?? (quick ? 16 : 64)} clients${quick ? ", --quick" : ""}`;
+  const targets: Target[] = [
+    {
+      name: "order flow, place and pay (orders/s)",
+      value: result.load.okPerSecond,
+      goal: "≥ 500/s",
+      met: result.load.okPerSecond >= 500,
+      earlier: EARLIER.orderFlow,
+      shown: `${fmt(result.load.okPerSecond, 1)}/s`,
+    },
+    {
+      name: "read-model lag p99 during order flow (ms)",
+      value: result.readModelLagMs.p99,
+      goal: "< 1,000 ms",
+      met: result.readModelLagMs.p99 < 1_000,
+      earlier: EARLIER.readModelLag,
+      shown: `${fmt(result.readModelLagMs.p99, 0)} ms`,
+    },
+  ];
+  log(`\nmeasured: ${workload}\n${targetLines(targets)}`);
+  log(`\n${comparisonTable(targets, workload)}`);
   const files = writeResults(
     "order-flow",
-    { scenario: "order-flow", ...result },
+    { scenario: "order-flow", ...result, targets },
     {
       title: "Order flow: place and pay",
       sections: [
         "<p>Each order: POST /v1/orders (1–5 lines over the SKU catalogue), POST /v1/payments, then the channel's signed callback. Latency is per order (three requests).</p>",
         htmlTable(rows, columns),
+        htmlTargets(targets),
+        htmlComparison(targets, workload),
         barChart(
           "Read-model lag (event → Postgres row)",
           [
@@ -239,15 +311,20 @@ async function fanout(): Promise<boolean> {
     },
     log,
   );
+  const workload = `${fmt(result.subscribers)} subscribers, stock ${fmt(option("stock") ?? (quick ? 1_000 : 5_000))}, ${option("clients") ?? (quick ? 32 : 128)} clients${quick ? ", --quick" : ""}`;
   const targets: Target[] = [
     {
-      name: "reservation p99 growth with subscribers",
+      // The full run's label (1,000 subscribers) stays; a smaller run says how many it had.
+      name: `reservation p99 growth with ${result.subscribers === 1_000 ? "" : `${fmt(result.subscribers)} `}subscribers`,
       value: result.p99Growth * 100,
       goal: "< 25 %",
       met: result.p99Growth < 0.25,
+      earlier: EARLIER.fanout,
+      shown: `${result.p99Growth >= 0 ? "+" : ""}${fmt(result.p99Growth * 100, 0)}% (${fmt(result.subscribers)} clients)`,
     },
   ];
-  log(`\n${targetLines(targets)}`);
+  log(`\nmeasured: ${workload}\n${targetLines(targets)}`);
+  log(`\n${comparisonTable(targets, workload)}`);
   const rows = [
     {
       subscribers: result.subscribers,
@@ -275,6 +352,7 @@ async function fanout(): Promise<boolean> {
       sections: [
         htmlTable(rows, columns),
         htmlTargets(targets),
+        htmlComparison(targets, workload),
         barChart(
           "Reservation p99",
           [

@@ -1,6 +1,7 @@
 /** Prints tables, writes `bench/results/<scenario>-<timestamp>.json` and an HTML report with SVG charts. */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { Earlier } from "./earlier.ts";
 import { RESULTS } from "./servers.ts";
 import { fmt } from "./stats.ts";
 
@@ -10,6 +11,10 @@ export interface Target {
   value: number;
   goal: string;
   met: boolean;
+  /** The issue-15 row this verdict belongs to: its earlier (quiet-run) figure and its aim. */
+  earlier?: Earlier;
+  /** How `value` reads in the side-by-side table (e.g. "0.42×", "18.3 ms"); default: the number. */
+  shown?: string;
 }
 
 export interface Column {
@@ -42,6 +47,43 @@ export function targetLines(targets: Target[]): string {
         `${t.met ? "✓ met   " : "✗ MISSED"}  ${t.name}: ${Number.isFinite(t.value) ? fmt(t.value, 2) : "no figure"} (goal ${t.goal})`,
     )
     .join("\n");
+}
+
+/**
+ * The issue-15 targets table with the earlier figures (last quiet runs) and this run's side by side.
+ * Only targets that belong to a row of that table appear; `workload` says what this run measured.
+ */
+export function comparisonTable(targets: Target[], workload: string): string {
+  const rows = targets
+    .filter((t) => t.earlier)
+    .map((t) => ({
+      measure: t.earlier!.measure,
+      earlier: t.earlier!.today,
+      now: Number.isFinite(t.value) ? (t.shown ?? fmt(t.value, 2)) : "no figure",
+      must: t.earlier!.mustReach,
+      aim: t.earlier!.aim,
+      verdict: t.met ? "met" : "MISSED",
+    }));
+  if (rows.length === 0) return "";
+  return `targets, earlier (last quiet runs, issue 15) and now (${workload}):\n${table(rows, [
+    { key: "measure", label: "measure" },
+    { key: "earlier", label: "earlier" },
+    { key: "now", label: "now" },
+    { key: "must", label: "must reach" },
+    { key: "aim", label: "aim" },
+    { key: "verdict", label: "verdict" },
+  ])}`;
+}
+
+export function htmlComparison(targets: Target[], workload: string): string {
+  const rows = targets.filter((t) => t.earlier);
+  if (rows.length === 0) return "";
+  return `<h3>Targets: earlier (last quiet runs, issue 15) and now</h3><p>${escapeHtml(workload)}</p><table><tr><th>measure</th><th>earlier</th><th>now</th><th>must reach</th><th>aim</th><th>verdict</th></tr>${rows
+    .map(
+      (t) =>
+        `<tr><td>${escapeHtml(t.earlier!.measure)}</td><td>${escapeHtml(t.earlier!.today)}</td><td>${escapeHtml(Number.isFinite(t.value) ? (t.shown ?? fmt(t.value, 2)) : "no figure")}</td><td>${escapeHtml(t.earlier!.mustReach)}</td><td>${escapeHtml(t.earlier!.aim)}</td><td class="${t.met ? "met" : "missed"}">${t.met ? "met" : "MISSED"}</td></tr>`,
+    )
+    .join("")}</table>`;
 }
 
 export function writeResults(
