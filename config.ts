@@ -161,6 +161,15 @@ export const configSchema = z.object({
         .filter(Boolean),
     ),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  /**
+   * Bench only (`bench/flash-sale.ts` sets it): adds the HTTP ceiling route, `POST
+   * /v1/bench/ceiling/{sku}/reservations`, the reservation route's auth, body validation and middleware
+   * answering a constant. Refused outside a `bench_` namespace, so a production hub never serves it.
+   */
+  BENCH_HTTP_CEILING: z
+    .enum(["0", "1"])
+    .default("0")
+    .transform((v) => v === "1"),
 });
 
 export type Config = z.infer<typeof configSchema>;

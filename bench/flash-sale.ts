@@ -1,6 +1,7 @@
 /**
  * Flash sale on one hot SKU: this system over HTTP and at the actor level, against Postgres (direct and
- * behind the same HTTP stack) and Redis Lua. Variants are interleaved (A B C D E A B C D E …) so machine
+ * behind the same HTTP stack) and Redis Lua, plus the HTTP ceiling: the same hub's reservation route with
+ * its auth, validation and middleware answering a constant (`BENCH_HTTP_CEILING=1`, bench only). Variants are interleaved (A B C D E A B C D E …) so machine
  * noise hits all alike; each is judged for correctness before its speed counts.
  */
 import { connect } from "@nats-io/transport-node";
@@ -26,7 +27,7 @@ export interface FlashSaleOptions {
   redisUrl: string;
 }
 
-export const VARIANTS = ["http", "actor", "pg", "pg-http", "redis"] as const;
+export const VARIANTS = ["http", "actor", "pg", "pg-http", "redis", "ceiling"] as const;
 export type Variant = (typeof VARIANTS)[number];
 
 export const VARIANT_LABELS: Record<Variant, string> = {
@@ -35,6 +36,7 @@ export const VARIANT_LABELS: Record<Variant, string> = {
   pg: "Postgres guarded UPDATE",
   "pg-http": "Postgres UPDATE behind HTTP",
   redis: "Redis Lua check-and-decrement",
+  ceiling: "HTTP ceiling (constant route)",
 };
 
 export interface Verdict {
@@ -99,6 +101,8 @@ export async function runFlashSale(o: FlashSaleOptions, progress: (line: string)
       DATABASE_URL: o.databaseUrl,
       REDIS_URL: o.redisUrl,
       MAILBOX_MAX: "100000",
+      // Bench only: adds POST /v1/bench/ceiling/{sku}/reservations (refused outside a bench_ namespace).
+      BENCH_HTTP_CEILING: "1",
     },
     hubPort,
   );
@@ -161,7 +165,7 @@ export async function runFlashSale(o: FlashSaleOptions, progress: (line: string)
         } else if (variant === "pg" || variant === "pg-http") {
           pgTables.add(`${table}_stock`).add(`${table}_claims`);
           await setupPg(sql, table, sku, o.stock);
-        } else {
+        } else if (variant === "redis") {
           await redis.del(...redisKeys);
           await redis.set(redisKeys[0]!, String(o.stock));
         }
@@ -199,6 +203,25 @@ export async function runFlashSale(o: FlashSaleOptions, progress: (line: string)
             return outcome;
           },
         );
+        if (variant === "ceiling") {
+          // No store behind it: correct when every request got the constant 201.
+          const clean = load.errors === 0 && load.dropped === 0 && load.ok === load.attempts;
+          const verdict: Verdict = {
+            oversold: 0,
+            undersold: 0,
+            perUserBreaches: 0,
+            acknowledgedLost: 0,
+            ok: clean,
+          };
+          const salesPerSecond = lastOkAt ? load.ok / ((lastOkAt - started) / 1000) : 0;
+          records.push({ variant, round, load, verdict, salesPerSecond });
+          progress(
+            `  round ${round}/${o.repeats} ${variant.padEnd(8)} ${Math.round(load.attemptsPerSecond)} requests/s, ` +
+              `p99 ${load.p99.toFixed(1)} ms, ${load.errors} errors, ${clean ? "correct" : "INCORRECT (not every request got 201)"}` +
+              `${load.firstError ? ` (first error: ${load.firstError})` : ""}`,
+          );
+          continue;
+        }
         // Assert: what the store holds after the sale.
         const remaining = await finalStock(variant, {
           hubUrl: hub.url,
@@ -307,6 +330,17 @@ function attemptFor(variant: Variant, d: AttemptDeps): (orderId: string, userId:
         if (!body.outcome || body.outcome === "error") throw new Error(`HTTP ${res.status}`);
         return body.outcome;
       };
+    case "ceiling":
+      return async (orderId, userId) => {
+        const res = await fetch(`${d.hubUrl}/v1/bench/ceiling/${d.sku}/reservations`, {
+          method: "POST",
+          headers: d.auth,
+          body: JSON.stringify({ orderId, qty: 1, userId }),
+        });
+        await res.arrayBuffer();
+        if (res.status === 201) return "ok";
+        throw new Error(`HTTP ${res.status}`);
+      };
     case "redis":
       return async (_orderId, userId) => {
         const left = Number(await d.redis.evalsha(d.scriptSha, 2, d.redisKeys[0]!, d.redisKeys[1]!, userId));
@@ -365,6 +399,7 @@ function summarize(records: RunRecord[], redisDurability: string): VariantSummar
       ...(variant === "redis" ? { note: redisDurability } : {}),
       ...(variant === "pg" || variant === "pg-http" ? { note: "autocommit, synchronous_commit on" } : {}),
       ...(variant === "actor" || variant === "http" ? { note: "acknowledged after JetStream append" } : {}),
+      ...(variant === "ceiling" ? { note: "no store: auth, validation, middleware" } : {}),
     };
   });
 }

@@ -26,6 +26,7 @@ const FLASH_SALE_VARIANTS = [
   "Postgres guarded UPDATE",
   "Postgres UPDATE behind HTTP",
   "Redis Lua",
+  "HTTP ceiling",
 ];
 
 const CHECKS: Check[] = [

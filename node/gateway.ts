@@ -7,6 +7,7 @@ import type { Config } from "../config.ts";
 import { createApp } from "../gateway/app.ts";
 import type { TokenService } from "../gateway/auth.ts";
 import type { ReadinessReport } from "../gateway/ports.ts";
+import { benchCeilingRoutes } from "../gateway/routes/bench-ceiling.ts";
 import { gatewayRoutes } from "../gateway/routes/index.ts";
 import type { ParkedEventList } from "../gateway/routes/projector.ts";
 import { PostgresAccessReviews } from "../storage/access-reviews/index.ts";
@@ -148,6 +149,14 @@ export async function composeGateway(infra: GatewayInfrastructure) {
     carrierDesk: carrierDesk(infra.carrierNetwork),
     shipments: new ShipmentQueries(sql),
   });
+  if (config.BENCH_HTTP_CEILING) {
+    // The bench's HTTP ceiling (`bench/flash-sale.ts`): never in a namespace a bench did not create.
+    if (!ns.startsWith("bench_"))
+      throw new Error(
+        `BENCH_HTTP_CEILING=1 is for the bench only and needs a bench_ namespace (this one is ${ns})`,
+      );
+    routeModules.push(benchCeilingRoutes());
+  }
   return createApp({
     routeModules,
     actors: infra.actors,
