@@ -5,6 +5,7 @@
  *   order-flow   orders of 1–5 lines over 1,000 SKUs, paid by signed callback; orders/s and read-model lag
  *   fanout       1,000 Socket.IO dashboard clients during a hot-SKU sale: latency and p99 growth
  *   catalogue    operator product search at 100,000 products: p95 per query shape (target < 50 ms)
+ *   targets      issue 15's targets: earlier figures beside each scenario's latest run (runs nothing)
  *   flash-campaign  a flash-sale campaign over HTTP, 10× buyers per unit: sold, refused, oversold, latency
  *   cms-delivery  the public CMS page read over HTTP from the Redis cache: p95 (target < 5 ms)
  * Options: --quick, --stock N, --clients N, --repeats N, --rate N (open model, attempts/s),
@@ -31,6 +32,7 @@ import {
   writeResults,
 } from "./report.ts";
 import { fmt } from "./stats.ts";
+import { targetsSummary } from "./summary.ts";
 
 const args = process.argv.slice(2);
 const scenario = args[0];
@@ -549,7 +551,14 @@ async function cmsDelivery(): Promise<boolean> {
   return correct;
 }
 
+/** Issue 15's whole targets table: earlier figures beside each scenario's latest run (no run here). */
+async function targets(): Promise<boolean> {
+  log(targetsSummary());
+  return true;
+}
+
 const scenarios: Record<string, () => Promise<boolean>> = {
+  targets,
   "flash-sale": flashSale,
   recovery,
   "order-flow": orderFlow,
