@@ -298,3 +298,42 @@ test("approvals - a permission grant to a role (with its data scope) waits for a
   });
   expect((await admin.call("DELETE", "/v1/approval-rules/grants")).status).toBe(204);
 });
+
+test("approvals - a stock adjustment of at least the rule's quantity waits for approval; a smaller one applies at once", async () => {
+  expect((await admin.call("PUT", "/v1/warehouses/WH-A", { name: "A", region: "east" })).status).toBeLessThan(
+    300,
+  );
+  const received = await admin.call(
+    "POST",
+    "/v1/inventory/SKU-APR/receipts",
+    { warehouse: "WH-A", qty: 100 },
+    { "idempotency-key": "apr-receipt" },
+  );
+  expect(received.status, show(received)).toBe(201);
+  await putRule("big-adjustments", {
+    action: "inventory.adjust",
+    enabled: true,
+    threshold: 10,
+    steps: [{ users: ["carol"] }],
+  });
+  const physical = async () =>
+    ((await admin.call("GET", "/v1/inventory/SKU-APR")).body as { physical: number }).physical;
+  const small = await admin.call("POST", "/v1/inventory/SKU-APR/adjustments", {
+    warehouse: "WH-A",
+    countedQty: 95,
+    reason: "count",
+  });
+  expect(small.status, `5 units is under the threshold: ${show(small)}`).toBe(201);
+  const big = await admin.call("POST", "/v1/inventory/SKU-APR/adjustments", {
+    warehouse: "WH-A",
+    countedQty: 60,
+    reason: "damaged pallet",
+  });
+  expect(big.status, show(big)).toBe(202);
+  expect(await physical()).toBe(95);
+  const id = (big.body as { approvalId: string }).approvalId;
+  expect((await decide("carol", id, "approve")).status).toBe(200);
+  await waitFor(async () => (await approval(id)).status === "executed", 15_000, "the adjustment to run");
+  expect(await physical()).toBe(60);
+  expect((await admin.call("DELETE", "/v1/approval-rules/big-adjustments")).status).toBe(204);
+});

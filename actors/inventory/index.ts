@@ -23,6 +23,7 @@ export const skuKind = defineKind<InventoryState, InventoryCommand, InventoryEve
   readOnly: ["get"],
 });
 
+export { stockAdjustment } from "./approval.ts";
 export { type InventoryCommandInput, inventory, type ReservationReply } from "./calls.ts";
 export {
   countSchema,

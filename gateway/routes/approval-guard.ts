@@ -7,6 +7,7 @@ import {
   permissionGrant,
   roleChange,
 } from "../../actors/approval/index.ts";
+import { stockAdjustment } from "../../actors/inventory/index.ts";
 import type { DataScope } from "../../actors/permissions/index.ts";
 import type { GatewayKit } from "../app.ts";
 import type { ApprovalStore } from "../approval-ports.ts";
@@ -123,4 +124,27 @@ export async function holdPermissionGrant(
     ...(body.scope?.createdByMe !== undefined ? { scopeCreatedByMe: body.scope.createdByMe } : {}),
   };
   return holdForApproval(command, approvals, c, permissionGrant, payload);
+}
+
+/** `POST /v1/inventory/{sku}/adjustments`: held when the count moves physical stock by a rule's quantity. */
+export async function holdStockAdjustment(
+  kit: Pick<GatewayKit, "command">,
+  approvals: ApprovalStore | undefined,
+  c: Context,
+  sku: string,
+  body: { warehouse: string; countedQty: number; reason: string },
+): Promise<Response | null> {
+  if (!approvals) return null;
+  const stock = await kit
+    .command<{ warehouses: Array<{ warehouse: string; physical: number }> }>(
+      c,
+      "sku",
+      sku,
+      { type: "get" },
+      { readOnly: true },
+    )
+    .catch(() => ({ warehouses: [] }));
+  const physical = stock.warehouses.find((w) => w.warehouse === body.warehouse)?.physical ?? 0;
+  const payload = { sku, ...body, delta: body.countedQty - physical };
+  return holdForApproval(kit.command, approvals, c, stockAdjustment, payload);
 }

@@ -1,17 +1,21 @@
 import { warehouses } from "../../actors/warehouse/index.ts";
 import type { GatewayKit } from "../app.ts";
+import type { ApprovalStore } from "../approval-ports.ts";
 import { pagedRead } from "../cursor.ts";
 import { listScope, stockInScope } from "../data-scope.ts";
 import { idempotentCommand, optionalIdempotency } from "../idempotency.ts";
 import type { InventoryReadModel, WarehouseDirectory } from "../ports.ts";
 import * as s from "../schemas.ts";
 import { idempotencyKey, parseBody, parseQuery } from "../validate.ts";
+import { holdStockAdjustment, PENDING_APPROVAL_RESPONSE } from "./approval-guard.ts";
 import { ledgerPage } from "./inventory-responses.ts";
 import { skuRouteHelpers } from "./sku-helpers.ts";
 
 export interface InventoryRouteDeps {
   warehouses: WarehouseDirectory;
   inventory: InventoryReadModel;
+  /** An adjustment of at least a rule's quantity waits for approval (decision 0034). */
+  approvals?: ApprovalStore | undefined;
 }
 
 interface StockReply {
@@ -135,12 +139,15 @@ export function inventoryRoutes(deps: InventoryRouteDeps) {
         body: s.adjustmentBody,
         idempotencyKey: "optional",
         response: { status: 201, schema: s.stockSchema, description: "New stock" },
+        responses: [PENDING_APPROVAL_RESPONSE],
       },
       async (c) => {
         const sku = skuParam(c);
         const idempotency = optionalIdempotency(c);
         const body = await parseBody(c, s.adjustmentBody);
         await knownWarehouse(c, body.warehouse);
+        const held = await holdStockAdjustment(kit, deps.approvals, c, sku, body);
+        if (held) return held;
         const cmd = { type: "adjust", ...body };
         const value = await kit.command<StockReply>(c, "sku", sku, cmd, idempotency("adjust", body));
         return c.json(stockInScope(c, value.stock), 201);
