@@ -53,6 +53,19 @@ export async function orderInScopeOr404<T extends object>(
   return view;
 }
 
+/** A shipment from its actor: the view, or 404 when it ships from a warehouse outside the caller's scope. */
+export async function shipmentInScopeOr404<T extends { warehouse: string | null }>(
+  c: Context,
+  shipmentId: string,
+  read: Promise<T>,
+): Promise<T> {
+  const view = await read;
+  const scope = scopeOf(c);
+  if (scope && (view.warehouse === null || !warehouseInScope(scope, view.warehouse)))
+    throw new ProblemError(404, "not-found", `no shipment ${shipmentId}`);
+  return view;
+}
+
 /** Whether the warehouse (and what it holds) is inside the caller's scope. */
 export function warehouseVisible(c: Context, code: string): boolean {
   return warehouseInScope(scopeOf(c), code);

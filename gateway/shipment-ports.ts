@@ -5,6 +5,7 @@ import type {
   TrackingEvent,
   TrackingType,
 } from "../actors/carrier/index.ts";
+import type { ScopeFilter } from "../actors/permissions/index.ts";
 
 /** A carrier in the catalogue, with its circuit breaker's state on this node. */
 export type CarrierListing = CarrierInfo & { circuit: "closed" | "open" | "half_open" };
@@ -48,5 +49,8 @@ export interface CompensationItem {
 
 /** Lists over the shipments read model (bound to `storage/shipments/` `ShipmentQueries`). */
 export interface ShipmentReadModel {
-  compensations(filter: { status?: "open" | "settled"; limit: number }): Promise<CompensationItem[]>;
+  compensations(
+    filter: { status?: "open" | "settled"; limit: number },
+    scope?: ScopeFilter,
+  ): Promise<CompensationItem[]>;
 }

@@ -373,3 +373,46 @@ test("data scope - dashboards and sockets: snapshots, pushed events and entity r
   );
   expect(mine.feed.stock, JSON.stringify(mine.feed.stock)).not.toContain("SKU-2");
 });
+
+test("data scope - shipments: a shipment from another warehouse is 404 for the WH1 operator, 200 unscoped", async () => {
+  // WH3 has no bins: its order ships on the SKU actor with the operator's own tracking number.
+  await admin.call("PUT", "/v1/warehouses/WH3", { name: "WH3", region: "south" });
+  const stocked = await admin.call(
+    "POST",
+    "/v1/inventory/SKU-3/receipts",
+    { warehouse: "WH3", qty: 5 },
+    {
+      "idempotency-key": "stock-SKU-3",
+    },
+  );
+  expect(stocked.status, show(stocked)).toBe(201);
+  expect((await admin.call("PUT", "/v1/skus/SKU-3/price", { listPrice: 1000 })).status).toBe(200);
+  const orderId = await place("o-wh3", "SKU-3");
+  const payment = await admin.call("POST", "/v1/payments", { orderId, channel: "alipay" });
+  const paymentId = (payment.body as { paymentId: string }).paymentId;
+  await admin.call("POST", `/v1/payments/${paymentId}/simulate`, { status: "paid" });
+  await waitFor(
+    async () =>
+      ((await admin.call("GET", `/v1/orders/${orderId}`)).body as { status: string }).status ===
+      "awaiting_shipment",
+    30_000,
+    "WH3's order paid",
+  );
+  const shipped = await admin.call("POST", `/v1/orders/${orderId}/ship`, {
+    carrier: "SF",
+    trackingNo: "SF-1",
+  });
+  expect(shipped.status, show(shipped)).toBe(200);
+  const shipment = `${orderId}:S1`;
+  await waitFor(
+    async () => (await unscoped.call("GET", `/v1/shipments/${shipment}`)).status === 200,
+    30_000,
+    "the shipment readable",
+  );
+  const hidden = await scoped.call("GET", `/v1/shipments/${shipment}`);
+  expect(hidden.status, show(hidden)).toBe(404);
+  const label = await scoped.call("GET", `/v1/shipments/${shipment}/label`);
+  expect(label.status, show(label)).toBe(404);
+  // Unscoped, the same request gets past the scope (409: an own tracking number has no e-waybill to print).
+  expect((await unscoped.call("GET", `/v1/shipments/${shipment}/label`)).status).toBe(409);
+});

@@ -8,7 +8,7 @@ import {
 } from "../../actors/carrier/index.ts";
 import { shipmentIdSchema } from "../../actors/shipment/index.ts";
 import type { GatewayKit } from "../app.ts";
-import { requireOrderInScope } from "../data-scope.ts";
+import { listScope, requireOrderInScope, scopeOf, shipmentInScopeOr404 } from "../data-scope.ts";
 import { ProblemError } from "../problem.ts";
 import { codeSchema } from "../schemas.ts";
 import type { ShipmentReadModel } from "../shipment-ports.ts";
@@ -52,7 +52,10 @@ export function shipmentRoutes(deps: ShipmentRouteDeps) {
         permission: "order:read",
         response: { status: 200, schema: shipmentView, description: "The shipment" },
       },
-      async (c) => c.json(await kit.read(c, "shipment", shipmentId(c))),
+      async (c) => {
+        const id = shipmentId(c);
+        return c.json(await shipmentInScopeOr404(c, id, kit.read<ShipmentView>(c, "shipment", id)));
+      },
     );
     kit.define(
       {
@@ -88,7 +91,7 @@ export function shipmentRoutes(deps: ShipmentRouteDeps) {
       },
       async (c) => {
         const id = shipmentId(c);
-        const s = await kit.read<ShipmentView>(c, "shipment", id);
+        const s = await shipmentInScopeOr404(c, id, kit.read<ShipmentView>(c, "shipment", id));
         const carrier = s.carrier;
         if (!s.waybillNo || !isCarrierCode(carrier))
           throw new ProblemError(409, "conflict", `shipment ${id} has no e-waybill to print`, {
@@ -127,6 +130,7 @@ export function shipmentRoutes(deps: ShipmentRouteDeps) {
       async (c) => {
         const id = shipmentId(c);
         const body = await parseBody(c, settleBody);
+        if (scopeOf(c)) await shipmentInScopeOr404(c, id, kit.read<ShipmentView>(c, "shipment", id));
         const cmd = {
           type: "settleCompensation",
           amount: body.amount,
@@ -147,7 +151,7 @@ export function shipmentRoutes(deps: ShipmentRouteDeps) {
       },
       async (c) => {
         const q = parseQuery(c, compensationsQuery);
-        return c.json({ items: await deps.shipments.compensations(q) });
+        return c.json({ items: await deps.shipments.compensations(q, listScope(c)) });
       },
     );
   };

@@ -1,4 +1,6 @@
+import type { ScopeFilter } from "../../actors/permissions/index.ts";
 import type { Sql } from "../postgres/database.ts";
+import { warehouseScopeWhere } from "../read-models/scope-sql.ts";
 
 export interface CompensationRow {
   compensationId: string;
@@ -21,10 +23,15 @@ export class ShipmentQueries {
   }
 
   /** Compensation records, newest first, optionally only open or settled ones. */
-  async compensations(filter: { status?: "open" | "settled"; limit: number }): Promise<CompensationRow[]> {
+  /** `scope`: the caller's data scope (decision 0033): compensations of shipments from its warehouses. */
+  async compensations(
+    filter: { status?: "open" | "settled"; limit: number },
+    scope?: ScopeFilter,
+  ): Promise<CompensationRow[]> {
     const sql = this.#sql;
-    const rows = await sql`SELECT * FROM shipment_compensations
-      ${filter.status ? sql`WHERE status = ${filter.status}` : sql``}
+    const rows = await sql`SELECT * FROM shipment_compensations c WHERE true
+      ${filter.status ? sql`AND status = ${filter.status}` : sql``}
+      ${scope ? sql`AND EXISTS (SELECT 1 FROM shipments s WHERE s.shipment_id = c.shipment_id ${warehouseScopeWhere(sql, "s.warehouse", scope)})` : sql``}
       ORDER BY opened_at DESC, compensation_id DESC LIMIT ${filter.limit}`;
     return rows.map((r) => ({
       compensationId: r.compensation_id as string,
