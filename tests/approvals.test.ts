@@ -337,3 +337,49 @@ test("approvals - a stock adjustment of at least the rule's quantity waits for a
   expect(await physical()).toBe(60);
   expect((await admin.call("DELETE", "/v1/approval-rules/big-adjustments")).status).toBe(204);
 });
+
+test("approvals - a PO at or above the rule's amount is approved through the generic chain; below it, purchasing's own approval as before", async () => {
+  await admin.call("PUT", "/v1/warehouses/WH-P", { name: "P", region: "east" });
+  const sup = await admin.call("PUT", "/v1/suppliers/SUP-APR", {
+    name: "Supplier APR",
+    contact: { name: "Li" },
+    skus: [{ sku: "SKU-PO", cost: 100, leadTimeDays: 3 }],
+  });
+  expect(sup.status, show(sup)).toBeLessThan(300);
+  expect((await admin.call("POST", "/v1/suppliers/SUP-APR/review", { decision: "approve" })).status).toBe(
+    200,
+  );
+  const submitted = async (qty: number) => {
+    const created = await admin.call("POST", "/v1/purchase-orders", {
+      supplier: "SUP-APR",
+      warehouse: "WH-P",
+      lines: [{ sku: "SKU-PO", qty, unitCost: 100 }],
+    });
+    expect(created.status, show(created)).toBe(201);
+    const poId = (created.body as { poId: string }).poId;
+    expect((await admin.call("POST", `/v1/purchase-orders/${poId}/submit`)).status).toBe(200);
+    return poId;
+  };
+  await putRule("big-pos", {
+    action: "purchase.approve",
+    enabled: true,
+    threshold: 50_000,
+    steps: [{ users: ["boss"] }],
+  });
+  const small = await submitted(10); // 1,000 fen: under the rule
+  const direct = await admin.call("POST", `/v1/purchase-orders/${small}/approve`);
+  expect(direct.status, show(direct)).toBe(200);
+  expect((direct.body as { status: string }).status).toBe("approved");
+
+  const big = await submitted(600); // 60,000 fen
+  const held = await admin.call("POST", `/v1/purchase-orders/${big}/approve`);
+  expect(held.status, show(held)).toBe(202);
+  const po = async () =>
+    ((await admin.call("GET", `/v1/purchase-orders/${big}`)).body as { status: string }).status;
+  expect(await po()).toBe("submitted");
+  const id = (held.body as { approvalId: string }).approvalId;
+  expect((await decide("boss", id, "approve")).status).toBe(200);
+  await waitFor(async () => (await approval(id)).status === "executed", 15_000, "the PO approval to run");
+  expect(await po()).toBe("approved");
+  expect((await admin.call("DELETE", "/v1/approval-rules/big-pos")).status).toBe(204);
+});

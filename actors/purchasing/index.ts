@@ -28,6 +28,7 @@ export const purchaseOrderKind = defineKind<PurchaseOrderState, PurchaseOrderCom
   onEffect: onPurchaseOrderEffect,
 });
 
+export { purchaseApproval } from "./approval.ts";
 export {
   type PurchaseOrderCommandInput,
   purchaseOrders,

@@ -135,11 +135,11 @@ export const purchaseOrderHandlers = {
     return { events, reply: after(s, ctx.id, events) };
   },
 
-  approve: (s: PurchaseOrderState, _c: Cmd<"approve">, ctx: DecideContext): Result => {
+  approve: (s: PurchaseOrderState, c: Cmd<"approve">, ctx: DecideContext): Result => {
     requireStatus(s, ["submitted"], "approve", ctx.id);
     const threshold = s.settings?.approvalThreshold ?? null;
     const total = poTotal(s);
-    const needsTwo = threshold !== null && total > threshold;
+    const needsTwo = c.viaApproval !== true && threshold !== null && total > threshold;
     const who = by(ctx);
     if (needsTwo && s.approvals.length === 0) {
       const events: PurchaseOrderEvent[] = [{ type: "approvalRecorded", at: ctx.now, by: who }];

@@ -46,7 +46,11 @@ export const purchaseOrderCommandSchema = z.discriminatedUnion("type", [
   /** draft → submitted; the PO keeps the settings of this moment (threshold, tolerance). */
   z.object({ type: z.literal("submit"), settings: purchasingSettingsSchema }),
   /** One operator's approval; above the threshold a second, different operator completes it. */
-  z.object({ type: z.literal("approve") }),
+  /**
+   * Approves a submitted PO; `viaApproval`: sent by a generic approval (decision 0034) whose chain took the
+   * place of the two-operator rule, so it completes the approval at once.
+   */
+  z.object({ type: z.literal("approve"), viaApproval: z.literal(true).optional() }),
   z.object({ type: z.literal("send") }),
   z.object({
     type: z.literal("receive"),

@@ -9,6 +9,7 @@ import {
 } from "../../actors/approval/index.ts";
 import { stockAdjustment } from "../../actors/inventory/index.ts";
 import type { DataScope } from "../../actors/permissions/index.ts";
+import { purchaseApproval } from "../../actors/purchasing/index.ts";
 import type { GatewayKit } from "../app.ts";
 import type { ApprovalStore } from "../approval-ports.ts";
 import type { StaffDirectory } from "../ports.ts";
@@ -147,4 +148,21 @@ export async function holdStockAdjustment(
   const physical = stock.warehouses.find((w) => w.warehouse === body.warehouse)?.physical ?? 0;
   const payload = { sku, ...body, delta: body.countedQty - physical };
   return holdForApproval(kit.command, approvals, c, stockAdjustment, payload);
+}
+
+/** `POST /v1/purchase-orders/{id}/approve`: a submitted PO whose total reaches a rule's amount. */
+export async function holdPurchaseApproval(
+  kit: Pick<GatewayKit, "read" | "command">,
+  approvals: ApprovalStore | undefined,
+  c: Context,
+  poId: string,
+): Promise<Response | null> {
+  if (!approvals) return null;
+  const po = await kit
+    .read<{ status: string; supplier: string; warehouse: string; total: number }>(c, "purchase-order", poId)
+    .catch(() => null);
+  // Anything but a submitted PO: the PO actor answers as it always has (404, 409).
+  if (po?.status !== "submitted") return null;
+  const payload = { poId, supplier: po.supplier, warehouse: po.warehouse, total: po.total };
+  return holdForApproval(kit.command, approvals, c, purchaseApproval, payload);
 }

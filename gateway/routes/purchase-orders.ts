@@ -5,12 +5,14 @@ import {
   purchaseOrders,
 } from "../../actors/purchasing/index.ts";
 import type { GatewayKit } from "../app.ts";
+import type { ApprovalStore } from "../approval-ports.ts";
 import { optionalIdempotency } from "../idempotency.ts";
 import type { WarehouseDirectory } from "../ports.ts";
 import { ProblemError } from "../problem.ts";
 import type { PurchasingStore } from "../purchasing-ports.ts";
 import { codeSchema } from "../schemas.ts";
 import { idempotencyKey, parseBody, parseParam, parseQuery } from "../validate.ts";
+import { holdPurchaseApproval, PENDING_APPROVAL_RESPONSE } from "./approval-guard.ts";
 import { documentId, optionalBody, purchaseOrderProblem, supplierStatus } from "./purchasing-helpers.ts";
 import {
   createdPurchaseOrder,
@@ -24,6 +26,8 @@ import {
 export interface PurchaseOrderRouteDeps {
   purchasing: PurchasingStore;
   warehouses: WarehouseDirectory;
+  /** A PO approval at or above a rule's amount goes through a generic approval (decision 0034). */
+  approvals?: ApprovalStore | undefined;
 }
 
 const SETTINGS = "purchasing-settings";
@@ -52,11 +56,16 @@ export function purchaseOrderRoutes(deps: PurchaseOrderRouteDeps) {
           ...(type === "close" || type === "cancel" ? { body: reasonBody } : {}),
           idempotencyKey: "optional",
           response: { status: 200, schema: purchaseOrderView, description: "The purchase order after it" },
+          ...(type === "approve" ? { responses: [PENDING_APPROVAL_RESPONSE] } : {}),
         },
         async (c) => {
           const id = poId(c);
           const idempotency = optionalIdempotency(c);
           const body = type === "close" || type === "cancel" ? await optionalBody(c, reasonBody) : {};
+          if (type === "approve") {
+            const held = await holdPurchaseApproval(kit, deps.approvals, c, id);
+            if (held) return held;
+          }
           const cmd = { type, ...body };
           // Without a key, send/close/cancel happen once per PO (a double click is one); an approval is
           // decided anew, so one operator approving twice is told a second operator is needed.
