@@ -416,3 +416,29 @@ test("data scope - shipments: a shipment from another warehouse is 404 for the W
   // Unscoped, the same request gets past the scope (409: an own tracking number has no e-waybill to print).
   expect((await unscoped.call("GET", `/v1/shipments/${shipment}/label`)).status).toBe(409);
 });
+
+test("data scope - regions, channels and created-by-me limit orders by the address, channel and placer", async () => {
+  const roles: Array<[string, Record<string, unknown>]> = [
+    ["sh_orders", { regions: ["Shanghai"] }],
+    ["bj_orders", { regions: ["Beijing"] }],
+    ["mine_orders", { createdByMe: true }],
+  ];
+  const seen = new Map<string, string[]>();
+  for (const [role, scope] of roles) {
+    const res = await admin.call("PUT", `/v1/roles/${role}`, { permissions: ["order:read"], scope });
+    expect(res.status, show(res)).toBe(201);
+    const api = await staff(`op-${role.replace("_", "-")}`, role);
+    const list = await api.call("GET", "/v1/orders?limit=50");
+    expect(list.status, show(list)).toBe(200);
+    seen.set(
+      role,
+      (list.body as { items: Array<{ orderId: string }> }).items.map((o) => o.orderId),
+    );
+    const one = await api.call("GET", `/v1/orders/${order1}`);
+    expect(one.status, `${role}: ${show(one)}`).toBe(role === "sh_orders" ? 200 : 404);
+  }
+  expect(seen.get("sh_orders")).toEqual(expect.arrayContaining([order1, order2]));
+  expect(seen.get("bj_orders")).toEqual([]);
+  // Every order here was placed by admin.
+  expect(seen.get("mine_orders")).toEqual([]);
+});
