@@ -383,3 +383,47 @@ test("approvals - a PO at or above the rule's amount is approved through the gen
   expect(await po()).toBe("approved");
   expect((await admin.call("DELETE", "/v1/approval-rules/big-pos")).status).toBe(204);
 });
+
+test("approvals - approving a refund at or above the rule's amount waits for the chain, then refunds once", async () => {
+  await admin.call("PUT", "/v1/warehouses/WH-R", { name: "R", region: "east" });
+  await admin.call(
+    "POST",
+    "/v1/inventory/SKU-RF/receipts",
+    { warehouse: "WH-R", qty: 5 },
+    { "idempotency-key": "rf-stock" },
+  );
+  expect((await admin.call("PUT", "/v1/skus/SKU-RF/price", { listPrice: 20_000 })).status).toBe(200);
+  const address = { region: "Shanghai", detail: "1 Century Ave", phone: "13800138000", name: "Li Lei" };
+  const placed = await admin.call(
+    "POST",
+    "/v1/orders",
+    { userId: "buyer-rf", lines: [{ sku: "SKU-RF", qty: 1 }], address },
+    { "idempotency-key": "rf-order" },
+  );
+  expect(placed.status, show(placed)).toBe(201);
+  const orderId = (placed.body as { orderId: string }).orderId;
+  const pay = await admin.call("POST", "/v1/payments", { orderId, channel: "alipay" });
+  await admin.call("POST", `/v1/payments/${(pay.body as { paymentId: string }).paymentId}/simulate`, {});
+  const status = async () =>
+    ((await admin.call("GET", `/v1/orders/${orderId}`)).body as { status: string }).status;
+  await waitFor(async () => (await status()) === "awaiting_shipment", 15_000, "the order paid");
+  const asked = await admin.call("POST", `/v1/orders/${orderId}/after-sales`, {
+    kind: "refund_only",
+    reason: "changed mind",
+  });
+  expect(asked.status, show(asked)).toBe(200);
+  await putRule("big-refunds", {
+    action: "order.refund",
+    enabled: true,
+    threshold: 10_000,
+    steps: [{ roles: ["finance"] }],
+  });
+  const held = await admin.call("POST", `/v1/orders/${orderId}/after-sales/decision`, { approve: true });
+  expect(held.status, show(held)).toBe(202);
+  expect(await status()).toBe("refund_requested");
+  const id = (held.body as { approvalId: string }).approvalId;
+  expect((await decide("boss", id, "approve")).status).toBe(200);
+  await waitFor(async () => (await approval(id)).status === "executed", 15_000, "the refund approval to run");
+  await waitFor(async () => (await status()) === "refunded", 30_000, "the order refunded");
+  expect((await admin.call("DELETE", "/v1/approval-rules/big-refunds")).status).toBe(204);
+});

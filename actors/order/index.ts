@@ -18,6 +18,7 @@ export const orderKind = defineKind<OrderState, OrderCommand, OrderEvent>({
 });
 
 export { orderSummary } from "./actor.ts";
+export { refundApproval } from "./approval.ts";
 export { type OrderCommandInput, orders } from "./calls.ts";
 export {
   type Address,

@@ -8,6 +8,7 @@ import {
   roleChange,
 } from "../../actors/approval/index.ts";
 import { stockAdjustment } from "../../actors/inventory/index.ts";
+import { refundApproval } from "../../actors/order/index.ts";
 import type { DataScope } from "../../actors/permissions/index.ts";
 import { purchaseApproval } from "../../actors/purchasing/index.ts";
 import type { GatewayKit } from "../app.ts";
@@ -165,4 +166,27 @@ export async function holdPurchaseApproval(
   if (po?.status !== "submitted") return null;
   const payload = { poId, supplier: po.supplier, warehouse: po.warehouse, total: po.total };
   return holdForApproval(kit.command, approvals, c, purchaseApproval, payload);
+}
+
+/** An approving after-sales decision (`POST /v1/orders/{id}/after-sales/decision`) on a refund of a rule's amount. */
+export async function holdRefund(
+  kit: Pick<GatewayKit, "read" | "command">,
+  approvals: ApprovalStore | undefined,
+  c: Context,
+  orderId: string,
+  note: string | undefined,
+): Promise<Response | null> {
+  if (!approvals) return null;
+  const order = await kit
+    .read<{ afterSales?: { approved: boolean | null; amount?: number } | null; amounts: { total: number } }>(
+      c,
+      "order",
+      orderId,
+    )
+    .catch(() => null);
+  // Nothing waiting for a decision: the order actor answers as it always has (409).
+  if (!order?.afterSales || order.afterSales.approved !== null) return null;
+  const amount = order.afterSales.amount ?? order.amounts.total;
+  const payload = { orderId, amount, ...(note ? { note } : {}) };
+  return holdForApproval(kit.command, approvals, c, refundApproval, payload);
 }

@@ -2,12 +2,15 @@ import type { Context } from "hono";
 import type { z } from "zod";
 import { warehouses } from "../../actors/warehouse/index.ts";
 import type { GatewayKit } from "../app.ts";
+import type { ApprovalStore } from "../approval-ports.ts";
 import { guardOrderCommand } from "../data-scope.ts";
 import { optionalIdempotency } from "../idempotency.ts";
+import type { RouteDoc } from "../openapi.ts";
 import type { ActorCommand } from "../ports.ts";
 import { ProblemError } from "../problem.ts";
 import { codeSchema } from "../schemas.ts";
 import { parseBody, parseParam } from "../validate.ts";
+import { holdRefund, PENDING_APPROVAL_RESPONSE } from "./approval-guard.ts";
 import { transitionReply } from "./order-responses.ts";
 import { afterSalesBody, cancelBody, decisionBody, receiveBody, shipBody } from "./order-schemas.ts";
 import { waveIdFor } from "./warehouse-floor-helpers.ts";
@@ -15,6 +18,8 @@ import { waveIdFor } from "./warehouse-floor-helpers.ts";
 export interface OrderLifecycleRouteDeps {
   /** How long after shipment an order completes by itself when the buyer does not confirm receipt. */
   autoCompleteMs: number;
+  /** Approving a refund at or above a rule's amount goes through a generic approval (decision 0034). */
+  approvals?: ApprovalStore | undefined;
 }
 
 /** The parts of the order actor's `get` reply `/ship` reads: where each line is reserved. */
@@ -68,7 +73,14 @@ export function orderLifecycleRoutes(deps: OrderLifecycleRouteDeps) {
       {
         reply,
         ...doc
-      }: { path: string; summary: string; permission: string; body?: z.ZodType; reply: z.ZodType },
+      }: {
+        path: string;
+        summary: string;
+        permission: string;
+        body?: z.ZodType;
+        reply: z.ZodType;
+        responses?: RouteDoc["responses"];
+      },
       toCommand: (c: Context) => Promise<ActorCommand> | ActorCommand,
     ) =>
       kit.define(
@@ -84,11 +96,21 @@ export function orderLifecycleRoutes(deps: OrderLifecycleRouteDeps) {
           await guardOrderCommand(c, id, () => kit.read(c, "order", id));
           const idempotency = optionalIdempotency(c);
           const cmd = await toCommand(c);
+          if (cmd.type === "decideAfterSales" && cmd.approve === true) {
+            const held = await holdRefund(kit, deps.approvals, c, id, cmd.note as string | undefined);
+            if (held) return held;
+          }
           return c.json(await kit.command(c, "order", id, cmd, idempotency(cmd.type, cmd)));
         },
       );
     const transition = <S extends z.ZodType>(
-      doc: { path: string; summary: string; permission: string; reply: z.ZodType },
+      doc: {
+        path: string;
+        summary: string;
+        permission: string;
+        reply: z.ZodType;
+        responses?: RouteDoc["responses"];
+      },
       body: S,
       toCommand: (parsed: z.infer<S>) => ActorCommand,
     ) => post({ ...doc, body }, async (c) => toCommand(await parseBody(c, body)));
@@ -178,6 +200,7 @@ export function orderLifecycleRoutes(deps: OrderLifecycleRouteDeps) {
         summary: "Approve or reject an after-sales request",
         permission: "order:approve",
         reply: transitionReply.decision,
+        responses: [PENDING_APPROVAL_RESPONSE],
       },
       decisionBody,
       (b) => ({ type: "decideAfterSales", ...b }),
