@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
 import type { HubNode } from "../hub-node.ts";
 import { PostgresAuditLog } from "../storage/audit-log.ts";
-import { ARTIFACTS, openDashboardBrowser, requireChromium, signIn } from "./support/browser.ts";
+import { ARTIFACTS, openDashboardBrowser, requireChromium, signIn, waitInPage } from "./support/browser.ts";
 import {
   ApiClient,
   cleanupNamespace,
@@ -43,22 +43,20 @@ afterAll(async () => {
   await cleanupNamespace(ns);
 }, 20_000);
 
-async function until<A>(fn: (arg: A) => unknown, arg: A, what: string, timeoutMs = 30_000): Promise<void> {
-  try {
-    await page.waitForFunction(fn as (arg: unknown) => unknown, arg, { timeout: timeoutMs, polling: 100 });
-  } catch (error) {
-    const seen = await page
-      .evaluate(() => ({
+const until = <A>(fn: (arg: A) => unknown, arg: A, what: string, timeoutMs = 30_000) =>
+  waitInPage(
+    page,
+    fn,
+    arg,
+    what,
+    (p) =>
+      p.evaluate(() => ({
         rows: document.querySelector('[data-testid="audit-rows"]')?.textContent?.slice(0, 400),
         verify: document.querySelector('[data-testid="audit-verify-result"]')?.textContent,
         error: document.querySelector('[data-testid="audit-error"]')?.textContent,
-      }))
-      .catch(() => ({}));
-    throw new Error(
-      `timed out waiting in the page for ${what} (${JSON.stringify(seen)}): ${(error as Error).message.split("\n")[0]}`,
-    );
-  }
-}
+      })),
+    timeoutMs,
+  );
 
 const rowIds = () =>
   page.locator('[data-testid="audit-row"]').evaluateAll((rows) => rows.map((r) => r.getAttribute("data-id")));

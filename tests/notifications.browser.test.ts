@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
 import type { HubNode } from "../hub-node.ts";
 import { PostgresNotifications } from "../storage/notifications/index.ts";
-import { ARTIFACTS, openDashboardBrowser, requireChromium, signIn } from "./support/browser.ts";
+import { ARTIFACTS, openDashboardBrowser, requireChromium, signIn, waitInPage } from "./support/browser.ts";
 import {
   ApiClient,
   cleanupNamespace,
@@ -45,19 +45,15 @@ afterAll(async () => {
   await cleanupNamespace(ns);
 }, 20_000);
 
-async function until<A>(fn: (arg: A) => unknown, arg: A, what: string, timeoutMs = 60_000): Promise<void> {
-  try {
-    await page.waitForFunction(fn as (arg: unknown) => unknown, arg, { timeout: timeoutMs, polling: 100 });
-  } catch (error) {
-    const seen = await page
-      .locator('[data-testid="ntf-list"]')
-      .evaluate((el) => el.textContent)
-      .catch(() => "");
-    throw new Error(
-      `timed out waiting in the page for ${what} (list: ${seen}): ${(error as Error).message.split("\n")[0]}`,
-    );
-  }
-}
+const until = <A>(fn: (arg: A) => unknown, arg: A, what: string, timeoutMs = 60_000) =>
+  waitInPage(
+    page,
+    fn,
+    arg,
+    what,
+    async (p) => `list: ${await p.locator('[data-testid="ntf-list"]').evaluate((el) => el.textContent)}`,
+    timeoutMs,
+  );
 
 const count = ([severity, n]: [string, number]) =>
   Number(

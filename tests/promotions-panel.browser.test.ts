@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
 import type { HubNode } from "../hub-node.ts";
-import { ARTIFACTS, openDashboardBrowser, requireChromium, signIn } from "./support/browser.ts";
+import { ARTIFACTS, openDashboardBrowser, requireChromium, signIn, waitInPage } from "./support/browser.ts";
 import {
   ApiClient,
   cleanupNamespace,
@@ -71,29 +71,30 @@ afterAll(async () => {
 }, 20_000);
 
 /** Polls the page until `fn` (run in the page with `arg`) is truthy; says what it waited for and what it saw. */
-async function until<A extends string | [string, number] | undefined>(
+const until = <A extends string | [string, number] | undefined>(
   fn: (arg: A) => unknown,
   arg: A,
   what: string,
   timeoutMs = 60_000,
-): Promise<void> {
-  try {
-    await page.waitForFunction(fn as (arg: unknown) => unknown, arg, { timeout: timeoutMs, polling: 100 });
-  } catch (error) {
-    const seen = await page
-      .locator('[data-testid="panel-promotions"]')
-      .evaluate((el) =>
-        Array.from(
-          el.querySelectorAll("[data-testid]"),
-          (n) => `${n.getAttribute("data-testid")}=${(n as HTMLElement).dataset.value}`,
-        ),
-      )
-      .catch(() => []);
-    throw new Error(
-      `timed out waiting in the page for ${what} (saw ${seen.join(", ")}): ${(error as Error).message.split("\n")[0]}`,
-    );
-  }
-}
+) =>
+  waitInPage(
+    page,
+    fn,
+    arg,
+    what,
+    async (p) =>
+      `saw ${(
+        await p
+          .locator('[data-testid="panel-promotions"]')
+          .evaluate((el) =>
+            Array.from(
+              el.querySelectorAll("[data-testid]"),
+              (n) => `${n.getAttribute("data-testid")}=${(n as HTMLElement).dataset.value}`,
+            ),
+          )
+      ).join(", ")}`,
+    timeoutMs,
+  );
 
 const value = (testid: string) =>
   page.locator(`[data-testid="${testid}"]`).evaluate((el) => Number((el as HTMLElement).dataset.value));

@@ -61,3 +61,25 @@ export async function signIn(page: Page, base: string, token: string, user = "ad
     [token, user] as const,
   );
 }
+
+/**
+ * Waits in the page until `fn(arg)` is truthy. On timeout it fails with what the page showed instead
+ * (`seen`, read at that moment), so a failure under load says what the page had, not only "timed out".
+ */
+export async function waitInPage<A>(
+  page: Page,
+  fn: (arg: A) => unknown,
+  arg: A,
+  what: string,
+  seen: (page: Page) => Promise<unknown>,
+  timeoutMs = 30_000,
+): Promise<void> {
+  try {
+    await page.waitForFunction(fn as (arg: unknown) => unknown, arg, { timeout: timeoutMs, polling: 100 });
+  } catch (error) {
+    const shown = await seen(page).catch(() => "");
+    throw new Error(
+      `timed out waiting in the page for ${what} (${typeof shown === "string" ? shown : JSON.stringify(shown)}): ${(error as Error).message.split("\n")[0]}`,
+    );
+  }
+}
