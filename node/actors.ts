@@ -42,6 +42,7 @@ import {
 import { PostgresPaymentLedger } from "../storage/ledger/payment-ledger.ts";
 import { PostgresNotifications } from "../storage/notifications/index.ts";
 import type { Sql } from "../storage/postgres/database.ts";
+import { PostgresPriceBook } from "../storage/prices.ts";
 import type { SecretBox } from "../storage/secrets.ts";
 import { FirstOrderQueries, PostgresSegmentStore, recomputeMemberTags } from "../storage/segments/index.ts";
 import type { UserStore } from "../storage/users.ts";
@@ -158,7 +159,7 @@ export async function startActorHost(
   for (const [kind, service] of logisticsServices(infra.carriers, alert, notify)) services.set(kind, service);
   services.set(ACCESS_REVIEW_CLOSER_KIND, accessReviewCloserService(reviews, infra.log, notify));
   // Approved guarded actions that are no actor command run here, claimed once per approval (0034).
-  services.set(APPROVAL_EXEC_KIND, approvalExecService(infra.users));
+  services.set(APPROVAL_EXEC_KIND, approvalExecService(infra.users, new PostgresPriceBook(sql)));
   const actorNode = new ActorNode(
     infra.nc,
     ACTOR_KINDS,

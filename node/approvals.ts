@@ -1,7 +1,11 @@
-import { ZodError } from "zod";
+import { ZodError, z } from "zod";
 import { APPROVAL_EXEC_KIND, permissionGrant, roleChange } from "../actors/approval/index.ts";
 import type { EffectService, Reply } from "../actors/runtime/index.ts";
+import type { PostgresPriceBook } from "../storage/prices.ts";
 import { BuiltInRoleError, InvalidManagerError, UnknownRoleError, type UserStore } from "../storage/users.ts";
+
+/** The `approval-exec` command type `price.change` guarded actions send (actors/pricing/approval.ts). */
+const PRICE_CHANGE = "price.change";
 
 const refused = (kind: "invalid" | "not_found" | "conflict", message: string): Reply => ({
   ok: false,
@@ -14,7 +18,7 @@ const refused = (kind: "invalid" | "not_found" | "conflict", message: string): R
  * command id (`approval:<id>:execute`) is claimed in the same transaction as the change, so a re-send
  * after a crash or a moved shard finds it and changes nothing: the action runs exactly once.
  */
-export function approvalExecService(users: UserStore): EffectService {
+export function approvalExecService(users: UserStore, prices: PostgresPriceBook): EffectService {
   return async (_target, cmd, commandId, signal) => {
     const { type: action, ...fields } = cmd;
     signal.throwIfAborted();
@@ -44,6 +48,11 @@ export function approvalExecService(users: UserStore): EffectService {
         };
         await users.putRole({ ...role, ...(Object.keys(scope).length > 0 ? { scope } : {}) }, audit, once);
         return { ok: true, value: { name: p.name, permissions: p.permissions } };
+      }
+      if (action === PRICE_CHANGE) {
+        const p = z.object({ sku: z.string(), listPrice: z.number().int().min(0) }).parse(fields);
+        await prices.set(p.sku, p.listPrice, audit.by, commandId, once);
+        return { ok: true, value: { sku: p.sku, listPrice: p.listPrice } };
       }
       return refused("invalid", `no guarded action ${action} runs in ${APPROVAL_EXEC_KIND}`);
     } catch (error) {

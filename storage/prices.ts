@@ -1,4 +1,5 @@
 import type postgres from "postgres";
+import { claimExecution, type ExecutionClaim } from "./approvals/executions.ts";
 import type { Sql } from "./postgres/database.ts";
 
 type Tx = postgres.TransactionSql;
@@ -40,8 +41,12 @@ export class PostgresPriceBook {
     this.#sql = sql;
   }
 
-  async set(sku: string, listPrice: number, by: string, requestId: string) {
-    await this.#sql.begin((tx) => writeListPrice(tx, sku, listPrice, by, requestId));
+  /** `once`: an approved change (decision 0034), claimed in the same transaction so it is written once. */
+  async set(sku: string, listPrice: number, by: string, requestId: string, once?: ExecutionClaim) {
+    await this.#sql.begin(async (tx) => {
+      if (once && !(await claimExecution(tx as unknown as Sql, once))) return;
+      await writeListPrice(tx, sku, listPrice, by, requestId);
+    });
     return { sku, listPrice, currency: "CNY" };
   }
 

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { HubNode } from "../hub-node.ts";
 import { approvalExecService } from "../node/approvals.ts";
+import { PostgresPriceBook } from "../storage/prices.ts";
 import { UserStore } from "../storage/users.ts";
 import {
   ApiClient,
@@ -131,7 +132,7 @@ test("approvals restart - SIGKILL between the final approval and the action's co
 
   // A re-send of the same effect (what a new owner does when the first run committed but its answer was
   // lost) finds the claim and changes nothing, even with a different payload.
-  const exec = approvalExecService(new UserStore(gateway.sql));
+  const exec = approvalExecService(new UserStore(gateway.sql), new PostgresPriceBook(gateway.sql));
   const again = await exec(
     "staff",
     { type: "user.roles", username: "target", roles: ["viewer"] },

@@ -427,3 +427,25 @@ test("approvals - approving a refund at or above the rule's amount waits for the
   await waitFor(async () => (await status()) === "refunded", 30_000, "the order refunded");
   expect((await admin.call("DELETE", "/v1/approval-rules/big-refunds")).status).toBe(204);
 });
+
+test("approvals - a list price change of the rule's percentage or more waits for approval; a smaller one applies at once", async () => {
+  expect((await admin.call("PUT", "/v1/skus/SKU-PR/price", { listPrice: 10_000 })).status).toBe(200);
+  await putRule("big-price-moves", {
+    action: "price.change",
+    enabled: true,
+    threshold: 20,
+    steps: [{ roles: ["finance"] }],
+  });
+  const small = await admin.call("PUT", "/v1/skus/SKU-PR/price", { listPrice: 11_000 });
+  expect(small.status, `10% is under the rule: ${show(small)}`).toBe(200);
+  const big = await admin.call("PUT", "/v1/skus/SKU-PR/price", { listPrice: 5_000 });
+  expect(big.status, show(big)).toBe(202);
+  const [before] = await node.sql`SELECT list_price FROM sku_prices WHERE sku = 'SKU-PR'`;
+  expect(Number(before!.list_price)).toBe(11_000);
+  const id = (big.body as { approvalId: string }).approvalId;
+  expect((await decide("boss", id, "approve")).status).toBe(200);
+  await waitFor(async () => (await approval(id)).status === "executed", 15_000, "the price change to run");
+  const [after] = await node.sql`SELECT list_price FROM sku_prices WHERE sku = 'SKU-PR'`;
+  expect(Number(after!.list_price)).toBe(5_000);
+  expect((await admin.call("DELETE", "/v1/approval-rules/big-price-moves")).status).toBe(204);
+});

@@ -1,3 +1,5 @@
+export { priceChange } from "./approval.ts";
+
 /**
  * Pricing: the one resolver checkout and quotes get unit prices from (pure, no I/O). Storage keeps the
  * rules (`storage/pricing/`); the gateway reads the buyer's level from the member actor and asks here.

@@ -10,10 +10,11 @@ import {
 import { stockAdjustment } from "../../actors/inventory/index.ts";
 import { refundApproval } from "../../actors/order/index.ts";
 import type { DataScope } from "../../actors/permissions/index.ts";
+import { priceChange } from "../../actors/pricing/index.ts";
 import { purchaseApproval } from "../../actors/purchasing/index.ts";
 import type { GatewayKit } from "../app.ts";
 import type { ApprovalStore } from "../approval-ports.ts";
-import type { StaffDirectory } from "../ports.ts";
+import type { PriceBook, StaffDirectory } from "../ports.ts";
 import { ProblemError } from "../problem.ts";
 
 export type { ApprovalStore };
@@ -189,4 +190,18 @@ export async function holdRefund(
   const amount = order.afterSales.amount ?? order.amounts.total;
   const payload = { orderId, amount, ...(note ? { note } : {}) };
   return holdForApproval(kit.command, approvals, c, refundApproval, payload);
+}
+
+/** `PUT /v1/skus/{sku}/price`: held when the list price moves by a rule's percentage or more. */
+export async function holdPriceChange(
+  command: GatewayKit["command"],
+  approvals: ApprovalStore | undefined,
+  prices: Pick<PriceBook, "get">,
+  c: Context,
+  sku: string,
+  listPrice: number,
+): Promise<Response | null> {
+  if (!approvals) return null;
+  const from = (await prices.get([sku])).get(sku) ?? null;
+  return holdForApproval(command, approvals, c, priceChange, { sku, from, listPrice });
 }
