@@ -120,16 +120,3 @@ function remember<V>(map: Map<string, V>, key: string, value: V): void {
   if (map.size >= FACTS_MAX && !map.has(key)) map.delete(map.keys().next().value!);
   map.set(key, value);
 }
-
-/** One key per distinct scope (and user, when "created by me" makes it personal): viewers sharing it share a room. */
-export function scopeKey(filter: ScopeFilter): string {
-  const { scope } = filter;
-  const sorted = (v?: string[]) => (v ? [...v].sort() : null);
-  return JSON.stringify([
-    sorted(scope.warehouses),
-    sorted(scope.regions),
-    sorted(scope.channels),
-    sorted(scope.suppliers),
-    scope.createdByMe ? filter.username : null,
-  ]);
-}

@@ -442,3 +442,33 @@ test("data scope - regions, channels and created-by-me limit orders by the addre
   // Every order here was placed by admin.
   expect(seen.get("mine_orders")).toEqual([]);
 });
+
+test("data scope - two scoped roles grant each one's combination, never a cross of them", async () => {
+  // Both orders ship to Shanghai: order1 from WH1, order2 from WH2. One role grants WH1 in Beijing
+  // (neither order), the other WH2 in Shanghai (order2). Merged dimension by dimension they would grant
+  // WH1 in Shanghai too, i.e. order1: no role grants that.
+  const roles: Array<[string, Record<string, unknown>]> = [
+    ["wh1_beijing", { warehouses: ["WH1"], regions: ["Beijing"] }],
+    ["wh2_shanghai", { warehouses: ["WH2"], regions: ["Shanghai"] }],
+  ];
+  for (const [role, scope] of roles) {
+    const res = await admin.call("PUT", `/v1/roles/${role}`, { permissions: ["order:read"], scope });
+    expect(res.status, show(res)).toBe(201);
+  }
+  const created = await admin.call("POST", "/v1/users", {
+    username: "op-two-scopes",
+    password: "scope-password",
+    roles: roles.map(([role]) => role),
+  });
+  expect(created.status, show(created)).toBe(201);
+  const api = new ApiClient(node.app!);
+  await api.login("op-two-scopes", "scope-password");
+  const list = await api.call("GET", "/v1/orders?limit=50");
+  expect(list.status, show(list)).toBe(200);
+  const ids = (list.body as { items: Array<{ orderId: string }> }).items.map((o) => o.orderId);
+  // Other tests place more WH2 orders to Shanghai; none from WH1 may show.
+  expect(ids, show(list)).toContain(order2);
+  expect(ids, show(list)).not.toContain(order1);
+  expect((await api.call("GET", `/v1/orders/${order1}`)).status).toBe(404);
+  expect((await api.call("GET", `/v1/orders/${order2}`)).status).toBe(200);
+});

@@ -12,6 +12,13 @@ export interface DataScope {
   channels?: string[];
   suppliers?: string[];
   createdByMe?: boolean;
+  /**
+   * Set only by `scopeFor` when the permission comes through several differently scoped roles: inside the
+   * scope = inside ONE of them (every limited dimension of that role holding). Merging them dimension by
+   * dimension would grant cross combinations no role grants (WH1 + channel A and WH2 + channel B must not
+   * add WH2 + channel A). Never stored: `dataScopeSchema` is strict and `normalizeScope` drops it.
+   */
+  anyOf?: DataScope[];
 }
 
 /** A role the principal holds: its permissions and, when limited, its data scope. */
@@ -85,8 +92,8 @@ export function listGrants(permissions: readonly string[], permission: string): 
 
 /**
  * The data scope the principal holds `permission` under: null = unrestricted (some role granting it has no
- * scope, or the principal carries no grants: a system caller); otherwise the union, dimension by
- * dimension, of the granting roles' scopes (a dimension one granting role leaves open is open).
+ * scope, or the principal carries no grants: a system caller); the granting role's scope when one role (or
+ * several with the same scope) grants it; otherwise `{ anyOf: [each distinct scope] }`: inside one of them.
  */
 export function scopeFor(principal: ScopedPrincipal, permission: string): DataScope | null {
   const grants = principal.grants;
@@ -94,16 +101,25 @@ export function scopeFor(principal: ScopedPrincipal, permission: string): DataSc
   const granting = grants.filter((g) => listGrants(g.permissions, permission));
   // No grant names it (e.g. the implicit self permission): nothing to limit.
   if (granting.length === 0) return null;
-  if (granting.some((g) => !normalizeScope(g.scope))) return null;
-  const union: DataScope = {};
-  const dims = ["warehouses", "regions", "channels", "suppliers"] as const;
-  for (const dim of dims) {
-    if (granting.every((g) => g.scope![dim] !== undefined)) {
-      union[dim] = [...new Set(granting.flatMap((g) => g.scope![dim]!))];
-    }
-  }
-  if (granting.every((g) => g.scope!.createdByMe === true)) union.createdByMe = true;
-  return union;
+  const scopes = granting.map((g) => normalizeScope(g.scope));
+  if (scopes.some((s) => s === undefined)) return null;
+  const distinct = new Map<string, DataScope>();
+  for (const scope of scopes as DataScope[]) distinct.set(canonicalScope(scope), scope);
+  const [only, ...more] = distinct.values();
+  return more.length === 0 ? only! : { anyOf: [...distinct.values()] };
+}
+
+/** One text per scope meaning (lists sorted), for telling equal scopes apart and for room keys. */
+function canonicalScope(scope: DataScope): string {
+  const sorted = (v?: string[]) => (v ? [...v].sort() : null);
+  if (scope.anyOf) return JSON.stringify({ anyOf: scope.anyOf.map(canonicalScope).sort() });
+  return JSON.stringify([
+    sorted(scope.warehouses),
+    sorted(scope.regions),
+    sorted(scope.channels),
+    sorted(scope.suppliers),
+    scope.createdByMe === true,
+  ]);
 }
 
 /**
@@ -129,6 +145,7 @@ export interface WarehouseScopeFacts {
 /** Whether an order lies inside the scope (null scope: everything does). Every limited dimension must hold. */
 export function orderInScope(scope: DataScope | null, order: OrderScopeFacts, username: string): boolean {
   if (!scope) return true;
+  if (scope.anyOf) return scope.anyOf.some((one) => orderInScope(one, order, username));
   if (scope.suppliers) return false;
   if (scope.warehouses && !order.warehouses.some((w) => scope.warehouses!.includes(w))) return false;
   if (scope.regions && (order.region === null || !scope.regions.includes(order.region))) return false;
@@ -144,6 +161,7 @@ export function orderInScope(scope: DataScope | null, order: OrderScopeFacts, us
  */
 export function warehouseInScope(scope: DataScope | null, warehouse: string): boolean {
   if (!scope) return true;
+  if (scope.anyOf) return scope.anyOf.some((one) => warehouseInScope(one, warehouse));
   return scope.warehouses?.includes(warehouse) === true;
 }
 

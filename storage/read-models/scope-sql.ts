@@ -1,5 +1,5 @@
-import type { TransactionSql } from "postgres";
-import type { ScopeFilter } from "../../actors/permissions/index.ts";
+import type { PendingQuery, Row, TransactionSql } from "postgres";
+import type { DataScope, ScopeFilter } from "../../actors/permissions/index.ts";
 import type { Sql } from "../postgres/database.ts";
 
 /** A connection or a transaction: the fragments are built with whichever runs the query. */
@@ -14,21 +14,34 @@ type Tag = Sql | TransactionSql;
 /** `AND …` keeping the `orders` rows inside the scope (none: every row). */
 export function orderScopeWhere(sql: Tag, filter: ScopeFilter | undefined) {
   if (!filter) return sql``;
-  const { scope, username } = filter;
+  return sql`AND ${orderScopeCondition(sql, filter.scope, filter.username)}`;
+}
+
+/** The condition an `orders` row meets inside one scope (several roles' scopes: inside one of them). */
+function orderScopeCondition(sql: Tag, scope: DataScope, username: string): PendingQuery<Row[]> {
+  if (scope.anyOf) {
+    const [first, ...rest] = scope.anyOf.map((one) => orderScopeCondition(sql, one, username));
+    if (!first) return sql`false`;
+    return sql`(${rest.reduce((either, next) => sql`${either} OR ${next}`, first)})`;
+  }
   // An order carries no supplier: a scope limited to suppliers holds no order.
-  if (scope.suppliers) return sql`AND false`;
-  return sql`
+  if (scope.suppliers) return sql`false`;
+  return sql`(true
     ${scope.warehouses ? sql`AND warehouses && ${scope.warehouses}::text[]` : sql``}
     ${scope.regions ? sql`AND region = ANY(${scope.regions}::text[])` : sql``}
     ${scope.channels ? sql`AND channel = ANY(${scope.channels}::text[])` : sql``}
-    ${scope.createdByMe ? sql`AND created_by = ${username}` : sql``}`;
+    ${scope.createdByMe ? sql`AND created_by = ${username}` : sql``})`;
 }
 
 /** `AND …` keeping rows whose warehouse column (`column`, a trusted identifier) is inside the scope. */
 export function warehouseScopeWhere(sql: Tag, column: string, filter: ScopeFilter | undefined) {
   if (!filter) return sql``;
-  if (!filter.scope.warehouses) return sql`AND false`;
+  // Only `warehouses` describes a warehouse-bound row; several roles' scopes: any of their warehouses.
+  const warehouses = [
+    ...new Set((filter.scope.anyOf ?? [filter.scope]).flatMap((one) => one.warehouses ?? [])),
+  ];
+  if (warehouses.length === 0) return sql`AND false`;
   const [table, name] = column.includes(".") ? column.split(".") : [undefined, column];
   const ref = table ? sql`${sql(table)}.${sql(name!)}` : sql(column);
-  return sql`AND ${ref} = ANY(${filter.scope.warehouses}::text[])`;
+  return sql`AND ${ref} = ANY(${warehouses}::text[])`;
 }
