@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { APPROVAL_KIND, guardedAction, guardedActions } from "../../actors/approval/index.ts";
+import { APPROVAL_KIND } from "../../actors/approval/index.ts";
 import type { GatewayKit } from "../app.ts";
 import type { ApprovalStore } from "../approval-ports.ts";
 import { principalOf } from "../auth.ts";
@@ -18,11 +18,7 @@ import {
   delegationIdSchema,
   delegationListSchema,
   delegationSchema,
-  guardedActionListSchema,
-  ruleBody,
   ruleIdSchema,
-  ruleListSchema,
-  ruleSchema,
 } from "./approval-schemas.ts";
 
 export interface ApprovalRouteDeps {
@@ -45,7 +41,7 @@ export function approvalRoutes(deps: ApprovalRouteDeps) {
       return deps.approvals;
     };
     const audit = (c: Context) => ({ by: principalOf(c).username, requestId: kit.requestId(c) });
-    const ruleIdOf = (c: Context) => parseParam(c.req.param("id"), ruleIdSchema, "id");
+    const _ruleIdOf = (c: Context) => parseParam(c.req.param("id"), ruleIdSchema, "id");
     const approvalIdOf = (c: Context) => parseParam(c.req.param("id"), approvalIdSchema, "id");
 
     define(
