@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type Redis from "ioredis";
@@ -7,7 +6,6 @@ import type { Server as SocketServer } from "socket.io";
 import {
   ActorClient,
   type ActorNode,
-  ConnectionWatch,
   clusterCoverage,
   type Logger,
   MetricsRegistry,
@@ -18,24 +16,18 @@ import type { Config } from "./config.ts";
 import type { createApp } from "./gateway/app.ts";
 import { TokenService } from "./gateway/auth.ts";
 import { startActorHost } from "./node/actors.ts";
-import { publishAlerts, subscribeAlerts } from "./node/alerts.ts";
-import { type AuditSealer, startAuditSealer } from "./node/audit-sealer.ts";
-import { bootstrapIdentity, printNotice } from "./node/bootstrap.ts";
+import { subscribeAlerts } from "./node/alerts.ts";
+import { bootstrapIdentity, printNoticeWhenSettled } from "./node/bootstrap.ts";
 import { carrierNetwork } from "./node/carriers.ts";
-import { connectNats, connectRedis, openMigratedDatabase } from "./node/connections.ts";
 import { composeGateway } from "./node/gateway.ts";
+import { openInfrastructure } from "./node/infrastructure.ts";
 import { nodeLogger } from "./node/logger.ts";
-import { notifier, notifyInBackground, projectorAlertNotification } from "./node/notifications.ts";
-import { PROJECTIONS, startProjector } from "./node/projector.ts";
+import { PROJECTIONS, startProjectionRole } from "./node/projector.ts";
 import { COVERAGE_CACHE_MS, coverageProbe, readinessCheck } from "./node/readiness.ts";
 import { startRealtime } from "./node/realtime.ts";
 import { type HttpServer, serve } from "./platform/serve.ts";
 import type { RealtimeHub } from "./realtime/hub.ts";
-import { PostgresAuditTrail } from "./storage/audit/index.ts";
-import { EventLogUsage } from "./storage/jetstream/event-log-usage.ts";
-import { ensureStreams } from "./storage/jetstream/streams.ts";
-import { PostgresNotifications } from "./storage/notifications/index.ts";
-import { type Sql, withQueryDeadline } from "./storage/postgres/database.ts";
+import type { Sql } from "./storage/postgres/database.ts";
 import { ParkedEvents, type Projector } from "./storage/projector.ts";
 import { PostgresSessions } from "./storage/sessions.ts";
 
@@ -74,26 +66,8 @@ export async function startHubNode(
   const metrics = new MetricsRegistry();
   const subjects = new Subjects(config.HUB_NAMESPACE);
 
-  const nc = await connectNats(config, nodeId);
-  // Every NATS call has a deadline (NATS_TIMEOUT); the watch lets callers fail fast while NATS is away.
-  // "Slow" at half the deadline: a command can still be answered 503 well within two seconds.
-  const connection = new ConnectionWatch(nc, {
-    slowAfterMs: Math.max(250, Math.min(1_000, config.NATS_TIMEOUT / 2)),
-  });
-  const js = jetstream(nc, { timeout: config.NATS_TIMEOUT });
-  const jsm = await jetstreamManager(nc, { timeout: config.NATS_TIMEOUT });
-  const streams = await ensureStreams(jsm, subjects, {
-    duplicateWindowMs: config.EVENTS_DUPLICATE_WINDOW,
-    eventsMaxBytes: config.EVENTS_MAX_BYTES,
-  });
-  const eventLogUsage = new EventLogUsage(jsm, streams.events, { timeoutMs: config.NATS_TIMEOUT });
-  eventLogUsage.start();
-  eventLogUsage.registerMetrics(metrics);
-  const sql = await openMigratedDatabase(config);
-  // What serves requests waits at most PG_QUERY_DEADLINE per query, then answers 503 (the projector,
-  // whose transactions are bounded by statement_timeout, keeps the plain pool).
-  const requestSql = withQueryDeadline(sql, config.PG_QUERY_DEADLINE);
-  const redis = await connectRedis(config, log);
+  const { nc, connection, js, jsm, streams, eventLogUsage, sql, requestSql, redis } =
+    await openInfrastructure(config, nodeId, subjects, log, metrics);
   const { users, jwtSecret, secrets, notice } = await bootstrapIdentity(config, requestSql, log);
   // The carriers (simulated servers and their adapters), shared by the actor host and the gateway.
   const carriers = await carrierNetwork(sql, secrets, metrics);
@@ -135,17 +109,11 @@ export async function startHubNode(
       })
     : undefined;
   const actorNode = actorHost?.actorNode;
-  const publishAlert = publishAlerts(nc, config.HUB_NAMESPACE);
-  const raiseInBackground = notifyInBackground(notifier(new PostgresNotifications(sql), log), log);
-  const projector = roles.has("projector")
-    ? await startProjector({
-        // Shown live on the dashboards and kept as an operator notification (decision 0030).
-        onAlert: (alert) => {
-          publishAlert(alert);
-          raiseInBackground(projectorAlertNotification(alert));
-        },
+  const projection = roles.has("projector")
+    ? await startProjectionRole({
         config,
         nodeId,
+        nc,
         sql,
         js,
         jsm,
@@ -156,15 +124,7 @@ export async function startHubNode(
         metrics,
       })
     : undefined;
-  // Chains the audit rows every writer commits (decision 0035); one seals at a time across the cluster.
-  const auditSealer: AuditSealer | undefined = roles.has("projector")
-    ? startAuditSealer({
-        trail: new PostgresAuditTrail(sql),
-        intervalMs: config.AUDIT_SEAL_INTERVAL,
-        log,
-        metrics,
-      })
-    : undefined;
+  const projector = projection?.projector;
 
   const readiness = readinessCheck({
     roles,
@@ -265,7 +225,7 @@ export async function startHubNode(
       await realtime?.stop();
       await server?.stop();
       await projector?.stop();
-      await auditSealer?.stop();
+      await projection?.auditSealer.stop();
       actorHost?.stopSeeding();
       await actorNode?.stop();
       eventLogUsage.stop();
@@ -275,17 +235,4 @@ export async function startHubNode(
       redis.disconnect();
     },
   };
-}
-
-/**
- * The first-start password (or the ADMIN_PASSWORD warning) would scroll away under the "shard acquired"
- * lines that follow start-up; it is printed once those have settled (every shard owned, or after 20 s).
- */
-function printNoticeWhenSettled(lines: string[], actorNode: ActorNode | undefined, shardCount: number): void {
-  const deadline = Date.now() + 20_000;
-  const poll = () => {
-    if (!actorNode || actorNode.coveredShards >= shardCount || Date.now() > deadline) printNotice(lines);
-    else setTimeout(poll, 250).unref();
-  };
-  poll();
 }

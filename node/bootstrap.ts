@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { Logger } from "../actors/runtime/index.ts";
+import type { ActorNode, Logger } from "../actors/runtime/index.ts";
 import type { Config } from "../config.ts";
 import { createPasswordHasher } from "../platform/password.ts";
 import type { Sql } from "../storage/postgres/database.ts";
@@ -63,4 +63,21 @@ export function printNotice(lines: string[]): void {
   const bar = "─".repeat(width + 2);
   const body = lines.map((l) => `  │ ${l.padEnd(width)} │`).join("\n");
   process.stdout.write(`\n  ┌${bar}┐\n${body}\n  └${bar}┘\n\n`);
+}
+
+/**
+ * The first-start password (or the ADMIN_PASSWORD warning) would scroll away under the "shard acquired"
+ * lines that follow start-up; it is printed once those have settled (every shard owned, or after 20 s).
+ */
+export function printNoticeWhenSettled(
+  lines: string[],
+  actorNode: ActorNode | undefined,
+  shardCount: number,
+): void {
+  const deadline = Date.now() + 20_000;
+  const poll = () => {
+    if (!actorNode || actorNode.coveredShards >= shardCount || Date.now() > deadline) printNotice(lines);
+    else setTimeout(poll, 250).unref();
+  };
+  poll();
 }
