@@ -1,11 +1,10 @@
-import type { Context } from "hono";
 import { PAGE_TEMPLATES, templateFor } from "../../actors/cms/index.ts";
 import type { GatewayKit } from "../app.ts";
 import { idempotentCommand } from "../idempotency.ts";
 import { ProblemError } from "../problem.ts";
-import { codeSchema } from "../schemas.ts";
-import { idempotencyKey, parseBody, parseParam } from "../validate.ts";
+import { idempotencyKey, parseBody } from "../validate.ts";
 import type { CmsRouteDeps } from "./cms.ts";
+import { cmsPageHelpers } from "./cms-helpers.ts";
 import {
   fromTemplateBody,
   publishState,
@@ -25,19 +24,7 @@ const KIND = "cms-page";
 export function cmsSiteRoutes(deps: CmsRouteDeps) {
   return (kit: GatewayKit) => {
     const { define, command } = kit;
-    const slugOf = (c: Context) => parseParam(c.req.param("slug"), codeSchema, "slug");
-    const commandId = (c: Context, operation: string, body: unknown) => {
-      const key = idempotencyKey(c, false);
-      return key ? idempotentCommand(c, operation, key, body) : { id: `${operation}:${crypto.randomUUID()}` };
-    };
-    const audit = (c: Context, action: string, slug: string, detail: Record<string, unknown>) =>
-      deps.audit.record({
-        principal: kit.meta(c).by ?? "anonymous",
-        action,
-        target: `cms-page/${slug}`,
-        requestId: kit.requestId(c),
-        detail,
-      });
+    const { slugOf, commandId, audit } = cmsPageHelpers(kit, deps.audit);
 
     define(
       {

@@ -2,11 +2,10 @@ import type { Context } from "hono";
 import { diffPages } from "../../actors/cms/index.ts";
 import type { GatewayKit } from "../app.ts";
 import type { ContentCache } from "../cms-ports.ts";
-import { idempotentCommand } from "../idempotency.ts";
 import type { AuditLog } from "../ports.ts";
 import { ProblemError } from "../problem.ts";
-import { codeSchema } from "../schemas.ts";
-import { idempotencyKey, parseBody, parseParam } from "../validate.ts";
+import { parseBody } from "../validate.ts";
+import { cmsPageHelpers } from "./cms-helpers.ts";
 import {
   publishBody,
   publishState,
@@ -28,25 +27,13 @@ const KIND = "cms-page";
 export function cmsRoutes(deps: CmsRouteDeps) {
   return (kit: GatewayKit) => {
     const { define, command } = kit;
-    const slugOf = (c: Context) => parseParam(c.req.param("slug"), codeSchema, "slug");
+    const { slugOf, commandId, audit } = cmsPageHelpers(kit, deps.audit);
     const versionParam = (c: Context, name: string) => {
       const raw = c.req.param(name) ?? "";
       if (!/^[1-9][0-9]{0,5}$/.test(raw))
         throw new ProblemError(400, "validation", `${name} must be a version number`, { field: name });
       return Number(raw);
     };
-    const commandId = (c: Context, operation: string, body: unknown) => {
-      const key = idempotencyKey(c, false);
-      return key ? idempotentCommand(c, operation, key, body) : { id: `${operation}:${crypto.randomUUID()}` };
-    };
-    const audit = (c: Context, action: string, slug: string, detail: Record<string, unknown>) =>
-      deps.audit.record({
-        principal: kit.meta(c).by ?? "anonymous",
-        action,
-        target: `cms-page/${slug}`,
-        requestId: kit.requestId(c),
-        detail,
-      });
 
     define(
       {
