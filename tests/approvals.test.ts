@@ -266,6 +266,19 @@ test("approvals - rules are validated: unknown action, threshold on an action wi
     steps: [{ roles: [] }],
   });
   expect(emptyStep.status, show(emptyStep)).toBe(400);
+  // A step nobody could ever decide (a role or user that does not exist) is refused, naming the field.
+  for (const [step, field] of [
+    [{ roles: ["user_admn"] }, "steps.1.roles"],
+    [{ users: ["nobody-here"] }, "steps.1.users"],
+  ] as const) {
+    const unknownApprover = await admin.call("PUT", "/v1/approval-rules/x", {
+      action: "user.roles",
+      enabled: true,
+      steps: [{ roles: ["user_admin"] }, step],
+    });
+    expect(unknownApprover.status, show(unknownApprover)).toBe(422);
+    expect((unknownApprover.body as { field?: string }).field, show(unknownApprover)).toBe(field);
+  }
   const forbidden = await user("carol").call("PUT", "/v1/approval-rules/x", {
     action: "user.roles",
     enabled: false,

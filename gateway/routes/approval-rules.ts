@@ -3,6 +3,7 @@ import { guardedAction, guardedActions } from "../../actors/approval/index.ts";
 import type { GatewayKit } from "../app.ts";
 import type { ApprovalStore } from "../approval-ports.ts";
 import { principalOf } from "../auth.ts";
+import type { StaffDirectory } from "../ports.ts";
 import { ProblemError } from "../problem.ts";
 import { parseBody, parseParam } from "../validate.ts";
 import {
@@ -19,7 +20,11 @@ const TAG = "Approvals";
  * The approval-guarded actions modules registered, and operators' rules over them (decision 0034): none
  * on a fresh install, so nothing is guarded until an operator enables one (`approval:configure`).
  */
-export function approvalRuleRoutes(deps: { approvals?: ApprovalStore }) {
+export function approvalRuleRoutes(deps: {
+  approvals?: ApprovalStore;
+  /** Where a rule's approver roles and users are checked to exist (a typo would make a chain nobody can decide). */
+  users?: Pick<StaffDirectory, "roles" | "find">;
+}) {
   return (kit: GatewayKit) => {
     const { define } = kit;
     const store = () => {
@@ -86,7 +91,11 @@ export function approvalRuleRoutes(deps: { approvals?: ApprovalStore }) {
         response: { status: 200, schema: ruleSchema, description: "The rule, replaced" },
         responses: [
           { status: 201, schema: ruleSchema, description: "The rule, created" },
-          { status: 422, description: "Unknown action, or a threshold on an action without a size" },
+          {
+            status: 422,
+            description:
+              "Unknown action, a threshold on an action without a size, or a step naming an unknown role or user",
+          },
         ],
       },
       async (c) => {
@@ -112,6 +121,7 @@ export function approvalRuleRoutes(deps: { approvals?: ApprovalStore }) {
               field: "threshold",
             },
           );
+        await requireKnownApprovers(deps.users, body.steps);
         const { created, rule } = await store().putRule({ id, ...body, threshold }, audit(c));
         return c.json(rule, created ? 201 : 200);
       },
@@ -134,4 +144,25 @@ export function approvalRuleRoutes(deps: { approvals?: ApprovalStore }) {
       },
     );
   };
+}
+
+/** 422 naming the first step role or user that does not exist: nobody could ever decide that step. */
+async function requireKnownApprovers(
+  users: Pick<StaffDirectory, "roles" | "find"> | undefined,
+  steps: ReadonlyArray<{ roles: readonly string[]; users: readonly string[] }>,
+): Promise<void> {
+  if (!users) return;
+  const roles = new Set((await users.roles()).map((r) => r.name));
+  for (const [index, step] of steps.entries()) {
+    const role = step.roles.find((r) => !roles.has(r));
+    if (role !== undefined)
+      throw new ProblemError(422, "validation", `step ${index + 1} names no role ${role}`, {
+        field: `steps.${index}.roles`,
+      });
+    for (const username of step.users)
+      if (!(await users.find(username)))
+        throw new ProblemError(422, "validation", `step ${index + 1} names no user ${username}`, {
+          field: `steps.${index}.users`,
+        });
+  }
 }

@@ -5,6 +5,7 @@ import type { ApprovalStore } from "../approval-ports.ts";
 import { principalOf } from "../auth.ts";
 import { pagedRead } from "../cursor.ts";
 import { idempotentCommand } from "../idempotency.ts";
+import type { StaffDirectory } from "../ports.ts";
 import { ProblemError } from "../problem.ts";
 import { idempotencyKey, parseBody, parseParam, parseQuery } from "../validate.ts";
 import { approvalRuleRoutes } from "./approval-rules.ts";
@@ -23,6 +24,7 @@ import {
 
 export interface ApprovalRouteDeps {
   approvals?: ApprovalStore;
+  users?: Pick<StaffDirectory, "roles" | "find">;
 }
 
 const TAG = "Approvals";
