@@ -3,8 +3,11 @@ import {
   type DataScope,
   orderFactsOfView,
   orderInScope,
+  type PurchaseOrderScopeFacts,
+  purchaseOrderInScope,
   type ScopeFilter,
   scopeFor,
+  supplierInScope,
   warehouseInScope,
 } from "../actors/permissions/index.ts";
 import { principalOf, routePermissionOf } from "./auth.ts";
@@ -19,7 +22,10 @@ import { ProblemError } from "./problem.ts";
  * - single reads and actor commands on an order: `requireOrderInScope(c, id, view)`;
  * - anything bound to a warehouse (stock rows, waves, a warehouse's own routes and commands naming one):
  *   `requireWarehouseInScope(c, code)`, and `warehouseRowsInScope(c, rows)` for a reply that lists rows of
- *   several warehouses (a SKU's stock).
+ *   several warehouses (a SKU's stock);
+ * - a purchase order: `purchaseOrderInScopeOr404(c, id, read)` for its single read,
+ *   `guardPurchaseOrderCommand(c, id, read)` before a command, `requirePurchaseOrderFieldsInScope` on create;
+ * - a supplier: `requireSupplierInScope(c, code)` (single read, update, review).
  */
 export function scopeOf(c: Context): DataScope | null {
   const permission = routePermissionOf(c);
@@ -149,3 +155,51 @@ export function stockInScope(c: Context, stock: unknown): unknown {
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
 const numberOr0 = (v: unknown): number => (typeof v === "number" ? v : 0);
+
+/** 404 for a purchase order outside the caller's scope (supplier and destination warehouse, decision 0033). */
+function requirePurchaseOrderInScope(c: Context, poId: string, view: PurchaseOrderScopeFacts): void {
+  if (!purchaseOrderInScope(scopeOf(c), view))
+    throw new ProblemError(404, "not-found", `no purchase order ${poId}`);
+}
+
+/** A PO's single read (from its actor): the view, or 404 when it lies outside the caller's scope. */
+export async function purchaseOrderInScopeOr404<T extends PurchaseOrderScopeFacts>(
+  c: Context,
+  poId: string,
+  read: Promise<T>,
+): Promise<T> {
+  const view = await read;
+  requirePurchaseOrderInScope(c, poId, view);
+  return view;
+}
+
+/**
+ * Before a command on a PO (submit, approve, send, cancel, close, receive): a scoped caller's command on a
+ * PO outside the scope is refused as 404 before it reaches the actor (or an approval). Unscoped callers pay
+ * nothing (no extra read).
+ */
+export async function guardPurchaseOrderCommand(
+  c: Context,
+  poId: string,
+  read: () => Promise<PurchaseOrderScopeFacts>,
+): Promise<void> {
+  if (!scopeOf(c)) return;
+  requirePurchaseOrderInScope(c, poId, await read());
+}
+
+/**
+ * A new PO whose supplier or warehouse puts it outside the caller's scope: refused as an unknown supplier
+ * (or warehouse) is, 422 with the field, so the answer does not tell it exists.
+ */
+export function requirePurchaseOrderFieldsInScope(c: Context, po: PurchaseOrderScopeFacts): void {
+  const scope = scopeOf(c);
+  if (purchaseOrderInScope(scope, po)) return;
+  if (!supplierInScope(scope, po.supplier))
+    throw new ProblemError(422, "unknown-supplier", `no supplier ${po.supplier}`, { field: "supplier" });
+  throw new ProblemError(422, "unknown-warehouse", `no warehouse ${po.warehouse}`, { field: "warehouse" });
+}
+
+/** 404 for a supplier outside the caller's scope, as for one that does not exist. */
+export function requireSupplierInScope(c: Context, code: string): void {
+  if (!supplierInScope(scopeOf(c), code)) throw new ProblemError(404, "not-found", `no supplier ${code}`);
+}

@@ -1,4 +1,5 @@
 /** What the purchasing routes ask of Postgres (bound to `storage/purchasing/` in node/). */
+import type { ScopeFilter } from "../actors/permissions/index.ts";
 
 export type PlanLineStatus = "suggested" | "confirmed" | "dropped";
 
@@ -108,11 +109,12 @@ export interface PurchasingStore {
   changeLine(planId: string, sku: string, change: PlanLineChange): Promise<PurchasePlan | PlanRefusal>;
   /** Records the POs made from confirmed lines; the plan becomes `ordered` when no line is left to order. */
   linkOrders(planId: string, links: Array<{ sku: string; poId: string }>): Promise<PurchasePlan | null>;
-  purchaseOrders(filter: {
-    status?: string;
-    supplier?: string;
-    limit: number;
-  }): Promise<PurchaseOrderListItem[]>;
+  /** `scope`: only the POs inside the caller's data scope (decision 0033), filtered in SQL. */
+  purchaseOrders(
+    filter: { status?: string; supplier?: string; limit: number },
+    scope?: ScopeFilter,
+  ): Promise<PurchaseOrderListItem[]>;
   payables(filter: { supplier?: string; limit: number }): Promise<PayableItem[]>;
-  suppliers(filter: { status?: string; limit: number }): Promise<SupplierListItem[]>;
+  /** `scope`: only the suppliers inside the caller's data scope (decision 0033), filtered in SQL. */
+  suppliers(filter: { status?: string; limit: number }, scope?: ScopeFilter): Promise<SupplierListItem[]>;
 }

@@ -43,9 +43,12 @@ export {
   type OrderScopeFacts,
   orderFactsOfView,
   orderInScope,
+  type PurchaseOrderScopeFacts,
+  purchaseOrderInScope,
   type ScopedPrincipal,
   type ScopeFilter,
   scopeFor,
+  supplierInScope,
   type WarehouseScopeFacts,
   warehouseInScope,
 } from "./scope.ts";

@@ -186,3 +186,35 @@ export function orderFactsOfView(order: object): OrderScopeFacts {
     createdBy: view.timeline?.find((t) => t.status === "placing")?.by ?? null,
   };
 }
+
+/**
+ * Whether a supplier (its record: profile, SKUs, rating) lies inside the scope. Only the `suppliers`
+ * dimension describes a supplier: a scope that does not limit suppliers (warehouses, regions, channels or
+ * created by me only) sees every supplier; one that does sees only those it names.
+ */
+export function supplierInScope(scope: DataScope | null, supplier: string): boolean {
+  if (!scope) return true;
+  if (scope.anyOf) return scope.anyOf.some((one) => supplierInScope(one, supplier));
+  return !scope.suppliers || scope.suppliers.includes(supplier);
+}
+
+/** What a purchase order is, for its scope: who supplies it and the warehouse it delivers into. */
+export interface PurchaseOrderScopeFacts {
+  supplier: string;
+  warehouse: string;
+}
+
+/**
+ * Whether a purchase order lies inside the scope (decision 0033): its supplier is among the scope's
+ * suppliers (when limited) AND its destination warehouse among the scope's warehouses (when limited), so a
+ * warehouse-only scope sees the POs delivering into its warehouses. A scope limiting neither (regions,
+ * channels or created by me only: dimensions of orders) holds no purchase order.
+ */
+export function purchaseOrderInScope(scope: DataScope | null, po: PurchaseOrderScopeFacts): boolean {
+  if (!scope) return true;
+  if (scope.anyOf) return scope.anyOf.some((one) => purchaseOrderInScope(one, po));
+  if (!scope.suppliers && !scope.warehouses) return false;
+  if (scope.suppliers && !scope.suppliers.includes(po.supplier)) return false;
+  if (scope.warehouses && !scope.warehouses.includes(po.warehouse)) return false;
+  return true;
+}

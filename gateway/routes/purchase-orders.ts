@@ -6,6 +6,12 @@ import {
 } from "../../actors/purchasing/index.ts";
 import type { GatewayKit } from "../app.ts";
 import type { ApprovalStore } from "../approval-ports.ts";
+import {
+  guardPurchaseOrderCommand,
+  listScope,
+  purchaseOrderInScopeOr404,
+  requirePurchaseOrderFieldsInScope,
+} from "../data-scope.ts";
 import { optionalIdempotency } from "../idempotency.ts";
 import type { WarehouseDirectory } from "../ports.ts";
 import { ProblemError } from "../problem.ts";
@@ -40,6 +46,10 @@ export function purchaseOrderRoutes(deps: PurchaseOrderRouteDeps) {
   return (kit: GatewayKit) => {
     const { define, command } = kit;
     const poId = (c: Context) => parseParam(c.req.param("poId"), codeSchema, "poId");
+    type PoFacts = { supplier: string; warehouse: string };
+    // Data scope (decision 0033): a command on a PO outside the caller's scope is a 404, as for none.
+    const guard = (c: Context, id: string) =>
+      guardPurchaseOrderCommand(c, id, () => kit.read<PoFacts>(c, purchaseOrders.kind, id));
     const step = (
       path: string,
       type: "approve" | "send" | "close" | "cancel",
@@ -60,6 +70,7 @@ export function purchaseOrderRoutes(deps: PurchaseOrderRouteDeps) {
         },
         async (c) => {
           const id = poId(c);
+          await guard(c, id);
           const idempotency = optionalIdempotency(c);
           const body = type === "close" || type === "cancel" ? await optionalBody(c, reasonBody) : {};
           if (type === "approve") {
@@ -87,7 +98,8 @@ export function purchaseOrderRoutes(deps: PurchaseOrderRouteDeps) {
         query: poListQuery,
         response: { status: 200, schema: purchaseOrderList, description: "Purchase orders" },
       },
-      async (c) => c.json({ items: await deps.purchasing.purchaseOrders(parseQuery(c, poListQuery)) }),
+      async (c) =>
+        c.json({ items: await deps.purchasing.purchaseOrders(parseQuery(c, poListQuery), listScope(c)) }),
     );
     define(
       {
@@ -109,6 +121,7 @@ export function purchaseOrderRoutes(deps: PurchaseOrderRouteDeps) {
         const key = idempotencyKey(c, false);
         const idempotency = optionalIdempotency(c);
         const body = await parseBody(c, purchaseOrderBody);
+        requirePurchaseOrderFieldsInScope(c, body);
         if (!(await deps.warehouses.exists(body.warehouse)))
           throw new ProblemError(422, "unknown-warehouse", `no warehouse ${body.warehouse}`, {
             field: "warehouse",
@@ -139,7 +152,10 @@ export function purchaseOrderRoutes(deps: PurchaseOrderRouteDeps) {
         permission: "purchase:read",
         response: { status: 200, schema: purchaseOrderView, description: "The purchase order" },
       },
-      async (c) => c.json(await kit.read(c, purchaseOrders.kind, poId(c))),
+      async (c) => {
+        const id = poId(c);
+        return c.json(await purchaseOrderInScopeOr404(c, id, kit.read<PoFacts>(c, purchaseOrders.kind, id)));
+      },
     );
     define(
       {
@@ -153,6 +169,7 @@ export function purchaseOrderRoutes(deps: PurchaseOrderRouteDeps) {
       },
       async (c) => {
         const id = poId(c);
+        await guard(c, id);
         const idempotency = optionalIdempotency(c);
         const settings = await kit.read<PurchasingSettings>(c, SETTINGS, PURCHASING_SETTINGS_ID);
         const call = purchaseOrders.submit(id, { settings });

@@ -1,6 +1,7 @@
 import { purchaseOrders } from "../../actors/purchasing/index.ts";
 import { warehouses } from "../../actors/warehouse/index.ts";
 import type { GatewayKit } from "../app.ts";
+import { guardPurchaseOrderCommand } from "../data-scope.ts";
 import { optionalIdempotency } from "../idempotency.ts";
 import { codeSchema } from "../schemas.ts";
 import { idempotencyKey, parseBody, parseParam } from "../validate.ts";
@@ -40,6 +41,10 @@ export function purchaseReceiptRoutes() {
       },
       async (c) => {
         const poId = parseParam(c.req.param("poId"), codeSchema, "poId");
+        // Data scope (decision 0033): receiving against a PO outside the caller's scope is a 404.
+        await guardPurchaseOrderCommand(c, poId, () =>
+          kit.read<{ supplier: string; warehouse: string }>(c, purchaseOrders.kind, poId),
+        );
         const key = idempotencyKey(c, false);
         const idempotency = optionalIdempotency(c);
         const body = await parseBody(c, receiptBody);

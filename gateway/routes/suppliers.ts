@@ -3,6 +3,7 @@ import { z } from "zod";
 import { suppliers } from "../../actors/purchasing/index.ts";
 import type { GatewayKit } from "../app.ts";
 import { csvFile } from "../csv.ts";
+import { listScope, requireSupplierInScope } from "../data-scope.ts";
 import { optionalIdempotency } from "../idempotency.ts";
 import { revealTo } from "../pii.ts";
 import type { AuditLog } from "../ports.ts";
@@ -53,6 +54,12 @@ export function supplierRoutes(deps: SupplierRouteDeps) {
   return (kit: GatewayKit) => {
     const { define, command } = kit;
     const code = (c: Context) => parseParam(c.req.param("code"), codeSchema, "code");
+    // Data scope (decision 0033): a supplier outside the caller's scope answers 404, as one that is not.
+    const scopedCode = (c: Context) => {
+      const id = code(c);
+      requireSupplierInScope(c, id);
+      return id;
+    };
     // The masking policy (decision 0037): the contact person's name, phone and e-mail unmasked with
     // `supplier:contact` or `pii:phone`/`pii:email`; the bank account number with `pii:bank_card` only, the
     // legal representative's ID card with `pii:id_card` only.
@@ -69,7 +76,8 @@ export function supplierRoutes(deps: SupplierRouteDeps) {
         query: supplierListQuery,
         response: { status: 200, schema: supplierList, description: "Suppliers" },
       },
-      async (c) => c.json({ items: await deps.purchasing.suppliers(parseQuery(c, supplierListQuery)) }),
+      async (c) =>
+        c.json({ items: await deps.purchasing.suppliers(parseQuery(c, supplierListQuery), listScope(c)) }),
     );
     define(
       {
@@ -88,10 +96,10 @@ export function supplierRoutes(deps: SupplierRouteDeps) {
       },
       async (c) => {
         const q = parseQuery(c, supplierListQuery);
-        const listed = await deps.purchasing.suppliers({
-          ...q,
-          limit: Math.min(q.limit, MAX_SUPPLIER_EXPORT),
-        });
+        const listed = await deps.purchasing.suppliers(
+          { ...q, limit: Math.min(q.limit, MAX_SUPPLIER_EXPORT) },
+          listScope(c),
+        );
         // Contacts and bank accounts live in the supplier actors (the list keeps no personal data).
         const records: SupplierRecord[] = [];
         for (const s of listed) records.push(await kit.read<SupplierRecord>(c, suppliers.kind, s.code));
@@ -129,7 +137,7 @@ export function supplierRoutes(deps: SupplierRouteDeps) {
         response: { status: 200, schema: supplierView, description: "The supplier as stored" },
       },
       async (c) => {
-        const id = code(c);
+        const id = scopedCode(c);
         const idempotency = optionalIdempotency(c);
         const body = await parseBody(c, supplierBody);
         const call = suppliers.upsert(id, { profile: body });
@@ -148,7 +156,7 @@ export function supplierRoutes(deps: SupplierRouteDeps) {
         permission: "supplier:read",
         response: { status: 200, schema: supplierView, description: "The supplier" },
       },
-      async (c) => c.json(await view(c, await kit.read(c, suppliers.kind, code(c)))),
+      async (c) => c.json(await view(c, await kit.read(c, suppliers.kind, scopedCode(c)))),
     );
     define(
       {
@@ -162,7 +170,7 @@ export function supplierRoutes(deps: SupplierRouteDeps) {
         response: { status: 200, schema: supplierView, description: "The supplier after the review" },
       },
       async (c) => {
-        const id = code(c);
+        const id = scopedCode(c);
         const idempotency = optionalIdempotency(c);
         const body = await parseBody(c, reviewBody);
         const call = suppliers.review(id, body);

@@ -1,5 +1,7 @@
+import type { ScopeFilter } from "../../actors/permissions/index.ts";
 import { type PlanSuggestion, suggestPurchase } from "../../actors/purchasing/index.ts";
 import type { Sql } from "../postgres/database.ts";
+import { purchaseOrderScopeWhere, supplierScopeWhere } from "../read-models/scope-sql.ts";
 import { planInputs, type Query } from "./plan-inputs.ts";
 
 type Row = Record<string, unknown>;
@@ -165,10 +167,11 @@ export class PostgresPurchasing {
     return this.plan(planId);
   }
 
-  async purchaseOrders(filter: { status?: string; supplier?: string; limit: number }) {
+  async purchaseOrders(filter: { status?: string; supplier?: string; limit: number }, scope?: ScopeFilter) {
     const rows = await this.#sql`SELECT * FROM purchase_orders
       WHERE (${filter.status ?? null}::text IS NULL OR status = ${filter.status ?? null})
         AND (${filter.supplier ?? null}::text IS NULL OR supplier = ${filter.supplier ?? null})
+        ${purchaseOrderScopeWhere(this.#sql, scope)}
       ORDER BY created_at DESC, po_id DESC LIMIT ${filter.limit}`;
     return rows.map((r) => ({
       poId: r.po_id as string,
@@ -198,9 +201,10 @@ export class PostgresPurchasing {
     }));
   }
 
-  async suppliers(filter: { status?: string; limit: number }) {
+  async suppliers(filter: { status?: string; limit: number }, scope?: ScopeFilter) {
     const rows = await this.#sql`SELECT * FROM suppliers
       WHERE (${filter.status ?? null}::text IS NULL OR status = ${filter.status ?? null})
+        ${supplierScopeWhere(this.#sql, scope)}
       ORDER BY code LIMIT ${filter.limit}`;
     return rows.map((r) => ({
       code: r.code as string,

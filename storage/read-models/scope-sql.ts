@@ -45,3 +45,44 @@ export function warehouseScopeWhere(sql: Tag, column: string, filter: ScopeFilte
   const ref = table ? sql`${sql(table)}.${sql(name!)}` : sql(column);
   return sql`AND ${ref} = ANY(${warehouses}::text[])`;
 }
+
+/** `AND …` keeping `purchase_orders` rows inside the scope (`purchaseOrderInScope`; none: every row). */
+export function purchaseOrderScopeWhere(sql: Tag, filter: ScopeFilter | undefined) {
+  if (!filter) return sql``;
+  return sql`AND ${purchaseOrderScopeCondition(sql, filter.scope)}`;
+}
+
+function purchaseOrderScopeCondition(sql: Tag, scope: DataScope): PendingQuery<Row[]> {
+  if (scope.anyOf)
+    return anyOfCondition(
+      sql,
+      scope.anyOf.map((one) => purchaseOrderScopeCondition(sql, one)),
+    );
+  // Regions, channels and created by me describe orders: a scope limiting neither holds no PO.
+  if (!scope.suppliers && !scope.warehouses) return sql`false`;
+  return sql`(true
+    ${scope.suppliers ? sql`AND supplier = ANY(${scope.suppliers}::text[])` : sql``}
+    ${scope.warehouses ? sql`AND warehouse = ANY(${scope.warehouses}::text[])` : sql``})`;
+}
+
+/** `AND …` keeping `suppliers` rows inside the scope (`supplierInScope`; none: every row). */
+export function supplierScopeWhere(sql: Tag, filter: ScopeFilter | undefined) {
+  if (!filter) return sql``;
+  return sql`AND ${supplierScopeCondition(sql, filter.scope)}`;
+}
+
+function supplierScopeCondition(sql: Tag, scope: DataScope): PendingQuery<Row[]> {
+  if (scope.anyOf)
+    return anyOfCondition(
+      sql,
+      scope.anyOf.map((one) => supplierScopeCondition(sql, one)),
+    );
+  return scope.suppliers ? sql`code = ANY(${scope.suppliers}::text[])` : sql`true`;
+}
+
+/** Several roles' scopes: inside one of them. */
+function anyOfCondition(sql: Tag, conditions: PendingQuery<Row[]>[]): PendingQuery<Row[]> {
+  const [first, ...rest] = conditions;
+  if (!first) return sql`false`;
+  return sql`(${rest.reduce((either, next) => sql`${either} OR ${next}`, first)})`;
+}
