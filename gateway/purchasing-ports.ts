@@ -114,7 +114,8 @@ export interface PurchasingStore {
     filter: { status?: string; supplier?: string; limit: number },
     scope?: ScopeFilter,
   ): Promise<PurchaseOrderListItem[]>;
-  payables(filter: { supplier?: string; limit: number }): Promise<PayableItem[]>;
+  /** `scope`: only the payables of POs inside the caller's data scope (decision 0033), in SQL. */
+  payables(filter: { supplier?: string; limit: number }, scope?: ScopeFilter): Promise<PayableItem[]>;
   /** `scope`: only the suppliers inside the caller's data scope (decision 0033), filtered in SQL. */
   suppliers(filter: { status?: string; limit: number }, scope?: ScopeFilter): Promise<SupplierListItem[]>;
 }

@@ -44,6 +44,11 @@ async function staff(username: string, role: string): Promise<ApiClient> {
 const codes = async (api: ApiClient, path: string, key: "poId" | "code") =>
   ((await ok(api.call("GET", path))).items as Array<Record<string, string>>).map((i) => i[key]).sort();
 
+const payables = async (api: ApiClient) =>
+  ((await ok(api.call("GET", "/v1/purchase-payables"))).items as Array<{ supplier: string }>)
+    .map((p) => p.supplier)
+    .sort();
+
 beforeAll(async () => {
   await requireServices();
   node = await startTestNode(ns);
@@ -64,6 +69,15 @@ beforeAll(async () => {
   po2 = (
     await ok(admin.call("POST", "/v1/purchase-orders", { supplier: "S2", warehouse: "WH1", lines }), 201)
   ).poId as string;
+  // One received PO per supplier: each has a payable.
+  for (const supplier of ["S1", "S2"]) {
+    const body = { supplier, warehouse: "WH1", lines };
+    const id = (await ok(admin.call("POST", "/v1/purchase-orders", body), 201)).poId as string;
+    await ok(admin.call("POST", `/v1/purchase-orders/${id}/submit`));
+    await ok(admin.call("POST", `/v1/purchase-orders/${id}/approve`));
+    const receipt = { lines: [{ sku: "P-1", acceptedQty: 5 }] };
+    await ok(admin.call("POST", `/v1/purchase-orders/${id}/receipts`, receipt), 201);
+  }
   await ok(
     admin.call("PUT", "/v1/roles/s1_buyer", { permissions: PERMISSIONS, scope: { suppliers: ["S1"] } }),
     201,
@@ -73,7 +87,9 @@ beforeAll(async () => {
   unscoped = await staff("buyer-all", "all_buyer");
   // The lists are read models: wait until the projector has both POs and both suppliers.
   await waitFor(
-    async () => (await codes(admin, "/v1/purchase-orders", "poId")).length === 2,
+    async () =>
+      (await codes(admin, "/v1/purchase-orders", "poId")).length === 4 &&
+      (await payables(admin)).length === 2,
     30_000,
     "both POs projected",
   );
@@ -104,7 +120,11 @@ test("the scope's definitions: a PO by supplier AND destination warehouse, a sup
 });
 
 test("a buyer scoped to S1 sees S1's PO and supplier at every door, never S2's", async () => {
-  expect(await codes(scoped, "/v1/purchase-orders", "poId")).toEqual([po1]);
+  const listed = await codes(scoped, "/v1/purchase-orders", "poId");
+  expect(listed, "every PO listed is S1's").toContain(po1);
+  expect(listed).not.toContain(po2);
+  expect(listed).toHaveLength(2);
+  expect(await payables(scoped)).toEqual(["S1"]);
   expect(await codes(scoped, `/v1/purchase-orders?supplier=S2`, "poId")).toEqual([]);
   expect((await scoped.call("GET", `/v1/purchase-orders/${po1}`)).status).toBe(200);
   const read2 = await scoped.call("GET", `/v1/purchase-orders/${po2}`);
@@ -139,7 +159,11 @@ test("a buyer scoped to S1 sees S1's PO and supplier at every door, never S2's",
 });
 
 test("an unscoped buyer with the same permissions sees both suppliers' POs and records", async () => {
-  expect(await codes(unscoped, "/v1/purchase-orders", "poId")).toEqual([po1, po2].sort());
+  const listed = await codes(unscoped, "/v1/purchase-orders", "poId");
+  expect(listed).toContain(po1);
+  expect(listed).toContain(po2);
+  expect(listed).toHaveLength(4);
+  expect(await payables(unscoped)).toEqual(["S1", "S2"]);
   for (const po of [po1, po2])
     expect((await unscoped.call("GET", `/v1/purchase-orders/${po}`)).status).toBe(200);
   expect(await codes(unscoped, "/v1/suppliers", "code")).toEqual(["S1", "S2"]);

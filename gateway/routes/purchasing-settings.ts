@@ -1,5 +1,6 @@
 import { PURCHASING_SETTINGS_ID } from "../../actors/purchasing/index.ts";
 import type { GatewayKit } from "../app.ts";
+import { listScope } from "../data-scope.ts";
 import type { PurchasingStore } from "../purchasing-ports.ts";
 import { parseBody, parseQuery } from "../validate.ts";
 import { payableList, payableQuery, settingsBody, settingsView } from "./purchasing-schemas.ts";
@@ -50,7 +51,8 @@ export function purchasingSettingsRoutes(deps: { purchasing: PurchasingStore }) 
         query: payableQuery,
         response: { status: 200, schema: payableList, description: "Payables" },
       },
-      async (c) => c.json({ items: await deps.purchasing.payables(parseQuery(c, payableQuery)) }),
+      async (c) =>
+        c.json({ items: await deps.purchasing.payables(parseQuery(c, payableQuery), listScope(c)) }),
     );
   };
 }

@@ -1,7 +1,11 @@
 import type { ScopeFilter } from "../../actors/permissions/index.ts";
 import { type PlanSuggestion, suggestPurchase } from "../../actors/purchasing/index.ts";
 import type { Sql } from "../postgres/database.ts";
-import { purchaseOrderScopeWhere, supplierScopeWhere } from "../read-models/scope-sql.ts";
+import {
+  purchaseOrderIdScopeWhere,
+  purchaseOrderScopeWhere,
+  supplierScopeWhere,
+} from "../read-models/scope-sql.ts";
 import { planInputs, type Query } from "./plan-inputs.ts";
 
 type Row = Record<string, unknown>;
@@ -186,9 +190,10 @@ export class PostgresPurchasing {
     }));
   }
 
-  async payables(filter: { supplier?: string; limit: number }) {
+  async payables(filter: { supplier?: string; limit: number }, scope?: ScopeFilter) {
     const rows = await this.#sql`SELECT * FROM purchase_payables
       WHERE (${filter.supplier ?? null}::text IS NULL OR supplier = ${filter.supplier ?? null})
+        ${purchaseOrderIdScopeWhere(this.#sql, scope)}
       ORDER BY created_at DESC, payable_id DESC LIMIT ${filter.limit}`;
     return rows.map((r) => ({
       payableId: r.payable_id as string,

@@ -65,6 +65,13 @@ function purchaseOrderScopeCondition(sql: Tag, scope: DataScope): PendingQuery<R
     ${scope.warehouses ? sql`AND warehouse = ANY(${scope.warehouses}::text[])` : sql``})`;
 }
 
+/** `AND …` keeping rows of a table with a `po_id` (payables) whose purchase order is inside the scope. */
+export function purchaseOrderIdScopeWhere(sql: Tag, filter: ScopeFilter | undefined) {
+  if (!filter) return sql``;
+  return sql`AND po_id IN (SELECT po_id FROM purchase_orders
+    WHERE ${purchaseOrderScopeCondition(sql, filter.scope)})`;
+}
+
 /** `AND …` keeping `suppliers` rows inside the scope (`supplierInScope`; none: every row). */
 export function supplierScopeWhere(sql: Tag, filter: ScopeFilter | undefined) {
   if (!filter) return sql``;
