@@ -11,13 +11,14 @@
  * Options: --quick, --stock N, --clients N, --repeats N, --rate N (open model, attempts/s),
  *          --budget S (seconds per variant run, default 25), --orders N (order-flow),
  *          --products N, --samples N (catalogue), --reads N (cms-delivery)
+ *          --only http,actor,… (flash-sale variants to run), --profile DIR (the hub's CPU profile, Bun markdown)
  */
 import { runCatalogue } from "./catalogue.ts";
 import { runCmsDelivery } from "./cms-delivery.ts";
 import { EARLIER } from "./earlier.ts";
 import { runFanout } from "./fanout.ts";
 import { runFlashCampaign } from "./flash-campaign.ts";
-import { runFlashSale, type VARIANTS } from "./flash-sale.ts";
+import { VARIANTS as ALL_VARIANTS, runFlashSale, type VARIANTS } from "./flash-sale.ts";
 import { runOrderFlow } from "./order-flow.ts";
 import { runRecovery } from "./recovery.ts";
 import {
@@ -47,6 +48,22 @@ const option = (name: string): number | undefined => {
   }
   return value;
 };
+/** `--only http,actor`: the flash-sale variants to run (default all). */
+const onlyVariants = (): Array<(typeof VARIANTS)[number]> | undefined => {
+  const i = args.indexOf("--only");
+  if (i < 0) return undefined;
+  const names = String(args[i + 1] ?? "").split(",");
+  const unknown = names.filter((n) => !(ALL_VARIANTS as readonly string[]).includes(n));
+  if (unknown.length > 0) {
+    console.error(`--only takes ${ALL_VARIANTS.join(", ")}; unknown: ${unknown.join(", ")}`);
+    process.exit(2);
+  }
+  return names as Array<(typeof VARIANTS)[number]>;
+};
+const stringOption = (name: string): string | undefined => {
+  const i = args.indexOf(`--${name}`);
+  return i < 0 ? undefined : args[i + 1];
+};
 const env = {
   natsUrl: process.env.NATS_URL ?? "nats://127.0.0.1:4222",
   databaseUrl: process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
@@ -64,6 +81,8 @@ async function flashSale(): Promise<boolean> {
     budgetSeconds: option("budget") ?? (quick ? 60 : 25),
     quick,
     ...(rate ? { rate } : {}),
+    ...(onlyVariants() ? { only: onlyVariants() } : {}),
+    ...(stringOption("profile") ? { profileDir: stringOption("profile") } : {}),
     ...env,
   };
   log(

@@ -25,6 +25,10 @@ export interface FlashSaleOptions {
   natsUrl: string;
   databaseUrl: string;
   redisUrl: string;
+  /** Run only these variants (profiling one path); ratios that need a missing variant print as not run. */
+  only?: Variant[];
+  /** Write the hub's CPU profile (Bun's markdown summary) to this directory when it exits. */
+  profileDir?: string;
 }
 
 export const VARIANTS = ["http", "actor", "pg", "pg-http", "redis", "ceiling"] as const;
@@ -88,14 +92,15 @@ export async function runFlashSale(o: FlashSaleOptions, progress: (line: string)
   const pgTables = new Set<string>();
   const hub = spawnBun(
     "hub",
-    ["main.ts"],
+    [...(o.profileDir ? ["--cpu-prof-md", `--cpu-prof-dir=${o.profileDir}`] : []), "main.ts"],
     {
       HUB_NAMESPACE: ns,
       // JetStream reserves a stream's max_bytes up front: ten leftover 10 GiB bench streams fill the server.
       EVENTS_MAX_BYTES: "256MiB",
       PORT: String(hubPort),
       ADMIN_PASSWORD: password,
-      ROLES: "gateway,actors,projector",
+      // BENCH_HUB_ROLES measures other layouts (e.g. the projector in its own process: bench/README.md).
+      ROLES: process.env.BENCH_HUB_ROLES ?? "gateway,actors,projector",
       LOG_LEVEL: "warn",
       NATS_URL: o.natsUrl,
       DATABASE_URL: o.databaseUrl,
@@ -143,6 +148,7 @@ export async function runFlashSale(o: FlashSaleOptions, progress: (line: string)
     const records: RunRecord[] = [];
     for (let round = 1; round <= o.repeats; round++) {
       for (const variant of VARIANTS) {
+        if (o.only && !o.only.includes(variant)) continue;
         const sku = `FS-${variant.replace(/\W/g, "")}-${round}`;
         const table = `bench_fs_${variant.replace(/\W/g, "")}_${round}`;
         const redisKeys = [`${ns}:fs:${sku}:stock`, `${ns}:fs:${sku}:users`];
