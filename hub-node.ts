@@ -109,6 +109,8 @@ export async function startHubNode(
       })
     : undefined;
   const actorNode = actorHost?.actorNode;
+  // Commands from this process's gateway, jobs and projector hooks to actors it hosts stay in memory.
+  if (actorNode) client.setLocal(actorNode);
   const projection = roles.has("projector")
     ? await startProjectionRole({
         config,

@@ -2,7 +2,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import type { ConnectionWatch } from "./connection-watch.ts";
 import { DomainError, errorFromBody, RuntimeError } from "./errors.ts";
 import type { CommandMeta } from "./kind.ts";
-import type { CommandEnvelope, Reply } from "./protocol.ts";
+import type { ActorRef, CommandEnvelope, Reply } from "./protocol.ts";
 import { isValidActorId, Subjects, shardOf } from "./shard.ts";
 
 export interface ActorClientOptions {
@@ -12,8 +12,13 @@ export interface ActorClientOptions {
   attemptTimeoutMs: number;
   /** Total time to keep retrying through handovers; should exceed the lease TTL. */
   deadlineMs: number;
-  /** Coalesce commands for the same actor issued in the same tick into one request (default true). */
+  /**
+   * Coalesce commands for the same actor into one request (default true): those issued in the same tick,
+   * and, while `window` requests to that actor are in flight, everything issued until one returns.
+   */
   coalesce?: boolean;
+  /** Requests in flight per actor before further commands wait and travel together (default 2). */
+  window?: number;
   /**
    * The connection's health. With it, a command is answered `unavailable` at once while NATS is down or
    * stalled (and an attempt in flight is abandoned the moment it goes), instead of after the deadline.
@@ -29,6 +34,17 @@ export interface SendOptions {
   meta?: CommandMeta;
   /** Reads need no id. */
   readOnly?: boolean;
+}
+
+/**
+ * Actors hosted in this very process. A command for a shard this process serves is handed over in memory
+ * instead of a NATS round trip through the server and back; the owner still appends to the log before it
+ * answers, and fencing (lease check, expected-sequence append) is the same as for a remote command.
+ */
+export interface LocalActors {
+  /** True while this process may write for the shard (its lease and heartbeat are fresh). */
+  serves(shard: number): boolean;
+  deliver(ref: ActorRef, envelope: CommandEnvelope, respond: (reply: Reply) => void): void;
 }
 
 const encoder = new TextEncoder();
@@ -53,12 +69,21 @@ export class ActorClient {
   readonly #nc: NatsConnection;
   readonly #options: ActorClientOptions;
   readonly #subjects: Subjects;
-  readonly #queued = new Map<string, Queued[]>();
+  /** Per actor subject: commands waiting to be sent and requests in flight (the adaptive batching window). */
+  readonly #lanes = new Map<string, Lane>();
+  readonly #window: number;
+  #local: LocalActors | undefined;
 
   constructor(nc: NatsConnection, options: ActorClientOptions) {
     this.#nc = nc;
     this.#options = options;
     this.#subjects = new Subjects(options.namespace);
+    this.#window = Math.max(1, options.window ?? 2);
+  }
+
+  /** Routes commands for shards this process serves to its own actors, in memory (see `LocalActors`). */
+  setLocal(local: LocalActors | undefined): void {
+    this.#local = local;
   }
 
   async send<T = unknown>(
@@ -85,7 +110,9 @@ export class ActorClient {
     else if (options.id) envelope.id = options.id;
     if (options.fingerprint && envelope.id) envelope.fp = options.fingerprint;
     if (options.meta) envelope.meta = options.meta;
-    const subject = this.#subjects.command(shardOf(id, this.#options.shardCount), kind, id);
+    const shard = shardOf(id, this.#options.shardCount);
+    const subject = this.#subjects.command(shard, kind, id);
+    const ref: ActorRef = { kind, id, shard };
     const deadline = Date.now() + this.#options.deadlineMs;
     let backoff = 25;
     let lastProblem = "no answer";
@@ -99,6 +126,7 @@ export class ActorClient {
       }
       try {
         const reply = await this.#attempt(
+          ref,
           subject,
           envelope,
           Math.min(this.#options.attemptTimeoutMs, remaining),
@@ -123,9 +151,18 @@ export class ActorClient {
   }
 
   /** One attempt, abandoned as soon as the connection goes down or stalls (its answer could never come in time). */
-  async #attempt(subject: string, envelope: CommandEnvelope, timeoutMs: number): Promise<Reply> {
+  async #attempt(
+    ref: ActorRef,
+    subject: string,
+    envelope: CommandEnvelope,
+    timeoutMs: number,
+  ): Promise<Reply> {
     const connection = this.#options.connection;
-    const sent = this.#send(subject, envelope, timeoutMs);
+    const local = this.#local;
+    const sent =
+      local?.serves(ref.shard) === true
+        ? deliverLocally(local, ref, envelope, timeoutMs)
+        : this.#send(subject, envelope, timeoutMs);
     if (!connection) return sent;
     const lost = connection.whenNotUp();
     try {
@@ -142,9 +179,10 @@ export class ActorClient {
   }
 
   /**
-   * Sends one envelope. Commands for the same actor issued in the same tick travel as one NATS request
-   * (`{ many: [...] }`) and come back as one reply: with hundreds of concurrent callers on a hot SKU this
-   * removes most per-message cost on both sides, while each caller still gets its own reply.
+   * Sends one envelope. Commands for the same actor travel as one NATS request (`{ many: [...] }`) and come
+   * back as one reply: those issued in the same tick, and, once `window` requests to the actor are in
+   * flight, everything issued until one of them returns. No timer: at low load a command leaves at once;
+   * under load the batches grow with the backlog. Each caller still gets its own reply.
    */
   #send(subject: string, envelope: CommandEnvelope, timeoutMs: number): Promise<Reply> {
     if (this.#options.coalesce === false) {
@@ -153,24 +191,36 @@ export class ActorClient {
         .then((msg) => msg.json<Reply>());
     }
     return new Promise<Reply>((resolve, reject) => {
-      let queue = this.#queued.get(subject);
-      if (!queue) {
-        queue = [];
-        this.#queued.set(subject, queue);
-        queueMicrotask(() => this.#flush(subject));
+      let lane = this.#lanes.get(subject);
+      if (!lane) {
+        lane = { queue: [], inFlight: 0, scheduled: false };
+        this.#lanes.set(subject, lane);
       }
-      queue.push({ envelope, timeoutMs, resolve, reject });
+      lane.queue.push({ envelope, deadline: Date.now() + timeoutMs, resolve, reject });
+      if (!lane.scheduled && lane.inFlight < this.#window) {
+        lane.scheduled = true;
+        const scheduled = lane;
+        queueMicrotask(() => this.#pump(subject, scheduled));
+      }
     });
   }
 
-  #flush(subject: string): void {
-    const queue = this.#queued.get(subject) ?? [];
-    this.#queued.delete(subject);
-    for (let i = 0; i < queue.length; i += MAX_COALESCED) {
-      const group = queue.slice(i, i + MAX_COALESCED);
+  /** Sends what waits in the lane while the window has room. */
+  #pump(subject: string, lane: Lane): void {
+    lane.scheduled = false;
+    while (lane.inFlight < this.#window && lane.queue.length > 0) {
+      const now = Date.now();
+      const group = lane.queue.splice(0, MAX_COALESCED).filter((q) => {
+        if (q.deadline > now) return true;
+        q.reject(new Error("timeout: no answer before the attempt's deadline"));
+        return false;
+      });
+      if (group.length === 0) continue;
       const single = group.length === 1;
       const body = single ? group[0]!.envelope : { many: group.map((q) => q.envelope) };
-      const timeout = Math.max(...group.map((q) => q.timeoutMs));
+      let timeout = 1;
+      for (const q of group) timeout = Math.max(timeout, q.deadline - now);
+      lane.inFlight++;
       this.#nc
         .request(subject, encoder.encode(JSON.stringify(body)), { timeout })
         .then((msg) => {
@@ -186,15 +236,51 @@ export class ActorClient {
         })
         .catch((error) => {
           for (const q of group) q.reject(error);
+        })
+        .finally(() => {
+          lane.inFlight--;
+          if (lane.queue.length > 0) this.#pump(subject, lane);
+          else if (lane.inFlight === 0 && this.#lanes.get(subject) === lane) this.#lanes.delete(subject);
         });
     }
+    if (lane.queue.length === 0 && lane.inFlight === 0 && this.#lanes.get(subject) === lane)
+      this.#lanes.delete(subject);
   }
 }
 
-/** One attempt, coalesced with the other commands for the same actor sent in the same tick. */
+/**
+ * Hands a command to an actor of this process. The envelope and the reply are copied as they would be on
+ * the wire: the actor keeps replies in its idempotency table, and a caller that edits the answer it got
+ * (masking, say) must not edit the actor's copy.
+ */
+function deliverLocally(
+  local: LocalActors,
+  ref: ActorRef,
+  envelope: CommandEnvelope,
+  timeoutMs: number,
+): Promise<Reply> {
+  return new Promise<Reply>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("timeout: no answer from the local actor")), timeoutMs);
+    local.deliver(ref, JSON.parse(JSON.stringify(envelope)) as CommandEnvelope, (reply) => {
+      clearTimeout(timer);
+      resolve(JSON.parse(JSON.stringify(reply)) as Reply);
+    });
+  });
+}
+
+/** Commands waiting for one actor, and how many requests to it are in flight. */
+interface Lane {
+  queue: Queued[];
+  inFlight: number;
+  /** A pump is already queued as a microtask. */
+  scheduled: boolean;
+}
+
+/** One attempt, waiting in its actor's lane to travel with the others. */
 interface Queued {
   envelope: CommandEnvelope;
-  timeoutMs: number;
+  /** When the attempt gives up (epoch ms): a command still queued then is not sent. */
+  deadline: number;
   resolve(reply: Reply): void;
   reject(error: unknown): void;
 }

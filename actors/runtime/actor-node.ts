@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { type KV, Kvm } from "@nats-io/kv";
 import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
-import { ActorClient } from "./actor-client.ts";
+import { ActorClient, type LocalActors } from "./actor-client.ts";
 import { ActorInstance, type InstanceHost, type InstanceOptions } from "./actor-instance.ts";
 import { ConnectionWatch } from "./connection-watch.ts";
 import { withDeadline } from "./deadline.ts";
@@ -48,7 +48,7 @@ const encoder = new TextEncoder();
  * Hosts the actors of the shards this node owns: one subscription per owned shard, one instance per
  * active actor, a sweeper that passivates idle ones and a local schedule of durable timers.
  */
-export class ActorNode {
+export class ActorNode implements LocalActors {
   readonly subjects: Subjects;
   readonly #nc: NatsConnection;
   readonly #kinds = new Map<string, AnyActorKind>();
@@ -129,6 +129,13 @@ export class ActorNode {
       },
     };
     if (deps.metrics) this.#registerMetrics(deps.metrics);
+    // Effects between actors of this node skip the NATS round trip (see `LocalActors`).
+    this.#effectsClient.setLocal(this);
+  }
+
+  /** True while this node may write for the shard: commands for it can be delivered in memory. */
+  serves(shard: number): boolean {
+    return this.#subscriptions.has(shard) && (this.#leases?.isValid(shard) ?? false);
   }
 
   get nodeId(): string {
