@@ -99,6 +99,8 @@ export class ActorInstance {
   #timers = new Map<string, { at: number; data: unknown }>();
   #seq = 0;
   #batchesSinceSnapshot = 0;
+  /** Command records appended since the last snapshot: what an activation would replay after it. */
+  #commandsSinceSnapshot = 0;
   #snapshotInFlight = false;
   #indexedDue = 0;
   #indexDirty = false;
@@ -201,6 +203,8 @@ export class ActorInstance {
     for (const stored of loaded.batches) this.#fold(stored);
     this.#seq = loaded.lastSeq;
     this.#batchesSinceSnapshot = loaded.batches.length;
+    this.#commandsSinceSnapshot = 0;
+    for (const stored of loaded.batches) this.#commandsSinceSnapshot += stored.batch.cmds.length;
     const due = this.#nextDue();
     this.#indexedDue = due;
     this.#host.scheduleWake(this.ref, due);
@@ -319,6 +323,7 @@ export class ActorInstance {
       }
       this.#host.onAppend(log.cmds.length, log.ev.length, performance.now() - started);
       this.#batchesSinceSnapshot++;
+      this.#commandsSinceSnapshot += log.cmds.length;
       if (this.#status !== "closed") this.#afterAppend(now);
     } else if (this.#indexDirty) {
       this.#afterAppend(now);
@@ -422,7 +427,15 @@ export class ActorInstance {
         .catch((error) => this.#host.onError(this.ref, "timer index update failed", error));
     }
     this.#pruneIdempotency(now);
-    if (this.#batchesSinceSnapshot >= this.#options.snapshotEvery) this.#snapshot();
+    // A snapshot carries the whole idempotency table, a log tail only its own commands. A hot actor (a
+    // flash-sale SKU holds one entry per sale) would spend more time writing snapshots than deciding, so
+    // past `snapshotEvery` batches it also waits until the tail holds half as many commands as the table:
+    // snapshot work stays proportional to the traffic, and activation replays at most that tail.
+    if (
+      this.#batchesSinceSnapshot >= this.#options.snapshotEvery &&
+      this.#commandsSinceSnapshot * 2 >= this.#idem.size
+    )
+      this.#snapshot();
   }
 
   #decide(envelope: CommandEnvelope, now: number, work: BatchWork): Outcome {
@@ -466,11 +479,20 @@ export class ActorInstance {
       ...(envelope.id !== undefined ? { commandId: envelope.id } : {}),
     };
     let decision: Decision<{ type: string }>;
+    // A refusal (sold out, limit reached) is an answer, not a bug: under a flash sale most commands end
+    // in one, and capturing a stack for each cost more than deciding the command. Handlers decide without
+    // side effects, so a real bug is decided again with stacks on, and its stack reaches the log.
+    const stackLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     try {
       decision = handler(this.#state, command, ctx);
     } catch (error) {
+      Error.stackTraceLimit = stackLimit;
       if (error instanceof DomainError) return fail(error.toBody());
+      handler(this.#state, command, ctx); // throws again, now with its stack
       throw error;
+    } finally {
+      Error.stackTraceLimit = stackLimit;
     }
     const reply: Reply = { ok: true, value: decision.reply ?? null };
     const writes =
@@ -618,6 +640,7 @@ export class ActorInstance {
       effects: [...this.#effects].map(([key, e]) => [key, e.to, e.cmd]),
     };
     this.#batchesSinceSnapshot = 0;
+    this.#commandsSinceSnapshot = 0;
     this.#snapshotInFlight = true;
     this.#host.store
       .saveSnapshot(this.ref, snapshot)
