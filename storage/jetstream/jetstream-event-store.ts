@@ -1,4 +1,5 @@
-import { gunzipSync, gzipSync } from "node:zlib";
+import { promisify } from "node:util";
+import { gunzipSync, gzip } from "node:zlib";
 import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import { headers } from "@nats-io/transport-node";
 import type {
@@ -22,6 +23,8 @@ import type { StreamNames } from "./streams.ts";
 const SNAPSHOT_CHUNK_BYTES = 512 * 1024;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+/** Compression runs on the thread pool: a hot actor's snapshot is megabytes, and actors share this loop. */
+const gzipAsync = promisify(gzip);
 
 /**
  * The event log on JetStream. One message per group-commit batch on `evt.<shard>.<kind>.<id>`,
@@ -93,7 +96,7 @@ export class JetStreamEventStore implements EventStore {
 
   async saveSnapshot(ref: ActorRef, snapshot: SnapshotRecord): Promise<void> {
     // Serialize before the first await: the caller goes on mutating its state object.
-    const packed = gzipSync(encoder.encode(JSON.stringify(snapshot)));
+    const packed = await gzipAsync(encoder.encode(JSON.stringify(snapshot)));
     const parts = Math.max(1, Math.ceil(packed.length / SNAPSHOT_CHUNK_BYTES));
     for (let part = parts - 1; part >= 0; part--) {
       const h = headers();
