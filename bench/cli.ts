@@ -75,8 +75,8 @@ async function flashSale(): Promise<boolean> {
   const quick = flag("quick");
   const rate = option("rate");
   const o = {
-    stock: option("stock") ?? (quick ? 500 : 20_000),
-    clients: option("clients") ?? (quick ? 32 : 256),
+    stock: option("stock") ?? (quick ? 3_000 : 20_000),
+    clients: option("clients") ?? (quick ? 64 : 256),
     repeats: option("repeats") ?? (quick ? 1 : 3),
     budgetSeconds: option("budget") ?? (quick ? 60 : 25),
     quick,

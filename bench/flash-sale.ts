@@ -90,28 +90,45 @@ export async function runFlashSale(o: FlashSaleOptions, progress: (line: string)
   const servers: Spawned[] = [];
   /** The Postgres baseline's tables (public schema), dropped at the end. */
   const pgTables = new Set<string>();
+  // The recommended layout for one machine (bench/README.md, "Process layout"): the gateway and the
+  // actors in one process, the projector in another, so read-model writes never take turns with actors on
+  // one event loop. BENCH_HUB_ROLES runs another layout (with "projector" in it: everything in one process).
+  const hubRoles = process.env.BENCH_HUB_ROLES ?? "gateway,actors";
+  const hubEnv = {
+    HUB_NAMESPACE: ns,
+    // JetStream reserves a stream's max_bytes up front: ten leftover 10 GiB bench streams fill the server.
+    EVENTS_MAX_BYTES: "256MiB",
+    ADMIN_PASSWORD: password,
+    LOG_LEVEL: "warn",
+    NATS_URL: o.natsUrl,
+    DATABASE_URL: o.databaseUrl,
+    REDIS_URL: o.redisUrl,
+    MAILBOX_MAX: "100000",
+  };
   const hub = spawnBun(
     "hub",
     [...(o.profileDir ? ["--cpu-prof-md", `--cpu-prof-dir=${o.profileDir}`] : []), "main.ts"],
     {
-      HUB_NAMESPACE: ns,
-      // JetStream reserves a stream's max_bytes up front: ten leftover 10 GiB bench streams fill the server.
-      EVENTS_MAX_BYTES: "256MiB",
+      ...hubEnv,
       PORT: String(hubPort),
-      ADMIN_PASSWORD: password,
-      // BENCH_HUB_ROLES measures other layouts (e.g. the projector in its own process: bench/README.md).
-      ROLES: process.env.BENCH_HUB_ROLES ?? "gateway,actors,projector",
-      LOG_LEVEL: "warn",
-      NATS_URL: o.natsUrl,
-      DATABASE_URL: o.databaseUrl,
-      REDIS_URL: o.redisUrl,
-      MAILBOX_MAX: "100000",
+      ROLES: hubRoles,
       // Bench only: adds POST /v1/bench/ceiling/{sku}/reservations (refused outside a bench_ namespace).
       BENCH_HTTP_CEILING: "1",
     },
     hubPort,
   );
   servers.push(hub);
+  if (!hubRoles.split(",").includes("projector")) {
+    const projectorPort = await freePort();
+    servers.push(
+      spawnBun(
+        "projector",
+        ["main.ts"],
+        { ...hubEnv, PORT: String(projectorPort), ROLES: "projector" },
+        projectorPort,
+      ),
+    );
+  }
   const baseline = spawnBun(
     "baseline",
     ["bench/baseline-server.ts"],
@@ -143,10 +160,14 @@ export async function runFlashSale(o: FlashSaleOptions, progress: (line: string)
     const redisDurability = await describeRedisDurability(redis);
     const scriptSha = (await redis.script("LOAD", REDIS_SCRIPT)) as string;
 
-    const attempts = o.stock * 3;
-    const users = Math.ceil(o.stock * 1.5);
     const records: RunRecord[] = [];
-    for (let round = 1; round <= o.repeats; round++) {
+    // Round 0 warms every variant up (the hub's JIT, connection pools, prepared statements) with a tenth
+    // of the stock; it is judged for correctness like any round, but its speed is not counted.
+    const warmStock = Math.max(100, Math.floor(o.stock / 10));
+    for (let round = 0; round <= o.repeats; round++) {
+      const stock = round === 0 ? warmStock : o.stock;
+      const attempts = stock * 3;
+      const users = Math.ceil(stock * 1.5);
       for (const variant of VARIANTS) {
         if (o.only && !o.only.includes(variant)) continue;
         const sku = `FS-${variant.replace(/\W/g, "")}-${round}`;
@@ -157,7 +178,7 @@ export async function runFlashSale(o: FlashSaleOptions, progress: (line: string)
           const res = await fetch(`${hub.url}/v1/inventory/${sku}/receipts`, {
             method: "POST",
             headers: { ...auth, "idempotency-key": `stock-${sku}` },
-            body: JSON.stringify({ warehouse: "FS", qty: o.stock }),
+            body: JSON.stringify({ warehouse: "FS", qty: stock }),
           });
           if (res.status !== 201)
             throw new Error(`stocking ${sku} failed: ${res.status} ${await res.text()}`);
@@ -170,10 +191,10 @@ export async function runFlashSale(o: FlashSaleOptions, progress: (line: string)
           );
         } else if (variant === "pg" || variant === "pg-http") {
           pgTables.add(`${table}_stock`).add(`${table}_claims`);
-          await setupPg(sql, table, sku, o.stock);
+          await setupPg(sql, table, sku, stock);
         } else if (variant === "redis") {
           await redis.del(...redisKeys);
-          await redis.set(redisKeys[0]!, String(o.stock));
+          await redis.set(redisKeys[0]!, String(stock));
         }
 
         const attempt = attemptFor(variant, {
@@ -188,6 +209,8 @@ export async function runFlashSale(o: FlashSaleOptions, progress: (line: string)
           table,
           redisKeys,
         });
+        const hubVariant = variant === "http" || variant === "actor";
+        const appendsBefore = hubVariant ? await appendFigures(hub.url) : undefined;
         const perUser = new Map<string, number>();
         let lastOkAt = 0;
         const started = performance.now();
@@ -222,7 +245,7 @@ export async function runFlashSale(o: FlashSaleOptions, progress: (line: string)
           const salesPerSecond = lastOkAt ? load.ok / ((lastOkAt - started) / 1000) : 0;
           records.push({ variant, round, load, verdict, salesPerSecond });
           progress(
-            `  round ${round}/${o.repeats} ${variant.padEnd(8)} ${Math.round(load.attemptsPerSecond)} requests/s, ` +
+            `  ${round === 0 ? "warm-up  " : `round ${round}/${o.repeats}`} ${variant.padEnd(8)} ${Math.round(load.attemptsPerSecond)} requests/s, ` +
               `p99 ${load.p99.toFixed(1)} ms, ${load.errors} errors, ${clean ? "correct" : "INCORRECT (not every request got 201)"}` +
               `${load.firstError ? ` (first error: ${load.firstError})` : ""}`,
           );
@@ -238,11 +261,12 @@ export async function runFlashSale(o: FlashSaleOptions, progress: (line: string)
           table,
           redisKeys,
         });
-        const sold = o.stock - remaining.stock;
+        const sold = stock - remaining.stock;
+        const appends = appendsBefore ? describeAppends(appendsBefore, await appendFigures(hub.url)) : "";
         const verdict: Verdict = {
-          oversold: Math.max(0, load.ok - o.stock) + (remaining.stock < 0 ? 1 : 0),
+          oversold: Math.max(0, load.ok - stock) + (remaining.stock < 0 ? 1 : 0),
           // Judged only when the whole demand was offered (a run cut by the time budget sells what it reached).
-          undersold: load.attempts >= attempts && load.ok < o.stock ? o.stock - load.ok : 0,
+          undersold: load.attempts >= attempts && load.ok < stock ? stock - load.ok : 0,
           perUserBreaches: [...perUser.values()].filter((n) => n > 1).length,
           acknowledgedLost: Math.max(0, load.ok - sold),
           ok: true,
@@ -255,10 +279,10 @@ export async function runFlashSale(o: FlashSaleOptions, progress: (line: string)
         const salesPerSecond = lastOkAt ? load.ok / ((lastOkAt - started) / 1000) : 0;
         records.push({ variant, round, load, verdict, salesPerSecond });
         progress(
-          `  round ${round}/${o.repeats} ${variant.padEnd(8)} ${Math.round(salesPerSecond)} sales/s, ` +
+          `  ${round === 0 ? "warm-up  " : `round ${round}/${o.repeats}`} ${variant.padEnd(8)} ${Math.round(salesPerSecond)} sales/s, ` +
             `${Math.round(load.attemptsPerSecond)} attempts/s, p99 ${load.p99.toFixed(1)} ms, ` +
             `${load.errors} errors${load.attempts < attempts ? `, cut by the ${o.budgetSeconds} s budget after ${load.attempts} attempts` : ""}, ` +
-            `${verdict.ok ? "correct" : `INCORRECT ${JSON.stringify(verdict)}`}${load.firstError ? ` (first error: ${load.firstError})` : ""}`,
+            `${verdict.ok ? "correct" : `INCORRECT ${JSON.stringify(verdict)}`}${load.firstError ? ` (first error: ${load.firstError})` : ""}${appends}`,
         );
       }
     }
@@ -380,6 +404,29 @@ async function finalStock(
   return { stock: left };
 }
 
+/** The hub's group-commit counters (its /metrics): appends, commands persisted, append seconds. */
+async function appendFigures(hubUrl: string): Promise<{ appends: number; commands: number; seconds: number }> {
+  const text = await (await fetch(`${hubUrl}/metrics`)).text();
+  const value = (name: string) => Number(new RegExp(`^${name}(?:\\{\\})? (\\S+)$`, "m").exec(text)?.[1] ?? 0);
+  return {
+    appends: value("hub_actor_appends_total"),
+    commands: value("hub_actor_commands_persisted_total"),
+    seconds: value("hub_actor_append_seconds_sum"),
+  };
+}
+
+/** What the run's appends looked like: how many, commands per append, mean append latency. */
+function describeAppends(
+  before: { appends: number; commands: number; seconds: number },
+  after: { appends: number; commands: number; seconds: number },
+): string {
+  const appends = after.appends - before.appends;
+  if (appends <= 0) return "";
+  const perAppend = (after.commands - before.commands) / appends;
+  const ms = ((after.seconds - before.seconds) / appends) * 1000;
+  return `; ${appends} appends, ${perAppend.toFixed(1)} commands each, ${ms.toFixed(2)} ms mean append`;
+}
+
 async function describeRedisDurability(redis: Redis): Promise<string> {
   const aof = (await redis.config("GET", "appendonly")) as string[];
   const save = (await redis.config("GET", "save")) as string[];
@@ -388,8 +435,10 @@ async function describeRedisDurability(redis: Redis): Promise<string> {
 
 function summarize(records: RunRecord[], redisDurability: string): VariantSummary[] {
   return VARIANTS.map((variant) => {
-    const runs = records.filter((r) => r.variant === variant);
-    const correct = runs.every((r) => r.verdict.ok);
+    const all = records.filter((r) => r.variant === variant);
+    const correct = all.every((r) => r.verdict.ok);
+    // The warm-up round counts for correctness only.
+    const runs = all.filter((r) => r.round > 0);
     return {
       variant,
       label: VARIANT_LABELS[variant],
@@ -401,7 +450,7 @@ function summarize(records: RunRecord[], redisDurability: string): VariantSummar
       p50: median(runs.map((r) => r.load.p50)),
       p95: median(runs.map((r) => r.load.p95)),
       p99: median(runs.map((r) => r.load.p99)),
-      errors: runs.reduce((n, r) => n + r.load.errors + r.load.dropped, 0),
+      errors: all.reduce((n, r) => n + r.load.errors + r.load.dropped, 0),
       ...(variant === "redis" ? { note: redisDurability } : {}),
       ...(variant === "pg" || variant === "pg-http" ? { note: "autocommit, synchronous_commit on" } : {}),
       ...(variant === "actor" || variant === "http" ? { note: "acknowledged after JetStream append" } : {}),
