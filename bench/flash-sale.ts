@@ -405,7 +405,9 @@ async function finalStock(
 }
 
 /** The hub's group-commit counters (its /metrics): appends, commands persisted, append seconds. */
-async function appendFigures(hubUrl: string): Promise<{ appends: number; commands: number; seconds: number }> {
+async function appendFigures(
+  hubUrl: string,
+): Promise<{ appends: number; commands: number; seconds: number }> {
   const text = await (await fetch(`${hubUrl}/metrics`)).text();
   const value = (name: string) => Number(new RegExp(`^${name}(?:\\{\\})? (\\S+)$`, "m").exec(text)?.[1] ?? 0);
   return {
