@@ -14,10 +14,21 @@ export interface OrderFlowOptions {
   natsUrl: string;
   databaseUrl: string;
   redisUrl: string;
+  /**
+   * Write the hub's CPU profile (Bun's markdown summary) to this directory when it exits. The CLI's
+   * `--profile DIR`; `BENCH_PROFILE_DIR` works too until the CLI passes it for this scenario.
+   */
+  profileDir?: string;
 }
 
 export async function runOrderFlow(o: OrderFlowOptions, progress: (line: string) => void) {
-  const { ns, hub, headers } = await startBenchHub("orders", o, { PAYMENT_MAX_PER_USER_PER_HOUR: "1000000" });
+  const profileDir = o.profileDir ?? process.env.BENCH_PROFILE_DIR;
+  const { ns, hub, headers } = await startBenchHub(
+    "orders",
+    o,
+    { PAYMENT_MAX_PER_USER_PER_HOUR: "1000000" },
+    profileDir ? { profileDir } : {},
+  );
   const sql = postgres(o.databaseUrl, { max: 2, onnotice: () => undefined, connection: { search_path: ns } });
   try {
     const call = async (method: string, path: string, body?: unknown, extra: Record<string, string> = {}) => {

@@ -87,12 +87,17 @@ export async function startBenchHub(
   name: string,
   services: { natsUrl: string; databaseUrl: string; redisUrl: string },
   env: Record<string, string> = {},
+  options: { profileDir?: string } = {},
 ) {
   const ns = `bench_${name.replace(/\W/g, "")}_${Date.now().toString(36)}`;
   const port = await freePort();
   const hub = spawnBun(
     `hub-${name}`,
-    ["main.ts"],
+    // Bun writes the CPU profile (.cpuprofile for DevTools, .md summary) when the hub exits (hub.stop()).
+    [
+      ...(options.profileDir ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${options.profileDir}`] : []),
+      "main.ts",
+    ],
     {
       HUB_NAMESPACE: ns,
       // JetStream reserves a stream's max_bytes up front: ten leftover 10 GiB bench streams fill the server.
