@@ -15,19 +15,7 @@ interface LedgerRow {
   reason: string | null;
   principal: string | null;
   request_id: string | null;
-  at: Date;
-}
-
-interface StockDelta {
-  sku: string;
-  warehouse: string;
-  physical: number;
-  reserved: number;
-  in_transit: number;
-  safety: number | undefined;
-  safety_version: number;
-  version: number;
-  at: Date;
+  at: string;
 }
 
 /** One movement and the ledger row that makes it count once. */
@@ -48,7 +36,7 @@ export const inventoryProjection: ReadModelProjection = {
     const movements: Movement[] = [];
     for (const { seq, ref, batch } of batches) {
       if (ref.kind !== "sku") continue;
-      const at = new Date(batch.at);
+      const at = new Date(batch.at).toISOString();
       let eventIndex = 0;
       let idx = 0;
       for (const cmd of batch.cmds) {
@@ -80,59 +68,65 @@ export const inventoryProjection: ReadModelProjection = {
       }
     }
     if (movements.length === 0) return;
-    // Only the rows inserted now count: a movement already in the ledger already moved the stock.
-    const inserted = new Set<string>();
-    for (let i = 0; i < movements.length; i += 1_000) {
-      const rows = movements.slice(i, i + 1_000).map((m) => m.row);
-      const fresh = await tx`INSERT INTO stock_ledger ${tx(rows)} ON CONFLICT DO NOTHING RETURNING seq, idx`;
-      for (const r of fresh) inserted.add(`${r.seq}:${r.idx}`);
-    }
-    const deltas = new Map<string, StockDelta>();
-    for (const { row, safety } of movements) {
-      if (!inserted.has(`${row.seq}:${row.idx}`)) continue;
-      const key = `${row.sku}\u0000${row.warehouse}`;
-      const d = deltas.get(key) ?? {
-        sku: row.sku,
-        warehouse: row.warehouse,
-        physical: 0,
-        reserved: 0,
-        in_transit: 0,
-        safety: undefined,
-        safety_version: 0,
-        version: row.seq,
-        at: row.at,
-      };
-      d.physical += row.physical_delta;
-      d.reserved += row.reserved_delta;
-      d.in_transit += row.in_transit_delta;
-      if (safety !== undefined && row.seq >= d.safety_version) {
-        d.safety = safety;
-        d.safety_version = row.seq;
-      }
-      if (row.seq >= d.version) {
-        d.version = row.seq;
-        d.at = row.at;
-      }
-      deltas.set(key, d);
-    }
-    const upserts: Promise<unknown>[] = [];
-    for (const d of deltas.values()) {
-      const newerSafety = tx`EXCLUDED.safety_version > inventory_stock.safety_version`;
-      upserts.push(tx`
-        INSERT INTO inventory_stock (sku, warehouse, physical, reserved, in_transit, safety_stock, safety_version,
-                                     version, updated_at)
-        VALUES (${d.sku}, ${d.warehouse}, ${d.physical}, ${d.reserved}, ${d.in_transit}, ${d.safety ?? 0},
-                ${d.safety_version}, ${d.version}, ${d.at})
-        ON CONFLICT (sku, warehouse) DO UPDATE SET
-          physical = inventory_stock.physical + EXCLUDED.physical,
-          reserved = inventory_stock.reserved + EXCLUDED.reserved,
-          in_transit = inventory_stock.in_transit + EXCLUDED.in_transit,
-          safety_stock = ${d.safety === undefined ? tx`inventory_stock.safety_stock` : tx`CASE WHEN ${newerSafety} THEN EXCLUDED.safety_stock ELSE inventory_stock.safety_stock END`},
-          safety_version = GREATEST(inventory_stock.safety_version, EXCLUDED.safety_version),
-          version = GREATEST(inventory_stock.version, EXCLUDED.version),
-          updated_at = CASE WHEN EXCLUDED.version > inventory_stock.version THEN EXCLUDED.updated_at
-                            ELSE inventory_stock.updated_at END`);
-    }
-    await Promise.all(upserts);
+    await applyMovements(tx, movements);
   },
 };
+
+const column = <K extends keyof LedgerRow>(movements: Movement[], key: K): LedgerRow[K][] =>
+  movements.map((m) => m.row[key]);
+
+/**
+ * The whole flush in one statement of a fixed shape (one array per column, whatever the row count): it
+ * is prepared once per connection and costs one round trip. The ledger insert decides what counts:
+ * only the rows it inserts now (`fresh`) move the stock, so a replayed movement moves nothing. Per SKU
+ * and warehouse the deltas add up; the safety stock and `updated_at` come from the newest movement
+ * `(seq, idx)` that carries them, and the upsert keeps a newer stored level.
+ */
+async function applyMovements(tx: ProjectionTx, movements: Movement[]): Promise<void> {
+  await tx`
+    WITH input AS (
+      SELECT * FROM unnest(
+        ${column(movements, "seq")}::bigint[], ${column(movements, "idx")}::int[],
+        ${column(movements, "sku")}::text[], ${column(movements, "warehouse")}::text[],
+        ${column(movements, "movement")}::text[], ${column(movements, "physical_delta")}::bigint[],
+        ${column(movements, "reserved_delta")}::bigint[], ${column(movements, "in_transit_delta")}::bigint[],
+        ${column(movements, "order_id")}::text[], ${column(movements, "reference")}::text[],
+        ${column(movements, "reason")}::text[], ${column(movements, "principal")}::text[],
+        ${column(movements, "request_id")}::text[], ${column(movements, "at")}::timestamptz[],
+        ${movements.map((m) => m.safety ?? null)}::bigint[]
+      ) AS t(seq, idx, sku, warehouse, movement, physical_delta, reserved_delta, in_transit_delta, order_id,
+             reference, reason, principal, request_id, at, safety)
+    ), fresh AS (
+      INSERT INTO stock_ledger (seq, idx, sku, warehouse, movement, physical_delta, reserved_delta,
+                                in_transit_delta, order_id, reference, reason, principal, request_id, at)
+      SELECT seq, idx, sku, warehouse, movement, physical_delta, reserved_delta, in_transit_delta, order_id,
+             reference, reason, principal, request_id, at FROM input
+      ON CONFLICT DO NOTHING
+      RETURNING seq, idx
+    ), moved AS (
+      SELECT i.* FROM input i JOIN fresh f ON f.seq = i.seq AND f.idx = i.idx
+    ), deltas AS (
+      SELECT sku, warehouse,
+        sum(physical_delta) AS physical, sum(reserved_delta) AS reserved, sum(in_transit_delta) AS in_transit,
+        (array_agg(safety ORDER BY seq DESC, idx DESC) FILTER (WHERE safety IS NOT NULL))[1] AS safety,
+        COALESCE(max(seq) FILTER (WHERE safety IS NOT NULL), 0) AS safety_version,
+        max(seq) AS version,
+        (array_agg(at ORDER BY seq DESC, idx DESC))[1] AS at
+      FROM moved GROUP BY sku, warehouse
+    )
+    INSERT INTO inventory_stock (sku, warehouse, physical, reserved, in_transit, safety_stock, safety_version,
+                                 version, updated_at)
+    SELECT sku, warehouse, physical, reserved, in_transit, COALESCE(safety, 0), safety_version, version, at
+    FROM deltas ORDER BY sku, warehouse
+    ON CONFLICT (sku, warehouse) DO UPDATE SET
+      physical = inventory_stock.physical + EXCLUDED.physical,
+      reserved = inventory_stock.reserved + EXCLUDED.reserved,
+      in_transit = inventory_stock.in_transit + EXCLUDED.in_transit,
+      -- A movement without a level has safety_version 0 here: never newer than the stored one.
+      safety_stock = CASE WHEN EXCLUDED.safety_version > inventory_stock.safety_version
+                          THEN EXCLUDED.safety_stock ELSE inventory_stock.safety_stock END,
+      safety_version = GREATEST(inventory_stock.safety_version, EXCLUDED.safety_version),
+      version = GREATEST(inventory_stock.version, EXCLUDED.version),
+      updated_at = CASE WHEN EXCLUDED.version > inventory_stock.version THEN EXCLUDED.updated_at
+                        ELSE inventory_stock.updated_at END`;
+}
