@@ -9,6 +9,9 @@ export const memberLevelProjection: ReadModelProjection = {
   name: "member-levels",
   orderSensitive: ["member"],
   async apply(tx: ProjectionTx, batches: ProjectedBatch[]) {
+    // The newest level per member in this flush (batches come in log order): one upsert of a fixed
+    // shape for all of them, and a row is never touched twice by the same statement.
+    const newest = new Map<string, { level: string; seq: number }>();
     for (const { seq, ref, batch } of batches) {
       if (ref.kind !== "member") continue;
       let level: string | undefined;
@@ -16,10 +19,14 @@ export const memberLevelProjection: ReadModelProjection = {
         if (e.type === "memberJoined") level = e.level;
         else if (e.type === "levelChanged") level = e.to;
       }
-      if (level === undefined) continue;
-      await tx`INSERT INTO member_profiles (user_id, level, level_version) VALUES (${ref.id}, ${level}, ${seq})
+      if (level !== undefined) newest.set(ref.id, { level, seq });
+    }
+    if (newest.size === 0) return;
+    const rows = [...newest];
+    await tx`INSERT INTO member_profiles (user_id, level, level_version)
+        SELECT * FROM unnest(${rows.map(([user]) => user)}::text[], ${rows.map(([, n]) => n.level)}::text[],
+                             ${rows.map(([, n]) => n.seq)}::bigint[])
         ON CONFLICT (user_id) DO UPDATE SET level = EXCLUDED.level, level_version = EXCLUDED.level_version
         WHERE member_profiles.level_version <= EXCLUDED.level_version`;
-    }
   },
 };
