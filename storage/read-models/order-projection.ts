@@ -54,7 +54,11 @@ class FlushPlan {
     else if (paymentStatement(event) !== "none") push(this.#paymentMoves, id, { id, seq, event });
   }
 
-  /** Issues every statement in an order that keeps each entity's events in log order. */
+  /**
+   * Issues every statement in an order that keeps each entity's events in log order. postgres.js sends a
+   * query when it is first awaited, so each helper awaits its query at once (an async function): a query
+   * merely created here would go out only in `Promise.all`, after statements issued later.
+   */
   issue(tx: ProjectionTx): Promise<unknown>[] {
     const pending: Promise<unknown>[] = [];
     // An entity's first event creates its row, before anything that updates it.
@@ -113,9 +117,9 @@ function paymentStatement(e: PaymentEvent): "status" | "single" | "none" {
   return e.type === "callbackRejected" || e.type === "refunded" ? "single" : "none";
 }
 
-function insertOrders(tx: ProjectionTx, placed: Versioned<Extract<OrderEvent, { type: "placed" }>>[]) {
+async function insertOrders(tx: ProjectionTx, placed: Versioned<Extract<OrderEvent, { type: "placed" }>>[]) {
   const col = <T>(f: (p: Versioned<Extract<OrderEvent, { type: "placed" }>>) => T) => placed.map(f);
-  return tx`INSERT INTO orders (order_id, user_id, status, channel, skus, items_amount, discount_amount, freight_amount,
+  await tx`INSERT INTO orders (order_id, user_id, status, channel, skus, items_amount, discount_amount, freight_amount,
       total_amount, created_at, updated_at, version, region, created_by)
     SELECT order_id, user_id, 'placing', channel, ARRAY(SELECT jsonb_array_elements_text(skus::jsonb)), items, discount,
       freight, total, at, at, version, region, created_by
@@ -128,9 +132,12 @@ function insertOrders(tx: ProjectionTx, placed: Versioned<Extract<OrderEvent, { 
     ON CONFLICT (order_id) DO NOTHING`;
 }
 
-function insertPayments(tx: ProjectionTx, created: Versioned<Extract<PaymentEvent, { type: "created" }>>[]) {
+async function insertPayments(
+  tx: ProjectionTx,
+  created: Versioned<Extract<PaymentEvent, { type: "created" }>>[],
+) {
   const col = <T>(f: (p: Versioned<Extract<PaymentEvent, { type: "created" }>>) => T) => created.map(f);
-  return tx`INSERT INTO payments (payment_id, order_id, user_id, channel, amount, status, created_at, updated_at, version)
+  await tx`INSERT INTO payments (payment_id, order_id, user_id, channel, amount, status, created_at, updated_at, version)
     SELECT payment_id, order_id, user_id, channel, amount, 'created', at, at, version
     FROM unnest(${col((p) => p.id)}::text[], ${col((p) => p.event.orderId)}::text[], ${col((p) => p.event.userId)}::text[],
       ${col((p) => p.event.channel)}::text[], ${col((p) => p.event.amount)}::bigint[], ${col((p) => iso(p.event.at))}::timestamptz[],
@@ -139,10 +146,10 @@ function insertPayments(tx: ProjectionTx, created: Versioned<Extract<PaymentEven
 }
 
 /** The order's data-scope facts (decision 0033): the warehouses its stock is reserved in, as a union. */
-function addWarehouses(tx: ProjectionTx, reservedIn: Map<string, Set<string>>) {
+async function addWarehouses(tx: ProjectionTx, reservedIn: Map<string, Set<string>>) {
   const ids = [...reservedIn.keys()];
   // A union: replaying the batch changes nothing, and it does not move `version` (status events do).
-  return tx`UPDATE orders o SET warehouses = ARRAY(SELECT DISTINCT w FROM unnest(o.warehouses || r.wanted) w ORDER BY w)
+  await tx`UPDATE orders o SET warehouses = ARRAY(SELECT DISTINCT w FROM unnest(o.warehouses || r.wanted) w ORDER BY w)
     FROM (SELECT order_id, ARRAY(SELECT jsonb_array_elements_text(wanted::jsonb)) AS wanted
           FROM unnest(${ids}::text[], ${ids.map((id) => JSON.stringify([...(reservedIn.get(id) ?? [])]))}::text[])
             AS t(order_id, wanted)) r
@@ -153,9 +160,9 @@ function addWarehouses(tx: ProjectionTx, reservedIn: Map<string, Set<string>>) {
  * One status move per order (a round): the generic ones, and `paid` with its payment facts (a row with a
  * `payment_id` is a payment; no boolean column, which postgres.js would type as a scalar).
  */
-function moveOrders(tx: ProjectionTx, moves: Versioned<OrderEvent>[]) {
+async function moveOrders(tx: ProjectionTx, moves: Versioned<OrderEvent>[]) {
   const paid = (m: Versioned<OrderEvent>) => (m.event.type === "paid" ? m.event : undefined);
-  return tx`UPDATE orders o SET status = u.status,
+  await tx`UPDATE orders o SET status = u.status,
       paid_amount = CASE WHEN u.payment_id IS NOT NULL THEN u.paid_amount ELSE o.paid_amount END,
       payment_id = CASE WHEN u.payment_id IS NOT NULL THEN u.payment_id ELSE o.payment_id END,
       paid_at = CASE WHEN u.payment_id IS NOT NULL THEN u.at ELSE o.paid_at END,
@@ -170,8 +177,8 @@ function moveOrders(tx: ProjectionTx, moves: Versioned<OrderEvent>[]) {
 }
 
 /** One status move per payment (a round): captured (with the channel's transaction id) or failed. */
-function movePayments(tx: ProjectionTx, moves: Versioned<PaymentEvent>[]) {
-  return tx`UPDATE payments p SET status = u.status,
+async function movePayments(tx: ProjectionTx, moves: Versioned<PaymentEvent>[]) {
+  await tx`UPDATE payments p SET status = u.status,
       channel_txn_id = CASE WHEN u.status = 'paid' THEN u.channel_txn_id ELSE p.channel_txn_id END,
       updated_at = u.at, version = u.version
     FROM unnest(${moves.map((m) => m.id)}::text[], ${moves.map((m) => (m.event.type === "captured" ? "paid" : "failed"))}::text[],
