@@ -26,6 +26,7 @@ export {
   type Minor,
   type PostTransactionInput,
   postTransaction,
+  postTransactions,
 } from "./ledger.ts";
 export {
   type LedgerSide,

@@ -83,6 +83,75 @@ export async function postTransaction(
   return true;
 }
 
+/**
+ * Posts many transactions in one go with a fixed number of statements (not a few per transaction), for
+ * the projector's flushes. Each one means exactly what `postTransaction` makes of it: validated the same
+ * way, a no-op when its id was already posted with the same content, a `LedgerConflictError` when the id
+ * or its source position was posted with other content. Refunds, and a repeated id, go one by one through
+ * `postTransaction` after the others (a refund's limit check needs its capture posted first), in the
+ * order given. Returns how many were written.
+ */
+export async function postTransactions(
+  tx: postgres.TransactionSql,
+  inputs: readonly PostTransactionInput[],
+): Promise<number> {
+  const batch: Normalized[] = [];
+  const oneByOne: PostTransactionInput[] = [];
+  const ids = new Set<string>();
+  for (const input of inputs) {
+    const t = normalize(input);
+    if (t.kind === "refund" || ids.has(t.id)) oneByOne.push(input);
+    else {
+      ids.add(t.id);
+      batch.push(t);
+    }
+  }
+  let written = 0;
+  if (batch.length > 0) {
+    const heads = await tx`
+      SELECT id, kind, payment_id, order_id, channel, currency FROM ledger_transactions WHERE id = ANY(${[...ids]}::text[])`;
+    const posted = new Set(heads.map((h) => h.id as string));
+    const fresh: Normalized[] = [];
+    for (const t of batch) {
+      // Posted before: the same check as one by one (it throws when the content differs).
+      if (posted.has(t.id)) await alreadyPosted(tx, t);
+      else fresh.push(t);
+    }
+    if (fresh.length > 0) {
+      const col = <T>(f: (t: Normalized) => T) => fresh.map(f);
+      const inserted = await tx`
+        INSERT INTO ledger_transactions
+          (id, kind, payment_id, order_id, channel, currency, occurred_at, source_seq, source_idx)
+        SELECT * FROM unnest(${col((t) => t.id)}::text[], ${col((t) => t.kind)}::text[],
+          ${col((t) => t.paymentId)}::text[], ${col((t) => t.orderId)}::text[], ${col((t) => t.channel)}::text[],
+          ${col((t) => t.currency)}::text[], ${col((t) => t.occurredAt.toISOString())}::timestamptz[],
+          ${col((t) => t.source?.seq ?? null)}::bigint[], ${col((t) => t.source?.idx ?? null)}::int[])
+        ON CONFLICT DO NOTHING RETURNING id`;
+      const done = new Set(inserted.map((r) => r.id as string));
+      for (const t of fresh) {
+        if (done.has(t.id)) continue;
+        // Lost a race with a concurrent post of the same id (now committed), or the source position is taken.
+        if (await alreadyPosted(tx, t)) continue;
+        const source = t.source ?? { seq: null, idx: null };
+        throw new LedgerConflictError(t.id, `event-log position ${source.seq}/${source.idx} already posted`);
+      }
+      const entries = fresh
+        .filter((t) => done.has(t.id))
+        .flatMap((t) => t.entries.map((e, idx) => ({ t, e, idx })));
+      if (entries.length > 0) {
+        await tx`
+          INSERT INTO ledger_entries (transaction_id, idx, account, direction, amount, currency)
+          SELECT * FROM unnest(${entries.map((x) => x.t.id)}::text[], ${entries.map((x) => x.idx)}::int[],
+            ${entries.map((x) => x.e.account)}::text[], ${entries.map((x) => x.e.direction)}::text[],
+            ${entries.map((x) => x.e.amount.toString())}::bigint[], ${entries.map((x) => x.t.currency)}::text[])`;
+      }
+      written += done.size;
+    }
+  }
+  for (const input of oneByOne) if (await postTransaction(tx, input)) written++;
+  return written;
+}
+
 interface Normalized {
   id: string;
   kind: LedgerKind;
