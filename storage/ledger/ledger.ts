@@ -107,46 +107,41 @@ export async function postTransactions(
     }
   }
   let written = 0;
+  // Insert first: in a projector flush nothing is posted yet (rows and offset commit together), so the
+  // look-up `postTransaction` does first is needed only for what the insert skips.
   if (batch.length > 0) {
-    const heads = await tx`
-      SELECT id, kind, payment_id, order_id, channel, currency FROM ledger_transactions WHERE id = ANY(${[...ids]}::text[])`;
-    const posted = new Set(heads.map((h) => h.id as string));
-    const fresh: Normalized[] = [];
-    for (const t of batch) {
-      // Posted before: the same check as one by one (it throws when the content differs).
-      if (posted.has(t.id)) await alreadyPosted(tx, t);
-      else fresh.push(t);
-    }
-    if (fresh.length > 0) {
-      const col = <T>(f: (t: Normalized) => T) => fresh.map(f);
-      const inserted = await tx`
+    const col = <T>(f: (t: Normalized) => T) => batch.map(f);
+    const legs = batch.flatMap((t) => t.entries.map((e, idx) => ({ t, e, idx })));
+    // Transactions and their entries in one statement: entries go in only for the transactions this
+    // statement inserted (the join), and the foreign key and balance checks see both.
+    const inserted = await tx`
+      WITH t AS (
         INSERT INTO ledger_transactions
           (id, kind, payment_id, order_id, channel, currency, occurred_at, source_seq, source_idx)
         SELECT * FROM unnest(${col((t) => t.id)}::text[], ${col((t) => t.kind)}::text[],
           ${col((t) => t.paymentId)}::text[], ${col((t) => t.orderId)}::text[], ${col((t) => t.channel)}::text[],
           ${col((t) => t.currency)}::text[], ${col((t) => t.occurredAt.toISOString())}::timestamptz[],
           ${col((t) => t.source?.seq ?? null)}::bigint[], ${col((t) => t.source?.idx ?? null)}::int[])
-        ON CONFLICT DO NOTHING RETURNING id`;
-      const done = new Set(inserted.map((r) => r.id as string));
-      for (const t of fresh) {
-        if (done.has(t.id)) continue;
-        // Lost a race with a concurrent post of the same id (now committed), or the source position is taken.
-        if (await alreadyPosted(tx, t)) continue;
-        const source = t.source ?? { seq: null, idx: null };
-        throw new LedgerConflictError(t.id, `event-log position ${source.seq}/${source.idx} already posted`);
-      }
-      const entries = fresh
-        .filter((t) => done.has(t.id))
-        .flatMap((t) => t.entries.map((e, idx) => ({ t, e, idx })));
-      if (entries.length > 0) {
-        await tx`
-          INSERT INTO ledger_entries (transaction_id, idx, account, direction, amount, currency)
-          SELECT * FROM unnest(${entries.map((x) => x.t.id)}::text[], ${entries.map((x) => x.idx)}::int[],
-            ${entries.map((x) => x.e.account)}::text[], ${entries.map((x) => x.e.direction)}::text[],
-            ${entries.map((x) => x.e.amount.toString())}::bigint[], ${entries.map((x) => x.t.currency)}::text[])`;
-      }
-      written += done.size;
+        ON CONFLICT DO NOTHING RETURNING id
+      ), e AS (
+        INSERT INTO ledger_entries (transaction_id, idx, account, direction, amount, currency)
+        SELECT x.* FROM unnest(${legs.map((x) => x.t.id)}::text[], ${legs.map((x) => x.idx)}::int[],
+          ${legs.map((x) => x.e.account)}::text[], ${legs.map((x) => x.e.direction)}::text[],
+          ${legs.map((x) => x.e.amount.toString())}::bigint[], ${legs.map((x) => x.t.currency)}::text[])
+          AS x(transaction_id, idx, account, direction, amount, currency)
+        JOIN t ON t.id = x.transaction_id
+      )
+      SELECT id FROM t`;
+    const done = new Set(inserted.map((r) => r.id as string));
+    for (const t of batch) {
+      if (done.has(t.id)) continue;
+      // Posted before (a no-op when the content is the same, a conflict when not), or the source
+      // position is taken by another id.
+      if (await alreadyPosted(tx, t)) continue;
+      const source = t.source ?? { seq: null, idx: null };
+      throw new LedgerConflictError(t.id, `event-log position ${source.seq}/${source.idx} already posted`);
     }
+    written += done.size;
   }
   for (const input of oneByOne) if (await postTransaction(tx, input)) written++;
   return written;
