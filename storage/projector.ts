@@ -464,20 +464,33 @@ export class Projector {
     const poisoned = entries.filter((e): e is Extract<Entry, { poison: string }> => "poison" in e);
     const newest = batches.at(-1);
     await this.#sql.begin(async (tx) => {
-      // First, so a parked event's retry (which takes this lock too) and a round never interleave.
-      await tx`SELECT seq FROM projection_offsets WHERE name = ${OFFSET_NAME} FOR UPDATE`;
-      if (batches.length > 0) await applyAll(tx, this.#projections, batches);
-      for (const p of poisoned) {
-        await tx`INSERT INTO projector_dead_letters (seq, subject, error) VALUES (${p.seq}, ${p.subject}, ${p.poison})
-          ON CONFLICT (seq) DO UPDATE SET error = EXCLUDED.error, attempts = projector_dead_letters.attempts + 1,
-            last_attempt_at = now()`;
-      }
-      const moved = await tx`
+      // First: the compare-and-set takes the offset row's lock before any row is written, so a parked
+      // event's retry (which takes this lock too) and a round never interleave. It is sent without
+      // waiting for its answer: the rows' statements follow it on the connection in the same round trip
+      // (a round trip costs a turn of a busy event loop), and it is checked before the commit.
+      const moved = tx`
         INSERT INTO projection_offsets (name, seq, event_time, updated_at)
         VALUES (${OFFSET_NAME}, ${lastSeq}, ${newest ? new Date(newest.batch.at) : null}, now())
         ON CONFLICT (name) DO UPDATE SET seq = EXCLUDED.seq, event_time = EXCLUDED.event_time, updated_at = now()
-        WHERE projection_offsets.seq = ${expected}`;
-      if (moved.count !== 1) throw new OffsetMovedError(expected);
+        WHERE projection_offsets.seq = ${expected}`.execute();
+      const casFailure = moved.then(
+        (result) => (result.count === 1 ? undefined : new OffsetMovedError(expected)),
+        (error: unknown) => error,
+      );
+      try {
+        if (batches.length > 0) await applyAll(tx, this.#projections, batches);
+        for (const p of poisoned) {
+          await tx`INSERT INTO projector_dead_letters (seq, subject, error) VALUES (${p.seq}, ${p.subject}, ${p.poison})
+            ON CONFLICT (seq) DO UPDATE SET error = EXCLUDED.error, attempts = projector_dead_letters.attempts + 1,
+              last_attempt_at = now()`;
+        }
+      } catch (error) {
+        // When the compare-and-set failed, the statements after it failed because of it (an aborted
+        // transaction): raise its error, so a transient failure is retried, never parked as poison.
+        throw (await casFailure) ?? error;
+      }
+      const failure = await casFailure;
+      if (failure) throw failure;
     });
     this.#offset = lastSeq;
     if (lastSeq > this.#streamLastSeq) this.#streamLastSeq = lastSeq;
