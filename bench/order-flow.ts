@@ -15,7 +15,7 @@ export interface OrderFlowOptions {
   databaseUrl: string;
   redisUrl: string;
   /**
-   * Write the hub's CPU profile (Bun's markdown summary) to this directory when it exits. The CLI's
+   * Write the hub's CPU profile (.cpuprofile and Bun's markdown summary) here when it exits. The CLI's
    * `--profile DIR`; `BENCH_PROFILE_DIR` works too until the CLI passes it for this scenario.
    */
   profileDir?: string;
