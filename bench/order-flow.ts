@@ -23,11 +23,16 @@ export interface OrderFlowOptions {
 
 export async function runOrderFlow(o: OrderFlowOptions, progress: (line: string) => void) {
   const profileDir = o.profileDir ?? process.env.BENCH_PROFILE_DIR;
+  // The one-machine layout flash-sale measures: the gateway and the actors in one process, the projector
+  // in another, so read-model writes never wait for turns of the loop the requests keep busy (each of a
+  // flush's round trips to Postgres costs one). BENCH_HUB_ROLES runs another layout ("projector" in it:
+  // everything in one process).
+  const roles = process.env.BENCH_HUB_ROLES ?? "gateway,actors";
   const { ns, hub, headers } = await startBenchHub(
     "orders",
     o,
     { PAYMENT_MAX_PER_USER_PER_HOUR: "1000000" },
-    profileDir ? { profileDir } : {},
+    { roles, ...(profileDir ? { profileDir } : {}) },
   );
   const sql = postgres(o.databaseUrl, { max: 2, onnotice: () => undefined, connection: { search_path: ns } });
   try {
@@ -100,7 +105,7 @@ export async function runOrderFlow(o: OrderFlowOptions, progress: (line: string)
         `p50 ${load.p50.toFixed(0)} ms, p99 ${load.p99.toFixed(0)} ms per order (3 requests), ${load.errors} errors` +
         `${load.firstError ? ` (first: ${load.firstError})` : ""}; read-model lag p50 ${lag.p50.toFixed(1)} ms, p99 ${lag.p99.toFixed(1)} ms over ${lag.rows} rows`,
     );
-    return { namespace: ns, options: o, load, readModelLagMs: lag, correct };
+    return { namespace: ns, options: o, roles, load, readModelLagMs: lag, correct };
   } finally {
     await sql.end({ timeout: 2 });
     await hub.stop();

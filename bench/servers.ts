@@ -82,42 +82,58 @@ export async function login(url: string, password = BENCH_PASSWORD): Promise<str
  * Starts a hub process in a fresh namespace for one scenario, waits until it is ready and signs in.
  * The caller stops it with `hub.stop()`, which also drops the namespace (streams, KV buckets, Postgres
  * schema, Redis keys, secrets key): a bench leaves nothing behind on the shared services.
+ *
+ * `options.roles` (the hub's `ROLES`): without "projector", a second process runs the projector alone in
+ * the same namespace (the one-machine layout flash-sale uses), started once the hub is ready (so the
+ * namespace's secrets key exists) and stopped with it. Absent, the hub runs every role.
  */
 export async function startBenchHub(
   name: string,
   services: { natsUrl: string; databaseUrl: string; redisUrl: string },
   env: Record<string, string> = {},
-  options: { profileDir?: string } = {},
+  options: { profileDir?: string; roles?: string } = {},
 ) {
   const ns = `bench_${name.replace(/\W/g, "")}_${Date.now().toString(36)}`;
   const port = await freePort();
+  const hubEnv = {
+    HUB_NAMESPACE: ns,
+    // JetStream reserves a stream's max_bytes up front: ten leftover 10 GiB bench streams fill the server.
+    EVENTS_MAX_BYTES: "256MiB",
+    ADMIN_PASSWORD: BENCH_PASSWORD,
+    LOG_LEVEL: "warn",
+    NATS_URL: services.natsUrl,
+    DATABASE_URL: services.databaseUrl,
+    REDIS_URL: services.redisUrl,
+    ...env,
+  };
+  // Bun writes the CPU profile (.cpuprofile for DevTools, .md summary) when a process exits (stop()).
+  const profile = options.profileDir
+    ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${options.profileDir}`]
+    : [];
   const hub = spawnBun(
     `hub-${name}`,
-    // Bun writes the CPU profile (.cpuprofile for DevTools, .md summary) when the hub exits (hub.stop()).
-    [
-      ...(options.profileDir ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${options.profileDir}`] : []),
-      "main.ts",
-    ],
-    {
-      HUB_NAMESPACE: ns,
-      // JetStream reserves a stream's max_bytes up front: ten leftover 10 GiB bench streams fill the server.
-      EVENTS_MAX_BYTES: "256MiB",
-      PORT: String(port),
-      ADMIN_PASSWORD: BENCH_PASSWORD,
-      LOG_LEVEL: "warn",
-      NATS_URL: services.natsUrl,
-      DATABASE_URL: services.databaseUrl,
-      REDIS_URL: services.redisUrl,
-      ...env,
-    },
+    [...profile, "main.ts"],
+    { ...hubEnv, PORT: String(port), ...(options.roles ? { ROLES: options.roles } : {}) },
     port,
   );
+  const others: Spawned[] = [];
   const stopAndDrop = async (signal?: NodeJS.Signals) => {
-    await hub.stop(signal);
+    await Promise.all([hub.stop(signal), ...others.map((p) => p.stop(signal))]);
     await dropNamespace(ns, services);
   };
   try {
     await waitHttp(`${hub.url}/readyz`, 60_000);
+    if (options.roles && !options.roles.split(",").includes("projector")) {
+      const projectorPort = await freePort();
+      const projector = spawnBun(
+        `projector-${name}`,
+        [...profile, "main.ts"],
+        { ...hubEnv, PORT: String(projectorPort), ROLES: "projector" },
+        projectorPort,
+      );
+      // It serves no HTTP (no gateway role): it is up within a second, while the scenario still seeds.
+      others.push(projector);
+    }
     const token = await login(hub.url);
     return {
       ns,
