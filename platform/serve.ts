@@ -25,9 +25,25 @@ interface BunLike {
   serve: (options: unknown) => { port: number; stop: (force?: boolean) => Promise<void> | void };
 }
 
+/** The peer address is looked up only when a route asks for it (rate limits do; most routes never). */
 function envOf(request: Request, server: unknown): RequestEnv {
-  const address = (server as BunServerLike | undefined)?.requestIP?.(request)?.address;
-  return address ? { clientAddress: address } : {};
+  let looked = false;
+  let address: string | undefined;
+  return {
+    get clientAddress() {
+      if (!looked) {
+        looked = true;
+        address = (server as BunServerLike | undefined)?.requestIP?.(request)?.address;
+      }
+      return address;
+    },
+  };
+}
+
+/** True for Socket.IO's own requests; reads the path without parsing the whole URL for every request. */
+function isSocketIo(url: string): boolean {
+  const pathStart = url.indexOf("/", url.indexOf("//") + 2);
+  return pathStart >= 0 && url.startsWith("/socket.io/", pathStart);
 }
 
 export function serve(
@@ -54,7 +70,7 @@ export function serve(
     // Longer than the engine's ping interval (25 s), so idle sockets are not cut by the HTTP server.
     idleTimeout: 30,
     fetch(request: Request, bunServer: unknown) {
-      if (new URL(request.url).pathname.startsWith("/socket.io/")) {
+      if (isSocketIo(request.url)) {
         return engine.handleRequest(request, bunServer as Parameters<typeof engine.handleRequest>[1]);
       }
       return fetch(request, envOf(request, bunServer));

@@ -1,6 +1,7 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { ConnectionWatch } from "./connection-watch.ts";
 import { DomainError, errorFromBody, RuntimeError } from "./errors.ts";
+import { idGenerator } from "./ids.ts";
 import type { CommandMeta } from "./kind.ts";
 import type { ActorRef, CommandEnvelope, Reply } from "./protocol.ts";
 import { isValidActorId, Subjects, shardOf } from "./shard.ts";
@@ -72,6 +73,7 @@ export class ActorClient {
   /** Per actor subject: commands waiting to be sent and requests in flight (the adaptive batching window). */
   readonly #lanes = new Map<string, Lane>();
   readonly #window: number;
+  readonly #nextId = idGenerator();
   #local: LocalActors | undefined;
 
   constructor(nc: NatsConnection, options: ActorClientOptions) {
@@ -106,7 +108,7 @@ export class ActorClient {
   ): Promise<Reply> {
     if (!isValidActorId(id)) throw new DomainError("invalid", `invalid id: ${id}`, { field: "id" });
     const envelope: CommandEnvelope = { cmd };
-    if (!options.readOnly) envelope.id = options.id ?? crypto.randomUUID();
+    if (!options.readOnly) envelope.id = options.id ?? this.#nextId();
     else if (options.id) envelope.id = options.id;
     if (options.fingerprint && envelope.id) envelope.fp = options.fingerprint;
     if (options.meta) envelope.meta = options.meta;

@@ -1,4 +1,9 @@
-export { ActorClient, type ActorClientOptions, type SendOptions } from "./actor-client.ts";
+export {
+  ActorClient,
+  type ActorClientOptions,
+  type LocalActors,
+  type SendOptions,
+} from "./actor-client.ts";
 export { ActorInstance, type InstanceHost, type InstanceOptions } from "./actor-instance.ts";
 export {
   ActorNode,
@@ -28,6 +33,7 @@ export {
   StorageFullError,
   type TimerIndex,
 } from "./event-store.ts";
+export { idGenerator } from "./ids.ts";
 export {
   type ActorKind,
   type AnyActorKind,
