@@ -1,4 +1,5 @@
 /**
+ * `npm run bench`: flash-sale, order-flow, recovery and fanout in turn, then issue 15's targets table
  * `npm run bench -- <scenario> [options]`
  *   flash-sale   one hot SKU against Postgres and Redis baselines and the HTTP ceiling (default S=20000, C=256, R=3)
  *   recovery     activation of a 10,000-event actor; shard failover after SIGKILL with three nodes
@@ -36,7 +37,8 @@ import { fmt } from "./stats.ts";
 import { targetsSummary } from "./summary.ts";
 
 const args = process.argv.slice(2);
-const scenario = args[0];
+// `npm run bench -- --quick` runs every scenario quick.
+const scenario = args[0]?.startsWith("--") ? undefined : args[0];
 const flag = (name: string) => args.includes(`--${name}`);
 const option = (name: string): number | undefined => {
   const i = args.indexOf(`--${name}`);
@@ -587,7 +589,22 @@ const scenarios: Record<string, () => Promise<boolean>> = {
   "cms-delivery": cmsDelivery,
 };
 
-const run = scenario ? scenarios[scenario] : undefined;
+/**
+ * `npm run bench` with no scenario: every scenario behind issue 15's targets, one after the other on the
+ * same machine, then the whole table (earlier figures, this run's, must reach, aim, verdict).
+ */
+async function all(): Promise<boolean> {
+  let correct = true;
+  for (const name of ["flash-sale", "order-flow", "recovery", "fanout"]) {
+    log(`\n════ ${name} ════`);
+    correct = (await scenarios[name]!()) && correct;
+  }
+  log("");
+  await targets();
+  return correct;
+}
+
+const run = scenario ? scenarios[scenario] : all;
 if (!run) {
   console.error(
     `usage: npm run bench -- <${Object.keys(scenarios).join("|")}> [--quick] [--stock N] [--clients N] [--repeats N] [--rate N] [--budget S]`,
