@@ -4,6 +4,8 @@
  * its auth, validation and middleware answering a constant (`BENCH_HTTP_CEILING=1`, bench only). Variants are interleaved (A B C D E A B C D E …) so machine
  * noise hits all alike; each is judged for correctness before its speed counts.
  */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { connect } from "@nats-io/transport-node";
 import Redis from "ioredis";
 import postgres from "postgres";
@@ -27,7 +29,7 @@ export interface FlashSaleOptions {
   redisUrl: string;
   /** Run only these variants (profiling one path); ratios that need a missing variant print as not run. */
   only?: Variant[];
-  /** Write the hub's CPU profile (Bun's markdown summary) to this directory when it exits. */
+  /** Write the hub's CPU profile (Bun's markdown form) here when it exits, the projector's in `projector/`. */
   profileDir?: string;
 }
 
@@ -83,6 +85,8 @@ redis.call('SADD', KEYS[2], ARGV[1])
 return left - 1`;
 
 export async function runFlashSale(o: FlashSaleOptions, progress: (line: string) => void) {
+  // Bun writes no profile into a directory that does not exist.
+  if (o.profileDir) mkdirSync(join(o.profileDir, "projector"), { recursive: true });
   const ns = `bench_${Date.now().toString(36)}`;
   const password = BENCH_PASSWORD;
   const hubPort = await freePort();
@@ -123,7 +127,7 @@ export async function runFlashSale(o: FlashSaleOptions, progress: (line: string)
     servers.push(
       spawnBun(
         "projector",
-        ["main.ts"],
+        [...(o.profileDir ? ["--cpu-prof-md", `--cpu-prof-dir=${o.profileDir}/projector`] : []), "main.ts"],
         { ...hubEnv, PORT: String(projectorPort), ROLES: "projector" },
         projectorPort,
       ),
