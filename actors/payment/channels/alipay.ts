@@ -17,6 +17,7 @@ import {
   type PaymentRequest,
   type RefundRequest,
   type RefundResult,
+  type SimulatedCallback,
   type SimulatedPayment,
   type StatementEntry,
   type VerifiedCallback,
@@ -80,6 +81,14 @@ export class AlipayChannel implements PaymentChannel, ChannelSimulator {
   }
 
   createPayment(req: PaymentRequest): ClientPaymentParams {
+    return w.signNow(this.#createPayment(req));
+  }
+
+  createPaymentAsync(req: PaymentRequest): Promise<ClientPaymentParams> {
+    return w.signOffThread(this.#createPayment(req));
+  }
+
+  *#createPayment(req: PaymentRequest): w.Signing<ClientPaymentParams> {
     w.assertId(req.paymentId, OUT_TRADE_NO, "paymentId");
     w.assertAmount(req.amount);
     if (req.description.length < 1 || req.description.length > 256) {
@@ -105,7 +114,7 @@ export class AlipayChannel implements PaymentChannel, ChannelSimulator {
       notify_url: req.notifyUrl,
       biz_content: JSON.stringify(bizContent),
     };
-    const sign = w.rsaSign(this.#merchantKey, w.signingString(params, ["sign"]));
+    const sign = yield { key: this.#merchantKey, message: w.signingString(params, ["sign"]) };
     return { channel: "alipay", orderString: w.encodeForm({ ...params, sign }) };
   }
 
@@ -158,7 +167,15 @@ export class AlipayChannel implements PaymentChannel, ChannelSimulator {
     fail(`unsupported trade_status ${p.trade_status}`);
   }
 
-  simulateCallback(s: SimulatedPayment): { headers: Record<string, string>; body: string } {
+  simulateCallback(s: SimulatedPayment): SimulatedCallback {
+    return w.signNow(this.#simulateCallback(s));
+  }
+
+  simulateCallbackAsync(s: SimulatedPayment): Promise<SimulatedCallback> {
+    return w.signOffThread(this.#simulateCallback(s));
+  }
+
+  *#simulateCallback(s: SimulatedPayment): w.Signing<SimulatedCallback> {
     if (!this.#platformKey) throw new ChannelInputError("alipay.platform.privateKey", "needed to simulate");
     w.assertId(s.paymentId, OUT_TRADE_NO, "paymentId");
     w.assertAmount(s.amount);
@@ -194,7 +211,7 @@ export class AlipayChannel implements PaymentChannel, ChannelSimulator {
         gmt_payment: at,
       });
     }
-    const sign = w.rsaSign(this.#platformKey, notifyContent(params));
+    const sign = yield { key: this.#platformKey, message: notifyContent(params) };
     return { headers: { ...FORM }, body: w.encodeForm({ ...params, sign }) };
   }
 

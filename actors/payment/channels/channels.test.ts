@@ -234,6 +234,26 @@ for (const name of CHANNEL_NAMES) {
       rejects(() => channel.acceptPayment(tampered), "bad_signature");
     });
 
+    test(`payments - ${name} the off-thread variants sign as the channel does: accepted and verified`, async () => {
+      const params = await channel.createPaymentAsync!(request);
+      expect(channel.acceptPayment(params)).toEqual({
+        paymentId: payment.paymentId,
+        amount: 1999,
+        notifyUrl: request.notifyUrl,
+      });
+      rejects(() => forged[name].acceptPayment(params), "bad_signature");
+      for (const status of ["paid", "failed", "refunded"] as const) {
+        const cb = await channel.simulateCallbackAsync!({ ...payment, status });
+        expect(channel.verifyCallback(cb)).toMatchObject({
+          paymentId: payment.paymentId,
+          amount: 1999,
+          status,
+        });
+        rejects(() => channel.verifyCallback(c.tamperBody(cb)), "bad_signature");
+      }
+      await expect(channel.createPaymentAsync!({ ...request, amount: 0 })).rejects.toThrow(ChannelInputError);
+    });
+
     test(`payments - ${name} createPayment refuses amounts that are not positive whole fen`, () => {
       for (const amount of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53]) {
         expect(() => channel.createPayment({ ...request, amount })).toThrow(ChannelInputError);

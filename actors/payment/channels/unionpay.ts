@@ -22,6 +22,7 @@ import {
   type PaymentRequest,
   type RefundRequest,
   type RefundResult,
+  type SimulatedCallback,
   type SimulatedPayment,
   type StatementEntry,
   type VerifiedCallback,
@@ -185,6 +186,14 @@ export class UnionpayChannel implements PaymentChannel, ChannelSimulator {
   }
 
   createPayment(req: PaymentRequest): ClientPaymentParams {
+    return w.signNow(this.#createPayment(req));
+  }
+
+  createPaymentAsync(req: PaymentRequest): Promise<ClientPaymentParams> {
+    return w.signOffThread(this.#createPayment(req));
+  }
+
+  *#createPayment(req: PaymentRequest): w.Signing<ClientPaymentParams> {
     w.assertId(req.paymentId, ORDER_ID, "paymentId");
     w.assertAmount(req.amount);
     if (!URL.canParse(req.notifyUrl)) throw new ChannelInputError("notifyUrl", "not a URL");
@@ -202,7 +211,7 @@ export class UnionpayChannel implements PaymentChannel, ChannelSimulator {
       // Echoed back untouched: lets a human trace a notify to its order.
       reqReserved: req.orderId,
     };
-    const signature = w.rsaSign(this.#merchantKey, digest(fields));
+    const signature = yield { key: this.#merchantKey, message: digest(fields) };
     return { channel: "unionpay", fields: { ...fields, signature } };
   }
 
@@ -271,7 +280,15 @@ export class UnionpayChannel implements PaymentChannel, ChannelSimulator {
     fail(`unsupported txnType ${f.txnType} / respCode ${f.respCode}`);
   }
 
-  simulateCallback(s: SimulatedPayment): { headers: Record<string, string>; body: string } {
+  simulateCallback(s: SimulatedPayment): SimulatedCallback {
+    return w.signNow(this.#simulateCallback(s));
+  }
+
+  simulateCallbackAsync(s: SimulatedPayment): Promise<SimulatedCallback> {
+    return w.signOffThread(this.#simulateCallback(s));
+  }
+
+  *#simulateCallback(s: SimulatedPayment): w.Signing<SimulatedCallback> {
     if (!this.#platformKey) throw new ChannelInputError("unionpay.platform.privateKey", "needed to simulate");
     w.assertId(s.paymentId, ORDER_ID, "paymentId");
     w.assertAmount(s.amount);
@@ -308,9 +325,9 @@ export class UnionpayChannel implements PaymentChannel, ChannelSimulator {
           }
         : { txnType: "01", txnSubType: "01", orderId: s.paymentId, queryId: paymentQueryId }),
     };
-    const signature = certificate
-      ? w.rsaSign(this.#platformKey, digest(fields))
-      : w.rsaSign(this.#platformKey, digestSha1(fields), "sha1");
+    const signature = yield certificate
+      ? { key: this.#platformKey, message: digest(fields) }
+      : { key: this.#platformKey, message: digestSha1(fields), hash: "sha1" };
     return { headers: { ...FORM }, body: w.encodeForm({ ...fields, signature }) };
   }
 

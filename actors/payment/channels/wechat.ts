@@ -18,6 +18,7 @@ import {
   type PaymentRequest,
   type RefundRequest,
   type RefundResult,
+  type SimulatedCallback,
   type SimulatedPayment,
   type StatementEntry,
   type VerifiedCallback,
@@ -79,6 +80,14 @@ export class WechatChannel implements PaymentChannel, ChannelSimulator {
   }
 
   createPayment(req: PaymentRequest): ClientPaymentParams {
+    return w.signNow(this.#createPayment(req));
+  }
+
+  createPaymentAsync(req: PaymentRequest): Promise<ClientPaymentParams> {
+    return w.signOffThread(this.#createPayment(req));
+  }
+
+  *#createPayment(req: PaymentRequest): w.Signing<ClientPaymentParams> {
     w.assertId(req.paymentId, OUT_TRADE_NO, "paymentId");
     w.assertAmount(req.amount);
     if (req.description.length < 1 || req.description.length > 127) {
@@ -92,7 +101,7 @@ export class WechatChannel implements PaymentChannel, ChannelSimulator {
     const timeStamp = String(Math.floor(this.#opts.now().getTime() / 1000));
     const nonceStr = randomBytes(16).toString("hex");
     const message = `${this.#opts.appId}\n${timeStamp}\n${nonceStr}\n${pkg}\n`;
-    const paySign = w.rsaSign(this.#merchantKey, message);
+    const paySign = yield { key: this.#merchantKey, message };
     return {
       channel: "wechat",
       appId: this.#opts.appId,
@@ -164,7 +173,15 @@ export class WechatChannel implements PaymentChannel, ChannelSimulator {
     return { ...readEvent(envelope, resource, this.#opts.mchId), raw: { ...envelope, resource } };
   }
 
-  simulateCallback(p: SimulatedPayment): { headers: Record<string, string>; body: string } {
+  simulateCallback(p: SimulatedPayment): SimulatedCallback {
+    return w.signNow(this.#simulateCallback(p));
+  }
+
+  simulateCallbackAsync(p: SimulatedPayment): Promise<SimulatedCallback> {
+    return w.signOffThread(this.#simulateCallback(p));
+  }
+
+  *#simulateCallback(p: SimulatedPayment): w.Signing<SimulatedCallback> {
     if (!this.#platformKey) throw new ChannelInputError("wechat.platform.privateKey", "needed to simulate");
     w.assertId(p.paymentId, OUT_TRADE_NO, "paymentId");
     w.assertAmount(p.amount);
@@ -183,13 +200,14 @@ export class WechatChannel implements PaymentChannel, ChannelSimulator {
     const body = JSON.stringify(envelope);
     const timestamp = String(Math.floor(now.getTime() / 1000));
     const nonce = randomBytes(16).toString("hex").toUpperCase();
+    const signature = yield { key: this.#platformKey, message: `${timestamp}\n${nonce}\n${body}\n` };
     const headers = {
       "Content-Type": "application/json",
       "Wechatpay-Timestamp": timestamp,
       "Wechatpay-Nonce": nonce,
       "Wechatpay-Serial": this.#platformSerial,
       "Wechatpay-Signature-Type": "WECHATPAY2-SHA256-RSA2048",
-      "Wechatpay-Signature": w.rsaSign(this.#platformKey, `${timestamp}\n${nonce}\n${body}\n`),
+      "Wechatpay-Signature": signature,
     };
     return { headers, body };
   }

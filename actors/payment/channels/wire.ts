@@ -171,6 +171,42 @@ export function rsaSign(key: KeyObject, message: string, hash: RsaHash = "sha256
   return sign(hash, Buffer.from(message, "utf8"), key).toString("base64");
 }
 
+/** The same signature, computed on the thread pool: an RSA-2048 signature costs the caller's loop ~1 ms. */
+export function rsaSignAsync(key: KeyObject, message: string, hash: RsaHash = "sha256"): Promise<string> {
+  return new Promise((resolve, reject) =>
+    sign(hash, Buffer.from(message, "utf8"), key, (error, signature) =>
+      error ? reject(error) : resolve(signature.toString("base64")),
+    ),
+  );
+}
+
+/** One RSA signature a channel operation needs. */
+export interface SignatureRequest {
+  key: KeyObject;
+  message: string;
+  hash?: RsaHash;
+}
+
+/**
+ * A channel operation written once, yielding each signature it needs: `signNow` runs it on the caller's
+ * thread, `signOffThread` with the signatures on the thread pool (same result, RSA PKCS#1 v1.5 is
+ * deterministic).
+ */
+export type Signing<T> = Generator<SignatureRequest, T, string>;
+
+export function signNow<T>(steps: Signing<T>): T {
+  let step = steps.next();
+  while (!step.done) step = steps.next(rsaSign(step.value.key, step.value.message, step.value.hash));
+  return step.value;
+}
+
+export async function signOffThread<T>(steps: Signing<T>): Promise<T> {
+  let step = steps.next();
+  while (!step.done)
+    step = steps.next(await rsaSignAsync(step.value.key, step.value.message, step.value.hash));
+  return step.value;
+}
+
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /** Node's base64 decoder skips junk characters; a strict check keeps one signature from having many spellings. */
