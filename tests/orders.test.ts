@@ -26,6 +26,7 @@ beforeAll(async () => {
     ["SKU-B", 1, 500],
     ["SKU-C", 5, 100],
     ["SKU-D", 10, 700],
+    ["SKU-F", 10, 1500],
   ] as const) {
     await api.call(
       "POST",
@@ -229,12 +230,14 @@ test("orders - ship deducts stock, receipt completes and earns points; illegal t
 });
 
 test("orders - a refund before shipment is approved, refunded, and the stock goes back", async () => {
-  const placed = (await place("k-6", [{ sku: "SKU-A", qty: 3 }])).body as {
+  // SKU-F belongs to this test alone: an unpaid SKU-A order of an earlier test expires (3 s payment
+  // timeout) whenever a busy machine lets it, and would move the before/after comparison below.
+  const placed = (await place("k-6", [{ sku: "SKU-F", qty: 3 }])).body as {
     orderId: string;
     amounts: { total: number };
   };
   const paymentId = await payAndWait(placed.orderId, "alipay");
-  const reservedBefore = (await stock("SKU-A")).reserved;
+  const reservedBefore = (await stock("SKU-F")).reserved;
   expect(
     (
       await api.call("POST", `/v1/orders/${placed.orderId}/after-sales`, {
@@ -253,7 +256,7 @@ test("orders - a refund before shipment is approved, refunded, and the stock goe
     5_000,
     "refunded",
   );
-  expect((await stock("SKU-A")).reserved).toBe(reservedBefore - 3);
+  expect((await stock("SKU-F")).reserved).toBe(reservedBefore - 3);
   const p = (await api.call("GET", `/v1/payments/${paymentId}`)).body as { status: string; refunded: number };
   expect(p).toMatchObject({ status: "refunded", refunded: placed.amounts.total });
 });

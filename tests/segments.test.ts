@@ -369,6 +369,9 @@ test("segments - a template that issues on first_order gives one coupon to each 
   await order("O-N1", "N-new", { paidDaysAgo: 0, amount: 3_000, skus: ["S-TEA"] });
   await order("O-A9", "A-big", { paidDaysAgo: 0, amount: 3_000, skus: ["S-TEA"] });
   await order("O-U1", "N-unpaid", { paidDaysAgo: null, amount: 3_000, skus: ["S-TEA"] });
+  // The job finds live templates in the coupon read model: wait until the projector has the new one (a
+  // busy machine let a run start before it, which then saw no template at all).
+  await node.projector!.caughtUp(30_000);
 
   const runIssuer = async () => {
     const started = await api.call("POST", "/v1/jobs/coupon-issue-on-events/run", {});
