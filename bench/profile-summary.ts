@@ -1,32 +1,32 @@
 /**
  * `bun run bench/profile-summary.ts <profile.md>…` — where a process's CPU went, by area, from Bun's
  * markdown CPU profile (`--cpu-prof-md`; the flash sale writes one per run with `--profile DIR`).
- * Self time is summed per area (the NATS client, postgres.js, JSON, socket writes, our runtime, …), so
+ * Self samples are summed per area (the NATS client, postgres.js, JSON, socket writes, our runtime, …), so
  * two profiles compare at a glance; the top functions follow.
  */
 import { readFileSync } from "node:fs";
 
 interface Row {
+  /** Share of the profile's samples taken in this function itself. */
   selfPercent: number;
+  samples: number;
   fn: string;
   location: string;
 }
 
-/** The "Hot Functions (Self Time)" table: `| Self% | Self | Total% | Total | Function | Location |`. */
+/**
+ * Every function of the "Function Details" section with its own (self) sample count. Samples, not the
+ * table's time column: Bun weights a sample by the wall time since the previous one, so on a busy machine
+ * a function caught right after the process was descheduled looks expensive; sample counts are CPU.
+ */
 export function hotFunctions(markdown: string): Row[] {
-  const start = markdown.indexOf("## Hot Functions");
-  const end = markdown.indexOf("\n## ", start + 1);
   const rows: Row[] = [];
-  for (const line of markdown.slice(start, end < 0 ? undefined : end).split("\n")) {
-    const cells = line.split("|").map((c) => c.trim());
-    const selfPercent = Number.parseFloat(cells[1] ?? "");
-    if (!line.startsWith("|") || Number.isNaN(selfPercent)) continue;
-    rows.push({
-      selfPercent,
-      fn: (cells[5] ?? "").replace(/`/g, ""),
-      location: (cells[6] ?? "").replace(/`/g, ""),
-    });
+  const entry = /^### `(.+)`\n`([^`]*)` \| Self: [^|]*\| Total: [^|]*\| Samples: (\d+)/gm;
+  for (const m of markdown.matchAll(entry)) {
+    rows.push({ selfPercent: 0, samples: Number(m[3]), fn: m[1] ?? "", location: m[2] ?? "" });
   }
+  const total = rows.reduce((n, r) => n + r.samples, 0) || 1;
+  for (const row of rows) row.selfPercent = (row.samples / total) * 100;
   return rows;
 }
 
@@ -84,7 +84,7 @@ if (import.meta.main) {
   }
   for (const file of files) {
     const { areas, top } = summarize(readFileSync(file, "utf8"));
-    console.log(`\n${file}\n  self time by area:`);
+    console.log(`\n${file}\n  self samples by area:`);
     for (const [area, percent] of areas)
       if (percent >= 0.5) console.log(`  ${percent.toFixed(1).padStart(5)}%  ${area}`);
     console.log("  top functions:");
