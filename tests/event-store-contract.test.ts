@@ -227,3 +227,43 @@ eventStoreContract("jetstream", async () => {
     timers: new JetStreamTimerIndex(js, subjects, streams),
   };
 });
+
+describe("JetStream event store - reading a tail", () => {
+  test("a tail interleaved with another actor's, read in many small pulls (message and byte limits), comes back whole and in order", async () => {
+    const nc = await connect({ servers: NATS_URL });
+    connections.push(nc);
+    const subjects = new Subjects(namespace);
+    const js = jetstream(nc);
+    const jsm = await jetstreamManager(nc);
+    const streams = await ensureStreams(jsm, subjects, { duplicateWindowMs: 60_000 });
+    // 40 messages or about 2 KiB per pull: the tail below needs several of each kind.
+    const store = new JetStreamEventStore(js, jsm, subjects, streams, {
+      tailPull: { messages: 40, bytes: 2_048 },
+    });
+    const [a, b] = [freshRef(), freshRef()];
+    const seqs: number[] = [];
+    let lastA = 0;
+    let lastB = 0;
+    for (let n = 1; n <= 250; n++) {
+      lastA = await store.append(a, batch(n), lastA);
+      seqs.push(lastA);
+      lastB = await store.append(b, batch(1_000 + n), lastB);
+    }
+    await store.saveSnapshot(a, snapshotAt(seqs[9]!, { n: 10 }));
+    const loaded = await store.load(a);
+    expect(loaded.snapshot?.seq).toBe(seqs[9]!);
+    expect(loaded.batches.map((s) => s.seq)).toEqual(seqs.slice(10));
+    expect(loaded.batches.map((s) => s.batch)).toEqual(Array.from({ length: 240 }, (_, i) => batch(i + 11)));
+    expect(loaded.lastSeq).toBe(lastA);
+    const all = await store.load(a, { withoutSnapshot: true });
+    expect(all.batches.map((s) => s.seq)).toEqual(seqs);
+    // The tail consumers are deleted without waiting for the answer: gone shortly after.
+    const deadline = Date.now() + 5_000;
+    let left = -1;
+    while (Date.now() < deadline && left !== 0) {
+      left = (await jsm.consumers.list(streams.events).next()).length;
+      if (left) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(left).toBe(0);
+  });
+});

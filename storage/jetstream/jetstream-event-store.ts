@@ -1,7 +1,8 @@
 import { promisify } from "node:util";
 import { gunzipSync, gzip } from "node:zlib";
-import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
-import { headers } from "@nats-io/transport-node";
+import { AckPolicy, DeliverPolicy, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
+import type { JetStreamClientImpl } from "@nats-io/jetstream/internal";
+import { createInbox, headers, type NatsConnection, nanos } from "@nats-io/transport-node";
 import type {
   ActorRef,
   LogBatch,
@@ -38,22 +39,34 @@ const gzipAsync = promisify(gzip);
 export class JetStreamEventStore implements EventStore {
   readonly #js: JetStreamClient;
   readonly #jsm: JetStreamManager;
+  readonly #nc: NatsConnection;
   readonly #subjects: Subjects;
   readonly #streams: StreamNames;
   readonly #timeoutMs: number;
+  readonly #pull: { messages: number; bytes: number };
 
   constructor(
     js: JetStreamClient,
     jsm: JetStreamManager,
     subjects: Subjects,
     streams: StreamNames,
-    options: { timeoutMs?: number } = {},
+    options: {
+      timeoutMs?: number;
+      /** One pull of an actor's tail: at most this many messages and bytes (tests make it small). */
+      tailPull?: { messages?: number; bytes?: number };
+    } = {},
   ) {
     this.#js = js;
     this.#jsm = jsm;
+    // The tail is read with plain requests and a subscription on the client's own connection.
+    this.#nc = (js as JetStreamClientImpl).nc;
     this.#subjects = subjects;
     this.#streams = streams;
     this.#timeoutMs = options.timeoutMs ?? 5_000;
+    this.#pull = {
+      messages: options.tailPull?.messages ?? TAIL_PULL_MESSAGES,
+      bytes: options.tailPull?.bytes ?? TAIL_PULL_BYTES,
+    };
   }
 
   async load(ref: ActorRef, options: LoadOptions = {}): Promise<LoadedActor> {
@@ -129,24 +142,136 @@ export class JetStreamEventStore implements EventStore {
     return JSON.parse(decoder.decode(gunzipSync(packed))) as SnapshotRecord;
   }
 
-  /** Reads batches `from..to` of one actor through an ephemeral ordered consumer. */
+  /**
+   * Reads batches `from..to` of one actor: one ephemeral, unacknowledged consumer filtered on its subject,
+   * pulled in large batches (by default up to `TAIL_PULL_MESSAGES` messages or `TAIL_PULL_BYTES`) over a plain
+   * subscription. The client's consumer API (stream info first, per-message `JsMsg`, heartbeats, an awaited
+   * delete) cost more than the bytes themselves on a 10,000-event tail; here each message costs its
+   * reply-subject sequence and one `JSON.parse`. Delivery is checked to be gap-free (the consumer's own
+   * delivery sequence counts 1, 2, 3…), and the consumer is deleted without waiting (its inactivity
+   * threshold removes it anyway if that request is lost).
+   */
   async #readTail(subject: string, from: number, to: number): Promise<StoredBatch[]> {
-    const consumer = await this.#js.consumers.get(this.#streams.events, {
-      filter_subjects: subject,
-      deliver_policy: DeliverPolicy.StartSequence,
-      opt_start_seq: from,
-    });
-    const batches: StoredBatch[] = [];
-    // Ask for the whole tail at once: one pull instead of ten for a 10,000-event actor.
-    const messages = await consumer.consume({ max_messages: Math.min(10_000, Math.max(100, to - from + 1)) });
-    for await (const msg of messages) {
-      batches.push({ seq: msg.seq, batch: msg.json<LogBatch>() });
-      if (msg.seq >= to || msg.info.pending === 0) break;
+    const nc = this.#nc;
+    const api = this.#js.apiPrefix;
+    const stream = this.#streams.events;
+    const created = await nc.request(
+      `${api}.CONSUMER.CREATE.${stream}`,
+      encoder.encode(
+        JSON.stringify({
+          stream_name: stream,
+          config: {
+            filter_subject: subject,
+            deliver_policy: DeliverPolicy.StartSequence,
+            opt_start_seq: from,
+            ack_policy: AckPolicy.None,
+            max_deliver: 1,
+            mem_storage: true,
+            num_replicas: 1,
+            inactive_threshold: nanos(TAIL_CONSUMER_IDLE_MS),
+          },
+        }),
+      ),
+      { timeout: this.#timeoutMs },
+    );
+    const info = created.json<{ name?: string; error?: { code: number; description: string } }>();
+    if (info.error || !info.name) {
+      throw new Error(`could not read ${subject}: ${info.error?.description ?? "no consumer created"}`);
     }
-    await messages.close();
-    await consumer.delete().catch(() => undefined);
+    const name = info.name;
+    const batches: StoredBatch[] = [];
+    const inbox = createInbox((nc as { options?: { inboxPrefix?: string } }).options?.inboxPrefix);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let delivered = 0;
+        let pulledAt = 0;
+        let requested = 0;
+        let done = false;
+        const pull = () => {
+          const batch = Math.min(this.#pull.messages, Math.max(1, to - from + 1 - batches.length));
+          pulledAt = delivered;
+          requested = delivered + batch;
+          nc.publish(
+            `${api}.CONSUMER.MSG.NEXT.${stream}.${name}`,
+            encoder.encode(JSON.stringify({ batch, max_bytes: this.#pull.bytes, no_wait: true })),
+            { reply: inbox },
+          );
+        };
+        // A deadline on progress, not on the whole read: a read that delivers nothing for a timeout fails.
+        let seen = 0;
+        const timer = setInterval(() => {
+          if (delivered === seen) finish(new Error(`reading ${subject} stalled after ${delivered} messages`));
+          seen = delivered;
+        }, this.#timeoutMs);
+        const finish = (error?: Error) => {
+          if (done) return;
+          done = true;
+          clearInterval(timer);
+          sub.unsubscribe();
+          if (error) reject(error);
+          else resolve();
+        };
+        const sub = nc.subscribe(inbox, {
+          callback: (error, msg) => {
+            if (error) return finish(error);
+            if (!msg.reply) {
+              // A status ends this pull. 409 with messages delivered: its byte limit was reached, pull on.
+              // Anything else before the last sequence (404 no messages, a 409 for a message larger than
+              // a whole pull, the consumer gone) would leave the actor with part of its log: an error.
+              const code = msg.headers?.code;
+              if (code === 409 && delivered > pulledAt) return pull();
+              return finish(
+                new Error(
+                  `reading ${subject} ended at ${batches.at(-1)?.seq ?? from - 1} of ${to}: ${code} ${msg.headers?.description ?? ""}`,
+                ),
+              );
+            }
+            const at = deliveryOf(msg.reply);
+            if (at.delivered !== delivered + 1) {
+              return finish(new Error(`reading ${subject}: delivery ${at.delivered} after ${delivered}`));
+            }
+            delivered = at.delivered;
+            try {
+              batches.push({ seq: at.seq, batch: JSON.parse(decoder.decode(msg.data)) as LogBatch });
+            } catch (parseError) {
+              return finish(parseError as Error);
+            }
+            if (at.seq >= to) return finish();
+            if (delivered === requested) pull();
+          },
+        });
+        pull();
+      });
+    } finally {
+      nc.request(`${api}.CONSUMER.DELETE.${stream}.${name}`, undefined, { timeout: this.#timeoutMs }).catch(
+        () => undefined,
+      );
+    }
     return batches;
   }
+}
+
+/** How many messages one pull of an actor's tail asks for, and how many bytes at most. */
+const TAIL_PULL_MESSAGES = 10_000;
+const TAIL_PULL_BYTES = 8 * 1024 * 1024;
+/** The server removes a tail consumer idle this long (should its delete request be lost). */
+const TAIL_CONSUMER_IDLE_MS = 30_000;
+
+/**
+ * The stream sequence and the consumer's delivery count of a JetStream delivery, from its reply subject:
+ * `$JS.ACK.<stream>.<consumer>.<redelivered>.<sseq>.<dseq>.<ts>.<pending>` (9 tokens), or with
+ * `<domain>.<account hash>` after `ACK` and a trailing token (12; newer servers).
+ */
+function deliveryOf(reply: string): { seq: number; delivered: number } {
+  // Found from the end with `lastIndexOf`, not `split`: this runs once per message of the tail.
+  let dots = 0;
+  for (let i = reply.indexOf("."); i >= 0; i = reply.indexOf(".", i + 1)) dots++;
+  // `<dseq>` is followed by `<ts>.<pending>` (9 tokens) or `<ts>.<pending>.<token>` (12 tokens).
+  let end = reply.length;
+  for (let after = dots === 8 ? 2 : 3; after > 0; after--) end = reply.lastIndexOf(".", end - 1);
+  const mid = reply.lastIndexOf(".", end - 1);
+  const start = reply.lastIndexOf(".", mid - 1);
+  return { seq: Number(reply.slice(start + 1, mid)), delivered: Number(reply.slice(mid + 1, end)) };
 }
 
 /** The timer index: one message per actor with its next due time, newest wins. */
