@@ -28,14 +28,14 @@ export async function runFanout(o: FanoutOptions, progress: (line: string) => vo
       body: JSON.stringify({ name: "Fan", region: "bench" }),
     });
 
-    const sale = async (sku: string): Promise<LoadResult> => {
+    const sale = async (sku: string, stock = o.stock): Promise<LoadResult> => {
       await fetch(`${hub.url}/v1/inventory/${sku}/receipts`, {
         method: "POST",
         headers: { ...headers, "idempotency-key": `stock-${sku}` },
-        body: JSON.stringify({ warehouse: "FAN", qty: o.stock }),
+        body: JSON.stringify({ warehouse: "FAN", qty: stock }),
       });
       return runLoad(
-        { attempts: o.stock * 2, concurrency: o.clients, timeoutMs: 10_000, maxSeconds: 60 },
+        { attempts: stock * 2, concurrency: o.clients, timeoutMs: 10_000, maxSeconds: 60 },
         async (i) => {
           const res = await fetch(`${hub.url}/v1/inventory/${sku}/reservations`, {
             method: "POST",
@@ -50,6 +50,10 @@ export async function runFanout(o: FanoutOptions, progress: (line: string) => vo
       );
     };
 
+    // A cold hub (JIT, first activations, connection pools) would make the first sale, the baseline,
+    // the slower one and hide the subscribers' cost: a smaller sale warms it up first, not counted.
+    progress(`fanout: warm-up sale (stock ${Math.ceil(o.stock / 5)}, not counted)…`);
+    await sale("FAN-WARM", Math.ceil(o.stock / 5));
     progress(`fanout: baseline sale without subscribers (stock ${o.stock}, ${o.clients} HTTP clients)…`);
     const baseline = await sale("FAN-BASE");
 
@@ -57,6 +61,13 @@ export async function runFanout(o: FanoutOptions, progress: (line: string) => vo
     const latencies: number[] = [];
     let delivered = 0;
     let connected = 0;
+    let refused = 0;
+    let firstRefusal: string | undefined;
+    let measuring = false;
+    // Clients that have seen the settle SKU's receipt: live (replay done, in the room).
+    let settled = 0;
+    let onSettled: () => void = () => undefined;
+    const connectStarted = performance.now();
     await Promise.all(
       Array.from(
         { length: o.subscribers },
@@ -70,12 +81,24 @@ export async function runFanout(o: FanoutOptions, progress: (line: string) => vo
             });
             sockets.push(socket);
             socket.on("connect_error", reject);
-            socket.on("stock", (update: { at: number }) => {
+            let live = false;
+            socket.on("stock", (update: { at: number; deltas: Array<{ sku: string }> }) => {
+              if (!live && update.deltas.some((d) => d.sku === "FAN-SETTLE")) {
+                live = true;
+                if (++settled === o.subscribers) onSettled();
+              }
+              if (!measuring) return;
               delivered++;
               latencies.push(Date.now() - update.at);
             });
             socket.on("connect", () => {
-              socket.emit("subscribe", { dashboard: "inventory" }, () => {
+              socket.emit("subscribe", { dashboard: "inventory" }, (ack: { ok: boolean; error?: string }) => {
+                // A refused subscription (e.g. its snapshot timed out) is not a watching client.
+                if (!ack.ok) {
+                  refused++;
+                  firstRefusal ??= ack.error;
+                  return resolve();
+                }
                 connected++;
                 resolve();
               });
@@ -83,7 +106,30 @@ export async function runFanout(o: FanoutOptions, progress: (line: string) => vo
           }),
       ),
     );
-    progress(`fanout: ${connected} subscribed; the same sale with them watching…`);
+    if (refused > 0) throw new Error(`${refused} of ${o.subscribers} subscriptions refused: ${firstRefusal}`);
+    // Subscribing is a snapshot, then a replay of the gap, then the live room. The sale is measured
+    // with every client watching live: a receipt on its own SKU marks the moment each one is.
+    await fetch(`${hub.url}/v1/inventory/FAN-SETTLE/receipts`, {
+      method: "POST",
+      headers: { ...headers, "idempotency-key": "stock-FAN-SETTLE" },
+      body: JSON.stringify({ warehouse: "FAN", qty: 1 }),
+    });
+    await new Promise<void>((resolve, reject) => {
+      if (settled === o.subscribers) return resolve();
+      const timer = setTimeout(
+        () => reject(new Error(`only ${settled} of ${o.subscribers} subscribers went live within 60 s`)),
+        60_000,
+      );
+      onSettled = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    const catchUpSeconds = (performance.now() - connectStarted) / 1000;
+    progress(
+      `fanout: ${connected} subscribed and live ${catchUpSeconds.toFixed(1)} s after the first connected; the same sale with them watching…`,
+    );
+    measuring = true;
     const watched = await sale("FAN-HOT");
     await new Promise((r) => setTimeout(r, 1_000));
     latencies.sort((a, b) => a - b);
@@ -91,6 +137,7 @@ export async function runFanout(o: FanoutOptions, progress: (line: string) => vo
     const result = {
       subscribers: connected,
       delivered,
+      catchUpSeconds,
       latencyP50: percentile(latencies, 50),
       latencyP99: percentile(latencies, 99),
       baselineP99: baseline.p99,
