@@ -63,6 +63,12 @@ export class DashboardRooms {
    */
   readonly #scopedLive = new Map<DashboardName, Map<Socket, Subscription>>();
   readonly #facts: ScopeFacts;
+  /**
+   * Snapshots being read, per dashboard and scope: sockets subscribing meanwhile share the read (a
+   * thousand dashboards opening at once made a thousand identical Postgres reads, and most of them timed
+   * out). Sharing is exact: each socket replays the log from the snapshot's own `asOf`.
+   */
+  readonly #snapshotsInFlight = new Map<string, Promise<{ asOf: number; data: unknown }>>();
 
   constructor(deps: {
     follower: LogFollower;
@@ -161,10 +167,17 @@ export class DashboardRooms {
       revealable(DASHBOARDS[dashboard].kinds, sub.view),
     );
     this.#catchingUp.get(dashboard)!.set(socket, sub);
-    const last =
-      typeof request.lastEventId === "number" && Number.isInteger(request.lastEventId)
-        ? request.lastEventId
-        : undefined;
+    try {
+      return await this.#start(socket, dashboard, sub, request.lastEventId);
+    } catch (error) {
+      // Not subscribed: it must not stay among those catching up (its buffer would grow for good).
+      this.#catchingUp.get(dashboard)!.delete(socket);
+      throw error;
+    }
+  }
+
+  async #start(socket: Socket, dashboard: DashboardName, sub: Subscription, lastEventId: unknown) {
+    const last = typeof lastEventId === "number" && Number.isInteger(lastEventId) ? lastEventId : undefined;
     const liveSeq = this.#follower.liveSeq;
     let snapshot: { asOf: number; data: unknown } | undefined;
     let from: number;
@@ -172,7 +185,7 @@ export class DashboardRooms {
       from = last + 1;
       sub.lastSent = last;
     } else {
-      snapshot = await this.#snapshots.snapshot(dashboard, sub.scope ?? undefined);
+      snapshot = await this.#sharedSnapshot(dashboard, sub.scope ?? undefined);
       const now = this.#follower.liveSeq;
       // A snapshot too far behind the log (projector lagging) is shown as is, and live events follow.
       const replayable = now - snapshot.asOf <= this.#resumeLimit;
@@ -185,6 +198,16 @@ export class DashboardRooms {
       socket.disconnect(true);
     });
     return { ok: true, dashboard, resumedFrom: from, ...(snapshot ? { snapshot } : {}) };
+  }
+
+  #sharedSnapshot(dashboard: DashboardName, scope: ScopeFilter | undefined) {
+    const key = scope ? `${dashboard}\u0000${JSON.stringify(scope)}` : dashboard;
+    let read = this.#snapshotsInFlight.get(key);
+    if (!read) {
+      read = this.#snapshots.snapshot(dashboard, scope).finally(() => this.#snapshotsInFlight.delete(key));
+      this.#snapshotsInFlight.set(key, read);
+    }
+    return read;
   }
 
   async #replay(socket: Socket, dashboard: DashboardName, sub: Subscription, from: number): Promise<void> {
