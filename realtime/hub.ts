@@ -81,6 +81,8 @@ export class RealtimeHub {
       subjects: deps.subjects,
       shardCount: deps.shardCount,
       log: deps.log,
+      // Replays within the resume limit are served from memory, not from one log read per client.
+      recent: this.#options.resumeLimit,
     });
     this.#auth = new SocketAuth({
       io: deps.io,

@@ -6,10 +6,16 @@ import type { FeedMessage } from "./dashboards.ts";
 const QUIET_MS = 2_000;
 const CHECK_EVERY_MS = 1_000;
 const REOPEN_BACKOFF_MS = 250;
+/** Feed messages kept in memory for replays, by default (the hub passes its resume limit). */
+const RECENT_MESSAGES = 10_000;
 
 /**
  * Follows the event log from its end (one ordered read per node) and replays ranges of it for clients
  * that reconnect. Knows nothing of sockets: it turns log entries into feed messages.
+ *
+ * The newest messages it handed on stay in memory (`recent`, a window of the log with no gap): a replay
+ * inside that window is served from it, so a thousand dashboards subscribing at once cost no read of the
+ * log each (one consumer and one JSON parse per entry per client before), only older gaps are read.
  */
 export class LogFollower {
   readonly #reader: EventLogReader;
@@ -24,12 +30,27 @@ export class LogFollower {
   #checking = false;
   #watchdog: ReturnType<typeof setInterval> | undefined;
   #loop: Promise<void> | undefined;
+  /** Messages handed on, oldest first; with `#recentFrom` they cover every log entry since then. */
+  #recent: FeedMessage[] = [];
+  /** Index of the oldest kept message in `#recent` (trimmed in chunks, not one shift per message). */
+  #recentStart = 0;
+  /** The oldest log sequence the window covers: every entry from it to `liveSeq` was seen. */
+  #recentFrom = 1;
+  readonly #recentMax: number;
 
-  constructor(deps: { reader: EventLogReader; subjects: Subjects; shardCount: number; log: Logger }) {
+  constructor(deps: {
+    reader: EventLogReader;
+    subjects: Subjects;
+    shardCount: number;
+    log: Logger;
+    /** Feed messages kept in memory for replays (0: every replay reads the log). */
+    recent?: number;
+  }) {
     this.#reader = deps.reader;
     this.#subjects = deps.subjects;
     this.#shardCount = deps.shardCount;
     this.#log = deps.log;
+    this.#recentMax = deps.recent ?? RECENT_MESSAGES;
   }
 
   /** The newest log sequence this node has handed to its listener (or the end of the log at start). */
@@ -49,6 +70,7 @@ export class LogFollower {
    */
   async start(onMessage: (message: FeedMessage) => void): Promise<void> {
     this.#liveSeq = await this.#reader.lastSequence();
+    this.#recentFrom = this.#liveSeq + 1;
     const first = await this.#reader.follow(this.#liveSeq + 1);
     this.#cursor = first;
     this.#loop = this.#run(onMessage, first);
@@ -78,6 +100,7 @@ export class LogFollower {
           this.#liveSeq = entry.seq;
           const message = this.#toMessage(entry);
           if (!message) continue;
+          this.#remember(message);
           try {
             onMessage(message);
           } catch (error) {
@@ -114,8 +137,43 @@ export class LogFollower {
     }
   }
 
+  #remember(message: FeedMessage): void {
+    if (this.#recentMax <= 0) return;
+    this.#recent.push(message);
+    if (this.#recent.length - this.#recentStart <= this.#recentMax) return;
+    this.#recentStart++;
+    this.#recentFrom = this.#recent[this.#recentStart - 1]!.id + 1;
+    // Drop the trimmed head in one splice once it is as long as the window itself.
+    if (this.#recentStart >= this.#recentMax) {
+      this.#recent.splice(0, this.#recentStart);
+      this.#recentStart = 0;
+    }
+  }
+
+  /** The kept messages from `from` to `upTo`, or undefined when the window does not reach back to `from`. */
+  #fromMemory(from: number, upTo: number): FeedMessage[] | undefined {
+    if (this.#recentMax <= 0 || from < this.#recentFrom || upTo > this.#liveSeq) return undefined;
+    const recent = this.#recent;
+    // Binary search for the first message at or after `from`.
+    let lo = this.#recentStart;
+    let hi = recent.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (recent[mid]!.id < from) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: FeedMessage[] = [];
+    for (let i = lo; i < recent.length && recent[i]!.id <= upTo; i++) out.push(recent[i]!);
+    return out;
+  }
+
   /** The dashboards' gap: every entity's messages from `from` to `upTo`. */
   async *replay(from: number, upTo: number): AsyncGenerator<FeedMessage> {
+    const kept = this.#fromMemory(from, upTo);
+    if (kept) {
+      yield* kept;
+      return;
+    }
     for await (const entry of this.#reader.range(from, upTo)) {
       const message = this.#toMessage(entry);
       if (message) yield message;
