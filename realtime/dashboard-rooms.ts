@@ -129,8 +129,12 @@ export class DashboardRooms {
   /**
    * Every coalescing window: the room's stock update, then the clients that finished their replay send
    * their own deltas and join the room, whose window was just emptied: nothing is counted twice or missed.
+   * While the previous window is still being written to sockets, the window stays open (it grows).
    */
   flushStock(): void {
+    // The last update is still going out (sockets are written a slice per event-loop turn): keep summing
+    // into the open window, so under load updates grow larger instead of queueing up without end.
+    if (this.#delivery.busy) return;
     const update = this.#roomStock.take();
     if (update) this.#delivery.broadcast(liveRooms("inventory"), "stock", update);
     for (const [socket, sub] of this.#scopedLive.get("inventory")!) {
