@@ -3,6 +3,7 @@
  * Reports event-to-client latency (log append → client receipt, coalescing included), messages delivered,
  * and how much the reservation p99 grows compared with the same load without subscribers.
  */
+import { readFileSync } from "node:fs";
 import { io, type Socket } from "socket.io-client";
 import { type LoadResult, runLoad } from "./load.ts";
 import { startBenchHub } from "./servers.ts";
@@ -18,6 +19,19 @@ export interface FanoutOptions {
   redisUrl: string;
 }
 
+/**
+ * CPU seconds a process has used (Linux `/proc`, clock ticks of 1/100 s), or NaN elsewhere: the hub's own
+ * work per sale, which the shared machine's load changes far less than it changes a p99.
+ */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 export async function runFanout(o: FanoutOptions, progress: (line: string) => void) {
   const { hub, token, headers } = await startBenchHub("fanout", o, { MAILBOX_MAX: "100000" });
   const sockets: Socket[] = [];
@@ -28,7 +42,16 @@ export async function runFanout(o: FanoutOptions, progress: (line: string) => vo
       body: JSON.stringify({ name: "Fan", region: "bench" }),
     });
 
+    const hubCpu: Record<string, number> = {};
     const sale = async (sku: string, stock = o.stock): Promise<LoadResult> => {
+      const cpuBefore = cpuSeconds(hub.child.pid);
+      try {
+        return await saleOnce(sku, stock);
+      } finally {
+        hubCpu[sku] = cpuSeconds(hub.child.pid) - cpuBefore;
+      }
+    };
+    const saleOnce = async (sku: string, stock: number): Promise<LoadResult> => {
       await fetch(`${hub.url}/v1/inventory/${sku}/receipts`, {
         method: "POST",
         headers: { ...headers, "idempotency-key": `stock-${sku}` },
@@ -138,6 +161,7 @@ export async function runFanout(o: FanoutOptions, progress: (line: string) => vo
       subscribers: connected,
       delivered,
       catchUpSeconds,
+      hubCpuSeconds: { baseline: hubCpu["FAN-BASE"] ?? Number.NaN, watched: hubCpu["FAN-HOT"] ?? Number.NaN },
       latencyP50: percentile(latencies, 50),
       latencyP99: percentile(latencies, 99),
       baselineP99: baseline.p99,
@@ -153,7 +177,8 @@ export async function runFanout(o: FanoutOptions, progress: (line: string) => vo
     };
     progress(
       `  ${connected} subscribers, ${delivered} messages delivered, event→client latency p50 ${result.latencyP50.toFixed(0)} ms ` +
-        `p99 ${result.latencyP99.toFixed(0)} ms; reservation p99 ${baseline.p99.toFixed(1)} → ${watched.p99.toFixed(1)} ms (${(growth * 100).toFixed(0)}%)`,
+        `p99 ${result.latencyP99.toFixed(0)} ms; reservation p99 ${baseline.p99.toFixed(1)} → ${watched.p99.toFixed(1)} ms (${(growth * 100).toFixed(0)}%); ` +
+        `hub CPU per sale ${result.hubCpuSeconds.baseline.toFixed(2)} → ${result.hubCpuSeconds.watched.toFixed(2)} s`,
     );
     return result;
   } finally {
