@@ -59,6 +59,16 @@ export async function runOrderFlow(o: OrderFlowOptions, progress: (line: string)
       await call("PUT", `/v1/skus/SKU${i}/price`, { listPrice: 100 + (i % 50) * 10 });
       return "ok";
     });
+    // The projector (its own process in the default layout) has started and caught up on the seeding
+    // before orders start: the lag measured is the order flow's, not the projector process's start.
+    const seeded = Date.now() + 60_000;
+    while (Date.now() < seeded) {
+      const [row] = await sql`SELECT count(*)::int AS n FROM inventory_stock WHERE warehouse = 'BENCH'`.catch(
+        () => [{ n: 0 }],
+      );
+      if ((row?.n ?? 0) >= o.skus) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     const address = { region: "Shanghai", detail: "Bench Road 1", phone: "13800000000", name: "Bench" };
     const channels = ["wechat", "alipay", "unionpay"];
     progress(`order-flow: ${o.orders} orders (place + pay by signed callback) from ${o.clients} clients…`);
