@@ -3,8 +3,10 @@
  * Reports event-to-client latency (log append → client receipt, coalescing included), messages delivered,
  * and how much the reservation p99 grows compared with the same load without subscribers.
  */
+import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { io, type Socket } from "socket.io-client";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { type LoadResult, runLoad } from "./load.ts";
 import { startBenchHub } from "./servers.ts";
 import { percentile } from "./stats.ts";
@@ -32,9 +34,58 @@ function cpuSeconds(pid: number | undefined): number {
   }
 }
 
+interface Watchers {
+  /** The next line of this type from the watcher process (rejects after `timeoutMs` or if it exits). */
+  next(type: string, timeoutMs?: number): Promise<Record<string, unknown>>;
+  send(command: string): void;
+  stop(): Promise<void>;
+}
+
+/** The dashboard clients in their own process (`fanout-watchers.ts`). */
+function startWatchers(url: string, token: string, count: number): Watchers {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [join(import.meta.dirname, "fanout-watchers.ts"), url, token, String(count)],
+    { stdio: ["pipe", "pipe", "inherit"] },
+  );
+  const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
+  const lines: Array<Record<string, unknown>> = [];
+  const waiting: Array<() => void> = [];
+  createInterface({ input: child.stdout! }).on("line", (line) => {
+    lines.push(JSON.parse(line) as Record<string, unknown>);
+    for (const wake of waiting.splice(0)) wake();
+  });
+  return {
+    async next(type, timeoutMs = 120_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (true) {
+        const i = lines.findIndex((l) => l.type === type);
+        if (i >= 0) return lines.splice(i, 1)[0]!;
+        if (child.exitCode !== null) throw new Error(`the watcher process exited before "${type}"`);
+        if (Date.now() > deadline)
+          throw new Error(`no "${type}" from the watcher process within ${timeoutMs} ms`);
+        await new Promise<void>((resolve) => {
+          waiting.push(resolve);
+          setTimeout(resolve, 500);
+        });
+      }
+    },
+    send(command) {
+      child.stdin?.write(`${command}\n`);
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.stdin?.write("close\n");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
 export async function runFanout(o: FanoutOptions, progress: (line: string) => void) {
   const { hub, token, headers } = await startBenchHub("fanout", o, { MAILBOX_MAX: "100000" });
-  const sockets: Socket[] = [];
+  let watchers: Watchers | undefined;
   try {
     await fetch(`${hub.url}/v1/warehouses/FAN`, {
       method: "PUT",
@@ -81,81 +132,36 @@ export async function runFanout(o: FanoutOptions, progress: (line: string) => vo
     const baseline = await sale("FAN-BASE");
 
     progress(`fanout: connecting ${o.subscribers} Socket.IO clients to the inventory dashboard…`);
-    const latencies: number[] = [];
-    let delivered = 0;
-    let connected = 0;
-    let refused = 0;
-    let firstRefusal: string | undefined;
-    let measuring = false;
-    // Clients that have seen the settle SKU's receipt: live (replay done, in the room).
-    let settled = 0;
-    let onSettled: () => void = () => undefined;
     const connectStarted = performance.now();
-    await Promise.all(
-      Array.from(
-        { length: o.subscribers },
-        () =>
-          new Promise<void>((resolve, reject) => {
-            const socket = io(hub.url, {
-              auth: { token },
-              transports: ["websocket"],
-              reconnection: false,
-              forceNew: true,
-            });
-            sockets.push(socket);
-            socket.on("connect_error", reject);
-            let live = false;
-            socket.on("stock", (update: { at: number; deltas: Array<{ sku: string }> }) => {
-              if (!live && update.deltas.some((d) => d.sku === "FAN-SETTLE")) {
-                live = true;
-                if (++settled === o.subscribers) onSettled();
-              }
-              if (!measuring) return;
-              delivered++;
-              latencies.push(Date.now() - update.at);
-            });
-            socket.on("connect", () => {
-              socket.emit("subscribe", { dashboard: "inventory" }, (ack: { ok: boolean; error?: string }) => {
-                // A refused subscription (e.g. its snapshot timed out) is not a watching client.
-                if (!ack.ok) {
-                  refused++;
-                  firstRefusal ??= ack.error;
-                  return resolve();
-                }
-                connected++;
-                resolve();
-              });
-            });
-          }),
-      ),
-    );
-    if (refused > 0) throw new Error(`${refused} of ${o.subscribers} subscriptions refused: ${firstRefusal}`);
+    watchers = startWatchers(hub.url, token, o.subscribers);
+    const subscribed = await watchers.next("subscribed");
+    const connected = Number(subscribed.connected);
+    if (connected !== o.subscribers) {
+      throw new Error(
+        `${o.subscribers - connected} of ${o.subscribers} subscriptions refused: ${subscribed.firstRefusal}`,
+      );
+    }
     // Subscribing is a snapshot, then a replay of the gap, then the live room. The sale is measured
     // with every client watching live: a receipt on its own SKU marks the moment each one is.
+    const live = watchers.next("live", 60_000);
     await fetch(`${hub.url}/v1/inventory/FAN-SETTLE/receipts`, {
       method: "POST",
       headers: { ...headers, "idempotency-key": "stock-FAN-SETTLE" },
       body: JSON.stringify({ warehouse: "FAN", qty: 1 }),
     });
-    await new Promise<void>((resolve, reject) => {
-      if (settled === o.subscribers) return resolve();
-      const timer = setTimeout(
-        () => reject(new Error(`only ${settled} of ${o.subscribers} subscribers went live within 60 s`)),
-        60_000,
-      );
-      onSettled = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
+    await live;
     const catchUpSeconds = (performance.now() - connectStarted) / 1000;
     progress(
-      `fanout: ${connected} subscribed and live ${catchUpSeconds.toFixed(1)} s after the first connected; the same sale with them watching…`,
+      `fanout: ${connected} subscribed and live ${catchUpSeconds.toFixed(1)} s after the first connected (in their own process); the same sale with them watching…`,
     );
-    measuring = true;
+    watchers.send("measure");
     const watched = await sale("FAN-HOT");
     await new Promise((r) => setTimeout(r, 1_000));
-    latencies.sort((a, b) => a - b);
+    const reportLine = watchers.next("report");
+    watchers.send("report");
+    const report = await reportLine;
+    const delivered = Number(report.delivered);
+    const latencies = (report.latencies as number[]).sort((a, b) => a - b);
     const growth = watched.p99 / baseline.p99 - 1;
     const result = {
       subscribers: connected,
@@ -182,7 +188,7 @@ export async function runFanout(o: FanoutOptions, progress: (line: string) => vo
     );
     return result;
   } finally {
-    for (const s of sockets) s.close();
+    await watchers?.stop();
     await hub.stop();
   }
 }
