@@ -12,7 +12,8 @@
  * Options: --quick, --stock N, --clients N, --repeats N, --rate N (open model, attempts/s),
  *          --budget S (seconds per variant run, default 25), --orders N (order-flow),
  *          --products N, --samples N (catalogue), --reads N (cms-delivery)
- *          --only http,actor,… (flash-sale variants to run), --profile DIR (the hub's CPU profile, Bun markdown)
+ *          --only http,actor,… (flash-sale variants to run), --profile DIR (flash-sale, order-flow: the
+ *          hub's and the projector's CPU profiles)
  */
 import { runCatalogue } from "./catalogue.ts";
 import { runCmsDelivery } from "./cms-delivery.ts";
@@ -259,6 +260,7 @@ async function orderFlow(): Promise<boolean> {
       clients: option("clients") ?? (quick ? 16 : 64),
       skus: quick ? 100 : 1_000,
       quick,
+      ...(stringOption("profile") ? { profileDir: stringOption("profile") } : {}),
       ...env,
     },
     log,

@@ -16,7 +16,7 @@ export interface OrderFlowOptions {
   redisUrl: string;
   /**
    * Write the hub's CPU profile (.cpuprofile and Bun's markdown summary) here when it exits. The CLI's
-   * `--profile DIR`; `BENCH_PROFILE_DIR` works too until the CLI passes it for this scenario.
+   * `--profile DIR` (or `BENCH_PROFILE_DIR`).
    */
   profileDir?: string;
 }

@@ -120,11 +120,13 @@ export function missingChannels(): Record<ChannelName, SimulatedChannel> {
     return {
       name,
       createPayment: fail,
+      createPaymentAsync: fail,
       verifyCallback: fail,
       refund: fail,
       parseStatement: fail,
       callbackReply: fail,
       simulateCallback: fail,
+      simulateCallbackAsync: fail,
       statement: fail,
       acceptPayment: fail,
     };

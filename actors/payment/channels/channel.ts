@@ -98,10 +98,9 @@ export interface PaymentChannel {
   createPayment(req: PaymentRequest): ClientPaymentParams;
   /**
    * The same, with the RSA signature computed on the thread pool, not on the caller's event loop (it
-   * costs ~1 ms there): for request handlers. Rejects with `ChannelInputError` on a bad request. Every
-   * channel here has it; optional only until the gateway's test stub does too.
+   * costs ~1 ms there): for request handlers. Rejects with `ChannelInputError` on a bad request.
    */
-  createPaymentAsync?(req: PaymentRequest): Promise<ClientPaymentParams>;
+  createPaymentAsync(req: PaymentRequest): Promise<ClientPaymentParams>;
   /** Authenticates and decodes a callback. Throws `ChannelSignatureError` for anything not trustworthy. */
   verifyCallback(input: { headers: Record<string, string>; body: string }): VerifiedCallback;
   /** Simulated locally: a real adapter would send the signed refund request here. */
@@ -143,10 +142,10 @@ export interface ChannelSimulator {
   /** The callback HTTP request the channel would send, signed with the channel's private key. */
   simulateCallback(payment: SimulatedPayment): SimulatedCallback;
   /**
-   * The same, with the RSA signature computed on the thread pool, not on the caller's event loop. Every
-   * channel here has it; optional only until the gateway's test stub does too.
+   * The same, with the RSA signature computed on the thread pool, not on the caller's event loop (request
+   * handlers use this one).
    */
-  simulateCallbackAsync?(payment: SimulatedPayment): Promise<SimulatedCallback>;
+  simulateCallbackAsync(payment: SimulatedPayment): Promise<SimulatedCallback>;
   /** That day's statement file (CSV with a header row) in the channel's style. */
   statement(date: string, payments: StatementEntry[]): string;
   /** Checks the merchant signature on client params as the channel would; throws `ChannelSignatureError`. */
