@@ -58,6 +58,14 @@ interface Pending {
 
 type Status = "loading" | "ready" | "closed";
 
+/** A command id's remembered answer: the reply, when, still pending, and the request's fingerprint. */
+interface IdemEntry {
+  reply: Reply;
+  at: number;
+  pending?: boolean;
+  fp?: string;
+}
+
 /** A decision whose caller waits for a later `resolve` (or a retry that finds the command still pending). */
 const WAIT = Symbol("wait");
 type Outcome = Reply | typeof WAIT;
@@ -91,7 +99,7 @@ export class ActorInstance {
   readonly #options: InstanceOptions;
   #status: Status = "loading";
   #state: unknown;
-  #idem = new Map<string, { reply: Reply; at: number; pending?: boolean; fp?: string }>();
+  #idem = new Map<string, IdemEntry>();
   /** The outbox: effects sent (or to send) whose reply has not been consumed yet. */
   #effects = new Map<string, { to: LoggedEffect[1]; cmd: LoggedEffect[2] }>();
   /** Callers waiting for a deferred command's answer, by command id (in memory only: retries re-attach). */
@@ -244,13 +252,12 @@ export class ActorInstance {
     for (const cmd of batch.cmds) {
       if (!cmd.id) continue;
       // A `$resolve` record carries no fingerprint: the one stored when the id was first used stays.
-      const fp = cmd.fp ?? this.#idem.get(cmd.id)?.fp;
-      this.#idem.set(cmd.id, {
-        reply: cmd.r,
-        at: batch.at,
-        ...(cmd.pending ? { pending: true } : {}),
-        ...(fp ? { fp } : {}),
-      });
+      // Built field by field, not by spreading: activation replays tens of thousands of these.
+      const fp = cmd.fp ?? (cmd.type === "$resolve" ? this.#idem.get(cmd.id)?.fp : undefined);
+      const entry: IdemEntry = { reply: cmd.r, at: batch.at };
+      if (cmd.pending) entry.pending = true;
+      if (fp) entry.fp = fp;
+      this.#idem.set(cmd.id, entry);
     }
     for (const [key, to, cmd] of batch.fx ?? []) this.#effects.set(key, { to, cmd });
     for (const key of batch.fxd ?? []) this.#effects.delete(key);
