@@ -78,8 +78,8 @@ async function flashSale(): Promise<boolean> {
   const quick = flag("quick");
   const rate = option("rate");
   const o = {
-    stock: option("stock") ?? (quick ? 3_000 : 20_000),
-    clients: option("clients") ?? (quick ? 64 : 256),
+    stock: option("stock") ?? (quick ? 4_000 : 20_000),
+    clients: option("clients") ?? (quick ? 128 : 256),
     repeats: option("repeats") ?? (quick ? 1 : 3),
     budgetSeconds: option("budget") ?? (quick ? 60 : 25),
     quick,
