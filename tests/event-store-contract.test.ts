@@ -215,13 +215,19 @@ afterAll(async () => {
   await cleanupNamespace(namespace);
 });
 
-eventStoreContract("jetstream", async () => {
+/** A connection to this file's namespace with its streams in place. */
+async function openJetStream() {
   const nc = await connect({ servers: NATS_URL });
   connections.push(nc);
   const subjects = new Subjects(namespace);
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
   const streams = await ensureStreams(jsm, subjects, { duplicateWindowMs: 60_000 });
+  return { subjects, js, jsm, streams };
+}
+
+eventStoreContract("jetstream", async () => {
+  const { subjects, js, jsm, streams } = await openJetStream();
   return {
     store: new JetStreamEventStore(js, jsm, subjects, streams),
     timers: new JetStreamTimerIndex(js, subjects, streams),
@@ -230,12 +236,7 @@ eventStoreContract("jetstream", async () => {
 
 describe("JetStream event store - reading a tail", () => {
   test("a tail interleaved with another actor's, read in many small pulls (message and byte limits), comes back whole and in order", async () => {
-    const nc = await connect({ servers: NATS_URL });
-    connections.push(nc);
-    const subjects = new Subjects(namespace);
-    const js = jetstream(nc);
-    const jsm = await jetstreamManager(nc);
-    const streams = await ensureStreams(jsm, subjects, { duplicateWindowMs: 60_000 });
+    const { subjects, js, jsm, streams } = await openJetStream();
     // 40 messages or about 2 KiB per pull: the tail below needs several of each kind.
     const store = new JetStreamEventStore(js, jsm, subjects, streams, {
       tailPull: { messages: 40, bytes: 2_048 },
