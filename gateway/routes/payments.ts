@@ -102,7 +102,6 @@ export function paymentRoutes(deps: PaymentRouteDeps) {
           { type: "create", orderId: body.orderId, userId: order.userId, amount, channel: body.channel },
           { id: `create:${paymentId}` },
         );
-        // Signed on the thread pool: an RSA signature on the loop every request shares cost ~1 ms.
         const params = await deps.channels[body.channel].createPaymentAsync({
           paymentId,
           orderId: body.orderId,
