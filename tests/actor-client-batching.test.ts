@@ -62,7 +62,10 @@ function countingConnection(inner: NatsConnection): { nc: NatsConnection; reques
   return { nc, requests: () => requests };
 }
 
-function newClient(conn: NatsConnection, extra: { window?: number; coalesce?: boolean } = {}) {
+function newClient(
+  conn: NatsConnection,
+  extra: { window?: number; coalesce?: boolean; maxQueued?: number } = {},
+) {
   return new ActorClient(conn, {
     namespace: ns,
     shardCount: SHARDS,
@@ -146,6 +149,21 @@ test("client batching - a refusal in a batch answers only its own caller", async
   );
   expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
   expect(((results[1] as PromiseRejectedResult).reason as DomainError).kind).toBe("invalid");
+});
+
+test("client batching - past its queue limit a command is answered overloaded at once, never queued", async () => {
+  const client = newClient(nc, { window: 1, maxQueued: 5 });
+  // Eleven in one tick: five wait for the window, the other six are refused before anything is sent.
+  const results = await Promise.all(
+    Array.from({ length: 11 }, (_, i) =>
+      client.request("tally", "capped-1", { type: "add", n: 1, tag: `q${i}` }, { id: `q-${i}` }),
+    ),
+  );
+  const refused = results.filter((r) => !r.ok && r.error.kind === "overloaded");
+  expect(results.filter((r) => r.ok)).toHaveLength(5);
+  expect(refused).toHaveLength(6);
+  const state = await client.send<TallyState>("tally", "capped-1", { type: "get" }, { readOnly: true });
+  expect(state.total).toBe(5);
 });
 
 test("client batching - actors of this process are reached in memory, with copies as on the wire", async () => {

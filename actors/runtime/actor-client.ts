@@ -21,6 +21,11 @@ export interface ActorClientOptions {
   /** Requests in flight per actor before further commands wait and travel together (default 2). */
   window?: number;
   /**
+   * Most commands waiting for one actor's window (default 2,048). Beyond it a command is answered
+   * `overloaded` at once (guarantee 8): backpressure must reach the caller, not pile up in the client.
+   */
+  maxQueued?: number;
+  /**
    * The connection's health. With it, a command is answered `unavailable` at once while NATS is down or
    * stalled (and an attempt in flight is abandoned the moment it goes), instead of after the deadline.
    */
@@ -73,6 +78,7 @@ export class ActorClient {
   /** Per actor subject: commands waiting to be sent and requests in flight (the adaptive batching window). */
   readonly #lanes = new Map<string, Lane>();
   readonly #window: number;
+  readonly #maxQueued: number;
   readonly #nextId = idGenerator();
   #local: LocalActors | undefined;
 
@@ -81,6 +87,7 @@ export class ActorClient {
     this.#options = options;
     this.#subjects = new Subjects(options.namespace);
     this.#window = Math.max(1, options.window ?? 2);
+    this.#maxQueued = Math.max(1, options.maxQueued ?? 2_048);
   }
 
   /** Routes commands for shards this process serves to its own actors, in memory (see `LocalActors`). */
@@ -197,6 +204,13 @@ export class ActorClient {
       if (!lane) {
         lane = { queue: [], inFlight: 0, scheduled: false };
         this.#lanes.set(subject, lane);
+      }
+      if (lane.queue.length >= this.#maxQueued) {
+        resolve({
+          ok: false,
+          error: new RuntimeError("overloaded", "too many commands are waiting for this actor", 200).toBody(),
+        });
+        return;
       }
       lane.queue.push({ envelope, deadline: Date.now() + timeoutMs, resolve, reject });
       if (!lane.scheduled && lane.inFlight < this.#window) {
