@@ -14,7 +14,7 @@ import {
   testNamespace,
   waitFor,
 } from "./support/harness.ts";
-import { leaseOwners, type NodeProcess, spawnNode, waitForBalance } from "./support/processes.ts";
+import { type NodeProcess, ownerOf, spawnNode, waitForBalance } from "./support/processes.ts";
 
 const ns = testNamespace("flash-fail");
 const LEASE_TTL_MS = 2_000;
@@ -102,9 +102,7 @@ test("flash sale failover - SIGKILL of the campaign's owner mid-sale: no unit so
   const STOCK = 60;
   await receive(sku, 200);
   const id = await create(sku, STOCK, 30 * 60_000);
-  const ownerId = (await leaseOwners(ns)).get(shardOf(id, 64))!;
-  const owner = nodes.find((n) => n.nodeId === ownerId)!;
-  expect(owner).toBeDefined();
+  const owner = await ownerOf(ns, shardOf(id, 64), nodes);
 
   // 300 buyers (5× the units), each trying twice under two keys: the per-user limit (1) must hold too.
   const attempts = Array.from({ length: 600 }, (_, i) => ({ user: `b-${i % 300}`, key: `k-${i}` }));

@@ -17,7 +17,7 @@ import {
   testNamespace,
   waitFor,
 } from "./support/harness.ts";
-import { leaseOwners, type NodeProcess, spawnNode, waitForBalance } from "./support/processes.ts";
+import { type NodeProcess, ownerOf, spawnNode, waitForBalance } from "./support/processes.ts";
 
 const ns = testNamespace("wms-kill");
 const WH = "WH-K";
@@ -104,9 +104,7 @@ test("wms - SIGKILL of the warehouse's owner mid-wave loses no pick and doubles 
     );
   }
 
-  const ownerId = (await leaseOwners(ns)).get(shardOf(WH, 64))!;
-  const victim = nodes.find((n) => n.nodeId === ownerId)!;
-  expect(victim).toBeDefined();
+  const victim = await ownerOf(ns, shardOf(WH, 64), nodes);
   // Three pickers confirm the waves one after another; the owner dies after the fifth answer, so the
   // other 25 confirmations (and any effects still pending) go through the failover.
   const queue = [...steps];
@@ -133,7 +131,7 @@ test("wms - SIGKILL of the warehouse's owner mid-wave loses no pick and doubles 
   };
   await Promise.all([picker(), picker(), picker()]);
   console.log(
-    `wms failover: ${answered} waves picked, ${afterKill} of them sent after the SIGKILL of ${ownerId}`,
+    `wms failover: ${answered} waves picked, ${afterKill} of them sent after the SIGKILL of ${victim.nodeId}`,
   );
   expect(afterKill).toBeGreaterThan(20);
   await victim.exited;

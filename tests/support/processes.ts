@@ -48,6 +48,29 @@ export async function leaseOwners(namespace: string, natsUrl = NATS_URL): Promis
   }
 }
 
+/**
+ * The node process holding the shard's lease. Waits for one: a single read of the bucket can fall
+ * between a lease's expiry and its renewal on a busy machine (short test TTLs), and find no owner.
+ */
+export async function ownerOf(
+  namespace: string,
+  shard: number,
+  nodes: NodeProcess[],
+  timeoutMs = 15_000,
+): Promise<NodeProcess> {
+  let owner: NodeProcess | undefined;
+  await waitFor(
+    async () => {
+      const ownerId = (await leaseOwners(namespace)).get(shard);
+      owner = nodes.find((n) => n.nodeId === ownerId);
+      return owner !== undefined;
+    },
+    timeoutMs,
+    `an owner of shard ${shard} among ${nodes.map((n) => n.nodeId).join(", ")}`,
+  );
+  return owner!;
+}
+
 /** Waits until every shard is owned and each of `nodeIds` owns at least one. */
 export async function waitForBalance(
   namespace: string,
